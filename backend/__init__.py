@@ -1,0 +1,40 @@
+"""Spiral: student and teacher self-diagnosis for vocational colleges."""
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from backend.config import ROOT, Config
+
+
+def create_app(**overrides) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"),
+                static_folder=str(ROOT / "pwa"), static_url_path="/static-unused")
+    config = Config(app.instance_path, **overrides)
+    app.config.from_object(config)
+    app.instance_path = config.INSTANCE_PATH
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    from backend import database  # noqa: F401  (engine event listeners)
+    from backend import models  # noqa: F401
+    from backend.extensions import api, db, jwt, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    jwt.init_app(app)
+    api.init_app(app)
+
+    from backend.api import register_api
+    from backend.auth.tokens import register_token_callbacks
+    from backend.errors import register_error_handlers
+
+    register_token_callbacks(jwt)
+    register_api(app, api)
+    register_error_handlers(app)
+
+    from backend.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,79 @@
+"""The one authorization policy: can(user, action, obj).
+
+Every endpoint asks it. An object the user may not even see answers 404 (so
+its existence does not leak); a visible object with a forbidden action, 403.
+"""
+from collections.abc import Callable
+
+from backend.auth.roles import Role, Scope
+from backend.errors import Problem
+from backend.extensions import db
+from backend.models import ClassGroup, Department, StudentProfile, User
+
+STAFF_ROLES = frozenset(Role) - {Role.STUDENT}
+# Roles that see a class because they work with it, as opposed to running a unit.
+ADMIN_ROLES = frozenset({Role.DEPT_ADMIN, Role.SCHOOL_ADMIN})
+
+
+class Resource:
+    """Targets that are not rows: the catalogue, the roster, the audit log."""
+
+    CATALOGUE = "catalogue"
+    ROSTER = "roster"
+    TERMS = "terms"
+    AUDIT = "audit"
+
+
+def roles_over_class(user: User, cls: ClassGroup) -> set[str]:
+    """The roles a user holds over a class through class, department or school grants."""
+    units = {(Scope.CLASS, cls.id), (Scope.DEPARTMENT, cls.department_id),
+             (Scope.SCHOOL, cls.major.department.school_id)}
+    return {g.role for g in user.grants if (g.scope_type, g.scope_id) in units}
+
+
+def roles_over_department(user: User, dept: Department) -> set[str]:
+    units = {(Scope.DEPARTMENT, dept.id), (Scope.SCHOOL, dept.school_id)}
+    return {g.role for g in user.grants if (g.scope_type, g.scope_id) in units}
+
+
+def has_role(user: User, *roles: str) -> bool:
+    return any(g.role in roles for g in user.grants)
+
+
+def _class_view(user, cls):
+    if roles_over_class(user, cls) & STAFF_ROLES:
+        return True
+    return user.student is not None and user.student.class_id == cls.id
+
+
+def _student_view(user, student: StudentProfile):
+    if student.user_id == user.id:
+        return True
+    return bool(roles_over_class(user, db.session.get(ClassGroup, student.class_id)) & STAFF_ROLES)
+
+
+_RULES: dict[tuple[type | str, str], Callable[[User, object], bool]] = {
+    (ClassGroup, "view"): _class_view,
+    (ClassGroup, "view_roster"): lambda u, c: bool(roles_over_class(u, c) & STAFF_ROLES),
+    (Department, "view"): lambda u, d: bool(roles_over_department(u, d) & STAFF_ROLES),
+    (StudentProfile, "view"): _student_view,
+    (Resource.CATALOGUE, "view"): lambda u, _: True,
+    (Resource.CATALOGUE, "edit"): lambda u, _: has_role(u, Role.SCHOOL_ADMIN),
+    (Resource.TERMS, "view"): lambda u, _: True,
+    (Resource.TERMS, "edit"): lambda u, _: has_role(u, Role.SCHOOL_ADMIN),
+    (Resource.ROSTER, "import"): lambda u, _: has_role(u, Role.SCHOOL_ADMIN),
+    (Resource.AUDIT, "view"): lambda u, _: has_role(u, Role.SCHOOL_ADMIN),
+}
+
+
+def can(user: User, action: str, obj) -> bool:
+    key = obj if isinstance(obj, str) else type(obj)
+    rule = _RULES.get((key, action))
+    return bool(rule and rule(user, obj))
+
+
+def authorize(user: User, action: str, obj) -> None:
+    if obj is None or (not isinstance(obj, str) and not can(user, "view", obj)):
+        raise Problem(404, "未找到 / Not found")
+    if not can(user, action, obj):
+        raise Problem(403, "无权操作 / Not allowed", f"Your roles do not allow '{action}' here.")

@@ -1,0 +1,30 @@
+"""flask-jwt-extended callbacks: who a token is, whether it is revoked, error shapes."""
+from flask_jwt_extended import JWTManager
+
+from backend.errors import problem_body, problem_response
+from backend.extensions import db
+from backend.models import User
+from backend.services import sessions
+
+
+def _unauthorized(detail: str):
+    return problem_response(problem_body(401, "需要登录 / Authentication required", detail),
+                            {"WWW-Authenticate": "Bearer"})
+
+
+def register_token_callbacks(jwt: JWTManager) -> None:
+    @jwt.user_lookup_loader
+    def load_user(_header, claims):
+        user = db.session.get(User, int(claims["sub"]))
+        return user if user is not None and user.is_active else None
+
+    @jwt.token_in_blocklist_loader
+    def revoked(_header, claims):
+        return sessions.is_revoked(claims)
+
+    jwt.unauthorized_loader(lambda reason: _unauthorized(reason))
+    jwt.invalid_token_loader(lambda reason: _unauthorized(reason))
+    jwt.expired_token_loader(lambda _h, _c: _unauthorized("The token has expired."))
+    jwt.revoked_token_loader(lambda _h, _c: _unauthorized("The session has ended; log in again."))
+    jwt.user_lookup_error_loader(lambda _h, _c: _unauthorized("The account is not active."))
+    jwt.needs_fresh_token_loader(lambda _h, _c: _unauthorized("A fresh login is required."))

@@ -1,0 +1,81 @@
+"""One configuration class, read from the environment (12-factor)."""
+import json
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_secrets(instance: Path) -> dict:
+    """Secrets made once per installation into instance/secrets.json (git-ignored).
+
+    Generated rather than defaulted so that no two installations share a key
+    and none is ever committed.
+    """
+    path = instance / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    instance.mkdir(parents=True, exist_ok=True)
+    values = {"SECRET_KEY": secrets.token_urlsafe(48), "JWT_SECRET_KEY": secrets.token_urlsafe(48)}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(values, f)
+    return values
+
+
+class Config:
+    def __init__(self, instance_path: str, **overrides):
+        env = os.environ
+        instance = Path(env.get("SPIRAL_INSTANCE", instance_path))
+        generated = _instance_secrets(instance)
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = env.get("SECRET_KEY") or generated["SECRET_KEY"]
+        self.JWT_SECRET_KEY = env.get("JWT_SECRET_KEY") or generated["JWT_SECRET_KEY"]
+        self.SQLALCHEMY_DATABASE_URI = _database_url(env.get("DATABASE_URL"), instance)
+        self.REDIS_URL = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+        self.SCHOOL_TZ = env.get("SCHOOL_TZ", "Asia/Shanghai")
+        # Argon2id cost; tests lower it through the environment to stay fast.
+        self.ARGON2_MEMORY_KIB = int(env.get("ARGON2_MEMORY_KIB", 65536))
+        self.ARGON2_TIME_COST = int(env.get("ARGON2_TIME_COST", 3))
+
+        # Tokens: a short-lived access token kept in the PWA's memory; the refresh
+        # token lives in an HttpOnly SameSite cookie scoped to the auth routes,
+        # with the double-submit CSRF header that flask-jwt-extended checks.
+        self.JWT_TOKEN_LOCATION = ["headers", "cookies"]
+        self.JWT_ACCESS_TOKEN_EXPIRES = int(env.get("JWT_ACCESS_MINUTES", 15)) * 60
+        self.JWT_REFRESH_TOKEN_EXPIRES = int(env.get("JWT_REFRESH_DAYS", 14)) * 86400
+        self.JWT_REFRESH_COOKIE_PATH = "/api/v1/auth/"
+        self.JWT_REFRESH_CSRF_COOKIE_PATH = "/"
+        self.JWT_COOKIE_SAMESITE = "Strict"
+        self.JWT_COOKIE_SECURE = env.get("COOKIE_SECURE", "0") == "1"
+        self.JWT_COOKIE_CSRF_PROTECT = True
+        self.JWT_SESSION_COOKIE = False
+
+        # Login throttling (see services/throttle.py for why these shapes).
+        self.LOGIN_WINDOW_SECONDS = int(env.get("LOGIN_WINDOW_SECONDS", 900))
+        self.LOGIN_MAX_PER_ACCOUNT = int(env.get("LOGIN_MAX_PER_ACCOUNT", 5))
+        self.LOGIN_MAX_PER_DEVICE = int(env.get("LOGIN_MAX_PER_DEVICE", 10))
+        self.LOGIN_MAX_PER_IP = int(env.get("LOGIN_MAX_PER_IP", 50))
+
+        self.API_TITLE = "Spiral API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.OPENAPI_SWAGGER_UI_PATH = "/docs"
+        # Served from the swagger-ui-bundle package: the docs must work offline.
+        self.OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
+        self.MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+        self.JSON_SORT_KEYS = False
+        self.__dict__.update(overrides)
+
+
+def _database_url(url: str | None, instance: Path) -> str:
+    if not url:
+        return f"sqlite:///{instance / 'spiral.db'}"
+    # Heroku-style URLs name the old driver; SQLAlchemy needs the dialect+driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,82 @@
+"""One error shape for everything: RFC 9457 application/problem+json."""
+import logging
+
+from flask import Flask, jsonify
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from backend.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class Problem(HTTPException):
+    """Raise anywhere below the API to answer with a problem document."""
+
+    def __init__(self, status: int, title: str, detail: str | None = None, *,
+                 errors=None, type_: str = "about:blank", headers: dict | None = None, **extra):
+        super().__init__(description=detail)
+        self.code = status
+        self.title = title
+        self.errors = errors
+        self.type = type_
+        self.extra_headers = headers or {}
+        self.extra = extra
+
+
+def problem_body(status: int, title: str, detail=None, errors=None, type_="about:blank", **extra):
+    body = {"type": type_, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return body
+
+
+def problem_response(body: dict, headers: dict | None = None):
+    response = jsonify(body)
+    response.status_code = body["status"]
+    response.mimetype = "application/problem+json"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten_webargs(messages: dict) -> dict:
+    """webargs nests errors by location ({"json": {"field": [...]}}): clients want fields."""
+    flat = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat[location] = fields
+    return flat
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        db.session.rollback()
+        if isinstance(exc, Problem):
+            body = problem_body(exc.code, exc.title, exc.description, exc.errors, exc.type, **exc.extra)
+            return problem_response(body, exc.extra_headers)
+        data = getattr(exc, "data", None) or {}
+        errors = _flatten_webargs(data["messages"]) if "messages" in data else None
+        title = "请求数据有误 / Invalid request data" if exc.code == 422 else exc.name
+        detail = data.get("message") or (None if errors else exc.description)
+        headers = {k: v for k, v in exc.get_headers() if k in ("Allow", "Retry-After", "WWW-Authenticate")}
+        return problem_response(problem_body(exc.code, title, detail, errors), headers)
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(exc: IntegrityError):
+        db.session.rollback()
+        log.info("integrity error: %s", exc.orig)
+        return problem_response(problem_body(409, "与现有数据冲突 / Conflicts with existing data",
+                              "The change conflicts with data that already exists; nothing was written."))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        log.exception("unhandled error")
+        return problem_response(problem_body(500, InternalServerError.name, "An unexpected error occurred; nothing was written."))

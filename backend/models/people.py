@@ -1,0 +1,51 @@
+"""People: accounts, student and staff profiles, scoped role grants."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.models.base import Base, utcnow
+
+
+class User(Base):
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Student number (学号) or staff number (工号).
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    grants: Mapped[list["RoleGrant"]] = relationship(lazy="selectin", back_populates="user")
+    student: Mapped["StudentProfile | None"] = relationship(lazy="selectin", back_populates="user")
+
+
+class StudentProfile(Base):
+    __tablename__ = "student_profile"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("class_group.id"), index=True)
+    gender: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="enrolled")
+    user: Mapped[User] = relationship(back_populates="student")
+
+
+class StaffProfile(Base):
+    __tablename__ = "staff_profile"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    title: Mapped[str | None] = mapped_column(String(64))
+
+
+class RoleGrant(Base):
+    """A role held over one org unit: head teacher of class 7, dept admin of department 2..."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("user_id", "role", "scope_type", "scope_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    scope_type: Mapped[str] = mapped_column(String(16))  # class | department | school
+    scope_id: Mapped[int]
+    user: Mapped[User] = relationship(back_populates="grants")

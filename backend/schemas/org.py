@@ -1,0 +1,48 @@
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from backend.schemas.common import StrictSchema
+
+
+class DepartmentOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class ClassOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    entry_year = fields.Integer()
+    department_id = fields.Integer()
+    department = fields.String(attribute="major.department.name")
+    major = fields.String(attribute="major.name")
+    head_teacher_id = fields.Integer(allow_none=True)
+
+
+class TermOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    academic_year = fields.String()
+    semester = fields.Integer()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    weeks = fields.Integer()
+
+
+class TermIn(StrictSchema):
+    academic_year = fields.String(required=True, validate=validate.Regexp(
+        r"^\d{4}-\d{4}$", error="学年格式为 2026-2027 / Use the form 2026-2027."))
+    semester = fields.Integer(required=True, validate=validate.OneOf([1, 2]))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+    @validates_schema
+    def _order(self, data, **_):
+        if data["ends_on"] <= data["starts_on"]:
+            raise ValidationError("结束日期须晚于开始日期 / The term must end after it starts.", "ends_on")
+        first, second = map(int, data["academic_year"].split("-"))
+        if second != first + 1:
+            raise ValidationError("学年应为相邻两年 / Two consecutive years.", "academic_year")
+
+
+class TermQuery(StrictSchema):
+    term_id = fields.Integer(load_default=None)

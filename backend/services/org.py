@@ -1,0 +1,70 @@
+"""Queries over the organisation, already narrowed to what a user may see."""
+from datetime import date
+
+from sqlalchemy import or_, select, true
+
+from backend.auth.policy import STAFF_ROLES
+from backend.auth.roles import Scope
+from backend.errors import Problem
+from backend.extensions import db
+from backend.models import ClassGroup, Department, School, StudentProfile, Term, User
+
+
+def visible_classes(user: User) -> list[ClassGroup]:
+    """Classes the user works with (staff) or belongs to (student)."""
+    grants = [g for g in user.grants if g.role in STAFF_ROLES]
+    conditions = []
+    for scope, column in ((Scope.CLASS, ClassGroup.id), (Scope.DEPARTMENT, ClassGroup.department_id)):
+        ids = {g.scope_id for g in grants if g.scope_type == scope}
+        if ids:
+            conditions.append(column.in_(ids))
+    if any(g.scope_type == Scope.SCHOOL for g in grants):
+        conditions = [true()]
+    if user.student is not None:
+        conditions.append(ClassGroup.id == user.student.class_id)
+    if not conditions:
+        return []
+    return db.session.scalars(select(ClassGroup).where(or_(*conditions)).order_by(ClassGroup.name)).all()
+
+
+def visible_departments(user: User) -> list[Department]:
+    grants = [g for g in user.grants if g.role in STAFF_ROLES]
+    query = select(Department).order_by(Department.name)
+    if not any(g.scope_type == Scope.SCHOOL for g in grants):
+        ids = {g.scope_id for g in grants if g.scope_type == Scope.DEPARTMENT}
+        query = query.where(Department.id.in_(ids))
+    return db.session.scalars(query).all()
+
+
+def class_students(cls: ClassGroup) -> list[tuple[StudentProfile, User]]:
+    return db.session.execute(
+        select(StudentProfile, User).join(User, User.id == StudentProfile.user_id)
+        .where(StudentProfile.class_id == cls.id).order_by(User.username)).all()
+
+
+def term_on(day: date) -> Term | None:
+    return db.session.scalar(select(Term).where(Term.starts_on <= day, Term.ends_on >= day))
+
+
+def current_term(today: date) -> Term:
+    """The term in session today, else the latest one that has started (holidays)."""
+    term = term_on(today) or db.session.scalar(
+        select(Term).where(Term.starts_on <= today).order_by(Term.starts_on.desc()).limit(1))
+    if term is None:
+        raise Problem(404, "未找到 / Not found", "No term has been set up yet.")
+    return term
+
+
+def create_term(fields: dict) -> Term:
+    school = db.session.scalar(select(School).limit(1))
+    if school is None:
+        raise Problem(409, "尚无学校 / No school yet", "Import a roster or build the demo college first.")
+    overlap = db.session.scalar(select(Term).where(
+        Term.starts_on <= fields["ends_on"], Term.ends_on >= fields["starts_on"]).limit(1))
+    if overlap is not None:
+        raise Problem(422, "请求数据有误 / Invalid request data",
+                      errors={"starts_on": [f"与学期 {overlap.name} 重叠 / Overlaps term {overlap.name}."]})
+    term = Term(school_id=school.id, **fields)
+    db.session.add(term)
+    db.session.flush()
+    return term
