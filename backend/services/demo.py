@@ -105,7 +105,8 @@ def build(students: int, seed: int, today: date) -> list[dict]:
     class_sizes = []
     while sum(class_sizes) < students:
         class_sizes.append(min(rng.randint(40, 50), students - sum(class_sizes)))
-    majors = [(d, m) for d, ms in DEPARTMENTS.items() for m in ms]
+    # Interleaved across departments, so even a small demo spans several of them.
+    majors = [(d, ms[i]) for i in range(3) for d, ms in DEPARTMENTS.items()]
     dept_ids: dict[str, int] = {}
     major_ids: dict[str, int] = {}
     for dept, major in majors[: max(1, min(len(majors), math.ceil(len(class_sizes) / 2)))]:

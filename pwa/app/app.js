@@ -1,0 +1,97 @@
+import * as client from "./api.js";
+import { api, ProblemError } from "./api.js";
+import { card, el } from "./dom.js";
+import { HOMES } from "./homes.js";
+import { getLang, setLang, t } from "./i18n.js";
+
+const view = document.getElementById("view");
+const ROLE_ORDER = ["school_admin", "dept_admin", "counsellor", "head_teacher", "course_teacher",
+  "student_affairs", "teaching_office", "pe_teacher", "student"];
+let me = null;
+let activeRole = null;
+
+function show(...nodes) {
+  view.replaceChildren(...nodes);
+  document.getElementById("title").textContent = t("appName");
+  document.getElementById("lang").textContent = t("switchTo");
+  document.title = t("appName");
+}
+
+function problemText(error) {
+  if (!(error instanceof ProblemError)) return String(error.message || error);
+  const fields = Object.values(error.problem.errors || {}).flat();
+  return [error.problem.title, error.problem.detail, ...fields].filter(Boolean).join(" ");
+}
+
+function form(title, fields, submitLabel, onSubmit, hint) {
+  const message = el("p", { class: "error", role: "alert" });
+  const inputs = fields.map(([id, label, type, autocomplete]) =>
+    [el("label", { for: id }, label), el("input", { id, name: id, type, autocomplete, required: true })]);
+  const button = el("button", { type: "submit", class: "wide" }, submitLabel);
+  const node = el("form", {
+    class: "card",
+    onsubmit: async (event) => {
+      event.preventDefault();
+      button.disabled = true;
+      message.textContent = "";
+      try {
+        await onSubmit(Object.fromEntries(new FormData(event.target)));
+      } catch (error) {
+        message.textContent = problemText(error);
+      } finally {
+        button.disabled = false;
+      }
+    },
+  }, el("h2", {}, title), hint ? el("p", { class: "muted" }, hint) : null, inputs, button, message);
+  return node;
+}
+
+function showLogin() {
+  show(form(t("loginTitle"), [["username", t("username"), "text", "username"],
+    ["password", t("password"), "password", "current-password"]], t("login"), async ({ username, password }) => {
+    await client.login(username.trim(), password);
+    await start();
+  }));
+}
+
+function showPasswordChange() {
+  show(form(t("changeTitle"), [["current_password", t("currentPassword"), "password", "current-password"],
+    ["new_password", t("newPassword"), "password", "new-password"]], t("save"), async (body) => {
+    await api("/api/v1/auth/password", { method: "POST", body });
+    await start();
+  }, t("changeHint")));
+}
+
+async function showHome() {
+  const roles = [...new Set(me.roles.map((g) => g.role))].sort((a, b) => ROLE_ORDER.indexOf(a) - ROLE_ORDER.indexOf(b));
+  activeRole = roles.includes(activeRole) ? activeRole : roles[0];
+  const term = await api("/api/v1/terms/current").catch(() => null);
+  const switcher = roles.length > 1
+    ? el("select", { "aria-label": "role", onchange: (e) => { activeRole = e.target.value; showHome(); } },
+      roles.map((r) => el("option", { value: r, selected: r === activeRole }, t(`role_${r}`))))
+    : el("span", { class: "tag", "data-testid": "role" }, t(`role_${activeRole}`));
+  const header = el("div", { "data-testid": `home-${activeRole}` },
+    el("p", { class: "hello" }, t("hello", { name: me.display_name })),
+    el("p", { class: "muted" }, term ? `${t("term")}：${term.name}` : ""), switcher);
+  const sections = await (HOMES[activeRole] || (async () => []))(me);
+  show(header, ...sections, el("button", { type: "button", class: "link", onclick: async () => {
+    await client.logout(); me = null; showLogin();
+  } }, t("logout")));
+}
+
+async function start() {
+  me = await api("/api/v1/me");
+  if (me.must_change_password) return showPasswordChange();
+  return showHome();
+}
+
+document.getElementById("lang").addEventListener("click", () => {
+  setLang(getLang() === "zh-CN" ? "en" : "zh-CN");
+  if (me) showHome(); else showLogin();
+});
+
+window.addEventListener("offline", () => view.prepend(card(t("offline"))));
+
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js");
+setLang(getLang());
+(await client.refresh()) ? start().catch(showLogin) : showLogin();

@@ -1,0 +1,82 @@
+// A home screen per role. Sections for features still to come show an honest
+// empty state; everything shown is real data from the API.
+import { api, authFetch } from "./api.js";
+import { card, el, empty } from "./dom.js";
+import { getLang, t } from "./i18n.js";
+
+const name = (rule) => (getLang() === "en" ? rule.name_en : rule.name_zh);
+
+function classList(classes) {
+  if (!classes.length) return empty(t("noClasses"));
+  return el("ul", { class: "list", "data-testid": "class-list" },
+    classes.map((c) => el("li", {}, el("span", {}, c.name), el("span", { class: "tag" }, c.major))));
+}
+
+function ruleList(rules) {
+  return el("ul", { class: "list" }, rules.map((r) =>
+    el("li", {}, el("span", {}, `${r.code} ${name(r)}`),
+      el("span", { class: "tag" }, `${t("standard")} ${r.standard_value}`))));
+}
+
+async function classesCard(title) {
+  return card(title, classList(await api("/api/v1/classes")));
+}
+
+async function myPointsCard(role) {
+  const catalogue = await api("/api/v1/catalogue");
+  const mine = catalogue.rules.filter((r) => r.scorer_roles.includes(role) && r.source === "entered");
+  return card(`${t("myPoints")} (${mine.length})`, ruleList(mine));
+}
+
+async function catalogueCard() {
+  const catalogue = await api("/api/v1/catalogue");
+  const groups = ["academic", "personal", "career"].map((domain) => {
+    const rules = catalogue.rules.filter((r) => r.domain === domain);
+    return el("details", {}, el("summary", {}, `${t(domain)} · ${rules.length} ${t("points")}`), ruleList(rules));
+  });
+  return card(t("catalogue"), ...groups);
+}
+
+function rosterCard() {
+  const result = el("p", { class: "muted", "data-testid": "roster-result" });
+  const file = el("input", { type: "file", accept: ".xlsx,.csv", "aria-label": t("roster") });
+  const download = async () => {
+    const response = await authFetch("/api/v1/roster/template?format=xlsx");
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "spiral-roster-template.xlsx" });
+    link.click();
+  };
+  const upload = async () => {
+    if (!file.files.length) return;
+    const form = new FormData();
+    form.append("file", file.files[0]);
+    const response = await authFetch("/api/v1/roster/import", { method: "POST", body: form });
+    const body = await response.json();
+    result.textContent = response.ok ? t("imported", body.students)
+      : [body.title, ...(body.errors || []).map((e) => `${e.sheet} ${e.row}: ${e.column} ${getLang() === "en" ? e.message_en : e.message}`)].join("\n");
+  };
+  return card(t("roster"), el("p", { class: "muted" }, t("rosterHint")),
+    el("button", { type: "button", class: "link", onclick: download }, t("template")), file,
+    el("button", { type: "button", class: "wide", onclick: upload }, t("upload")), result);
+}
+
+export const HOMES = {
+  student: async (me) => {
+    const classes = await api("/api/v1/classes");
+    return [
+      card(t("myClass"), el("p", { "data-testid": "my-class" }, classes[0] ? `${classes[0].name} · ${classes[0].department}` : t("noClasses"))),
+      card(t("card"), empty(t("cardEmpty"))),
+      card(t("checkin"), empty(t("checkinEmpty"))),
+      card(t("plan"), empty(t("planEmpty"))),
+      card(t("warnings"), empty(t("warningsEmpty"))),
+    ];
+  },
+  head_teacher: async () => [await classesCard(t("myClasses")), card(t("entry"), empty(t("entryEmpty"))),
+    card(t("leave"), empty(t("leaveEmpty"))), card(t("alerts"), empty(t("alertsEmpty")))],
+  course_teacher: async () => [await classesCard(t("myClasses")), card(t("sessions"), empty(t("sessionsEmpty")))],
+  counsellor: async () => [card(t("alerts"), empty(t("alertsEmpty"))), await classesCard(t("myClasses"))],
+  student_affairs: async () => [await myPointsCard("student_affairs"), await classesCard(t("myClasses"))],
+  teaching_office: async () => [await myPointsCard("teaching_office"), await classesCard(t("myClasses"))],
+  pe_teacher: async () => [await myPointsCard("pe_teacher"), await classesCard(t("myClasses"))],
+  dept_admin: async () => [card(t("reports"), empty(t("reportsEmpty"))), await classesCard(t("myClasses"))],
+  school_admin: async () => [rosterCard(), await catalogueCard(), card(t("reports"), empty(t("reportsEmpty")))],
+};

@@ -1,0 +1,60 @@
+// UI text: zh-CN by default, English on request (remembered on this device).
+const TEXT = {
+  "zh-CN": {
+    appName: "螺旋诊改", switchTo: "EN", loginTitle: "登录", username: "学号 / 工号", password: "密码",
+    login: "登录", logout: "退出登录", loggingIn: "正在登录…", hello: "你好，{name}",
+    changeTitle: "请修改初始密码", changeHint: "首次登录需设置新密码（至少8位，包含字母和数字）。",
+    currentPassword: "当前密码", newPassword: "新密码", save: "保存",
+    role_student: "学生", role_head_teacher: "班主任", role_course_teacher: "任课教师", role_counsellor: "辅导员",
+    role_student_affairs: "学工办", role_teaching_office: "教研室", role_pe_teacher: "体育老师",
+    role_dept_admin: "系部管理员", role_school_admin: "学校管理员",
+    term: "当前学期", myClass: "我的班级", myClasses: "我的班级", departments: "系部",
+    card: "发展储值卡", cardEmpty: "本学期还没有采分记录。", checkin: "课堂签到", checkinEmpty: "现在没有进行中的课堂。",
+    plan: "发展计划", planEmpty: "还没有发展计划。", warnings: "预警与提醒", warningsEmpty: "没有预警。",
+    entry: "批量录入采分点", entryEmpty: "选择班级和采分点后即可录入。", leave: "请假审批", leaveEmpty: "没有待审批的请假。",
+    sessions: "课堂与考勤", sessionsEmpty: "还没有开设课堂。", alerts: "风险预警", alertsEmpty: "没有需要处理的预警。",
+    reports: "班级报表", reportsEmpty: "汇总任务运行后这里会显示报表。", catalogue: "采分点目录",
+    myPoints: "我负责的采分点", roster: "名单导入", rosterHint: "上传学校导出的学生、教职工名单（.xlsx 或 .csv）。",
+    template: "下载模板", upload: "上传导入", imported: "导入完成：新增 {created}，更新 {updated}，未变 {unchanged}",
+    noClasses: "暂无班级。", points: "个采分点", individual: "个人", classLevel: "班级",
+    academic: "学业发展", personal: "个人发展", career: "职业发展", offline: "离线：部分功能暂不可用。",
+    standard: "标准值", warning: "预警值", weight: "权重",
+  },
+  en: {
+    appName: "Spiral", switchTo: "中文", loginTitle: "Log in", username: "Student / staff number", password: "Password",
+    login: "Log in", logout: "Log out", loggingIn: "Logging in…", hello: "Hello, {name}",
+    changeTitle: "Change your initial password", changeHint: "Set a new password (8+ characters, letters and digits).",
+    currentPassword: "Current password", newPassword: "New password", save: "Save",
+    role_student: "Student", role_head_teacher: "Head teacher", role_course_teacher: "Course teacher",
+    role_counsellor: "Counsellor", role_student_affairs: "Student affairs", role_teaching_office: "Teaching office",
+    role_pe_teacher: "PE teacher", role_dept_admin: "Department admin", role_school_admin: "School admin",
+    term: "Current term", myClass: "My class", myClasses: "My classes", departments: "Departments",
+    card: "Development value card", cardEmpty: "No scoring entries this term yet.", checkin: "Check in",
+    checkinEmpty: "No class session is open now.", plan: "Development plan", planEmpty: "No development plan yet.",
+    warnings: "Warnings and nudges", warningsEmpty: "No warnings.", entry: "Enter scoring points for a class",
+    entryEmpty: "Choose a class and a scoring point to start.", leave: "Leave requests", leaveEmpty: "No leave requests to review.",
+    sessions: "Sessions and attendance", sessionsEmpty: "No class sessions yet.", alerts: "Risk alerts",
+    alertsEmpty: "No alerts to work on.", reports: "Class reports", reportsEmpty: "Reports appear once the aggregation jobs have run.",
+    catalogue: "Scoring-point catalogue", myPoints: "Scoring points I enter", roster: "Roster import",
+    rosterHint: "Upload the student and staff lists your college exports (.xlsx or .csv).", template: "Download template",
+    upload: "Upload and import", imported: "Imported: {created} new, {updated} updated, {unchanged} unchanged",
+    noClasses: "No classes.", points: "scoring points", individual: "Individual", classLevel: "Class",
+    academic: "Academic", personal: "Personal", career: "Career", offline: "Offline: some features are unavailable.",
+    standard: "Standard", warning: "Warning", weight: "Weight",
+  },
+};
+
+let lang = localStorage.getItem("spiral.lang") || "zh-CN";
+
+export function t(key, vars = {}) {
+  const text = TEXT[lang][key] ?? TEXT["zh-CN"][key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => vars[name] ?? "");
+}
+
+export function getLang() { return lang; }
+
+export function setLang(next) {
+  lang = next;
+  localStorage.setItem("spiral.lang", next);
+  document.documentElement.lang = next;
+}
