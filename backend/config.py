@@ -27,7 +27,7 @@ def _instance_secrets(instance: Path) -> dict:
 class Config:
     def __init__(self, instance_path: str, **overrides):
         env = os.environ
-        instance = Path(env.get("SPIRAL_INSTANCE", instance_path))
+        instance = Path(overrides.pop("INSTANCE_PATH", None) or env.get("SPIRAL_INSTANCE") or instance_path)
         generated = _instance_secrets(instance)
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = env.get("SECRET_KEY") or generated["SECRET_KEY"]

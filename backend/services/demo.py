@@ -128,7 +128,7 @@ def build(students: int, seed: int, today: date) -> list[dict]:
     dept_of_major = {m: dept_ids[d] for d, m in majors if m in major_ids}
     entry_years = [today.year - 2, today.year - 1, today.year] if today.month >= 9 else \
         [today.year - 3, today.year - 2, today.year - 1]
-    counsellor = None
+    counsellors: dict[int, tuple[int, int]] = {}
     course_teachers: dict[int, list[int]] = {}
     taught: dict[int, int] = {}
     class_seq: dict[tuple[int, int], int] = {}
@@ -143,9 +143,11 @@ def build(students: int, seed: int, today: date) -> list[dict]:
         rows[ClassGroup].append({"id": cid, "major_id": major_id, "department_id": dept_id,
                                  "name": f"{major}{entry_year % 100:02d}{seq:02d}班", "entry_year": entry_year,
                                  "head_teacher_id": head})
-        # A counsellor looks after four classes; teachers teach a course to four classes each.
-        if i % 4 == 0:
-            counsellor = person([], dept_id, "辅导员")
+        # A counsellor looks after four classes of a department; a teacher teaches a course to four classes.
+        counsellor, looked_after = counsellors.get(dept_id, (None, 4))
+        if looked_after == 4:
+            counsellor, looked_after = person([], dept_id, "辅导员"), 0
+        counsellors[dept_id] = (counsellor, looked_after + 1)
         rows[RoleGrant].append({"id": ids(RoleGrant), "user_id": counsellor, "role": Role.COUNSELLOR,
                                 "scope_type": Scope.CLASS, "scope_id": cid})
         for course_name in COMMON_COURSES + [major]:

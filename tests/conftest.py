@@ -1,0 +1,98 @@
+"""One app on a fresh database per test, on SQLite and on PostgreSQL, with a real Redis.
+
+SPIRAL_TEST_DBS (default "sqlite,postgresql") picks the databases.
+"""
+import itertools
+import os
+import shutil
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from backend import create_app
+from backend.extensions import db
+from tests.servers import PostgresServer, RedisServer
+
+DBS = [d.strip() for d in os.environ.get("SPIRAL_TEST_DBS", "sqlite,postgresql").split(",") if d.strip()]
+FAST_HASHING = {"ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = RedisServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = PostgresServer()
+    yield server
+    server.close()
+
+
+def make_app(url: str, instance, redis_url: str, **extra):
+    return create_app(SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(instance), REDIS_URL=redis_url,
+                      TESTING=True, **FAST_HASHING, **extra)
+
+
+def migrate(url: str, instance) -> None:
+    app = make_app(url, instance, "redis://127.0.0.1:1/0")
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=DBS)
+def database(request, tmp_path_factory):
+    """A migrated template database; each test gets a copy of it."""
+    instance = tmp_path_factory.mktemp("instance")
+    if request.param == "sqlite":
+        template = instance / "template.db"
+        migrate(f"sqlite:///{template}", instance)
+
+        def fresh():
+            path = instance / f"test{next(_counter)}.db"
+            shutil.copy(template, path)
+            return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+    else:
+        pg = request.getfixturevalue("postgres_server")
+        admin = create_engine(pg.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE spiral_template"))
+        migrate(pg.url("spiral_template"), instance)
+
+        def fresh():
+            name = f"spiral_test{next(_counter)}"
+            with admin.connect() as conn:
+                conn.execute(text(f"CREATE DATABASE {name} TEMPLATE spiral_template"))
+
+            def drop():
+                with admin.connect() as conn:
+                    conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            return pg.url(name), drop
+    return {"kind": request.param, "fresh": fresh, "instance": instance}
+
+
+@pytest.fixture
+def app(database, redis_server):
+    url, drop = database["fresh"]()
+    application = make_app(url, database["instance"], redis_server.url)
+    application.config["DB_KIND"] = database["kind"]
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+    drop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,104 @@
+"""The authorization matrix: roles × endpoints × own/foreign objects."""
+import pytest
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.models import ClassGroup, Department, StudentProfile, User
+from tests.helpers import assert_problem, build_college, login
+
+ROLES = ["student", "head_teacher", "course_teacher", "counsellor", "dept_admin", "school_admin"]
+
+
+@pytest.fixture
+def world(app):
+    accounts = build_college(students=200)
+    student = db.session.scalar(select(User).where(User.username == accounts["student"]["username"]))
+    own_class = db.session.get(ClassGroup, student.student.class_id)
+    foreign_class = db.session.scalar(select(ClassGroup).where(ClassGroup.department_id != own_class.department_id))
+    classmate = db.session.scalar(select(StudentProfile).where(
+        StudentProfile.class_id == own_class.id, StudentProfile.user_id != student.id))
+    foreign_student = db.session.scalar(select(StudentProfile).where(StudentProfile.class_id == foreign_class.id))
+    ids = {"own_class": own_class.id, "foreign_class": foreign_class.id, "own_student": student.id,
+           "classmate": classmate.user_id, "foreign_student": foreign_student.user_id,
+           "own_dept": own_class.department_id, "foreign_dept": foreign_class.department_id}
+    return accounts, ids
+
+
+# (method, path template, body, roles expected to get 2xx)
+STAFF_OF_CLASS = {"head_teacher", "course_teacher", "counsellor", "dept_admin", "school_admin"}
+ENDPOINTS = [
+    ("GET", "/api/v1/classes/{own_class}", None, STAFF_OF_CLASS | {"student"}),
+    ("GET", "/api/v1/classes/{foreign_class}", None, {"school_admin"}),
+    ("GET", "/api/v1/classes/{own_class}/students", None, STAFF_OF_CLASS),
+    ("GET", "/api/v1/classes/{foreign_class}/students", None, {"school_admin"}),
+    ("GET", "/api/v1/students/{own_student}", None, STAFF_OF_CLASS | {"student"}),
+    ("GET", "/api/v1/students/{classmate}", None, STAFF_OF_CLASS),
+    ("GET", "/api/v1/students/{foreign_student}", None, {"school_admin"}),
+    ("GET", "/api/v1/departments/{own_dept}", None, {"dept_admin", "school_admin"}),
+    ("GET", "/api/v1/departments/{foreign_dept}", None, {"school_admin"}),
+    ("GET", "/api/v1/catalogue", None, set(ROLES)),
+    ("PATCH", "/api/v1/catalogue/S-A-05", {"standard_value": 85}, {"school_admin"}),
+    ("POST", "/api/v1/terms", {"academic_year": "2030-2031", "semester": 1,
+                               "starts_on": "2030-09-01", "ends_on": "2031-01-15"}, {"school_admin"}),
+    ("GET", "/api/v1/roster/template", None, {"school_admin"}),
+    ("POST", "/api/v1/roster/import", None, {"school_admin"}),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix_has_no_unexpected_success(client, world, role):
+    accounts, ids = world
+    headers = login(client, accounts[role])
+    unexpected = []
+    for method, template, body, allowed in ENDPOINTS:
+        path = template.format(**ids)
+        response = client.open(path, method=method, json=body, headers=headers)
+        ok = 200 <= response.status_code < 300
+        if role in allowed:
+            # Roster import with no file is a 422 for the one role allowed to try.
+            expected_ok = not path.endswith("/import")
+            if ok != expected_ok and not (not expected_ok and response.status_code == 422):
+                unexpected.append((method, path, response.status_code))
+        elif ok:
+            unexpected.append((method, path, response.status_code))
+        elif "foreign" in template:
+            # Objects outside the user's scope do not reveal that they exist.
+            if response.status_code != 404:
+                unexpected.append((method, path, response.status_code))
+        elif response.status_code not in (403, 404):
+            unexpected.append((method, path, response.status_code))
+    assert unexpected == []
+
+
+def test_lists_are_narrowed_to_scope(client, world):
+    accounts, ids = world
+    for role, expected in (("head_teacher", 1), ("student", 1), ("school_admin", 5)):
+        classes = client.get("/api/v1/classes", headers=login(client, accounts[role])).json
+        assert len(classes) == expected, role
+    dept_admin_classes = client.get("/api/v1/classes", headers=login(client, accounts["dept_admin"])).json
+    assert {c["department_id"] for c in dept_admin_classes} == {ids["own_dept"]}
+    assert client.get("/api/v1/departments", headers=login(client, accounts["student"])).json == []
+
+
+@pytest.mark.parametrize("field,value", [("role", "school_admin"), ("class_id", 99), ("points", 100),
+                                         ("username", "hijack"), ("must_change_password", False)])
+def test_mass_assignment_is_refused_and_changes_nothing(client, world, field, value):
+    accounts, _ = world
+    headers = login(client, accounts["student"])
+    before = client.get("/api/v1/me", headers=headers).json
+    body = assert_problem(client.patch("/api/v1/me", headers=headers, json={"display_name": "新名字", field: value}), 422)
+    assert field in body["errors"]
+    assert client.get("/api/v1/me", headers=headers).json == before
+
+
+def test_catalogue_patch_refuses_identity_fields(client, world):
+    accounts, _ = world
+    headers = login(client, accounts["school_admin"])
+    body = assert_problem(client.patch("/api/v1/catalogue/S-A-05", headers=headers,
+                                       json={"code": "X", "domain": "career"}), 422)
+    assert set(body["errors"]) == {"code", "domain"}
+
+
+def test_unauthenticated_requests_get_401_problem(client, world):
+    for path in ("/api/v1/me", "/api/v1/classes", "/api/v1/catalogue"):
+        assert_problem(client.get(path), 401)
