@@ -7,6 +7,7 @@ import os
 import shutil
 
 import pytest
+from redis import Redis
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -78,6 +79,7 @@ def database(request, tmp_path_factory):
 
 @pytest.fixture
 def app(database, redis_server):
+    Redis.from_url(redis_server.url).flushdb()
     url, drop = database["fresh"]()
     application = make_app(url, database["instance"], redis_server.url)
     application.config["DB_KIND"] = database["kind"]

@@ -37,11 +37,14 @@ class TermIn(StrictSchema):
 
     @validates_schema
     def _order(self, data, **_):
+        errors = {}
         if data["ends_on"] <= data["starts_on"]:
-            raise ValidationError("结束日期须晚于开始日期 / The term must end after it starts.", "ends_on")
+            errors["ends_on"] = ["结束日期须晚于开始日期 / The term must end after it starts."]
         first, second = map(int, data["academic_year"].split("-"))
         if second != first + 1:
-            raise ValidationError("学年应为相邻两年 / Two consecutive years.", "academic_year")
+            errors["academic_year"] = ["学年应为相邻两年 / Two consecutive years."]
+        if errors:
+            raise ValidationError(errors)
 
 
 class TermQuery(StrictSchema):
