@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Sets everything up and runs Spiral with the demo college on the embedded default:
+# SQLite in instance/, plus a local Redis started here (jobs run inline without one).
+# Environment: PORT (5000), HOST (127.0.0.1), DEMO_STUDENTS (2000), DATABASE_URL, REDIS_URL.
+source "$(dirname "$0")/lib.sh"
+
+ensure_venv requirements.txt
+export FLASK_APP=wsgi
+
+REDIS_PID=""
+cleanup() { [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+if [ -z "${REDIS_URL:-}" ]; then
+  command -v redis-server >/dev/null || apt_install redis-server || true
+  if command -v redis-server >/dev/null; then
+    port="$(free_port)"
+    mkdir -p instance/redis
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$ROOT/instance/redis" --save 60 1 >instance/redis/redis.log 2>&1 &
+    REDIS_PID=$!
+    export REDIS_URL="redis://127.0.0.1:$port/0"
+    log "Redis on $REDIS_URL"
+  else
+    log "no redis-server could be installed: background jobs will run inline"
+    export REDIS_URL="redis://127.0.0.1:1/0"
+  fi
+fi
+
+.venv/bin/flask db upgrade
+.venv/bin/flask seed >/dev/null
+if [ ! -f instance/demo-accounts.json ]; then
+  .venv/bin/flask demo --students "${DEMO_STUDENTS:-2000}" --seed 1 --accounts-json instance/demo-accounts.json
+else
+  log "demo college already built; logins in instance/demo-accounts.json:"
+  .venv/bin/python -c 'import json; [print(f"  {a[\"role\"]:16} {a[\"username\"]:14} {a[\"password\"]}") for a in json.load(open("instance/demo-accounts.json"))]'
+fi
+
+log "Spiral on http://${HOST:-127.0.0.1}:${PORT:-5000}/  (API docs: /api/docs)"
+.venv/bin/flask run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"

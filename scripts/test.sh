@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the whole test suite: SQLite and PostgreSQL, a real Redis,
+# real headless Chromium. The tests start their own servers on free ports and stop them.
+# Extra arguments go to pytest (e.g. -k roster, -x).
+source "$(dirname "$0")/lib.sh"
+
+ensure_venv requirements-dev.txt
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+have_postgres || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+# Screenshots must show Chinese text as a phone would, not empty boxes.
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+
+mkdir -p test-artifacts
+exec .venv/bin/python -m pytest tests -q "$@"

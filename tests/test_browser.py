@@ -1,0 +1,119 @@
+"""The PWA in real headless Chromium (Debian's, driven by Playwright)."""
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from backend.extensions import db
+from tests.conftest import make_app
+from tests.helpers import build_college
+from tests.servers import free_port
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, redis_server):
+    instance = tmp_path_factory.mktemp("live")
+    app = make_app(f"sqlite:///{instance}/live.db", instance, redis_server.url)
+    with app.app_context():
+        upgrade()
+        accounts = build_college(students=120)
+        db.session.remove()
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", accounts
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  locale="zh-CN")
+    yield context
+    context.close()
+
+
+def log_in(page, base, account):
+    page.goto(base + "/")
+    page.fill("#username", account["username"])
+    page.fill("#password", account["password"])
+    page.click("button[type=submit]")
+
+
+def test_student_and_head_teacher_see_their_homes(live, phone):
+    base, accounts = live
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = phone.new_page()
+    log_in(page, base, accounts["student"])
+    expect(page.get_by_test_id("home-student")).to_be_visible()
+    expect(page.get_by_test_id("my-class")).to_contain_text("班")
+    expect(page.get_by_text("发展储值卡")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
+    page.screenshot(path=str(ARTIFACTS / "home-student-390x844.png"))
+
+    page.get_by_text("退出登录").click()
+    expect(page.locator("#username")).to_be_visible()
+    log_in(page, base, accounts["head_teacher"])
+    expect(page.get_by_test_id("home-head_teacher")).to_be_visible()
+    expect(page.get_by_test_id("class-list").locator("li")).to_have_count(1)
+    page.screenshot(path=str(ARTIFACTS / "home-head-teacher-390x844.png"))
+
+
+def test_session_survives_a_reload_without_storing_tokens(live, phone):
+    base, accounts = live
+    page = phone.new_page()
+    log_in(page, base, accounts["student"])
+    expect(page.get_by_test_id("home-student")).to_be_visible()
+    page.reload()
+    expect(page.get_by_test_id("home-student")).to_be_visible()
+    stored = page.evaluate("JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie")
+    assert "eyJ" not in stored  # no JWT readable by scripts: the refresh token is HttpOnly
+
+
+def test_wrong_password_shows_the_problem(live, phone):
+    base, accounts = live
+    page = phone.new_page()
+    log_in(page, base, {"username": accounts["student"]["username"], "password": "wrong"})
+    expect(page.get_by_role("alert")).to_contain_text("用户名或密码错误")
+
+
+def test_english_switch(live, phone):
+    base, _ = live
+    page = phone.new_page()
+    page.goto(base + "/")
+    page.click("#lang")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+
+def test_installable_and_works_offline(live, phone):
+    base, _ = live
+    page = phone.new_page()
+    page.goto(base + "/")
+    manifest = json.loads(page.evaluate("fetch('/manifest.webmanifest').then(r => r.text())"))
+    assert manifest["lang"] == "zh-CN" and manifest["display"] == "standalone"
+    assert {"192x192", "512x512"} <= {i["sizes"] for i in manifest["icons"]}
+    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_function("navigator.serviceWorker.controller !== null || caches.has('spiral-shell-v1')")
+    phone.set_offline(True)
+    page.reload()
+    expect(page.locator("#username")).to_be_visible()  # the shell came from the cache
+    phone.set_offline(False)
