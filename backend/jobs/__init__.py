@@ -1,0 +1,1 @@
+"""RQ entry points: thin wrappers that take ids and call a service (see DESIGN.md)."""
