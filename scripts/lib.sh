@@ -21,7 +21,8 @@ apt_install() {  # apt_install PACKAGE... (only called for what is missing)
 have_postgres() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; }
 
 ensure_venv() {  # ensure_venv REQUIREMENTS_FILE
-  local req="$1" stamp=".venv/.installed-$(basename "$req")"
+  local req="$1"
+  local stamp=".venv/.installed-$(basename "$req")"
   [ -x .venv/bin/python ] || { log "creating .venv"; "$PY" -m venv .venv; }
   local want; want="$(cat requirements*.txt | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then

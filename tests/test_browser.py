@@ -117,3 +117,17 @@ def test_installable_and_works_offline(live, phone):
     page.reload()
     expect(page.locator("#username")).to_be_visible()  # the shell came from the cache
     phone.set_offline(False)
+
+
+@pytest.mark.parametrize("width", [360, 414])
+def test_school_admin_home_fits_small_and_large_phones(live, browser, width):
+    base, accounts = live
+    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=True, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, base, accounts["school_admin"])
+    expect(page.get_by_test_id("home-school_admin")).to_be_visible()
+    expect(page.get_by_text("采分点目录")).to_be_visible()
+    page.get_by_text("学业发展 · 16").click()  # 11 individual + 5 class academic points
+    expect(page.get_by_text("S-A-03 全勤率（未旷课）")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    context.close()

@@ -205,9 +205,19 @@ def _validate(parsed: Parsed) -> None:
 
 # ---------------------------------------------------------------- writing
 
-class _Counts(dict):
-    def bump(self, what: str) -> None:
-        self[what] = self.get(what, 0) + 1
+_RANK = {"unchanged": 0, "updated": 1, "created": 2}
+
+
+def _worst(*outcomes: str) -> str:
+    """A person created and then updated in one file was created."""
+    return max(outcomes, key=_RANK.__getitem__)
+
+
+def _count(outcomes) -> dict:
+    counts = dict.fromkeys(_RANK, 0)
+    for outcome in outcomes:
+        counts[outcome] += 1
+    return counts
 
 
 def import_roster(filename: str, data: bytes, actor_id: int) -> dict:
@@ -275,7 +285,7 @@ class _Writer:
         return user, "unchanged"
 
     def students(self, rows: list[dict]) -> dict:
-        counts = _Counts(created=0, updated=0, unchanged=0)
+        outcomes = []
         for r in rows:
             cls = self._class(r)
             user, outcome = self._user(r["number"], r["name"])
@@ -285,36 +295,40 @@ class _Writer:
                 db.session.add(StudentProfile(user_id=user.id, class_id=cls.id, gender=gender))
             elif (profile.class_id, profile.gender) != (cls.id, gender):
                 profile.class_id, profile.gender = cls.id, gender
-                outcome = "updated" if outcome == "unchanged" else outcome
+                outcome = _worst(outcome, "updated")
             if not any(g.role == Role.STUDENT for g in user.grants):
                 user.grants.append(RoleGrant(role=Role.STUDENT, scope_type=Scope.CLASS, scope_id=cls.id))
-            counts.bump(outcome)
-        return counts
+            outcomes.append(outcome)
+        return _count(outcomes)
 
     def staff(self, rows: list[dict]) -> dict:
-        counts = _Counts(created=0, updated=0, unchanged=0)
-        outcomes: dict[str, str] = {}
+        outcomes: dict[str, str] = {}  # one person may have several rows, one per role
         for r in rows:
             user, outcome = self._user(r["number"], r["name"])
-            outcomes.setdefault(r["number"], outcome)
-            profile = db.session.get(StaffProfile, user.id)
+            outcome = _worst(outcomes.get(r["number"], outcome), outcome)
             dept_id = self.depts[r["department"]].id if r.get("department") else None
+            profile = db.session.get(StaffProfile, user.id)
             if profile is None:
                 db.session.add(StaffProfile(user_id=user.id, department_id=dept_id))
+                db.session.flush()
             elif dept_id is not None and profile.department_id != dept_id:
                 profile.department_id = dept_id
-                outcomes[r["number"]] = "updated" if outcomes[r["number"]] == "unchanged" else outcomes[r["number"]]
-            scope_id = {Scope.SCHOOL: lambda: self.school.id, Scope.DEPARTMENT: lambda: self._dept(r["scope"]).id,
-                        Scope.CLASS: lambda: self.classes[r["scope"]].id}[r["scope_type"]]()
-            key = (r["role"], r["scope_type"], scope_id)
-            if key not in {(g.role, g.scope_type, g.scope_id) for g in user.grants}:
+                outcome = _worst(outcome, "updated")
+            scope_id = self._scope_id(r["scope_type"], r["scope"])
+            if (r["role"], r["scope_type"], scope_id) not in {(g.role, g.scope_type, g.scope_id) for g in user.grants}:
                 user.grants.append(RoleGrant(role=r["role"], scope_type=r["scope_type"], scope_id=scope_id))
-                outcomes[r["number"]] = "updated" if outcomes[r["number"]] == "unchanged" else outcomes[r["number"]]
-            if r["role"] == Role.HEAD_TEACHER and self.classes[r["scope"]].head_teacher_id != user.id:
+                outcome = _worst(outcome, "updated")
+            if r["role"] == Role.HEAD_TEACHER:
                 self.classes[r["scope"]].head_teacher_id = user.id
-        for outcome in outcomes.values():
-            counts.bump(outcome)
-        return counts
+            outcomes[r["number"]] = outcome
+        return _count(outcomes.values())
+
+    def _scope_id(self, scope_type: str, name: str) -> int:
+        if scope_type == Scope.SCHOOL:
+            return self.school.id
+        if scope_type == Scope.DEPARTMENT:
+            return self._dept(name).id
+        return self.classes[name].id
 
 
 # ---------------------------------------------------------------- templates
