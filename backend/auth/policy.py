@@ -11,8 +11,8 @@ from backend.extensions import db
 from backend.models import ClassGroup, Department, StudentProfile, User
 
 STAFF_ROLES = frozenset(Role) - {Role.STUDENT}
-# Roles that see a class because they work with it, as opposed to running a unit.
-ADMIN_ROLES = frozenset({Role.DEPT_ADMIN, Role.SCHOOL_ADMIN})
+# Need-to-know for discipline, mental-health and finance data: the roles that act on it.
+SENSITIVE_READERS = frozenset({Role.HEAD_TEACHER, Role.COUNSELLOR, Role.STUDENT_AFFAIRS, Role.SCHOOL_ADMIN})
 
 
 class Resource:

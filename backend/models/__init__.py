@@ -1,4 +1,5 @@
 """All models, imported once so that metadata (and Alembic) sees every table."""
+from backend.models.ledger import ScoreEntry
 from backend.models.catalogue import CatalogueVersion, ScoringPoint, ScoringRule
 from backend.models.org import ClassGroup, Course, Department, Major, School, TeachingAssignment, Term
 from backend.models.people import RoleGrant, StaffProfile, StudentProfile, User
@@ -7,5 +8,5 @@ from backend.models.security import AuditEvent, AuthSession, IdempotencyRecord, 
 __all__ = [
     "AuditEvent", "AuthSession", "CatalogueVersion", "ClassGroup", "Course", "Department",
     "IdempotencyRecord", "LoginFailure", "Major", "RoleGrant", "School", "ScoringPoint",
-    "ScoringRule", "StaffProfile", "StudentProfile", "TeachingAssignment", "Term", "User",
+    "ScoreEntry", "ScoringRule", "StaffProfile", "StudentProfile", "TeachingAssignment", "Term", "User",
 ]

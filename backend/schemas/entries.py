@@ -1,0 +1,42 @@
+from marshmallow import Schema, fields, validate
+
+from backend.schemas.common import StrictSchema
+from backend.services.ledger import MAX_BATCH
+
+
+class EntryRowIn(StrictSchema):
+    student_id = fields.Integer(required=True)
+    value = fields.Float(required=True, allow_nan=False)
+
+
+class EntryBatchIn(StrictSchema):
+    point = fields.String(required=True, metadata={"example": "S-A-06"})
+    period = fields.String(load_default=None, metadata={"description": "week:N, month:YYYY-MM, day:YYYY-MM-DD or term"})
+    term_id = fields.Integer(load_default=None, metadata={"description": "defaults to the current term"})
+    entries = fields.List(fields.Nested(EntryRowIn), required=True,
+                          validate=validate.Length(1, MAX_BATCH, error=f"1–{MAX_BATCH} rows per batch."))
+
+
+class BatchOut(Schema):
+    batch_id = fields.String()
+    point = fields.String()
+    period = fields.String()
+    term_id = fields.Integer()
+    count = fields.Integer()
+
+
+class ReverseIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(2, 500))
+
+
+class EntryOut(Schema):
+    id = fields.Integer()
+    point = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    period = fields.String()
+    value = fields.Float(allow_none=True)
+    recorded_by = fields.String()
+    recorded_at = fields.DateTime()
+    reversed = fields.Boolean()
+    reversal_reason = fields.String(allow_none=True)

@@ -1,0 +1,153 @@
+"""Score entries into the append-only ledger: validation, batches, reversals."""
+import re
+import uuid
+from datetime import date
+
+from sqlalchemy import and_, exists, insert, select, true
+from sqlalchemy.orm import aliased
+
+from backend.auth.policy import roles_over_class
+from backend.errors import Problem
+from backend.extensions import db
+from backend.models import CatalogueVersion, ClassGroup, ScoreEntry, ScoringPoint, ScoringRule, StudentProfile, Term, User
+from backend.models.base import utcnow
+from backend.services import audit, catalogue
+
+MAX_BATCH = 200  # a class is 40–50 students; 200 leaves room for merged classes
+INVALID = "请求数据有误 / Invalid request data"
+TERM_TIMINGS = {"semester_end", "year_start", "year_end", "mid_first_semester", "before_graduation"}
+
+
+def check_period(rule: ScoringRule, term: Term, period: str | None) -> str | None:
+    """The period key an entry of this rule belongs to, or None when `period` is wrong for it."""
+    if rule.timing in TERM_TIMINGS:
+        return "term" if period in (None, "term") else None
+    if rule.timing == "weekly":
+        m = re.fullmatch(r"week:(\d{1,2})", period or "")
+        return period if m and 1 <= int(m[1]) <= term.weeks else None
+    if rule.timing == "monthly":
+        m = re.fullmatch(r"month:(\d{4})-(\d{2})", period or "")
+        if not m or not 1 <= int(m[2]) <= 12:
+            return None
+        first = date(int(m[1]), int(m[2]), 1)
+        return period if term.starts_on.replace(day=1) <= first <= term.ends_on else None
+    m = re.fullmatch(r"day:(\d{4}-\d{2}-\d{2})", period or "")  # per class session
+    try:
+        return period if m and term.starts_on <= date.fromisoformat(m[1]) <= term.ends_on else None
+    except ValueError:
+        return None
+
+
+PERIOD_HELP = {"weekly": "week:N", "monthly": "month:YYYY-MM", "session": "day:YYYY-MM-DD"}
+
+
+def check_value(rule: ScoringRule, value: float) -> str | None:
+    """Why a value does not fit the point's value type, or None when it does."""
+    lo, hi = rule.min_value, rule.max_value
+    if rule.value_type in ("count", "level", "document") and value != int(value):
+        return "应为整数 / Must be a whole number."
+    if not lo <= value <= hi:
+        if rule.value_type == "level":
+            return f"等级应为 0–{int(hi)} / Level must be 0–{int(hi)}."
+        return f"应在 {lo:g}–{hi:g} 之间 / Must be between {lo:g} and {hi:g}."
+    return None
+
+
+def _active_entries(term_id: int, point_id: int, period: str):
+    """Entries of a point and period that have not been reversed (reversals themselves excluded)."""
+    reversal = aliased(ScoreEntry)
+    return select(ScoreEntry).where(
+        ScoreEntry.term_id == term_id, ScoreEntry.point_id == point_id, ScoreEntry.period == period,
+        ScoreEntry.reverses_id.is_(None),
+        ~exists().where(reversal.reverses_id == ScoreEntry.id))
+
+
+def record_batch(actor: User, term: Term, body: dict) -> dict:
+    """Write one point's values for many students, all or nothing."""
+    rule = catalogue.rule(term, body["point"])
+    if rule.source != "entered":
+        raise Problem(422, INVALID, errors={"point": [
+            "该采分点由系统计算，不能录入 / This point is computed from other data and cannot be typed."]})
+    if rule.point.level != "individual":
+        raise Problem(422, INVALID, errors={"point": ["班级采分点请按班级录入 / Enter class points per class."]})
+    period = check_period(rule, term, body.get("period"))
+    if period is None:
+        raise Problem(422, INVALID, errors={"period": [
+            f"该采分点按 {rule.timing} 录入，期间格式 {PERIOD_HELP.get(rule.timing, 'term')} / "
+            f"This point is entered per {rule.timing}: use {PERIOD_HELP.get(rule.timing, 'term')} within the term."]})
+    rows = body["entries"]
+    students = {p.user_id: p for p in db.session.scalars(
+        select(StudentProfile).where(StudentProfile.user_id.in_({r["student_id"] for r in rows})))}
+    classes = {c.id: c for c in db.session.scalars(
+        select(ClassGroup).where(ClassGroup.id.in_({p.class_id for p in students.values()})))}
+    taken = set(db.session.scalars(_active_entries(term.id, rule.point_id, period)
+                                   .with_only_columns(ScoreEntry.student_id)
+                                   .where(ScoreEntry.student_id.in_(students))))
+    errors, seen = {}, set()
+    for i, row in enumerate(rows):
+        student = students.get(row["student_id"])
+        if student is None or not roles_over_class(actor, classes[student.class_id]) & set(rule.scorer_roles):
+            # Same answer for "no such student" and "not yours to score": nothing leaks.
+            errors[f"entries[{i}].student_id"] = ["无权为该学生录入此采分点 / You do not score this point for this student."]
+            continue
+        if row["student_id"] in seen:
+            errors[f"entries[{i}].student_id"] = ["同一批次中重复 / Appears twice in this batch."]
+        elif row["student_id"] in taken:
+            errors[f"entries[{i}].student_id"] = [
+                "该期间已有记录，请先冲销再更正 / Already recorded for this period: reverse it to correct it."]
+        seen.add(row["student_id"])
+        problem = check_value(rule, row["value"])
+        if problem:
+            errors[f"entries[{i}].value"] = [problem]
+    if errors:
+        raise Problem(422, "批次有误，未写入任何数据 / The batch has errors; nothing was written", errors=errors)
+    batch_id = str(uuid.uuid4())
+    now = utcnow()
+    # One multi-row INSERT: a class batch is one round trip, not one per student.
+    db.session.execute(insert(ScoreEntry).values([
+        {"term_id": term.id, "point_id": rule.point_id, "student_id": r["student_id"],
+         "class_id": students[r["student_id"]].class_id, "period": period, "value": float(r["value"]),
+         "batch_id": batch_id, "recorded_by": actor.id, "recorded_at": now} for r in rows]))
+    return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows)}
+
+
+def reverse(actor: User, entry: ScoreEntry, reason: str) -> dict:
+    """Cancel an entry by appending its reversal; the original stays for the audit trail."""
+    if entry.reverses_id is not None:
+        raise Problem(409, "冲销记录不能再冲销 / A reversal cannot be reversed", "Enter the value again instead.")
+    if db.session.scalar(select(ScoreEntry.id).where(ScoreEntry.reverses_id == entry.id)) is not None:
+        raise Problem(409, "该记录已冲销 / Already reversed")
+    term = db.session.get(Term, entry.term_id)
+    rule = catalogue.rule(term, db.session.get(ScoringPoint, entry.point_id).code)
+    if not roles_over_class(actor, db.session.get(ClassGroup, entry.class_id)) & set(rule.scorer_roles):
+        raise Problem(403, "无权操作 / Not allowed", "Only a scorer of this point for this class can reverse it.")
+    batch_id = str(uuid.uuid4())
+    db.session.execute(insert(ScoreEntry).values(
+        term_id=entry.term_id, point_id=entry.point_id, student_id=entry.student_id, class_id=entry.class_id,
+        period=entry.period, value=None, reverses_id=entry.id, reason=reason, batch_id=batch_id,
+        recorded_by=actor.id, recorded_at=utcnow()))
+    audit.record(actor.id, "ledger.reverse", "score_entry", str(entry.id), reason)
+    return {"batch_id": batch_id, "reversed": entry.id}
+
+
+def student_entries(student_id: int, term_id: int, include_sensitive: bool) -> list[dict]:
+    """A student's ledger for a term, newest first, with who recorded each entry and its reversal."""
+    reversal = aliased(ScoreEntry)
+    rows = db.session.execute(
+        select(ScoreEntry, ScoringPoint.code, ScoringPoint.name_zh, ScoringPoint.name_en, User.display_name,
+               reversal.id, reversal.reason)
+        .join(ScoringPoint, ScoringPoint.id == ScoreEntry.point_id)
+        .join(User, User.id == ScoreEntry.recorded_by)
+        .outerjoin(reversal, and_(reversal.reverses_id == ScoreEntry.id))
+        .where(ScoreEntry.student_id == student_id, ScoreEntry.term_id == term_id, ScoreEntry.reverses_id.is_(None),
+               true() if include_sensitive else ScoreEntry.point_id.notin_(sensitive_point_ids(term_id)))
+        .order_by(ScoreEntry.id.desc())).all()
+    return [{"id": e.id, "point": code, "name_zh": zh, "name_en": en, "period": e.period, "value": e.value,
+             "recorded_by": by, "recorded_at": e.recorded_at, "reversed": rid is not None, "reversal_reason": why}
+            for e, code, zh, en, by, rid, why in rows]
+
+
+def sensitive_point_ids(term_id: int):
+    """Points whose data is need-to-know in a term (discipline, mental health, finance)."""
+    return select(ScoringRule.point_id).join(CatalogueVersion).where(
+        CatalogueVersion.term_id == term_id, ScoringRule.sensitive.is_not(None))
