@@ -9,7 +9,7 @@ from backend.extensions import db
 from backend.models import ClassGroup, ScoreEntry, StudentProfile, Term
 from backend.schemas.entries import BatchOut, EntryBatchIn, EntryOut, ReverseIn
 from backend.schemas.org import TermQuery
-from backend.services import audit, idempotency, ledger, org
+from backend.services import audit, card, idempotency, ledger, org
 from backend.services.clock import school_today
 
 blp = Blueprint("entries", __name__, url_prefix="/api/v1", description="Score entries (the value-card ledger)")
@@ -52,19 +52,34 @@ def reverse(body, entry_id):
                                 lambda: (ledger.reverse(current_user, entry, body["reason"]), 201))
 
 
+def _student_scope(student_id: int) -> tuple[StudentProfile, bool]:
+    """The student, if visible, and whether this viewer may see sensitive points (reads are audited)."""
+    profile = db.session.get(StudentProfile, student_id)
+    authorize(current_user, "view", profile)
+    own = profile.user_id == current_user.id
+    sensitive = own or bool(roles_over_class(current_user, db.session.get(ClassGroup, profile.class_id))
+                            & SENSITIVE_READERS)
+    if sensitive and not own:
+        audit.record(current_user.id, "read.sensitive", "student", str(student_id), request.path)
+        db.session.commit()
+    return profile, sensitive
+
+
 @blp.get("/students/<int:student_id>/entries")
 @blp.arguments(TermQuery, location="query")
 @blp.response(200, EntryOut(many=True))
 @login_required
 def student_entries(query, student_id):
     """Every entry about a student this term; sensitive points only for those who act on them."""
-    profile = db.session.get(StudentProfile, student_id)
-    authorize(current_user, "view", profile)
-    term = _term(query["term_id"])
-    own = profile.user_id == current_user.id
-    sensitive = own or bool(roles_over_class(current_user, db.session.get(ClassGroup, profile.class_id))
-                            & SENSITIVE_READERS)
-    if sensitive and not own:
-        audit.record(current_user.id, "read.sensitive", "student_entries", str(student_id), f"term {term.id}")
-        db.session.commit()
-    return ledger.student_entries(student_id, term.id, include_sensitive=sensitive)
+    profile, sensitive = _student_scope(student_id)
+    return ledger.student_entries(profile.user_id, _term(query["term_id"]).id, include_sensitive=sensitive)
+
+
+@blp.get("/students/<int:student_id>/card")
+@blp.arguments(TermQuery, location="query")
+@blp.response(200)
+@login_required
+def student_card(query, student_id):
+    """The development value card: points, domain subtotals, total, value added, class median."""
+    profile, sensitive = _student_scope(student_id)
+    return card.student_card(profile, _term(query["term_id"]), include_sensitive=sensitive)
