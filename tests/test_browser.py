@@ -78,6 +78,26 @@ def test_student_and_head_teacher_see_their_homes(live, phone):
     page.screenshot(path=str(ARTIFACTS / "home-head-teacher-390x844.png"))
 
 
+def test_student_sees_a_scored_point_on_the_card(live, browser):
+    base, accounts = live
+    staff = browser.new_context(base_url=base).request
+    token = staff.post("/api/v1/auth/login", data={"username": accounts["head_teacher"]["username"],
+                                                   "password": accounts["head_teacher"]["password"]}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    me = next(s for s in staff.get("/api/v1/classes/1/students", headers=headers).json()
+              if s["username"] == accounts["student"]["username"])
+    answer = staff.post("/api/v1/entries", headers={**headers, "Idempotency-Key": "browser-test-0001"},
+                        data={"point": "S-A-09", "entries": [{"student_id": me["id"], "value": 85}]})
+    assert answer.status == 201, answer.text()
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, base, accounts["student"])
+    expect(page.get_by_test_id("card-total")).to_contain_text("75")
+    expect(page.get_by_test_id("subtotal-academic")).to_contain_text("75")
+    page.screenshot(path=str(ARTIFACTS / "card-student-390x844.png"))
+    context.close()
+
+
 def test_session_survives_a_reload_without_storing_tokens(live, phone):
     base, accounts = live
     page = phone.new_page()
@@ -112,7 +132,7 @@ def test_installable_and_works_offline(live, phone):
     assert manifest["lang"] == "zh-CN" and manifest["display"] == "standalone"
     assert {"192x192", "512x512"} <= {i["sizes"] for i in manifest["icons"]}
     page.evaluate("navigator.serviceWorker.ready")
-    page.wait_for_function("navigator.serviceWorker.controller !== null || caches.has('spiral-shell-v1')")
+    page.wait_for_function("navigator.serviceWorker.controller !== null || caches.has('spiral-shell-v2')")
     phone.set_offline(True)
     page.reload()
     expect(page.locator("#username")).to_be_visible()  # the shell came from the cache

@@ -59,12 +59,34 @@ function rosterCard() {
     el("button", { type: "button", class: "wide", onclick: upload }, t("upload")), result);
 }
 
+function figure(label, value, testid) {
+  return el("div", { class: "figure", "data-testid": testid }, el("span", { class: "muted" }, label),
+    el("strong", {}, value ?? "—"));
+}
+
+async function valueCard(me) {
+  const data = await api(`/api/v1/students/${me.id}/card`);
+  if (!data.points.length) return card(t("card"), empty(t("cardEmpty")));
+  const added = data.value_added.previous_term;
+  return card(t("card"),
+    el("div", { class: "figures" },
+      figure(t("total"), data.total, "card-total"),
+      figure(t("valueAdded"), added == null ? null : (added > 0 ? `+${added}` : `${added}`), "card-added"),
+      figure(t("classMedian"), data.class_median, "card-median")),
+    el("ul", { class: "list" }, ["academic", "personal", "career"].map((d) =>
+      el("li", { "data-testid": `subtotal-${d}` }, el("span", {}, t(d)), el("strong", {}, data.subtotals[d].score ?? "—")))),
+    el("details", {}, el("summary", {}, `${t("entries")} (${data.points.length})`),
+      el("ul", { class: "list", "data-testid": "card-points" }, data.points.map((p) =>
+        el("li", {}, el("span", {}, getLang() === "en" ? p.name_en : p.name_zh),
+          el("span", { class: p.below_warning ? "tag warn" : "tag" }, `${p.indicator} → ${p.points}`))))));
+}
+
 export const HOMES = {
   student: async (me) => {
     const classes = await api("/api/v1/classes");
     return [
       card(t("myClass"), el("p", { "data-testid": "my-class" }, classes[0] ? `${classes[0].name} · ${classes[0].department}` : t("noClasses"))),
-      card(t("card"), empty(t("cardEmpty"))),
+      await valueCard(me),
       card(t("checkin"), empty(t("checkinEmpty"))),
       card(t("plan"), empty(t("planEmpty"))),
       card(t("warnings"), empty(t("warningsEmpty"))),

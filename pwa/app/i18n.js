@@ -19,6 +19,7 @@ const TEXT = {
     noClasses: "暂无班级。", points: "个采分点", individual: "个人", classLevel: "班级",
     academic: "学业发展", personal: "个人发展", career: "职业发展", offline: "离线：部分功能暂不可用。",
     standard: "标准值", warning: "预警值", weight: "权重",
+    total: "总分", valueAdded: "较上学期增值", classMedian: "班级中位数", entries: "采分明细",
   },
   en: {
     appName: "Spiral", switchTo: "中文", loginTitle: "Log in", username: "Student / staff number", password: "Password",
@@ -41,6 +42,7 @@ const TEXT = {
     noClasses: "No classes.", points: "scoring points", individual: "Individual", classLevel: "Class",
     academic: "Academic", personal: "Personal", career: "Career", offline: "Offline: some features are unavailable.",
     standard: "Standard", warning: "Warning", weight: "Weight",
+    total: "Total", valueAdded: "Added since last term", classMedian: "Class median", entries: "Scoring points",
   },
 };
 
