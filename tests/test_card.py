@@ -34,7 +34,7 @@ def test_card_from_entries_to_total_and_value_added(client, school):
     head = login(client, school["accounts"]["head_teacher"])
     affairs = login(client, school["accounts"]["student_affairs"])
     me, others = school["student"], [s for s in school["roster"] if s != school["student"]]
-    previous, current = school["terms"][0], school["terms"][1]
+    previous = school["terms"][0]
     enter(client, head, "S-A-09", [(me, 70)], term_id=previous)               # grade score last term
     enter(client, head, "S-A-09", [(me, 85)] + [(s, 60) for s in others])    # this term
     enter(client, head, "S-A-07", [(me, 8)], "month:2026-10")                # study 8×, then 4× a month

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models import ClassGroup, Department, StudentProfile, User
+from backend.models import ClassGroup, StudentProfile, User
 from tests.helpers import assert_problem, build_college, login
 
 ROLES = ["student", "head_teacher", "course_teacher", "counsellor", "dept_admin", "school_admin"]

@@ -3,7 +3,6 @@ from flask_smorest import Blueprint
 
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
-from backend.errors import Problem
 from backend.extensions import db
 from backend.models import Term
 from backend.schemas.catalogue import CatalogueOut, RuleOut, RulePatchIn
@@ -16,12 +15,7 @@ blp = Blueprint("catalogue", __name__, url_prefix="/api/v1/catalogue",
 
 
 def _term(term_id: int | None) -> Term:
-    if term_id is None:
-        return org.current_term(school_today())
-    term = db.session.get(Term, term_id)
-    if term is None:
-        raise Problem(404, "未找到 / Not found", f"No term {term_id}.")
-    return term
+    return org.term_or_current(term_id, school_today())
 
 
 @blp.get("")

@@ -16,10 +16,7 @@ blp = Blueprint("entries", __name__, url_prefix="/api/v1", description="Score en
 
 
 def _term(term_id: int | None) -> Term:
-    term = org.current_term(school_today()) if term_id is None else db.session.get(Term, term_id)
-    if term is None:
-        raise Problem(404, "未找到 / Not found", f"No term {term_id}.")
-    return term
+    return org.term_or_current(term_id, school_today())
 
 
 @blp.post("/entries")

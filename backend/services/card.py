@@ -11,14 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import median
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import CatalogueVersion, ScoreEntry, StudentProfile, Term
-from backend.services import catalogue
+from backend.services import catalogue, ledger
 from backend.services.conversion import is_past_warning, to_points
-from backend.services.ledger import TERM_TIMINGS
 
 DOMAINS = ("academic", "personal", "career")
 
@@ -32,11 +30,9 @@ class Card:
 
 def _indicators(student_ids, term: Term) -> dict[int, dict[int, list[tuple[str, int, float]]]]:
     """Active (not reversed) values per student and point: [(period, entry id, value)]."""
-    reversal = aliased(ScoreEntry)
     rows = db.session.execute(
         select(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.period, ScoreEntry.id, ScoreEntry.value)
-        .where(ScoreEntry.term_id == term.id, ScoreEntry.student_id.in_(student_ids),
-               ScoreEntry.reverses_id.is_(None), ~exists().where(reversal.reverses_id == ScoreEntry.id)))
+        .where(ScoreEntry.term_id == term.id, ScoreEntry.student_id.in_(student_ids), ledger.counts()))
     values: dict = defaultdict(lambda: defaultdict(list))
     for student_id, point_id, period, entry_id, value in rows:
         values[student_id][point_id].append((period, entry_id, value))
@@ -44,7 +40,7 @@ def _indicators(student_ids, term: Term) -> dict[int, dict[int, list[tuple[str, 
 
 
 def _indicator(rule, values: list[tuple[str, int, float]]) -> float:
-    if rule.timing in TERM_TIMINGS:
+    if rule.timing in ledger.TERM_TIMINGS:
         return max(values, key=lambda v: v[1])[2]  # the latest entry
     return round(sum(v[2] for v in values) / len(values), 2)
 

@@ -53,13 +53,15 @@ def check_value(rule: ScoringRule, value: float) -> str | None:
     return None
 
 
-def _active_entries(term_id: int, point_id: int, period: str):
-    """Entries of a point and period that have not been reversed (reversals themselves excluded)."""
+def counts():
+    """The entries that count: neither a reversal nor reversed."""
     reversal = aliased(ScoreEntry)
+    return and_(ScoreEntry.reverses_id.is_(None), ~exists().where(reversal.reverses_id == ScoreEntry.id))
+
+
+def _active_entries(term_id: int, point_id: int, period: str):
     return select(ScoreEntry).where(
-        ScoreEntry.term_id == term_id, ScoreEntry.point_id == point_id, ScoreEntry.period == period,
-        ScoreEntry.reverses_id.is_(None),
-        ~exists().where(reversal.reverses_id == ScoreEntry.id))
+        ScoreEntry.term_id == term_id, ScoreEntry.point_id == point_id, ScoreEntry.period == period, counts())
 
 
 def record_batch(actor: User, term: Term, body: dict) -> dict:

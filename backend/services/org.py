@@ -68,3 +68,13 @@ def create_term(fields: dict) -> Term:
     db.session.add(term)
     db.session.flush()
     return term
+
+
+def term_or_current(term_id: int | None, today: date) -> Term:
+    """The term asked for, or the current one when none is named."""
+    if term_id is None:
+        return current_term(today)
+    term = db.session.get(Term, term_id)
+    if term is None:
+        raise Problem(404, "未找到 / Not found", f"No term {term_id}.")
+    return term
