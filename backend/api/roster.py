@@ -1,8 +1,9 @@
+import io
+
 from flask import request, send_file
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-import io
 
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
