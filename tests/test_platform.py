@@ -45,6 +45,8 @@ def test_openapi_document_and_offline_docs(client):
     login_op = spec["paths"]["/api/v1/auth/login"]["post"]
     assert "LoginIn" in json.dumps(login_op["requestBody"])
     assert {"/api/v1/classes/{class_id}/students", "/api/v1/catalogue/{code}", "/api/v1/roster/import"} <= set(spec["paths"])
+    card = spec["paths"]["/api/v1/students/{student_id}/card"]["get"]["responses"]["200"]
+    assert "Card" in json.dumps(card)
     page = client.get("/api/docs").get_data(as_text=True)
     assert "/api/docs/assets/swagger-ui-bundle.js" in page
     assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200

@@ -7,7 +7,7 @@ from backend.auth.policy import authorize, roles_over_class, SENSITIVE_READERS
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import ClassGroup, ScoreEntry, StudentProfile, Term
-from backend.schemas.entries import BatchOut, EntryBatchIn, EntryOut, ReverseIn
+from backend.schemas.entries import BatchOut, CardOut, EntryBatchIn, EntryOut, ReverseIn
 from backend.schemas.org import TermQuery
 from backend.services import audit, card, idempotency, ledger, org
 from backend.services.clock import school_today
@@ -74,7 +74,7 @@ def student_entries(query, student_id):
 
 @blp.get("/students/<int:student_id>/card")
 @blp.arguments(TermQuery, location="query")
-@blp.response(200)
+@blp.response(200, CardOut)
 @login_required
 def student_card(query, student_id):
     """The development value card: points, domain subtotals, total, value added, class median."""

@@ -40,3 +40,39 @@ class EntryOut(Schema):
     recorded_at = fields.DateTime()
     reversed = fields.Boolean()
     reversal_reason = fields.String(allow_none=True)
+
+
+class CardPointOut(Schema):
+    code = fields.String()
+    domain = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    indicator = fields.Float()
+    points = fields.Float()
+    weight = fields.Float()
+    weighted = fields.Float()
+    standard_value = fields.Float()
+    warning_value = fields.Float(allow_none=True)
+    below_warning = fields.Boolean()
+    sensitive = fields.String(allow_none=True)
+    periods = fields.Integer(metadata={"description": "how many periods the indicator averages"})
+
+
+class SubtotalOut(Schema):
+    score = fields.Float(allow_none=True)
+    covered_weight = fields.Float(metadata={"description": "share of the domain's weight scored so far"})
+
+
+class ValueAddedOut(Schema):
+    previous_term = fields.Float(allow_none=True)
+    previous_term_total = fields.Float(allow_none=True)
+
+
+class CardOut(Schema):
+    term_id = fields.Integer()
+    student_id = fields.Integer()
+    total = fields.Float(allow_none=True)
+    subtotals = fields.Dict(keys=fields.String(), values=fields.Nested(SubtotalOut))
+    value_added = fields.Nested(ValueAddedOut)
+    class_median = fields.Float(allow_none=True)
+    points = fields.List(fields.Nested(CardPointOut))
