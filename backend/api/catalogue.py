@@ -4,18 +4,12 @@ from flask_smorest import Blueprint
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
 from backend.extensions import db
-from backend.models import Term
 from backend.schemas.catalogue import CatalogueOut, RuleOut, RulePatchIn
 from backend.schemas.org import TermQuery
 from backend.services import catalogue, org
-from backend.services.clock import school_today
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1/catalogue",
                 description="Scoring points and their rules per term")
-
-
-def _term(term_id: int | None) -> Term:
-    return org.term_or_current(term_id, school_today())
 
 
 @blp.get("")
@@ -24,7 +18,7 @@ def _term(term_id: int | None) -> Term:
 @login_required
 def list_rules(query):
     authorize(current_user, "view", Resource.CATALOGUE)
-    term = _term(query["term_id"])
+    term = org.term_or_current(query["term_id"])
     version = catalogue.ensure_version(term)
     db.session.commit()
     return {"term_id": term.id, "domain_weights": version.domain_weights, "rules": catalogue.rules(term)}
@@ -36,7 +30,7 @@ def list_rules(query):
 @login_required
 def get_rule(query, code):
     authorize(current_user, "view", Resource.CATALOGUE)
-    return catalogue.rule(_term(query["term_id"]), code)
+    return catalogue.rule(org.term_or_current(query["term_id"]), code)
 
 
 @blp.patch("/<code>")
@@ -47,4 +41,4 @@ def get_rule(query, code):
 def update_rule(query, body, code):
     """Change a point's rule for one term only; other terms' cards are untouched."""
     authorize(current_user, "edit", Resource.CATALOGUE)
-    return catalogue.update_rule(_term(query["term_id"]), code, body, current_user.id)
+    return catalogue.update_rule(org.term_or_current(query["term_id"]), code, body, current_user.id)

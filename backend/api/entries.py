@@ -3,20 +3,15 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from backend.auth.current import login_required
-from backend.auth.policy import authorize, roles_over_class, SENSITIVE_READERS
+from backend.auth.policy import SENSITIVE_READERS, authorize, roles_over_class
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import ClassGroup, ScoreEntry, StudentProfile, Term
+from backend.models import ClassGroup, ScoreEntry, StudentProfile
 from backend.schemas.entries import BatchOut, CardOut, EntryBatchIn, EntryOut, ReverseIn
 from backend.schemas.org import TermQuery
 from backend.services import audit, card, idempotency, ledger, org
-from backend.services.clock import school_today
 
 blp = Blueprint("entries", __name__, url_prefix="/api/v1", description="Score entries (the value-card ledger)")
-
-
-def _term(term_id: int | None) -> Term:
-    return org.term_or_current(term_id, school_today())
 
 
 @blp.post("/entries")
@@ -32,7 +27,7 @@ def record_batch(body):
     writes nothing.
     """
     return idempotency.run_once(current_user.id, request.headers.get(idempotency.KEY_HEADER), "entries", body,
-                                lambda: (ledger.record_batch(current_user, _term(body["term_id"]), body), 201))
+                                lambda: (ledger.record_batch(current_user, org.term_or_current(body["term_id"]), body), 201))
 
 
 @blp.post("/entries/<int:entry_id>/reverse")
@@ -69,7 +64,7 @@ def _student_scope(student_id: int) -> tuple[StudentProfile, bool]:
 def student_entries(query, student_id):
     """Every entry about a student this term; sensitive points only for those who act on them."""
     profile, sensitive = _student_scope(student_id)
-    return ledger.student_entries(profile.user_id, _term(query["term_id"]).id, include_sensitive=sensitive)
+    return ledger.student_entries(profile.user_id, org.term_or_current(query["term_id"]).id, include_sensitive=sensitive)
 
 
 @blp.get("/students/<int:student_id>/card")
@@ -79,4 +74,4 @@ def student_entries(query, student_id):
 def student_card(query, student_id):
     """The development value card: points, domain subtotals, total, value added, class median."""
     profile, sensitive = _student_scope(student_id)
-    return card.student_card(profile, _term(query["term_id"]), include_sensitive=sensitive)
+    return card.student_card(profile, org.term_or_current(query["term_id"]), include_sensitive=sensitive)

@@ -28,21 +28,22 @@ class Card:
     total: float | None = None
 
 
-def _indicators(student_ids, term: Term) -> dict[int, dict[int, list[tuple[str, int, float]]]]:
-    """Active (not reversed) values per student and point: [(period, entry id, value)]."""
+def _indicators(student_ids, term: Term) -> dict[int, dict[int, list[float]]]:
+    """Values that count, per student and point, oldest entry first (one per period)."""
     rows = db.session.execute(
-        select(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.period, ScoreEntry.id, ScoreEntry.value)
-        .where(ScoreEntry.term_id == term.id, ScoreEntry.student_id.in_(student_ids), ledger.counts()))
+        select(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.value)
+        .where(ScoreEntry.term_id == term.id, ScoreEntry.student_id.in_(student_ids), ledger.counts())
+        .order_by(ScoreEntry.id))
     values: dict = defaultdict(lambda: defaultdict(list))
-    for student_id, point_id, period, entry_id, value in rows:
-        values[student_id][point_id].append((period, entry_id, value))
+    for student_id, point_id, value in rows:
+        values[student_id][point_id].append(value)
     return values
 
 
-def _indicator(rule, values: list[tuple[str, int, float]]) -> float:
+def _indicator(rule, values: list[float]) -> float:
     if rule.timing in ledger.TERM_TIMINGS:
-        return max(values, key=lambda v: v[1])[2]  # the latest entry
-    return round(sum(v[2] for v in values) / len(values), 2)
+        return values[-1]  # the latest entry
+    return round(sum(values) / len(values), 2)
 
 
 def _card(rules, weights: dict, values: dict) -> Card:

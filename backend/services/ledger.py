@@ -9,7 +9,16 @@ from sqlalchemy.orm import aliased
 from backend.auth.policy import roles_over_class
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import CatalogueVersion, ClassGroup, ScoreEntry, ScoringPoint, ScoringRule, StudentProfile, Term, User
+from backend.models import (
+    CatalogueVersion,
+    ClassGroup,
+    ScoreEntry,
+    ScoringPoint,
+    ScoringRule,
+    StudentProfile,
+    Term,
+    User,
+)
 from backend.models.base import utcnow
 from backend.services import audit, catalogue
 
@@ -59,11 +68,6 @@ def counts():
     return and_(ScoreEntry.reverses_id.is_(None), ~exists().where(reversal.reverses_id == ScoreEntry.id))
 
 
-def _active_entries(term_id: int, point_id: int, period: str):
-    return select(ScoreEntry).where(
-        ScoreEntry.term_id == term_id, ScoreEntry.point_id == point_id, ScoreEntry.period == period, counts())
-
-
 def record_batch(actor: User, term: Term, body: dict) -> dict:
     """Write one point's values for many students, all or nothing."""
     rule = catalogue.rule(term, body["point"])
@@ -82,9 +86,9 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
         select(StudentProfile).where(StudentProfile.user_id.in_({r["student_id"] for r in rows})))}
     classes = {c.id: c for c in db.session.scalars(
         select(ClassGroup).where(ClassGroup.id.in_({p.class_id for p in students.values()})))}
-    taken = set(db.session.scalars(_active_entries(term.id, rule.point_id, period)
-                                   .with_only_columns(ScoreEntry.student_id)
-                                   .where(ScoreEntry.student_id.in_(students))))
+    taken = set(db.session.scalars(select(ScoreEntry.student_id).where(
+        ScoreEntry.term_id == term.id, ScoreEntry.point_id == rule.point_id, ScoreEntry.period == period,
+        ScoreEntry.student_id.in_(students), counts())))
     errors, seen = {}, set()
     for i, row in enumerate(rows):
         student = students.get(row["student_id"])
@@ -140,7 +144,7 @@ def student_entries(student_id: int, term_id: int, include_sensitive: bool) -> l
                reversal.id, reversal.reason)
         .join(ScoringPoint, ScoringPoint.id == ScoreEntry.point_id)
         .join(User, User.id == ScoreEntry.recorded_by)
-        .outerjoin(reversal, and_(reversal.reverses_id == ScoreEntry.id))
+        .outerjoin(reversal, reversal.reverses_id == ScoreEntry.id)
         .where(ScoreEntry.student_id == student_id, ScoreEntry.term_id == term_id, ScoreEntry.reverses_id.is_(None),
                true() if include_sensitive else ScoreEntry.point_id.notin_(sensitive_point_ids(term_id)))
         .order_by(ScoreEntry.id.desc())).all()

@@ -8,6 +8,7 @@ from backend.auth.roles import Scope
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import ClassGroup, Department, School, StudentProfile, Term, User
+from backend.services.clock import school_today
 
 
 def visible_classes(user: User) -> list[ClassGroup]:
@@ -70,10 +71,10 @@ def create_term(fields: dict) -> Term:
     return term
 
 
-def term_or_current(term_id: int | None, today: date) -> Term:
-    """The term asked for, or the current one when none is named."""
+def term_or_current(term_id: int | None) -> Term:
+    """The term asked for, or the one in session at the school today when none is named."""
     if term_id is None:
-        return current_term(today)
+        return current_term(school_today())
     term = db.session.get(Term, term_id)
     if term is None:
         raise Problem(404, "未找到 / Not found", f"No term {term_id}.")
