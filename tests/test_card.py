@@ -56,7 +56,13 @@ def test_card_from_entries_to_total_and_value_added(client, school):
     total = round((round(academic, 2) * 0.4 + round(personal, 2) * 0.3) / 0.7, 2)
     assert card["total"] == total
     last_term = round((70 - 40) / 60 * 100, 2)
-    assert card["value_added"] == {"previous_term": round(total - last_term, 2), "previous_term_total": last_term}
+    assert card["value_added"]["previous_term"] == round(total - last_term, 2)
+    assert card["value_added"]["previous_term_total"] == last_term
+    # The first week with data held only October's study count (8 a month = 100 points).
+    assert card["value_added"]["term_start_total"] == 100.0
+    assert card["value_added"]["term_start"] == round(total - 100.0, 2)
+    weeks = card["history"]["weeks"]
+    assert weeks[-1]["total"] == total and [w["month"] for w in card["history"]["months"]][-2:] == ["2026-10", "2026-11"]
     assert card["class_median"] == round((60 - 40) / 60 * 100, 2)  # everyone else scored only 60
     assert "rank" not in str(card)
 

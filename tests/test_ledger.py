@@ -65,7 +65,7 @@ def test_a_bad_row_rejects_the_batch_and_names_every_row(client, school):
 
 @pytest.mark.parametrize("point,period,field", [
     ("S-A-03", "week:3", "point"),          # attendance is computed, never typed
-    ("C-A-04", "term", "point"),            # class points are entered per class
+    ("C-A-04", "term", "entries[0].class_id"),  # class points name the class, not students
     ("S-A-07", "week:3", "period"),         # monthly point needs month:YYYY-MM
     ("S-A-07", "month:2030-01", "period"),  # outside the term
     ("NOPE", "term", None),

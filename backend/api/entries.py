@@ -1,60 +1,50 @@
-from flask import request
+import io
+
+from flask import request, send_file
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
+from backend.api.common import KEY_DOC, once
 from backend.auth.current import login_required
-from backend.auth.policy import SENSITIVE_READERS, authorize, roles_over_class
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import ClassGroup, ScoreEntry, StudentProfile
-from backend.schemas.entries import BatchOut, CardOut, EntryBatchIn, EntryOut, ReverseIn
+from backend.models import ScoreEntry
+from backend.schemas.entries import (BatchOut, CardOut, ClassCardOut, DisputeIn, DisputeOut, EntryBatchIn, EntryOut,
+                                     ResolveIn, ReverseIn, ReverseOut, SheetQuery)
 from backend.schemas.org import TermQuery
-from backend.services import audit, card, idempotency, ledger, org
+from backend.services import access, card, disputes, ledger, org, scoring_sheet
 
 blp = Blueprint("entries", __name__, url_prefix="/api/v1", description="Score entries (the value-card ledger)")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blp.post("/entries")
 @blp.arguments(EntryBatchIn)
 @blp.response(201, BatchOut)
-@blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"}}])
+@blp.doc(**KEY_DOC)
 @login_required
 def record_batch(body):
     """Enter one scoring point for one student or a whole class (up to 200 rows).
 
+    Individual points take `student_id` per row, class points `class_id`.
     All or nothing: any bad row answers 422 naming every bad row and field.
-    Send a device-made Idempotency-Key: a retry returns the first answer and
-    writes nothing.
+    A retry with the same Idempotency-Key returns the first answer and writes nothing.
     """
-    return idempotency.run_once(current_user.id, request.headers.get(idempotency.KEY_HEADER), "entries", body,
-                                lambda: (ledger.record_batch(current_user, org.term_or_current(body["term_id"]), body), 201))
+    return once("entries", body, lambda: ledger.record_batch(current_user, org.term_or_current(body["term_id"]), body),
+                BatchOut, 201)
 
 
 @blp.post("/entries/<int:entry_id>/reverse")
 @blp.arguments(ReverseIn)
-@blp.response(201)
+@blp.response(201, ReverseOut)
+@blp.doc(**KEY_DOC)
 @login_required
 def reverse(body, entry_id):
     """Correct an entry by reversing it, with a reason; then enter the right value."""
     entry = db.session.get(ScoreEntry, entry_id)
     if entry is None:
         raise Problem(404, "未找到 / Not found")
-    return idempotency.run_once(current_user.id, request.headers.get(idempotency.KEY_HEADER),
-                                f"reverse:{entry_id}", body,
-                                lambda: (ledger.reverse(current_user, entry, body["reason"]), 201))
-
-
-def _student_scope(student_id: int) -> tuple[StudentProfile, bool]:
-    """The student, if visible, and whether this viewer may see sensitive points (reads are audited)."""
-    profile = db.session.get(StudentProfile, student_id)
-    authorize(current_user, "view", profile)
-    own = profile.user_id == current_user.id
-    sensitive = own or bool(roles_over_class(current_user, db.session.get(ClassGroup, profile.class_id))
-                            & SENSITIVE_READERS)
-    if sensitive and not own:
-        audit.record(current_user.id, "read.sensitive", "student", str(student_id), request.path)
-        db.session.commit()
-    return profile, sensitive
+    return once(f"reverse:{entry_id}", body, lambda: ledger.reverse(current_user, entry, body["reason"]), ReverseOut, 201)
 
 
 @blp.get("/students/<int:student_id>/entries")
@@ -63,7 +53,7 @@ def _student_scope(student_id: int) -> tuple[StudentProfile, bool]:
 @login_required
 def student_entries(query, student_id):
     """Every entry about a student this term; sensitive points only for those who act on them."""
-    profile, sensitive = _student_scope(student_id)
+    profile, sensitive = access.student(current_user, student_id, request.path)
     return ledger.student_entries(profile.user_id, org.term_or_current(query["term_id"]).id, include_sensitive=sensitive)
 
 
@@ -72,6 +62,79 @@ def student_entries(query, student_id):
 @blp.response(200, CardOut)
 @login_required
 def student_card(query, student_id):
-    """The development value card: points, domain subtotals, total, value added, class median."""
-    profile, sensitive = _student_scope(student_id)
+    """The development value card: points, subtotals, total, value added, class median, weekly and monthly history."""
+    profile, sensitive = access.student(current_user, student_id, request.path)
     return card.student_card(profile, org.term_or_current(query["term_id"]), include_sensitive=sensitive)
+
+
+@blp.get("/classes/<int:class_id>/card")
+@blp.arguments(TermQuery, location="query")
+@blp.response(200, ClassCardOut)
+@login_required
+def class_card(query, class_id):
+    """The class's collective card: aggregates computed from its students, the rest as entered."""
+    cls, sensitive = access.class_group(current_user, class_id, request.path)
+    return card.class_card(cls, org.term_or_current(query["term_id"]), include_sensitive=sensitive)
+
+
+@blp.post("/entries/<int:entry_id>/disputes")
+@blp.arguments(DisputeIn)
+@blp.response(201, DisputeOut)
+@blp.doc(**KEY_DOC)
+@login_required
+def dispute(body, entry_id):
+    """A student disputes an entry about them; the scorer sees it and resolves it."""
+    return once(f"dispute:{entry_id}", body, lambda: disputes.raise_dispute(current_user, entry_id, body["reason"]),
+                DisputeOut, 201)
+
+
+@blp.get("/me/disputes")
+@blp.response(200, DisputeOut(many=True))
+@login_required
+def my_disputes():
+    return disputes.mine(current_user)
+
+
+@blp.get("/disputes")
+@blp.response(200, DisputeOut(many=True))
+@login_required
+def open_disputes():
+    """Open disputes about points I score."""
+    return disputes.for_scorer(current_user)
+
+
+@blp.post("/disputes/<int:dispute_id>/resolve")
+@blp.arguments(ResolveIn)
+@blp.response(200, DisputeOut)
+@blp.doc(**KEY_DOC)
+@login_required
+def resolve(body, dispute_id):
+    """Reverse the entry (optionally entering the right value) or reject the dispute, with a reason."""
+    return once(f"resolve:{dispute_id}", body, lambda: disputes.resolve(
+        current_user, dispute_id, body["action"], body["reason"], body["value"]), DisputeOut)
+
+
+@blp.get("/classes/<int:class_id>/scoring-sheet")
+@blp.arguments(SheetQuery, location="query")
+@login_required
+def scoring_sheet_download(query, class_id):
+    """An .xlsx scoring sheet for a class, point and period, with the students filled in."""
+    cls, _ = access.class_group(current_user, class_id, request.path)
+    data = scoring_sheet.build(cls, org.term_or_current(query["term_id"]), query["point"], query["period"])
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{cls.name}-{query['point']}.xlsx")
+
+
+@blp.post("/classes/<int:class_id>/scoring-sheet")
+@blp.response(201, BatchOut)
+@blp.doc(**KEY_DOC)
+@login_required
+def scoring_sheet_upload(class_id):
+    """Upload a filled scoring sheet (multipart field `file`): same checks and all-or-nothing as POST /entries;
+    errors name the cell (e.g. C7)."""
+    cls, _ = access.class_group(current_user, class_id, request.path)
+    upload = request.files.get("file")
+    if upload is None:
+        raise Problem(422, "请求数据有误 / Invalid request data", errors={"file": ["请上传文件 / Upload a file."]})
+    batch, cells = scoring_sheet.parse(cls, upload.read())
+    return once("entries", batch, lambda: scoring_sheet.record(current_user, batch, cells), BatchOut, 201)

@@ -34,3 +34,20 @@ class ScoreEntry(Base):
     batch_id: Mapped[str] = mapped_column(String(36), index=True)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Dispute(Base):
+    """A student's objection to an entry about them. The scorer resolves it by reversing
+    the entry (optionally entering the right value) or by rejecting it with a reason."""
+
+    __tablename__ = "dispute"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(LedgerId, ForeignKey("score_entry.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("class_group.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | reversed | rejected
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)

@@ -1,24 +1,40 @@
 """The development value card: indicators → points → domain subtotals → total → value added.
 
-Computed from the ledger on read, so every figure can be re-derived and audited.
-An indicator is the student's value for a point over the term: the latest
-value for points scored once a term, the mean over periods for points scored
-weekly, monthly or per session. Subtotals are weighted over the points that
-have data so far, with the covered weight shown, so an early-term card is not
-dragged to zero by points nobody could score yet.
+Computed on read from the ledger and the attendance marks, so every figure can
+be re-derived and audited. An indicator is the student's value for a point over
+the term: the latest value for points scored once a term, the mean over periods
+for points scored weekly, monthly or per session. Subtotals are weighted over
+the points that have data so far, with the covered weight shown, so an
+early-term card is not dragged to zero by points nobody could score yet.
+
+Every value carries the teaching week it belongs to (its period's week, or the
+week it was recorded for once-a-term points), so the card "as of week N" is the
+same computation over the values up to N: that gives the weekly and monthly
+history and the start-of-term baseline.
 """
+import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from statistics import median
 
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models import CatalogueVersion, ScoreEntry, StudentProfile, Term
-from backend.services import catalogue, ledger
+from backend.models import CatalogueVersion, ClassGroup, ScoreEntry, StudentProfile, Term
+from backend.services import attendance, catalogue, ledger
+from backend.services.clock import school_date, school_today
 from backend.services.conversion import is_past_warning, to_points
 
 DOMAINS = ("academic", "personal", "career")
+AGGREGATES = {
+    "mean": lambda values, spec: round(sum(values) / len(values), 2),
+    "sum": lambda values, spec: float(sum(values)),
+    "share": lambda values, spec: round(100 * sum(_OPS[spec["op"]](v, spec["value"]) for v in values) / len(values), 2),
+}
+_OPS = {"lt": lambda a, b: a < b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+
+Values = dict[int, list[tuple[int, float]]]  # point id → [(teaching week, value)], oldest first
 
 
 @dataclass
@@ -27,16 +43,39 @@ class Card:
     subtotals: dict = field(default_factory=dict)
     total: float | None = None
 
+    def indicator(self, code: str) -> float | None:
+        return next((p["indicator"] for p in self.points if p["code"] == code), None)
 
-def _indicators(student_ids, term: Term) -> dict[int, dict[int, list[float]]]:
-    """Values that count, per student and point, oldest entry first (one per period)."""
+
+def entry_week(term: Term, period: str, recorded_on: date) -> int:
+    kind, _, key = period.partition(":")
+    if kind == "week":
+        return int(key)
+    if kind == "day":
+        day = date.fromisoformat(key)
+    elif kind == "month":
+        year, month = map(int, key.split("-"))
+        day = min(date(year, month, calendar.monthrange(year, month)[1]), term.ends_on)
+    else:
+        day = recorded_on
+    return min(max(term.week_of(day), 1), term.weeks)
+
+
+def _values(term: Term, rules, student_ids=None, class_id=None) -> dict[int | None, Values]:
+    """Values that count per subject (student, or None for a class's own entries) and point."""
+    subject = ScoreEntry.student_id.in_(student_ids) if class_id is None else \
+        (ScoreEntry.class_id == class_id) & ScoreEntry.student_id.is_(None)
     rows = db.session.execute(
-        select(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.value)
-        .where(ScoreEntry.term_id == term.id, ScoreEntry.student_id.in_(student_ids), ledger.counts())
-        .order_by(ScoreEntry.id))
+        select(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.period, ScoreEntry.recorded_at, ScoreEntry.value)
+        .where(ScoreEntry.term_id == term.id, subject, ledger.counts()).order_by(ScoreEntry.id))
     values: dict = defaultdict(lambda: defaultdict(list))
-    for student_id, point_id, value in rows:
-        values[student_id][point_id].append(value)
+    for student_id, point_id, period, recorded_at, value in rows:
+        values[student_id][point_id].append((entry_week(term, period, school_date(recorded_at)), value))
+    if class_id is None:
+        point_of = {r.point.code: r.point_id for r in rules}
+        for student_id, by_code in attendance.indicator_values(student_ids, term.id).items():
+            for code, series in by_code.items():
+                values[student_id][point_of[code]] = series
     return values
 
 
@@ -46,13 +85,14 @@ def _indicator(rule, values: list[float]) -> float:
     return round(sum(values) / len(values), 2)
 
 
-def _card(rules, weights: dict, values: dict) -> Card:
+def _card(rules, weights: dict, values: Values, until_week: int | None = None) -> Card:
     card = Card()
     sums = defaultdict(lambda: [0.0, 0.0])  # domain → [weighted points, covered weight]
     for rule in rules:
-        if rule.point_id not in values:
+        series = [v for week, v in values.get(rule.point_id, ()) if until_week is None or week <= until_week]
+        if not series:
             continue
-        indicator = _indicator(rule, values[rule.point_id])
+        indicator = _indicator(rule, series)
         points = to_points(rule, indicator)
         sums[rule.point.domain][0] += points * rule.weight
         sums[rule.point.domain][1] += rule.weight
@@ -61,7 +101,7 @@ def _card(rules, weights: dict, values: dict) -> Card:
                             "weight": rule.weight, "weighted": round(points * rule.weight, 2),
                             "standard_value": rule.standard_value, "warning_value": rule.warning_value,
                             "below_warning": is_past_warning(rule, indicator), "sensitive": rule.sensitive,
-                            "periods": len(values[rule.point_id])})
+                            "source": rule.source, "periods": len(series)})
     for domain in DOMAINS:
         weighted, covered = sums.get(domain, (0.0, 0.0))
         card.subtotals[domain] = {"score": round(weighted / covered, 2) if covered else None,
@@ -72,31 +112,100 @@ def _card(rules, weights: dict, values: dict) -> Card:
     return card
 
 
-def cards_for(student_ids, term: Term) -> dict[int, Card]:
-    rules = [r for r in catalogue.rules(term) if r.point.level == "individual"]
-    weights = db.session.scalar(select(CatalogueVersion.domain_weights).where(CatalogueVersion.term_id == term.id))
-    values = _indicators(student_ids, term)
-    return {sid: _card(rules, weights, values.get(sid, {})) for sid in student_ids}
+def _weights(term: Term) -> dict:
+    return db.session.scalar(select(CatalogueVersion.domain_weights).where(CatalogueVersion.term_id == term.id))
+
+
+def _rules(term: Term, level: str):
+    return [r for r in catalogue.rules(term) if r.point.level == level]
+
+
+def cards_for(student_ids, term: Term, include_sensitive: bool = True) -> dict[int, Card]:
+    rules = _rules(term, "individual")
+    weights = _weights(term)
+    values = _values(term, rules, student_ids)
+    shown = _visible(rules, include_sensitive)
+    return {sid: _card(shown, weights, values.get(sid, {})) for sid in student_ids}
+
+
+def _visible(rules, include_sensitive: bool):
+    """Without need-to-know points, subtotals are computed without them too, so they cannot be
+    worked out by subtraction."""
+    return rules if include_sensitive else [r for r in rules if not r.sensitive]
 
 
 def previous_term(term: Term) -> Term | None:
     return db.session.scalar(select(Term).where(Term.starts_on < term.starts_on).order_by(Term.starts_on.desc()).limit(1))
 
 
+def _weeks_so_far(term: Term) -> int:
+    return min(max(term.week_of(school_today()), 1), term.weeks)
+
+
+def _history(term: Term, rules, weights, values: Values) -> dict:
+    """The card as it stood at the end of each week and month of the term so far."""
+    last = _weeks_so_far(term)
+    weeks = []
+    for week in range(1, last + 1):
+        # This week's figure is today's card: it holds this month's and this term's values too.
+        c = _card(rules, weights, values, until_week=None if week == last else week)
+        weeks.append({"week": week, "total": c.total, "subtotals": {d: c.subtotals[d]["score"] for d in DOMAINS}})
+    months, day = [], term.starts_on.replace(day=1)
+    while day <= term.ends_on and term.week_of(max(day, term.starts_on)) <= last:
+        month_end = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+        week = min(term.week_of(min(month_end, term.ends_on)), last)
+        months.append({"month": day.strftime("%Y-%m"), "total": weeks[week - 1]["total"]})
+        day = month_end + timedelta(days=1)
+    return {"weeks": weeks, "months": months}
+
+
+def _added(now: float | None, then: float | None) -> float | None:
+    return round(now - then, 2) if now is not None and then is not None else None
+
+
 def student_card(profile: StudentProfile, term: Term, include_sensitive: bool) -> dict:
     classmates = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == profile.class_id)).all()
-    cards = cards_for(classmates, term)
-    mine = cards[profile.user_id]
+    rules, weights = _rules(term, "individual"), _weights(term)
+    values = _values(term, rules, classmates)
+    class_totals = [t for t in (_card(rules, weights, values.get(s, {})).total for s in classmates) if t is not None]
+    shown, mine = _visible(rules, include_sensitive), values.get(profile.user_id, {})
+    card = _card(shown, weights, mine)
+    history = _history(term, shown, weights, mine)
+    # The start of the term: the card at the end of the first week that had any data.
+    start = next((w["total"] for w in history["weeks"] if w["total"] is not None), None)
     before = previous_term(term)
-    previous = cards_for([profile.user_id], before)[profile.user_id].total if before else None
-    class_totals = [c.total for c in cards.values() if c.total is not None]
+    previous = cards_for([profile.user_id], before, include_sensitive)[profile.user_id].total if before else None
     return {
-        "term_id": term.id, "student_id": profile.user_id, "total": mine.total,
-        "subtotals": mine.subtotals,
-        "value_added": {"previous_term": round(mine.total - previous, 2)
-                        if mine.total is not None and previous is not None else None,
-                        "previous_term_total": previous},
+        "term_id": term.id, "student_id": profile.user_id, "total": card.total, "subtotals": card.subtotals,
+        "sensitive_hidden": not include_sensitive,
+        "value_added": {"previous_term": _added(card.total, previous), "previous_term_total": previous,
+                        "term_start": _added(card.total, start), "term_start_total": start},
         # A median, never a rank: students are compared with their class, not ordered within it.
         "class_median": round(median(class_totals), 2) if class_totals else None,
-        "points": [p for p in mine.points if include_sensitive or not p["sensitive"]],
+        "points": card.points,
+        "history": history,
     }
+
+
+def class_card(cls: ClassGroup, term: Term, include_sensitive: bool) -> dict:
+    """The class's collective card: aggregates computed from its students' indicators,
+    the other class points from the class's own entries."""
+    students = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == cls.id)).all()
+    cards = cards_for(students, term)
+    rules = _visible(_rules(term, "class"), include_sensitive)
+    values: Values = dict(_values(term, rules, class_id=cls.id).get(None, {}))
+    week = _weeks_so_far(term)
+    for rule in rules:
+        if rule.source == "aggregate":
+            spec = rule.aggregate
+            found = [v for v in (c.indicator(spec["of"]) for c in cards.values()) if v is not None]
+            if found:
+                values[rule.point_id] = [(week, AGGREGATES[spec["fn"]](found, spec))]
+    card = _card(rules, _weights(term), values)
+    coverage = {code: sum(c.indicator(code) is not None for c in cards.values())
+                for code in {r.aggregate["of"] for r in rules if r.source == "aggregate"}}
+    aggregate_of = {r.point.code: r.aggregate["of"] for r in rules if r.source == "aggregate"}
+    for point in card.points:
+        point["students_with_data"] = coverage.get(aggregate_of.get(point["code"]))
+    return {"term_id": term.id, "class_id": cls.id, "class_name": cls.name, "students": len(students),
+            "total": card.total, "subtotals": card.subtotals, "points": card.points}

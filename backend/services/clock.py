@@ -7,3 +7,8 @@ from flask import current_app
 
 def school_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["SCHOOL_TZ"])).date()
+
+
+def school_date(moment: datetime) -> date:
+    """The school-local date of an aware UTC moment."""
+    return moment.astimezone(ZoneInfo(current_app.config["SCHOOL_TZ"])).date()

@@ -68,40 +68,53 @@ def counts():
     return and_(ScoreEntry.reverses_id.is_(None), ~exists().where(reversal.reverses_id == ScoreEntry.id))
 
 
+def can_score(actor: User, rule: ScoringRule, cls: ClassGroup) -> bool:
+    """The catalogue's scorer roles, held over the class."""
+    return bool(roles_over_class(actor, cls) & set(rule.scorer_roles))
+
+
 def record_batch(actor: User, term: Term, body: dict) -> dict:
-    """Write one point's values for many students, all or nothing."""
+    """Write one point's values for many students (or, for a class point, classes), all or nothing."""
     rule = catalogue.rule(term, body["point"])
     if rule.source != "entered":
         raise Problem(422, INVALID, errors={"point": [
             "该采分点由系统计算，不能录入 / This point is computed from other data and cannot be typed."]})
-    if rule.point.level != "individual":
-        raise Problem(422, INVALID, errors={"point": ["班级采分点请按班级录入 / Enter class points per class."]})
     period = check_period(rule, term, body.get("period"))
     if period is None:
         raise Problem(422, INVALID, errors={"period": [
             f"该采分点按 {rule.timing} 录入，期间格式 {PERIOD_HELP.get(rule.timing, 'term')} / "
             f"This point is entered per {rule.timing}: use {PERIOD_HELP.get(rule.timing, 'term')} within the term."]})
+    individual = rule.point.level == "individual"
+    key = "student_id" if individual else "class_id"
     rows = body["entries"]
-    students = {p.user_id: p for p in db.session.scalars(
-        select(StudentProfile).where(StudentProfile.user_id.in_({r["student_id"] for r in rows})))}
-    classes = {c.id: c for c in db.session.scalars(
-        select(ClassGroup).where(ClassGroup.id.in_({p.class_id for p in students.values()})))}
-    taken = set(db.session.scalars(select(ScoreEntry.student_id).where(
+    errors = {f"entries[{i}].{key}": ["必填 / Required for this point."] for i, r in enumerate(rows) if r.get(key) is None}
+    if errors:
+        raise Problem(422, INVALID, errors=errors)
+    subjects = {r[key] for r in rows}
+    if individual:
+        class_of = dict(db.session.execute(select(StudentProfile.user_id, StudentProfile.class_id)
+                                           .where(StudentProfile.user_id.in_(subjects))).all())
+    else:
+        class_of = {c: c for c in subjects}
+    classes = {c.id: c for c in db.session.scalars(select(ClassGroup).where(ClassGroup.id.in_(set(class_of.values()))))}
+    subject_column = ScoreEntry.student_id if individual else ScoreEntry.class_id
+    taken = set(db.session.scalars(select(subject_column).where(
         ScoreEntry.term_id == term.id, ScoreEntry.point_id == rule.point_id, ScoreEntry.period == period,
-        ScoreEntry.student_id.in_(students), counts())))
-    errors, seen = {}, set()
+        subject_column.in_(subjects), ScoreEntry.student_id.is_not(None) if individual else ScoreEntry.student_id.is_(None),
+        counts())))
+    seen = set()
     for i, row in enumerate(rows):
-        student = students.get(row["student_id"])
-        if student is None or not roles_over_class(actor, classes[student.class_id]) & set(rule.scorer_roles):
+        cls = classes.get(class_of.get(row[key]))
+        if cls is None or not can_score(actor, rule, cls):
             # Same answer for "no such student" and "not yours to score": nothing leaks.
-            errors[f"entries[{i}].student_id"] = ["无权为该学生录入此采分点 / You do not score this point for this student."]
+            errors[f"entries[{i}].{key}"] = ["无权为此对象录入此采分点 / You do not score this point for this student or class."]
             continue
-        if row["student_id"] in seen:
-            errors[f"entries[{i}].student_id"] = ["同一批次中重复 / Appears twice in this batch."]
-        elif row["student_id"] in taken:
-            errors[f"entries[{i}].student_id"] = [
+        if row[key] in seen:
+            errors[f"entries[{i}].{key}"] = ["同一批次中重复 / Appears twice in this batch."]
+        elif row[key] in taken:
+            errors[f"entries[{i}].{key}"] = [
                 "该期间已有记录，请先冲销再更正 / Already recorded for this period: reverse it to correct it."]
-        seen.add(row["student_id"])
+        seen.add(row[key])
         problem = check_value(rule, row["value"])
         if problem:
             errors[f"entries[{i}].value"] = [problem]
@@ -111,8 +124,8 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
     now = utcnow()
     # One multi-row INSERT: a class batch is one round trip, not one per student.
     db.session.execute(insert(ScoreEntry).values([
-        {"term_id": term.id, "point_id": rule.point_id, "student_id": r["student_id"],
-         "class_id": students[r["student_id"]].class_id, "period": period, "value": float(r["value"]),
+        {"term_id": term.id, "point_id": rule.point_id, "student_id": r[key] if individual else None,
+         "class_id": class_of[r[key]], "period": period, "value": float(r["value"]),
          "batch_id": batch_id, "recorded_by": actor.id, "recorded_at": now} for r in rows]))
     return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows)}
 
@@ -125,7 +138,7 @@ def reverse(actor: User, entry: ScoreEntry, reason: str) -> dict:
         raise Problem(409, "该记录已冲销 / Already reversed")
     term = db.session.get(Term, entry.term_id)
     rule = catalogue.rule(term, db.session.get(ScoringPoint, entry.point_id).code)
-    if not roles_over_class(actor, db.session.get(ClassGroup, entry.class_id)) & set(rule.scorer_roles):
+    if not can_score(actor, rule, db.session.get(ClassGroup, entry.class_id)):
         raise Problem(403, "无权操作 / Not allowed", "Only a scorer of this point for this class can reverse it.")
     batch_id = str(uuid.uuid4())
     db.session.execute(insert(ScoreEntry).values(

@@ -1,0 +1,22 @@
+"""What several blueprints share: idempotent writes."""
+from flask import jsonify, request
+from flask_jwt_extended import current_user
+
+from backend.services import idempotency
+
+KEY_DOC = {"parameters": [{"in": "header", "name": idempotency.KEY_HEADER, "required": True,
+                           "schema": {"type": "string"}, "description": "a UUID made on the device, one per write"}]}
+
+
+def once(route: str, payload, write, schema, status: int = 200):
+    """Run a write once per Idempotency-Key; a replay gets the first answer and writes nothing.
+
+    The answer is dumped through the response schema before it is stored, so a
+    replay is byte-for-byte the first response; it is returned as a Response so
+    flask-smorest does not dump it twice.
+    """
+    body, code = idempotency.run_once(current_user.id, request.headers.get(idempotency.KEY_HEADER), route, payload,
+                                      lambda: (schema().dump(write()), status))
+    response = jsonify(body)
+    response.status_code = code
+    return response

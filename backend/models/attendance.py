@@ -1,0 +1,60 @@
+"""Class sessions, attendance marks and leave requests: the observations behind
+academic points #2–#4 (DESIGN.md decision 3: observations → indicators → points)."""
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.models.base import Base, utcnow
+
+MARKS = ("present", "late", "absent", "leave")
+
+
+class ClassSession(Base):
+    """One lesson of a course for a class. Students check in with a code derived from
+    `secret` and the clock, so the code rotates without any write."""
+
+    __tablename__ = "class_session"
+    __table_args__ = (Index("ix_class_session_class_day", "class_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("class_group.id"))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id"))
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    starts_at: Mapped[datetime]
+    grace_minutes: Mapped[int]
+    # The school-local day, teaching week and month, fixed at opening so indicators group without date maths.
+    day: Mapped[date]
+    week: Mapped[int]
+    month: Mapped[str] = mapped_column(String(7))  # "2026-11"
+    secret: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None]
+
+
+class AttendanceMark(Base):
+    """A student's mark for a session. Teachers may correct it (audited); `source` says how it was set."""
+
+    __tablename__ = "attendance_mark"
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_session.id"), primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(8))  # one of MARKS
+    source: Mapped[str] = mapped_column(String(8))  # checkin | teacher | close | leave
+    marked_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LeaveRequest(Base):
+    """A student's request for leave over a window; approval turns absences in it into leave."""
+
+    __tablename__ = "leave_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("class_group.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | approved | rejected
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
