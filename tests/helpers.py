@@ -1,4 +1,5 @@
 """Factories and helpers shared by the tests."""
+import uuid
 from datetime import date
 
 from backend.extensions import db
@@ -30,3 +31,12 @@ def assert_problem(response, status: int) -> dict:
     body = response.json
     assert body["status"] == status and body["title"]
     return body
+
+
+def writing(headers: dict, key: str | None = None) -> dict:
+    """Headers for a write from the PWA: every write carries a device-made Idempotency-Key."""
+    return {**headers, "Idempotency-Key": key or str(uuid.uuid4())}
+
+
+def demo_account(username: str) -> dict:
+    return {"username": username, "password": demo.DEMO_PASSWORD}
