@@ -1,5 +1,6 @@
 """The PWA in real headless Chromium (Debian's, driven by Playwright)."""
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def test_installable_and_works_offline(live, phone):
     assert manifest["lang"] == "zh-CN" and manifest["display"] == "standalone"
     assert {"192x192", "512x512"} <= {i["sizes"] for i in manifest["icons"]}
     page.evaluate("navigator.serviceWorker.ready")
-    page.wait_for_function("navigator.serviceWorker.controller !== null || caches.has('spiral-shell-v2')")
+    page.wait_for_function("navigator.serviceWorker.controller !== null || caches.has('spiral-shell-v3')")
     phone.set_offline(True)
     page.reload()
     expect(page.locator("#username")).to_be_visible()  # the shell came from the cache
@@ -151,3 +152,115 @@ def test_school_admin_home_fits_small_and_large_phones(live, browser, width):
     expect(page.get_by_text("S-A-03 全勤率（未旷课）")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     context.close()
+
+
+def staff_api(browser, base, account):
+    """An API client for checking, behind the page's back, what the server holds."""
+    request = browser.new_context(base_url=base).request
+    token = request.post("/api/v1/auth/login", data={"username": account["username"],
+                                                     "password": account["password"]}).json()["access_token"]
+    return request, {"Authorization": f"Bearer {token}"}
+
+
+def test_student_checks_in_with_the_code_on_the_teachers_phone(live, browser):
+    base, accounts = live
+    teacher_ctx = browser.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN")
+    student_ctx = browser.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN")
+    teacher, student = teacher_ctx.new_page(), student_ctx.new_page()
+    log_in(teacher, base, accounts["course_teacher"])
+    teacher.get_by_test_id("session-open").click()
+    code = teacher.get_by_test_id("checkin-code")
+    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    teacher.screenshot(path=str(ARTIFACTS / "session-teacher-390x844.png"))
+
+    log_in(student, base, accounts["student"])
+    expect(student.get_by_test_id("checkin-input")).to_be_visible()
+    student.get_by_test_id("checkin-input").fill("000000" if code.inner_text() != "000000" else "111111")
+    student.get_by_test_id("checkin-submit").click()
+    expect(student.get_by_test_id("checkin-result")).to_contain_text("签到码")   # a wrong code is refused clearly
+    student.get_by_test_id("checkin-input").fill(code.inner_text())
+    student.get_by_test_id("checkin-submit").click()
+    expect(student.get_by_test_id("checkin-result")).to_contain_text("签到成功")
+    student.screenshot(path=str(ARTIFACTS / "checkin-student-390x844.png"))
+
+    teacher.get_by_test_id("session-refresh").click()
+    expect(teacher.get_by_test_id("session-counts")).to_contain_text("到课 1")
+    teacher.get_by_test_id("session-close").click()
+    expect(teacher.get_by_test_id("session-counts")).to_contain_text("未标记 0")
+    assert teacher.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    teacher_ctx.close()
+    student_ctx.close()
+
+
+def fill_grid(page, point, value):
+    page.get_by_test_id("grid-point").select_option(point)
+    fill = page.get_by_placeholder("全部填为…")
+    fill.fill(str(value))
+    fill.dispatch_event("change")
+
+
+def entries_of(request, headers, student_id, point):
+    return [e for e in request.get(f"/api/v1/students/{student_id}/entries", headers=headers).json()
+            if e["point"] == point]
+
+
+def test_head_teacher_scores_the_whole_class_from_the_phone(live, browser, phone):
+    base, accounts = live
+    request, headers = staff_api(browser, base, accounts["head_teacher"])
+    roster = request.get("/api/v1/classes/1/students", headers=headers).json()
+    page = phone.new_page()
+    log_in(page, base, accounts["head_teacher"])
+    fill_grid(page, "S-A-07", 5)
+    page.screenshot(path=str(ARTIFACTS / "grid-head-teacher-390x844.png"), full_page=True)
+    page.get_by_test_id("grid-submit").click()
+    expect(page.get_by_test_id("grid-result")).to_have_text(f"已保存 {len(roster)} 条。")
+    assert [e["value"] for e in entries_of(request, headers, roster[0]["id"], "S-A-07")] == [5]
+    fill_grid(page, "S-A-07", 6)   # the same month again: refused whole, with the reason
+    page.get_by_test_id("grid-submit").click()
+    expect(page.get_by_test_id("grid-result")).to_contain_text("冲销")
+
+
+def test_offline_scores_wait_in_the_outbox_and_are_sent_once(live, browser, phone):
+    base, accounts = live
+    request, headers = staff_api(browser, base, accounts["head_teacher"])
+    roster = request.get("/api/v1/classes/1/students", headers=headers).json()
+    page = phone.new_page()
+    log_in(page, base, accounts["head_teacher"])
+    fill_grid(page, "S-A-08", 3)
+    phone.set_offline(True)
+    page.get_by_test_id("grid-submit").click()
+    expect(page.get_by_test_id("grid-result")).to_contain_text("已离线保存")
+    expect(page.get_by_test_id("pending")).to_have_text("待同步 1")
+    assert entries_of(request, headers, roster[0]["id"], "S-A-08") == []
+    page.screenshot(path=str(ARTIFACTS / "outbox-pending-390x844.png"))
+
+    phone.set_offline(False)            # the `online` event replays the outbox
+    expect(page.get_by_test_id("pending")).to_be_hidden()
+    page.evaluate("import('/app/outbox.js').then((o) => Promise.all([o.replay(), o.replay()]))")
+    page.reload()                       # app start replays again: nothing left to send
+    expect(page.get_by_test_id("home-head_teacher")).to_be_visible()
+    for student in roster:
+        assert [e["value"] for e in entries_of(request, headers, student["id"], "S-A-08")] == [3]
+
+
+def test_a_write_whose_answer_was_lost_is_replayed_and_counts_once(live, browser, phone):
+    base, accounts = live
+    request, headers = staff_api(browser, base, accounts["head_teacher"])
+    roster = request.get("/api/v1/classes/1/students", headers=headers).json()
+    page = phone.new_page()
+    log_in(page, base, accounts["head_teacher"])
+
+    def lose_the_answer(route):
+        route.fetch()   # the server records the batch...
+        route.abort()   # ...but the phone never hears back
+
+    page.route("**/api/v1/entries", lose_the_answer)
+    fill_grid(page, "S-A-11", 88)
+    page.get_by_test_id("grid-submit").click()
+    expect(page.get_by_test_id("pending")).to_have_text("待同步 1")
+    assert len(entries_of(request, headers, roster[0]["id"], "S-A-11")) == 1
+    page.unroute("**/api/v1/entries")
+    page.evaluate("import('/app/outbox.js').then((o) => o.replay())")
+    expect(page.get_by_test_id("pending")).to_be_hidden()
+    for student in roster:
+        assert [e["value"] for e in entries_of(request, headers, student["id"], "S-A-11")] == [88]

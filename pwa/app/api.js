@@ -52,14 +52,23 @@ export async function authFetch(path, init = {}, retried = false) {
   return response;
 }
 
-// JSON in, JSON out; a problem document becomes a thrown ProblemError.
+// JSON in, JSON out; a problem document becomes a thrown ProblemError. Every write
+// carries a fresh Idempotency-Key, so a retry after a timeout cannot count twice.
 export async function api(path, { method = "GET", body } = {}) {
-  const init = { method };
+  const init = { method, headers: {} };
+  if (method !== "GET") init.headers["Idempotency-Key"] = crypto.randomUUID();
   if (body !== undefined) {
-    init.headers = { "Content-Type": "application/json" };
+    init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
   const response = await authFetch(path, init);
   if (!response.ok) throw new ProblemError(await problemOf(response));
   return response.status === 204 ? null : response.json();
+}
+
+// A problem document as one readable message: title, then each field's errors.
+export function problemText(error) {
+  const problem = error.problem || { title: String(error.message || error) };
+  const fields = Object.entries(problem.errors || {}).map(([k, v]) => `${k}: ${[v].flat().join(" ")}`);
+  return [problem.title, problem.detail, ...fields].filter(Boolean).join("\n");
 }

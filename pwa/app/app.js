@@ -1,8 +1,9 @@
 import * as client from "./api.js";
-import { api, ProblemError } from "./api.js";
+import { api, problemText } from "./api.js";
 import { card, el } from "./dom.js";
 import { HOMES } from "./homes.js";
 import { getLang, setLang, t } from "./i18n.js";
+import * as outbox from "./outbox.js";
 
 const view = document.getElementById("view");
 const ROLE_ORDER = ["school_admin", "dept_admin", "counsellor", "head_teacher", "course_teacher",
@@ -15,12 +16,6 @@ function show(...nodes) {
   document.getElementById("title").textContent = t("appName");
   document.getElementById("lang").textContent = t("switchTo");
   document.title = t("appName");
-}
-
-function problemText(error) {
-  if (!(error instanceof ProblemError)) return String(error.message || error);
-  const fields = Object.values(error.problem.errors || {}).flat();
-  return [error.problem.title, error.problem.detail, ...fields].filter(Boolean).join(" ");
 }
 
 function form(title, fields, submitLabel, onSubmit, hint) {
@@ -73,7 +68,7 @@ async function showHome() {
   const header = el("div", { "data-testid": `home-${activeRole}` },
     el("p", { class: "hello" }, t("hello", { name: me.display_name })),
     el("p", { class: "muted" }, term ? `${t("term")}：${term.name}` : ""), switcher);
-  const sections = await (HOMES[activeRole] || (async () => []))(me);
+  const sections = await (HOMES[activeRole] || (async () => []))(me, term);
   show(header, ...sections, el("button", { type: "button", class: "link", onclick: async () => {
     await client.logout(); me = null; showLogin();
   } }, t("logout")));
@@ -81,6 +76,7 @@ async function showHome() {
 
 async function start() {
   me = await api("/api/v1/me");
+  outbox.replay();  // writes made offline last time go out now
   if (me.must_change_password) return showPasswordChange();
   return showHome();
 }
@@ -91,6 +87,15 @@ document.getElementById("lang").addEventListener("click", () => {
 });
 
 window.addEventListener("offline", () => view.prepend(card(t("offline"))));
+const pending = document.getElementById("pending");
+window.addEventListener("outbox", (event) => {
+  pending.hidden = event.detail.count === 0;
+  pending.textContent = t("pending", { count: event.detail.count });
+});
+window.addEventListener("outbox-refused", (event) => {
+  view.prepend(card(t("refused"), el("pre", { class: "error" }, event.detail.map((p) => problemText({ problem: p })).join("\n"))));
+});
+outbox.pendingCount().then((count) => window.dispatchEvent(new CustomEvent("outbox", { detail: { count } })));
 
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js");
 setLang(getLang());

@@ -1,8 +1,10 @@
 // A home screen per role. Sections for features still to come show an honest
 // empty state; everything shown is real data from the API.
 import { api, authFetch } from "./api.js";
+import { checkinCard, leaveApprovals, leaveCard, sessionsCard } from "./attendance.js";
 import { card, el, empty } from "./dom.js";
 import { getLang, t } from "./i18n.js";
+import { disputesToResolve, entryGrid, myEntries } from "./scoring.js";
 
 const name = (rule) => (getLang() === "en" ? rule.name_en : rule.name_zh);
 
@@ -67,38 +69,49 @@ function figure(label, value, testid) {
 async function valueCard(me) {
   const data = await api(`/api/v1/students/${me.id}/card`);
   if (!data.points.length) return card(t("card"), empty(t("cardEmpty")));
-  const added = data.value_added.previous_term;
+  const signed = (n) => (n == null ? null : (n > 0 ? `+${n}` : `${n}`));
   return card(t("card"),
     el("div", { class: "figures" },
       figure(t("total"), data.total, "card-total"),
-      figure(t("valueAdded"), added == null ? null : (added > 0 ? `+${added}` : `${added}`), "card-added"),
+      figure(t("valueAdded"), signed(data.value_added.previous_term), "card-added"),
+      figure(t("sinceStart"), signed(data.value_added.term_start), "card-added-term"),
       figure(t("classMedian"), data.class_median, "card-median")),
     el("ul", { class: "list" }, ["academic", "personal", "career"].map((d) =>
       el("li", { "data-testid": `subtotal-${d}` }, el("span", {}, t(d)), el("strong", {}, data.subtotals[d].score ?? "—")))),
     el("details", {}, el("summary", {}, `${t("entries")} (${data.points.length})`),
       el("ul", { class: "list", "data-testid": "card-points" }, data.points.map((p) =>
         el("li", {}, el("span", {}, getLang() === "en" ? p.name_en : p.name_zh),
-          el("span", { class: p.below_warning ? "tag warn" : "tag" }, `${p.indicator} → ${p.points}`))))));
+          el("span", { class: p.below_warning ? "tag warn" : "tag" }, `${p.indicator} → ${p.points}`))))),
+    el("details", {}, el("summary", {}, t("history")),
+      el("ul", { class: "list", "data-testid": "card-history" }, data.history.months.map((m) =>
+        el("li", {}, el("span", {}, m.month), el("strong", {}, m.total ?? "—"))))));
 }
 
+// Each home gets the user and the current term (null between terms).
 export const HOMES = {
   student: async (me) => {
     const classes = await api("/api/v1/classes");
     return [
       card(t("myClass"), el("p", { "data-testid": "my-class" }, classes[0] ? `${classes[0].name} · ${classes[0].department}` : t("noClasses"))),
+      await checkinCard(),
       await valueCard(me),
-      card(t("checkin"), empty(t("checkinEmpty"))),
+      await myEntries(me),
+      await leaveCard(),
       card(t("plan"), empty(t("planEmpty"))),
       card(t("warnings"), empty(t("warningsEmpty"))),
     ];
   },
-  head_teacher: async () => [await classesCard(t("myClasses")), card(t("entry"), empty(t("entryEmpty"))),
-    card(t("leave"), empty(t("leaveEmpty"))), card(t("alerts"), empty(t("alertsEmpty")))],
-  course_teacher: async () => [await classesCard(t("myClasses")), card(t("sessions"), empty(t("sessionsEmpty")))],
-  counsellor: async () => [card(t("alerts"), empty(t("alertsEmpty"))), await classesCard(t("myClasses"))],
-  student_affairs: async () => [await myPointsCard("student_affairs"), await classesCard(t("myClasses"))],
-  teaching_office: async () => [await myPointsCard("teaching_office"), await classesCard(t("myClasses"))],
-  pe_teacher: async () => [await myPointsCard("pe_teacher"), await classesCard(t("myClasses"))],
+  head_teacher: async (me, term) => [await classesCard(t("myClasses")), await entryGrid("head_teacher", term),
+    await leaveApprovals(), await disputesToResolve(), await sessionsCard(), card(t("alerts"), empty(t("alertsEmpty")))],
+  course_teacher: async (me, term) => [await sessionsCard(), await entryGrid("course_teacher", term),
+    await disputesToResolve(), await classesCard(t("myClasses"))],
+  counsellor: async (me, term) => [card(t("alerts"), empty(t("alertsEmpty"))), await leaveApprovals(),
+    await entryGrid("counsellor", term), await classesCard(t("myClasses"))],
+  student_affairs: async (me, term) => [await entryGrid("student_affairs", term), await disputesToResolve(),
+    await myPointsCard("student_affairs")],
+  teaching_office: async (me, term) => [await entryGrid("teaching_office", term), await disputesToResolve(),
+    await myPointsCard("teaching_office")],
+  pe_teacher: async (me, term) => [await entryGrid("pe_teacher", term), await myPointsCard("pe_teacher")],
   dept_admin: async () => [card(t("reports"), empty(t("reportsEmpty"))), await classesCard(t("myClasses"))],
   school_admin: async () => [rosterCard(), await catalogueCard(), card(t("reports"), empty(t("reportsEmpty")))],
 };

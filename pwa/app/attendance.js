@@ -1,0 +1,146 @@
+// Class sessions: the teacher's screen with the rotating code and the roster; the
+// student's check-in; leave requests and their approval.
+import { api, problemText } from "./api.js";
+import { card, el, empty } from "./dom.js";
+import { t } from "./i18n.js";
+import { send } from "./outbox.js";
+
+const MARKS = ["present", "late", "absent", "leave"];
+
+function sessionView(session, holder) {
+  const code = el("div", { class: "code", "data-testid": "checkin-code" }, session.checkin ? session.checkin.code : "—");
+  const left = el("p", { class: "muted", "data-testid": "code-left" });
+  const status = el("p", { class: "muted", role: "status" });
+  const refresh = async () => {
+    const fresh = await api(`/api/v1/sessions/${session.id}`);
+    holder.replaceChildren(sessionView(fresh, holder));
+  };
+  let timer = null;
+  if (session.checkin) {
+    let seconds = session.checkin.seconds_left;
+    timer = setInterval(async () => {
+      if (!document.contains(code)) { clearInterval(timer); return; }
+      seconds -= 1;
+      left.textContent = t("rotatesIn", { seconds: Math.max(seconds, 0) });
+      if (seconds <= 0) {
+        const next = await api(`/api/v1/sessions/${session.id}/code`);
+        code.textContent = next.code;
+        seconds = next.seconds_left;
+      }
+    }, 1000);
+  }
+  const statusSelect = el("select", { "aria-label": t("markAs"), "data-testid": "bulk-status" },
+    MARKS.map((m) => el("option", { value: m }, t(`mark_${m}`))));
+  const boxes = session.students.map((s) => el("input", { type: "checkbox", value: s.student_id, "aria-label": s.name }));
+  const roster = el("ul", { class: "list", "data-testid": "session-roster" }, session.students.map((s, i) =>
+    el("li", {}, el("label", { class: "check" }, boxes[i], s.name),
+      el("span", { class: s.status === "absent" ? "tag warn" : "tag", "data-status": s.status || "" },
+        s.status ? t(`mark_${s.status}`) : t("unmarked")))));
+  const selectUnmarked = () => boxes.forEach((b, i) => { b.checked = !session.students[i].status; });
+  const apply = async () => {
+    const marks = boxes.filter((b) => b.checked).map((b) => ({ student_id: Number(b.value), status: statusSelect.value }));
+    if (!marks.length) return;
+    try {
+      const answer = await send(`/api/v1/sessions/${session.id}/marks`, { method: "PUT", body: { marks } });
+      if (answer.queued) status.textContent = t("queued"); else await refresh();
+    } catch (error) { status.textContent = problemText(error); }
+  };
+  const close = async () => {
+    try {
+      const answer = await send(`/api/v1/sessions/${session.id}/close`);
+      if (answer.queued) status.textContent = t("queued"); else holder.replaceChildren(sessionView(answer, holder));
+    } catch (error) { status.textContent = problemText(error); }
+  };
+  const c = session.counts;
+  return el("div", { "data-testid": "session" },
+    session.checkin ? [el("p", { class: "muted" }, t("showCode")), code, left] : el("p", { class: "tag" }, t("closed")),
+    el("p", { "data-testid": "session-counts" },
+      MARKS.map((m) => `${t(`mark_${m}`)} ${c[m]}`).join(" · ") + ` · ${t("unmarked")} ${c.unmarked}`),
+    el("div", { class: "actions" },
+      el("button", { type: "button", class: "secondary", onclick: refresh, "data-testid": "session-refresh" }, t("refresh")),
+      el("button", { type: "button", class: "secondary", onclick: selectUnmarked }, t("selectUnmarked"))),
+    roster,
+    session.closed ? null : el("div", { class: "actions" }, statusSelect,
+      el("button", { type: "button", onclick: apply, "data-testid": "bulk-apply" }, t("apply"))),
+    session.closed ? null : el("button", { type: "button", class: "wide", onclick: close, "data-testid": "session-close" }, t("closeSession")),
+    status);
+}
+
+// A course teacher or head teacher opens a session for one of their classes.
+export async function sessionsCard() {
+  const classes = await api("/api/v1/classes");
+  if (!classes.length) return card(t("sessions"), empty(t("noClasses")));
+  const holder = el("div");
+  const classSelect = el("select", { "aria-label": t("myClasses"), "data-testid": "session-class" },
+    classes.map((c) => el("option", { value: c.id }, c.name)));
+  const grace = el("input", { type: "number", value: 10, min: 0, max: 60, "aria-label": t("grace") });
+  const message = el("p", { class: "error", role: "alert" });
+  const start = async () => {
+    try {
+      const session = await api("/api/v1/sessions", { method: "POST",
+        body: { class_id: Number(classSelect.value), grace_minutes: Number(grace.value) } });
+      holder.replaceChildren(sessionView(session, holder));
+    } catch (error) { message.textContent = problemText(error); }
+  };
+  return card(t("sessions"), classSelect, el("label", {}, t("grace")), grace,
+    el("button", { type: "button", class: "wide", onclick: start, "data-testid": "session-open" }, t("openSession")),
+    message, holder);
+}
+
+// The student types the code on the teacher's screen.
+export async function checkinCard() {
+  const open = await api("/api/v1/me/sessions");
+  const code = el("input", { inputmode: "numeric", maxlength: 6, autocomplete: "one-time-code", placeholder: "000000",
+    "aria-label": t("checkinCode"), "data-testid": "checkin-input" });
+  const result = el("p", { role: "status", "data-testid": "checkin-result" });
+  const submit = async () => {
+    try {
+      const answer = await api("/api/v1/checkin", { method: "POST", body: { code: code.value.trim() } });
+      result.textContent = t(`checked_${answer.status}`);
+    } catch (error) { result.textContent = problemText(error); }
+  };
+  return card(t("checkin"),
+    open.length ? el("p", { class: "muted" }, t("openSessions", { count: open.length })) : empty(t("checkinEmpty")),
+    code, el("button", { type: "button", class: "wide", onclick: submit, "data-testid": "checkin-submit" }, t("checkinDo")),
+    result);
+}
+
+export async function leaveCard() {
+  const mine = await api("/api/v1/me/leave-requests");
+  const starts = el("input", { type: "datetime-local", "aria-label": t("leaveFrom") });
+  const ends = el("input", { type: "datetime-local", "aria-label": t("leaveTo") });
+  const reason = el("input", { "aria-label": t("reason"), placeholder: t("reason") });
+  const result = el("p", { role: "status" });
+  const submit = async () => {
+    try {
+      const body = { starts_at: new Date(starts.value).toISOString(), ends_at: new Date(ends.value).toISOString(), reason: reason.value };
+      const answer = await send("/api/v1/leave-requests", { body });
+      result.textContent = answer.queued ? t("queued") : t("leaveSent");
+    } catch (error) { result.textContent = problemText(error); }
+  };
+  return card(t("leaveApply"), el("label", {}, t("leaveFrom")), starts, el("label", {}, t("leaveTo")), ends, reason,
+    el("button", { type: "button", class: "wide", onclick: submit }, t("submit")), result,
+    el("ul", { class: "list" }, mine.map((l) => el("li", {},
+      el("span", {}, `${new Date(l.starts_at).toLocaleString()} · ${l.reason}`),
+      el("span", { class: "tag" }, t(`leave_${l.status}`))))));
+}
+
+export async function leaveApprovals() {
+  const pending = await api("/api/v1/leave-requests");
+  if (!pending.length) return card(t("leave"), empty(t("leaveEmpty")));
+  return card(t("leave"), el("ul", { class: "list", "data-testid": "leave-pending" }, pending.map((l) => {
+    const comment = el("input", { placeholder: t("comment"), "aria-label": t("comment") });
+    const status = el("span", { role: "status" });
+    const decide = (approve) => async () => {
+      try {
+        const answer = await send(`/api/v1/leave-requests/${l.id}/decision`, { body: { approve, comment: comment.value || null } });
+        status.textContent = answer.queued ? t("queued") : t(`leave_${answer.status}`);
+      } catch (error) { status.textContent = problemText(error); }
+    };
+    return el("li", { class: "stack" },
+      el("strong", {}, `${l.student_name} · ${new Date(l.starts_at).toLocaleString()} – ${new Date(l.ends_at).toLocaleString()}`),
+      el("span", {}, l.reason), comment,
+      el("div", { class: "actions" }, el("button", { type: "button", onclick: decide(true) }, t("approve")),
+        el("button", { type: "button", class: "secondary", onclick: decide(false) }, t("reject"))), status);
+  })));
+}
