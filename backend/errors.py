@@ -79,4 +79,4 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(exc: Exception):
         db.session.rollback()
         log.exception("unhandled error")
-        return problem_response(problem_body(500, InternalServerError.name, "An unexpected error occurred; nothing was written."))
+        return problem_response(problem_body(500, InternalServerError().name, "An unexpected error occurred; nothing was written."))

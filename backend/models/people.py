@@ -19,7 +19,8 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     grants: Mapped[list["RoleGrant"]] = relationship(lazy="selectin", back_populates="user")
-    student: Mapped["StudentProfile | None"] = relationship(lazy="selectin", back_populates="user")
+    # Joined (a single row): every request needs the profile, and it costs no extra query.
+    student: Mapped["StudentProfile | None"] = relationship(lazy="joined", back_populates="user")
 
 
 class StudentProfile(Base):

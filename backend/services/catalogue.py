@@ -97,9 +97,13 @@ def rules(term: Term) -> list[ScoringRule]:
 
 
 def rule(term: Term, code: str) -> ScoringRule:
-    found = db.session.scalar(
-        select(ScoringRule).join(ScoringPoint)
-        .where(ScoringRule.version_id == ensure_version(term).id, ScoringPoint.code == code))
+    def lookup():
+        return db.session.scalar(
+            select(ScoringRule).join(ScoringPoint).join(CatalogueVersion)
+            .where(CatalogueVersion.term_id == term.id, ScoringPoint.code == code))
+    found = lookup()
+    if found is None and ensure_version(term) is not None:  # a term's first use creates its catalogue
+        found = lookup()
     if found is None:
         raise Problem(404, "未找到 / Not found", f"No scoring point {code}.")
     return found

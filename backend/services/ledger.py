@@ -91,17 +91,20 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
     if errors:
         raise Problem(422, INVALID, errors=errors)
     subjects = {r[key] for r in rows}
-    if individual:
-        class_of = dict(db.session.execute(select(StudentProfile.user_id, StudentProfile.class_id)
-                                           .where(StudentProfile.user_id.in_(subjects))).all())
-    else:
-        class_of = {c: c for c in subjects}
-    classes = {c.id: c for c in db.session.scalars(select(ClassGroup).where(ClassGroup.id.in_(set(class_of.values()))))}
+    # Each subject's class, and whether it already has a value for this period, in one query.
     subject_column = ScoreEntry.student_id if individual else ScoreEntry.class_id
-    taken = set(db.session.scalars(select(subject_column).where(
+    key_column = StudentProfile.user_id if individual else ClassGroup.id
+    recorded = exists().where(
         ScoreEntry.term_id == term.id, ScoreEntry.point_id == rule.point_id, ScoreEntry.period == period,
-        subject_column.in_(subjects), ScoreEntry.student_id.is_not(None) if individual else ScoreEntry.student_id.is_(None),
-        counts())))
+        subject_column == key_column, (ScoreEntry.student_id.is_not(None) if individual else ScoreEntry.student_id.is_(None)),
+        counts())
+    query = select(key_column, ClassGroup, recorded).where(key_column.in_(subjects))
+    if individual:
+        query = query.join(ClassGroup, ClassGroup.id == StudentProfile.class_id)
+    rows_found = db.session.execute(query).all()
+    class_of = {subject: cls.id for subject, cls, _ in rows_found}
+    classes = {cls.id: cls for _, cls, _ in rows_found}
+    taken = {subject for subject, _, done in rows_found if done}
     seen = set()
     for i, row in enumerate(rows):
         cls = classes.get(class_of.get(row[key]))
