@@ -10,7 +10,7 @@ from backend.errors import Problem
 from backend.extensions import db
 from backend.models import AttendanceMark, ClassGroup, ClassSession, LeaveRequest, User
 from backend.models.base import utcnow
-from backend.services import audit
+from backend.services import audit, org
 
 DECIDERS = {Role.HEAD_TEACHER, Role.COUNSELLOR}
 MAX_DAYS = 30
@@ -45,7 +45,7 @@ def mine(student: User) -> list[dict]:
 
 
 def _decider_classes(actor: User) -> set[int]:
-    return {g.scope_id for g in actor.grants if g.role in DECIDERS and g.scope_type == "class"}
+    return {c.id for c in org.visible_classes(actor) if roles_over_class(actor, c) & DECIDERS}
 
 
 def pending(actor: User) -> list[dict]:
