@@ -47,8 +47,13 @@ def _rule(entry: ScoreEntry):
 def for_scorer(actor: User) -> list[dict]:
     """Open disputes about entries of points the actor scores for the class."""
     classes = {c.id: c for c in org.visible_classes(actor)}
-    rows = _rows(Dispute.status == "open", Dispute.class_id.in_(classes))
-    return [out(d, e, p, n) for d, e, p, n in rows if ledger.can_score(actor, _rule(e), classes[d.class_id])]
+    rules: dict = {}  # one lookup per term and point, however many disputes share them
+    mine = []
+    for d, e, p, n in _rows(Dispute.status == "open", Dispute.class_id.in_(classes)):
+        rule = rules.get((e.term_id, e.point_id)) or rules.setdefault((e.term_id, e.point_id), _rule(e))
+        if ledger.can_score(actor, rule, classes[d.class_id]):
+            mine.append(out(d, e, p, n))
+    return mine
 
 
 def resolve(actor: User, dispute_id: int, action: str, reason: str, value: float | None) -> dict:

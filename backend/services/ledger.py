@@ -101,13 +101,12 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
     query = select(key_column, ClassGroup, recorded).where(key_column.in_(subjects))
     if individual:
         query = query.join(ClassGroup, ClassGroup.id == StudentProfile.class_id)
-    rows_found = db.session.execute(query).all()
-    class_of = {subject: cls.id for subject, cls, _ in rows_found}
-    classes = {cls.id: cls for _, cls, _ in rows_found}
-    taken = {subject for subject, _, done in rows_found if done}
+    found = db.session.execute(query).all()
+    class_of = {subject: cls for subject, cls, _ in found}
+    taken = {subject for subject, _, done in found if done}
     seen = set()
     for i, row in enumerate(rows):
-        cls = classes.get(class_of.get(row[key]))
+        cls = class_of.get(row[key])
         if cls is None or not can_score(actor, rule, cls):
             # Same answer for "no such student" and "not yours to score": nothing leaks.
             errors[f"entries[{i}].{key}"] = ["无权为此对象录入此采分点 / You do not score this point for this student or class."]
@@ -128,7 +127,7 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
     # One multi-row INSERT: a class batch is one round trip, not one per student.
     db.session.execute(insert(ScoreEntry).values([
         {"term_id": term.id, "point_id": rule.point_id, "student_id": r[key] if individual else None,
-         "class_id": class_of[r[key]], "period": period, "value": float(r["value"]),
+         "class_id": class_of[r[key]].id, "period": period, "value": float(r["value"]),
          "batch_id": batch_id, "recorded_by": actor.id, "recorded_at": now} for r in rows]))
     return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows)}
 
