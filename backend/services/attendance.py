@@ -79,11 +79,13 @@ def open_session(actor: User, class_id: int, course_id: int | None, starts_at: d
 def roster(session: ClassSession) -> list[dict]:
     marks = {m.student_id: m for m in db.session.scalars(
         select(AttendanceMark).where(AttendanceMark.session_id == session.id))}
-    return [{"student_id": p.user_id, "name": u.display_name, "username": u.username,
-             "status": marks[p.user_id].status if p.user_id in marks else None,
-             "source": marks[p.user_id].source if p.user_id in marks else None,
-             "marked_at": marks[p.user_id].marked_at if p.user_id in marks else None}
-            for p, u in org.class_students(db.session.get(ClassGroup, session.class_id))]
+    students = []
+    for p, u in org.class_students(db.session.get(ClassGroup, session.class_id)):
+        mark = marks.get(p.user_id)
+        students.append({"student_id": p.user_id, "name": u.display_name, "username": u.username,
+                         "status": mark and mark.status, "source": mark and mark.source,
+                         "marked_at": mark and mark.marked_at})
+    return students
 
 
 def describe(session: ClassSession, now: datetime) -> dict:

@@ -121,8 +121,10 @@ def _rules(term: Term, level: str):
 
 
 def cards_for(student_ids, term: Term, include_sensitive: bool = True) -> dict[int, Card]:
-    rules = _rules(term, "individual")
-    weights = _weights(term)
+    return _cards(term, _rules(term, "individual"), _weights(term), student_ids, include_sensitive)
+
+
+def _cards(term: Term, rules, weights: dict, student_ids, include_sensitive: bool = True) -> dict[int, Card]:
     values = _values(term, rules, student_ids)
     shown = _visible(rules, include_sensitive)
     return {sid: _card(shown, weights, values.get(sid, {})) for sid in student_ids}
@@ -191,8 +193,9 @@ def class_card(cls: ClassGroup, term: Term, include_sensitive: bool) -> dict:
     """The class's collective card: aggregates computed from its students' indicators,
     the other class points from the class's own entries."""
     students = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == cls.id)).all()
-    cards = cards_for(students, term)
-    rules = _visible(_rules(term, "class"), include_sensitive)
+    every_rule, weights = catalogue.rules(term), _weights(term)
+    cards = _cards(term, [r for r in every_rule if r.point.level == "individual"], weights, students)
+    rules = _visible([r for r in every_rule if r.point.level == "class"], include_sensitive)
     values: Values = dict(_values(term, rules, class_id=cls.id).get(None, {}))
     week = _weeks_so_far(term)
     for rule in rules:
@@ -201,7 +204,7 @@ def class_card(cls: ClassGroup, term: Term, include_sensitive: bool) -> dict:
             found = [v for v in (c.indicator(spec["of"]) for c in cards.values()) if v is not None]
             if found:
                 values[rule.point_id] = [(week, AGGREGATES[spec["fn"]](found, spec))]
-    card = _card(rules, _weights(term), values)
+    card = _card(rules, weights, values)
     coverage = {code: sum(c.indicator(code) is not None for c in cards.values())
                 for code in {r.aggregate["of"] for r in rules if r.source == "aggregate"}}
     aggregate_of = {r.point.code: r.aggregate["of"] for r in rules if r.source == "aggregate"}

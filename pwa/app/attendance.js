@@ -3,7 +3,7 @@
 import { api, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
 import { t } from "./i18n.js";
-import { send } from "./outbox.js";
+import { report, send } from "./outbox.js";
 
 const MARKS = ["present", "late", "absent", "leave"];
 
@@ -40,17 +40,11 @@ function sessionView(session, holder) {
   const apply = async () => {
     const marks = boxes.filter((b) => b.checked).map((b) => ({ student_id: Number(b.value), status: statusSelect.value }));
     if (!marks.length) return;
-    try {
-      const answer = await send(`/api/v1/sessions/${session.id}/marks`, { method: "PUT", body: { marks } });
-      if (answer.queued) status.textContent = t("queued"); else await refresh();
-    } catch (error) { status.textContent = problemText(error); }
+    await report(status, () => send(`/api/v1/sessions/${session.id}/marks`, { method: "PUT", body: { marks } }),
+      async () => { await refresh(); });
   };
-  const close = async () => {
-    try {
-      const answer = await send(`/api/v1/sessions/${session.id}/close`);
-      if (answer.queued) status.textContent = t("queued"); else holder.replaceChildren(sessionView(answer, holder));
-    } catch (error) { status.textContent = problemText(error); }
-  };
+  const close = () => report(status, () => send(`/api/v1/sessions/${session.id}/close`),
+    (answer) => { holder.replaceChildren(sessionView(answer, holder)); });
   const c = session.counts;
   return el("div", { "data-testid": "session" },
     session.checkin ? [el("p", { class: "muted" }, t("showCode")), code, left] : el("p", { class: "tag" }, t("closed")),
@@ -111,13 +105,9 @@ export async function leaveCard() {
   const ends = el("input", { type: "datetime-local", "aria-label": t("leaveTo") });
   const reason = el("input", { "aria-label": t("reason"), placeholder: t("reason") });
   const result = el("p", { role: "status" });
-  const submit = async () => {
-    try {
-      const body = { starts_at: new Date(starts.value).toISOString(), ends_at: new Date(ends.value).toISOString(), reason: reason.value };
-      const answer = await send("/api/v1/leave-requests", { body });
-      result.textContent = answer.queued ? t("queued") : t("leaveSent");
-    } catch (error) { result.textContent = problemText(error); }
-  };
+  const submit = () => report(result, () => send("/api/v1/leave-requests", { body: {
+    starts_at: new Date(starts.value).toISOString(), ends_at: new Date(ends.value).toISOString(), reason: reason.value,
+  } }), () => t("leaveSent"));
   return card(t("leaveApply"), el("label", {}, t("leaveFrom")), starts, el("label", {}, t("leaveTo")), ends, reason,
     el("button", { type: "button", class: "wide", onclick: submit }, t("submit")), result,
     el("ul", { class: "list" }, mine.map((l) => el("li", {},
@@ -131,12 +121,9 @@ export async function leaveApprovals() {
   return card(t("leave"), el("ul", { class: "list", "data-testid": "leave-pending" }, pending.map((l) => {
     const comment = el("input", { placeholder: t("comment"), "aria-label": t("comment") });
     const status = el("span", { role: "status" });
-    const decide = (approve) => async () => {
-      try {
-        const answer = await send(`/api/v1/leave-requests/${l.id}/decision`, { body: { approve, comment: comment.value || null } });
-        status.textContent = answer.queued ? t("queued") : t(`leave_${answer.status}`);
-      } catch (error) { status.textContent = problemText(error); }
-    };
+    const decide = (approve) => () => report(status,
+      () => send(`/api/v1/leave-requests/${l.id}/decision`, { body: { approve, comment: comment.value || null } }),
+      (answer) => t(`leave_${answer.status}`));
     return el("li", { class: "stack" },
       el("strong", {}, `${l.student_name} · ${new Date(l.starts_at).toLocaleString()} – ${new Date(l.ends_at).toLocaleString()}`),
       el("span", {}, l.reason), comment,

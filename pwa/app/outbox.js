@@ -3,7 +3,8 @@
 // replayed on the `online` event and at app start (Background Sync is not reliable
 // enough to count on). The server answers a replay with the first result, so a
 // write sent twice still counts once.
-import { authFetch, ProblemError } from "./api.js";
+import { authFetch, ProblemError, problemText } from "./api.js";
+import { t } from "./i18n.js";
 
 const DB = "spiral-outbox";
 const STORE = "writes";
@@ -65,6 +66,17 @@ export async function send(path, { method = "POST", body = {} } = {}) {
     return { queued: true };
   }
   return answer(response);
+}
+
+// Run a write and tell `status` what became of it: done(answer)'s text once sent,
+// "queued" while it waits offline, or the server's reasons when it is refused.
+export async function report(status, write, done) {
+  try {
+    const answer = await write();
+    status.textContent = answer.queued ? t("queued") : ((await done(answer)) ?? "");
+  } catch (error) {
+    status.textContent = problemText(error);
+  }
 }
 
 // Replay the queue in order. A network failure stops the replay and keeps the write;

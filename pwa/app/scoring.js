@@ -1,8 +1,8 @@
 // Scoring from a phone: the whole-class grid, and disputes on both sides.
-import { api, problemText } from "./api.js";
+import { api } from "./api.js";
 import { card, el, empty } from "./dom.js";
 import { getLang, t } from "./i18n.js";
-import { send } from "./outbox.js";
+import { report, send } from "./outbox.js";
 
 const name = (item) => (getLang() === "en" ? item.name_en : item.name_zh);
 const pad = (n) => String(n).padStart(2, "0");
@@ -46,13 +46,11 @@ export async function entryGrid(role, term) {
     const entries = [...rows.querySelectorAll("input")].filter((i) => i.value !== "")
       .map((i) => ({ student_id: Number(i.dataset.student), value: Number(i.value) }));
     if (!entries.length) { result.textContent = t("nothingToSend"); return; }
-    try {
-      const answer = await send("/api/v1/entries", { body: { point: pointSelect.value, period: period.value, entries } });
-      result.textContent = answer.queued ? t("queued") : t("saved", { count: answer.count });
-      if (!answer.queued) rows.querySelectorAll("input").forEach((i) => { i.value = ""; });
-    } catch (error) {
-      result.textContent = problemText(error);
-    }
+    await report(result, () => send("/api/v1/entries", { body: { point: pointSelect.value, period: period.value, entries } }),
+      (answer) => {
+        rows.querySelectorAll("input").forEach((i) => { i.value = ""; });
+        return t("saved", { count: answer.count });
+      });
   };
   await load();
   return card(t("entry"), classSelect, pointSelect, period, fill, rows,
@@ -68,12 +66,9 @@ export async function disputesToResolve() {
     const reason = el("input", { placeholder: t("reason"), "aria-label": t("reason") });
     const value = el("input", { type: "number", step: "any", placeholder: t("rightValue"), "aria-label": t("rightValue") });
     const status = el("span", { class: "muted", role: "status" });
-    const act = (action) => async () => {
-      try {
-        const body = { action, reason: reason.value, ...(action === "reverse" && value.value ? { value: Number(value.value) } : {}) };
-        const answer = await send(`/api/v1/disputes/${d.id}/resolve`, { body });
-        status.textContent = answer.queued ? t("queued") : t(`dispute_${answer.status}`);
-      } catch (error) { status.textContent = problemText(error); }
+    const act = (action) => () => {
+      const body = { action, reason: reason.value, ...(action === "reverse" && value.value ? { value: Number(value.value) } : {}) };
+      return report(status, () => send(`/api/v1/disputes/${d.id}/resolve`, { body }), (answer) => t(`dispute_${answer.status}`));
     };
     list.append(el("li", { class: "stack" },
       el("strong", {}, `${d.student_name} · ${d.point} ${name(d)} · ${d.period} = ${d.value}`),
@@ -94,10 +89,7 @@ export async function myEntries(me) {
     const dispute = async () => {
       const reason = window.prompt(t("disputeWhy"));
       if (!reason) return;
-      try {
-        const answer = await send(`/api/v1/entries/${e.id}/disputes`, { body: { reason } });
-        status.textContent = answer.queued ? t("queued") : t("disputed");
-      } catch (error) { status.textContent = problemText(error); }
+      await report(status, () => send(`/api/v1/entries/${e.id}/disputes`, { body: { reason } }), () => t("disputed"));
     };
     return el("li", { class: "stack" },
       el("span", {}, `${name(e)} · ${e.period} · ${e.reversed ? t("reversedEntry") : e.value}`),
