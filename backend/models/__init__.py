@@ -3,11 +3,12 @@ from backend.models.attendance import AttendanceMark, ClassSession, LeaveRequest
 from backend.models.ledger import Dispute, ScoreEntry
 from backend.models.catalogue import CatalogueVersion, ScoringPoint, ScoringRule
 from backend.models.org import ClassGroup, Course, Department, Major, School, TeachingAssignment, Term
+from backend.models.rollup import Rollup
 from backend.models.people import RoleGrant, StaffProfile, StudentProfile, User
 from backend.models.security import AuditEvent, AuthSession, IdempotencyRecord, LoginFailure
 
 __all__ = [
     "AttendanceMark", "AuditEvent", "AuthSession", "ClassSession", "Dispute", "LeaveRequest", "CatalogueVersion", "ClassGroup", "Course", "Department",
-    "IdempotencyRecord", "LoginFailure", "Major", "RoleGrant", "School", "ScoringPoint",
+    "IdempotencyRecord", "LoginFailure", "Major", "RoleGrant", "Rollup", "School", "ScoringPoint",
     "ScoreEntry", "ScoringRule", "StaffProfile", "StudentProfile", "TeachingAssignment", "Term", "User",
 ]

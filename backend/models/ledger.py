@@ -1,7 +1,7 @@
 """The value-card ledger: append-only score entries (DESIGN.md decision 1)."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, utcnow
@@ -28,6 +28,9 @@ class ScoreEntry(Base):
     student_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     class_id: Mapped[int] = mapped_column(ForeignKey("class_group.id"))
     period: Mapped[str] = mapped_column(String(24))  # "week:7", "month:2026-10", "term"
+    # The teaching week the value belongs to (services/card.entry_week), kept so that
+    # weekly trends are one GROUP BY.
+    week: Mapped[int] = mapped_column(SmallInteger)
     value: Mapped[float | None] = mapped_column(Float)  # None on a reversal
     reverses_id: Mapped[int | None] = mapped_column(LedgerId, ForeignKey("score_entry.id"), unique=True)
     reason: Mapped[str | None] = mapped_column(Text)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models import CatalogueVersion, ClassGroup, ScoreEntry, StudentProfile, Term
 from backend.services import attendance, catalogue, ledger
-from backend.services.clock import school_date, school_today
+from backend.services.clock import school_today
 from backend.services.conversion import is_past_warning, to_points
 
 DOMAINS = ("academic", "personal", "career")
@@ -35,6 +35,7 @@ AGGREGATES = {
 _OPS = {"lt": lambda a, b: a < b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 
 Values = dict[int, list[tuple[int, float]]]  # point id → [(teaching week, value)], oldest first
+Indicators = dict[int, tuple[float, int]]  # point id → (indicator, how many values it is over)
 
 
 @dataclass
@@ -47,30 +48,16 @@ class Card:
         return next((p["indicator"] for p in self.points if p["code"] == code), None)
 
 
-def entry_week(term: Term, period: str, recorded_on: date) -> int:
-    kind, _, key = period.partition(":")
-    if kind == "week":
-        return int(key)
-    if kind == "day":
-        day = date.fromisoformat(key)
-    elif kind == "month":
-        year, month = map(int, key.split("-"))
-        day = min(date(year, month, calendar.monthrange(year, month)[1]), term.ends_on)
-    else:
-        day = recorded_on
-    return min(max(term.week_of(day), 1), term.weeks)
-
-
 def _values(term: Term, rules, student_ids=None, class_id=None) -> dict[int | None, Values]:
     """Values that count per subject (student, or None for a class's own entries) and point."""
     subject = ScoreEntry.student_id.in_(student_ids) if class_id is None else \
         (ScoreEntry.class_id == class_id) & ScoreEntry.student_id.is_(None)
     rows = db.session.execute(
-        select(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.period, ScoreEntry.recorded_at, ScoreEntry.value)
+        select(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.week, ScoreEntry.value)
         .where(ScoreEntry.term_id == term.id, subject, ledger.counts()).order_by(ScoreEntry.id))
     values: dict = defaultdict(lambda: defaultdict(list))
-    for student_id, point_id, period, recorded_at, value in rows:
-        values[student_id][point_id].append((entry_week(term, period, school_date(recorded_at)), value))
+    for student_id, point_id, week, value in rows:
+        values[student_id][point_id].append((week, value))
     if class_id is None:
         point_of = {r.point.code: r.point_id for r in rules}
         for student_id, by_code in attendance.indicator_values(student_ids, term.id).items():
@@ -79,20 +66,28 @@ def _values(term: Term, rules, student_ids=None, class_id=None) -> dict[int | No
     return values
 
 
-def _indicator(rule, values: list[float]) -> float:
-    if rule.timing in ledger.TERM_TIMINGS:
-        return values[-1]  # the latest entry
-    return round(sum(values) / len(values), 2)
+def indicator(total: float, count: int) -> float:
+    """A point's indicator over the term: the mean of the values that count. Points scored once
+    a term have one value (a second is refused until the first is reversed), so it is that value."""
+    return round(total / count, 2)
 
 
-def _card(rules, weights: dict, values: Values, until_week: int | None = None) -> Card:
+def _indicators(values: Values, until_week: int | None = None) -> Indicators:
+    out = {}
+    for point_id, series in values.items():
+        found = [v for week, v in series if until_week is None or week <= until_week]
+        if found:
+            out[point_id] = (indicator(sum(found), len(found)), len(found))
+    return out
+
+
+def card_of(rules, weights: dict, indicators: Indicators) -> Card:
     card = Card()
     sums = defaultdict(lambda: [0.0, 0.0])  # domain → [weighted points, covered weight]
     for rule in rules:
-        series = [v for week, v in values.get(rule.point_id, ()) if until_week is None or week <= until_week]
-        if not series:
+        if rule.point_id not in indicators:
             continue
-        indicator = _indicator(rule, series)
+        indicator, periods = indicators[rule.point_id]
         points = to_points(rule, indicator)
         sums[rule.point.domain][0] += points * rule.weight
         sums[rule.point.domain][1] += rule.weight
@@ -101,7 +96,7 @@ def _card(rules, weights: dict, values: Values, until_week: int | None = None) -
                             "weight": rule.weight, "weighted": round(points * rule.weight, 2),
                             "standard_value": rule.standard_value, "warning_value": rule.warning_value,
                             "below_warning": is_past_warning(rule, indicator), "sensitive": rule.sensitive,
-                            "source": rule.source, "periods": len(series)})
+                            "source": rule.source, "periods": periods})
     for domain in DOMAINS:
         weighted, covered = sums.get(domain, (0.0, 0.0))
         card.subtotals[domain] = {"score": round(weighted / covered, 2) if covered else None,
@@ -127,7 +122,7 @@ def cards_for(student_ids, term: Term, include_sensitive: bool = True) -> dict[i
 def _cards(term: Term, rules, weights: dict, student_ids, include_sensitive: bool = True) -> dict[int, Card]:
     values = _values(term, rules, student_ids)
     shown = _visible(rules, include_sensitive)
-    return {sid: _card(shown, weights, values.get(sid, {})) for sid in student_ids}
+    return {sid: card_of(shown, weights, _indicators(values.get(sid, {}))) for sid in student_ids}
 
 
 def _visible(rules, include_sensitive: bool):
@@ -150,7 +145,7 @@ def _history(term: Term, rules, weights, values: Values) -> dict:
     weeks = []
     for week in range(1, last + 1):
         # This week's figure is today's card: it holds this month's and this term's values too.
-        c = _card(rules, weights, values, until_week=None if week == last else week)
+        c = card_of(rules, weights, _indicators(values, until_week=None if week == last else week))
         weeks.append({"week": week, "total": c.total, "subtotals": {d: c.subtotals[d]["score"] for d in DOMAINS}})
     months, day = [], term.starts_on.replace(day=1)
     while day <= term.ends_on and term.week_of(max(day, term.starts_on)) <= last:
@@ -169,9 +164,10 @@ def student_card(profile: StudentProfile, term: Term, include_sensitive: bool) -
     classmates = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == profile.class_id)).all()
     rules, weights = _rules(term, "individual"), _weights(term)
     values = _values(term, rules, classmates)
-    class_totals = [t for t in (_card(rules, weights, values.get(s, {})).total for s in classmates) if t is not None]
+    class_totals = [t for t in (card_of(rules, weights, _indicators(values.get(s, {}))).total for s in classmates)
+                    if t is not None]
     shown, mine = _visible(rules, include_sensitive), values.get(profile.user_id, {})
-    card = _card(shown, weights, mine)
+    card = card_of(shown, weights, _indicators(mine))
     history = _history(term, shown, weights, mine)
     # The start of the term: the card at the end of the first week that had any data.
     start = next((w["total"] for w in history["weeks"] if w["total"] is not None), None)
@@ -189,6 +185,19 @@ def student_card(profile: StudentProfile, term: Term, include_sensitive: bool) -
     }
 
 
+def class_indicators(rules, entered: Indicators, cards) -> Indicators:
+    """A class's own indicators: aggregates over its students' cards, the rest as entered."""
+    out = {rule.point_id: entered[rule.point_id] for rule in rules
+           if rule.source != "aggregate" and rule.point_id in entered}
+    for rule in rules:
+        if rule.source == "aggregate":
+            spec = rule.aggregate
+            found = [v for v in (c.indicator(spec["of"]) for c in cards) if v is not None]
+            if found:
+                out[rule.point_id] = (AGGREGATES[spec["fn"]](found, spec), len(found))
+    return out
+
+
 def class_card(cls: ClassGroup, term: Term, include_sensitive: bool) -> dict:
     """The class's collective card: aggregates computed from its students' indicators,
     the other class points from the class's own entries."""
@@ -196,19 +205,11 @@ def class_card(cls: ClassGroup, term: Term, include_sensitive: bool) -> dict:
     every_rule, weights = catalogue.rules(term), _weights(term)
     cards = _cards(term, [r for r in every_rule if r.point.level == "individual"], weights, students)
     rules = _visible([r for r in every_rule if r.point.level == "class"], include_sensitive)
-    values: Values = dict(_values(term, rules, class_id=cls.id).get(None, {}))
-    week = _weeks_so_far(term)
-    for rule in rules:
-        if rule.source == "aggregate":
-            spec = rule.aggregate
-            found = [v for v in (c.indicator(spec["of"]) for c in cards.values()) if v is not None]
-            if found:
-                values[rule.point_id] = [(week, AGGREGATES[spec["fn"]](found, spec))]
-    card = _card(rules, weights, values)
-    coverage = {code: sum(c.indicator(code) is not None for c in cards.values())
-                for code in {r.aggregate["of"] for r in rules if r.source == "aggregate"}}
-    aggregate_of = {r.point.code: r.aggregate["of"] for r in rules if r.source == "aggregate"}
+    entered = _indicators(_values(term, rules, class_id=cls.id).get(None, {}))
+    indicators = class_indicators(rules, entered, cards.values())
+    card = card_of(rules, weights, indicators)
+    aggregates = {r.point.code for r in rules if r.source == "aggregate"}
     for point in card.points:
-        point["students_with_data"] = coverage.get(aggregate_of.get(point["code"]))
+        point["students_with_data"] = point["periods"] if point["code"] in aggregates else None
     return {"term_id": term.id, "class_id": cls.id, "class_name": cls.name, "students": len(students),
             "total": card.total, "subtotals": card.subtotals, "points": card.points}

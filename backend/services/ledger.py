@@ -1,4 +1,5 @@
 """Score entries into the append-only ledger: validation, batches, reversals."""
+import calendar
 import re
 import uuid
 from datetime import date
@@ -21,6 +22,7 @@ from backend.models import (
 )
 from backend.models.base import utcnow
 from backend.services import audit, catalogue
+from backend.services.clock import school_today
 
 MAX_BATCH = 200  # a class is 40–50 students; 200 leaves room for merged classes
 INVALID = "请求数据有误 / Invalid request data"
@@ -48,6 +50,20 @@ def check_period(rule: ScoringRule, term: Term, period: str | None) -> str | Non
 
 
 PERIOD_HELP = {"weekly": "week:N", "monthly": "month:YYYY-MM", "session": "day:YYYY-MM-DD"}
+
+
+def entry_week(term: Term, period: str, recorded_on: date) -> int:
+    kind, _, key = period.partition(":")
+    if kind == "week":
+        return int(key)
+    if kind == "day":
+        day = date.fromisoformat(key)
+    elif kind == "month":
+        year, month = map(int, key.split("-"))
+        day = min(date(year, month, calendar.monthrange(year, month)[1]), term.ends_on)
+    else:
+        day = recorded_on
+    return min(max(term.week_of(day), 1), term.weeks)
 
 
 def check_value(rule: ScoringRule, value: float) -> str | None:
@@ -124,10 +140,11 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
         raise Problem(422, "批次有误，未写入任何数据 / The batch has errors; nothing was written", errors=errors)
     batch_id = str(uuid.uuid4())
     now = utcnow()
+    week = entry_week(term, period, school_today())
     # One multi-row INSERT: a class batch is one round trip, not one per student.
     db.session.execute(insert(ScoreEntry).values([
         {"term_id": term.id, "point_id": rule.point_id, "student_id": r[key] if individual else None,
-         "class_id": class_of[r[key]].id, "period": period, "value": float(r["value"]),
+         "class_id": class_of[r[key]].id, "period": period, "week": week, "value": float(r["value"]),
          "batch_id": batch_id, "recorded_by": actor.id, "recorded_at": now} for r in rows]))
     return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows)}
 
@@ -145,7 +162,7 @@ def reverse(actor: User, entry: ScoreEntry, reason: str) -> dict:
     batch_id = str(uuid.uuid4())
     db.session.execute(insert(ScoreEntry).values(
         term_id=entry.term_id, point_id=entry.point_id, student_id=entry.student_id, class_id=entry.class_id,
-        period=entry.period, value=None, reverses_id=entry.id, reason=reason, batch_id=batch_id,
+        period=entry.period, week=entry.week, value=None, reverses_id=entry.id, reason=reason, batch_id=batch_id,
         recorded_by=actor.id, recorded_at=utcnow()))
     audit.record(actor.id, "ledger.reverse", "score_entry", str(entry.id), reason)
     return {"batch_id": batch_id, "reversed": entry.id}
