@@ -18,6 +18,7 @@ def create_app(**overrides) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from backend import database  # noqa: F401  (engine event listeners)
+    from backend import jobs  # noqa: F401  (enqueues rollups after commits)
     from backend import models  # noqa: F401
     from backend.extensions import api, db, jwt, migrate
 

@@ -1,14 +1,16 @@
-"""flask commands: seed, demo."""
+"""flask commands: seed, demo, worker, scheduler, rollups."""
 import json
 import time
 from pathlib import Path
 
 import click
 from flask import Flask
+from sqlalchemy import select
 
 from backend.errors import Problem
 from backend.extensions import db
-from backend.services import catalogue, demo
+from backend.models import Term
+from backend.services import catalogue, demo, org, queue, rollups
 from backend.services.clock import school_today
 
 
@@ -23,16 +25,69 @@ def register_cli(app: Flask) -> None:
     @click.option("--students", default=2000, show_default=True, help="How many students.")
     @click.option("--seed", "seed_value", default=1, show_default=True, help="Random seed (same seed, same college).")
     @click.option("--accounts-json", type=click.Path(dir_okay=False), help="Write one login per role here.")
-    def demo_command(students, seed_value, accounts_json):
+    @click.option("--history/--no-history", default=True, show_default=True,
+                  help="Also score this term so far and last term's end (for the reports).")
+    def demo_command(students, seed_value, accounts_json, history):
         """Build the demo college into an empty database."""
         started = time.perf_counter()
         try:
             accounts = demo.build(students, seed_value, school_today())
         except Problem as exc:
             raise click.ClickException(exc.description) from exc
+        if history:
+            demo.fill_history(school_today(), seed_value)
+            for term in db.session.scalars(select(Term)):
+                rollups.rebuild(term)
         db.session.commit()
         if accounts_json:
             Path(accounts_json).write_text(json.dumps(accounts, ensure_ascii=False, indent=2))
         click.echo(f"demo college: {students} students in {time.perf_counter() - started:.1f}s")
         for account in accounts:
             click.echo(f"  {account['role']:16} {account['username']:14} {account['password']}")
+
+    @app.cli.command("worker")
+    @click.option("--queues", default=",".join(queue.QUEUES), show_default=True, help="Queues, in priority order.")
+    @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+    def worker_command(queues, burst):
+        """Run an RQ worker (with RQ's scheduler, which times retries) for this app."""
+        from backend.jobs.worker import make_worker
+
+        make_worker(app, queues.split(",")).work(burst=burst, with_scheduler=True)
+
+    @app.cli.command("scheduler")
+    @click.option("--once", is_flag=True, help="Enqueue what is due now and stop.")
+    def scheduler_command(once):
+        """Enqueue periodic jobs (any number of schedulers may run: each slot is claimed once)."""
+        from backend.jobs.worker import run_scheduler, tick
+
+        if once:
+            click.echo(json.dumps(tick()))
+        else:
+            run_scheduler(app)
+
+    @app.cli.group("rollups")
+    def rollups_group():
+        """Rebuild or check the report rollups."""
+
+    def _term(term_id):
+        return db.session.get(Term, term_id) if term_id else org.current_term(school_today())
+
+    @rollups_group.command("rebuild")
+    @click.option("--term-id", type=int, help="Default: the term in session today.")
+    def rebuild_command(term_id):
+        """Recompute every rollup of a term from the ledger."""
+        started = time.perf_counter()
+        changed = rollups.rebuild(_term(term_id))
+        db.session.commit()
+        click.echo(json.dumps({**changed, "seconds": round(time.perf_counter() - started, 2)}))
+
+    @rollups_group.command("check")
+    @click.option("--term-id", type=int, help="Default: the term in session today.")
+    def check_command(term_id):
+        """Compare the stored rollups with a full recompute; exit 1 on any difference."""
+        problems = rollups.check(_term(term_id))
+        for problem in problems:
+            click.echo(problem, err=True)
+        click.echo(json.dumps({"differences": len(problems)}))
+        if problems:
+            raise SystemExit(1)

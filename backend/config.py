@@ -34,6 +34,12 @@ class Config:
         self.JWT_SECRET_KEY = env.get("JWT_SECRET_KEY") or generated["JWT_SECRET_KEY"]
         self.SQLALCHEMY_DATABASE_URI = _database_url(env.get("DATABASE_URL"), instance)
         self.REDIS_URL = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+        # Workers: how often one looks for jobs abandoned by a dead worker, and how long
+        # past its timeout a job's heartbeat lasts. A job killed with its worker is retried
+        # within timeout + grace + maintenance interval + (worker TTL - 15) seconds.
+        self.JOBS_MAINTENANCE_SECONDS = int(env.get("JOBS_MAINTENANCE_SECONDS", 60))
+        self.JOBS_HEARTBEAT_GRACE = int(env.get("JOBS_HEARTBEAT_GRACE", 10))
+        self.JOBS_WORKER_TTL = int(env.get("JOBS_WORKER_TTL", 60))
         self.SCHOOL_TZ = env.get("SCHOOL_TZ", "Asia/Shanghai")
         # Argon2id cost; tests lower it through the environment to stay fast.
         self.ARGON2_MEMORY_KIB = int(env.get("ARGON2_MEMORY_KIB", 65536))

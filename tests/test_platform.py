@@ -59,6 +59,7 @@ def test_health_reports_database_and_redis(app, client, redis_server):
     assert body.status_code == 200 and body.json["redis"] == "unreachable" and body.json["jobs"] == "inline"
 
 
+@queue.job("default", timeout=5)
 def record(value):
     Path(value).write_text("ran")
     return value
@@ -68,14 +69,14 @@ def test_jobs_go_to_rq_with_redis_and_run_inline_without(app, redis_server, tmp_
     from rq import Queue
 
     marker = tmp_path / "marker"
-    job = queue.enqueue(record, str(marker), queue="default")
+    job = queue.enqueue(record, str(marker))
     assert Queue("default", connection=queue.redis_connection()).job_ids == [job.id]
     assert not marker.exists()
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
     with caplog.at_level(logging.WARNING):
         assert queue.enqueue(record, str(marker)) == str(marker)
     assert marker.read_text() == "ran"
-    assert "running record inline" in caplog.text
+    assert "running job record" in caplog.text
 
 
 def test_secrets_are_generated_once_into_the_instance_folder(tmp_path, redis_server):

@@ -12,7 +12,7 @@ import secrets
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from backend.auth.policy import authorize, roles_over_class
 from backend.auth.roles import Role
@@ -21,7 +21,7 @@ from backend.extensions import db
 from backend.models import AttendanceMark, ClassGroup, ClassSession, LeaveRequest, StudentProfile, User
 from backend.models.attendance import MARKS
 from backend.models.base import utcnow
-from backend.services import audit, org, queue
+from backend.services import audit, changes, org, queue
 from backend.services.clock import school_date
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ def _mark_checked_in(student: User, session: ClassSession, now: datetime) -> dic
         mark.status, mark.source, mark.marked_by, mark.marked_at = status, "checkin", student.id, now
     else:
         status = mark.status  # already in: checking in twice changes nothing
+    changes.touch("class", session.term_id, [session.class_id])
     return {"session_id": session.id, "status": status, "starts_at": session.starts_at}
 
 
@@ -171,6 +172,7 @@ def set_marks(actor: User, session: ClassSession, marks: list[dict]) -> dict:
             old.status, old.source, old.marked_by, old.marked_at = m["status"], "teacher", actor.id, now
     if changed:
         audit.record(actor.id, "attendance.correct", "class_session", str(session.id), changed)
+    changes.touch("class", session.term_id, [session.class_id])
     return {"session_id": session.id, "marked": len(marks), "corrected": len(changed)}
 
 
@@ -189,6 +191,7 @@ def close(actor: User, session: ClassSession, now: datetime) -> dict:
                                               status="leave" if leave else "absent", source="leave" if leave else "close",
                                               marked_by=actor.id, marked_at=now))
         session.closed_at = now
+        changes.touch("class", session.term_id, [session.class_id])
     return describe(session, now)
 
 
@@ -222,7 +225,8 @@ def indicator_values(student_ids, term_id: int) -> dict[int, dict[str, list[tupl
     rows = db.session.execute(
         select(AttendanceMark.student_id, ClassSession.week, ClassSession.month, AttendanceMark.status)
         .join(ClassSession, ClassSession.id == AttendanceMark.session_id)
-        .where(ClassSession.term_id == term_id, AttendanceMark.student_id.in_(student_ids))
+        .where(ClassSession.term_id == term_id,
+               true() if student_ids is None else AttendanceMark.student_id.in_(student_ids))
         .order_by(ClassSession.starts_at))
     weeks = defaultdict(lambda: [0, 0])   # (student, week) → [sessions, absent]
     months = defaultdict(lambda: [0, 0, 0])  # (student, month) → [sessions, attended, last week]

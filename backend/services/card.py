@@ -68,8 +68,10 @@ def _values(term: Term, rules, student_ids=None, class_id=None) -> dict[int | No
 
 def indicator(total: float, count: int) -> float:
     """A point's indicator over the term: the mean of the values that count. Points scored once
-    a term have one value (a second is refused until the first is reversed), so it is that value."""
-    return round(total / count, 2)
+    a term have one value (a second is refused until the first is reversed), so it is that value.
+    The sum is rounded first so that the order values were added in (an index scan for one
+    class, a table scan for all) cannot move the indicator in its last digit."""
+    return round(round(total, 6) / count, 2)
 
 
 def _indicators(values: Values, until_week: int | None = None) -> Indicators:

@@ -10,6 +10,7 @@ from backend.extensions import db
 from backend.models import CatalogueVersion, ScoringPoint, ScoringRule, Term
 from backend.models.base import utcnow
 from backend.services import audit
+from backend.services.changes import touch
 from backend.services.conversion import check_rule, value_range
 
 SEED_FILE = ROOT / "seed" / "catalogue.yaml"
@@ -121,5 +122,6 @@ def update_rule(term: Term, code: str, changes: dict, actor_id: int) -> ScoringR
     target.updated_at = utcnow()
     audit.record(actor_id, "catalogue.update", "scoring_rule", f"{term.id}:{code}",
                  {"before": before, "after": changes})
+    touch("term", term.id, [term.id])  # thresholds and conversions change every rollup of the term
     db.session.commit()
     return target

@@ -17,6 +17,7 @@ from backend.errors import Problem
 from backend.extensions import db
 from backend.models import (ClassGroup, Course, Department, Major, RoleGrant, School, StaffProfile, StudentProfile,
                             TeachingAssignment, Term, User)
+from backend.models.base import utcnow
 from backend.services import catalogue, passwords
 
 DEMO_PASSWORD = "Spiral-demo-2026"
@@ -196,3 +197,52 @@ def _advance_sequences(rows) -> None:
             db.session.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                 f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM \"{table}\"), 1))"))
+
+
+def fill_history(today: date, seed: int = 1) -> int:
+    """Scores so far this term, and last term's end-of-semester scores, for the demo's reports.
+
+    Every class gets its own level and drift, so class reports differ and some classes slip;
+    entries are recorded by the school's student-affairs office. Returns the rows written."""
+    from backend.models import RoleGrant as Grant, ScoreEntry
+    from backend.services import ledger, org
+
+    rng = random.Random(seed)
+    term = org.current_term(today)
+    before = db.session.scalar(select(Term).where(Term.starts_on < term.starts_on).order_by(Term.starts_on.desc()))
+    scorer = db.session.scalar(select(Grant.user_id).where(Grant.role == Role.STUDENT_AFFAIRS, Grant.scope_type == Scope.SCHOOL))
+    points = {p: catalogue.rule(term, p).point_id for p in ("S-A-05", "S-A-06", "S-A-07", "S-P-09", "S-A-09",
+                                                            "S-P-02", "S-P-07", "S-P-10", "S-C-02")}
+    students = db.session.execute(select(StudentProfile.user_id, StudentProfile.class_id)).all()
+    level = {c: rng.uniform(-12, 8) for c in {c for _, c in students}}
+    drift = {c: rng.uniform(-1.5, 1) for c in level}
+    weeks_so_far = min(max(term.week_of(today) - 1, 0), term.weeks)
+    rows, now = [], utcnow()
+
+    def add(t: Term, point: str, period: str, week: int, student: int, cls: int, value: float):
+        rows.append({"term_id": t.id, "point_id": points[point], "student_id": student, "class_id": cls,
+                     "period": period, "week": week, "value": value, "batch_id": f"demo-{t.id}-{point}",
+                     "recorded_by": scorer, "recorded_at": now})
+
+    def score(base: float, cls: int, week: int = 0, spread: float = 8) -> float:
+        return float(round(min(100, max(0, rng.gauss(base + level[cls] + drift[cls] * week, spread)))))
+
+    for student, cls in students:
+        for week in range(1, weeks_so_far + 1):
+            day = term.starts_on.toordinal() + (week - 1) * 7 + 1  # each Tuesday
+            period = f"day:{date.fromordinal(day).isoformat()}"
+            add(term, "S-A-05", period, week, student, cls, score(82, cls, week))
+            add(term, "S-A-06", period, week, student, cls, score(88, cls, week))
+            add(term, "S-P-09", f"week:{week}", week, student, cls, score(84, cls, week, 6))
+        for month_start in sorted({date.fromordinal(term.starts_on.toordinal() + 7 * w).replace(day=1)
+                                   for w in range(weeks_so_far)})[:-1]:
+            period = f"month:{month_start:%Y-%m}"
+            add(term, "S-A-07", period, ledger.entry_week(term, period, today), student, cls,
+                float(max(0, round(rng.gauss(4 + level[cls] / 6, 2)))))
+        if before is not None:
+            for point in ("S-A-09", "S-P-02", "S-P-07", "S-C-02"):
+                add(before, point, "term", before.weeks, student, cls, score(76, cls, spread=10))
+            add(before, "S-P-10", "term", before.weeks, student, cls, float(rng.random() < 0.06))
+    for start in range(0, len(rows), 5000):
+        db.session.execute(insert(ScoreEntry), rows[start:start + 5000])
+    return len(rows)

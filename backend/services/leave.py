@@ -10,7 +10,7 @@ from backend.errors import Problem
 from backend.extensions import db
 from backend.models import AttendanceMark, ClassGroup, ClassSession, LeaveRequest, User
 from backend.models.base import utcnow
-from backend.services import audit, org
+from backend.services import audit, changes, org
 
 DECIDERS = {Role.HEAD_TEACHER, Role.COUNSELLOR}
 MAX_DAYS = 30
@@ -72,5 +72,8 @@ def decide(actor: User, leave_id: int, approve: bool, comment: str | None) -> di
         db.session.execute(update(AttendanceMark).where(
             AttendanceMark.student_id == leave.student_id, AttendanceMark.status == "absent",
             AttendanceMark.session_id.in_(sessions)).values(status="leave", source="leave"))
+        terms = db.session.scalars(select(ClassSession.term_id).where(ClassSession.id.in_(sessions)).distinct())
+        for term_id in terms:
+            changes.touch("class", term_id, [leave.class_id])
     audit.record(actor.id, f"leave.{leave.status}", "leave_request", str(leave.id), comment)
     return out(leave)

@@ -21,7 +21,7 @@ from backend.models import (
     User,
 )
 from backend.models.base import utcnow
-from backend.services import audit, catalogue
+from backend.services import audit, catalogue, changes
 from backend.services.clock import school_today
 
 MAX_BATCH = 200  # a class is 40–50 students; 200 leaves room for merged classes
@@ -146,6 +146,7 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
         {"term_id": term.id, "point_id": rule.point_id, "student_id": r[key] if individual else None,
          "class_id": class_of[r[key]].id, "period": period, "week": week, "value": float(r["value"]),
          "batch_id": batch_id, "recorded_by": actor.id, "recorded_at": now} for r in rows]))
+    changes.touch("class", term.id, {c.id for c in class_of.values()})
     return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows)}
 
 
@@ -165,6 +166,7 @@ def reverse(actor: User, entry: ScoreEntry, reason: str) -> dict:
         period=entry.period, week=entry.week, value=None, reverses_id=entry.id, reason=reason, batch_id=batch_id,
         recorded_by=actor.id, recorded_at=utcnow()))
     audit.record(actor.id, "ledger.reverse", "score_entry", str(entry.id), reason)
+    changes.touch("class", entry.term_id, [entry.class_id])
     return {"batch_id": batch_id, "reversed": entry.id}
 
 
