@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from flask import Flask
 from rq import Queue, SimpleWorker
 
+from backend.extensions import db
 from backend.jobs import rollups as rollup_jobs
 from backend.services import queue
 
@@ -29,7 +30,13 @@ class AppWorker(SimpleWorker):
 
     def perform_job(self, job, queue_):
         with self.app.app_context():
-            return super().perform_job(job, queue_)
+            succeeded = super().perform_job(job, queue_)
+            if not succeeded:
+                # A job stopped by its timeout may have been interrupted inside a database
+                # call, its connection mid-protocol: a rollback would fail and take the
+                # worker down, so the connection is discarded instead.
+                db.session.invalidate()
+            return succeeded
 
     def get_heartbeat_ttl(self, job) -> int:
         return int(job.timeout or 180) + self.app.config["JOBS_HEARTBEAT_GRACE"]

@@ -14,7 +14,7 @@ recompute made in memory.
 from collections import defaultdict
 from statistics import median
 
-from sqlalchemy import delete, func, insert, literal, null, select, text, true, tuple_, union_all
+from sqlalchemy import SmallInteger, cast, delete, func, insert, literal, null, select, text, true, tuple_, union_all
 
 from backend.extensions import db
 from backend.models import ClassGroup, Rollup, ScoreEntry, StudentProfile, Term
@@ -111,14 +111,14 @@ def _ledger_sums(term: Term, rosters, class_ids):
     if class_ids is not None:
         weekly = weekly.where(ScoreEntry.student_id.in_(students) | ScoreEntry.class_id.in_(class_ids))
     w = weekly.cte("weekly")
-    n, total = func.sum(w.c.n), func.sum(w.c.total)
+    n, total, no_week = func.sum(w.c.n), func.sum(w.c.total), cast(null(), SmallInteger)
     own = w.c.student_id.is_not(None)
     of_students = own if class_ids is None else w.c.student_id.in_(students)
     of_classes = true() if class_ids is None else w.c.class_id.in_(class_ids)
     return db.session.execute(union_all(
-        select(literal("student"), w.c.student_id, w.c.point_id, null(), n, total)
+        select(literal("student"), w.c.student_id, w.c.point_id, no_week, n, total)
         .where(of_students).group_by(w.c.student_id, w.c.point_id),
-        select(literal("class"), w.c.class_id, w.c.point_id, null(), n, total)
+        select(literal("class"), w.c.class_id, w.c.point_id, no_week, n, total)
         .where(~own, of_classes).group_by(w.c.class_id, w.c.point_id),
         select(literal("week"), w.c.class_id, w.c.point_id, w.c.week, n, total)
         .where(own, of_classes).group_by(w.c.class_id, w.c.point_id, w.c.week)))
@@ -138,6 +138,7 @@ def _inputs(term: Term, rules, rosters, class_ids):
     for kind, subject, point_id, week, n, total in _ledger_sums(term, rosters, class_ids):
         if not n:
             continue
+        n, total = int(n), float(total)  # PostgreSQL sums counts as NUMERIC
         if kind == "week":
             _add(trends[(subject, point_id)], week, n, total)
         else:
