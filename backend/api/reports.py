@@ -1,0 +1,52 @@
+import io
+
+from flask import request, send_file
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from backend.auth.current import login_required
+from backend.errors import Problem
+from backend.schemas.reports import DiagnosisQuery, ExportQuery, ReportOut, ReportQuery
+from backend.services import org, report_export, reports
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
+                description="Class, department and school reports (read from rollups)")
+TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _report(unit: str, unit_id: int, term_id: int | None) -> dict:
+    if unit not in reports.UNITS:
+        raise Problem(404, "未找到 / Not found")
+    return reports.report(current_user, unit, unit_id, org.term_or_current(term_id), request.path)
+
+
+@blp.get("/<unit>/<int:unit_id>")
+@blp.arguments(ReportQuery, location="query")
+@blp.response(200, ReportOut)
+@login_required
+def unit_report(query, unit, unit_id):
+    """A unit's report: `unit` is class, department or school."""
+    return _report(unit, unit_id, query["term_id"])
+
+
+@blp.get("/<unit>/<int:unit_id>/export")
+@blp.arguments(ExportQuery, location="query")
+@login_required
+def export(query, unit, unit_id):
+    """The report's tables as CSV (one table) or XLSX (statistics, comparison, trends, ...), Chinese headers."""
+    data = _report(unit, unit_id, query["term_id"])
+    body = report_export.to_csv(data) if query["format"] == "csv" else report_export.to_xlsx(data)
+    return send_file(io.BytesIO(body), mimetype=TYPES[query["format"]], as_attachment=True,
+                     download_name=f"{data['unit_name']}-{data['term_name']}-报表.{query['format']}")
+
+
+@blp.get("/<unit>/<int:unit_id>/diagnosis")
+@blp.arguments(DiagnosisQuery, location="query")
+@login_required
+def diagnosis(query, unit, unit_id):
+    """学生学期诊断分析 (seed 003) for the unit, as XLSX or PDF."""
+    data = _report(unit, unit_id, query["term_id"])
+    body = report_export.diagnosis_pdf(data) if query["format"] == "pdf" else report_export.diagnosis_xlsx(data)
+    return send_file(io.BytesIO(body), mimetype=TYPES[query["format"]], as_attachment=True,
+                     download_name=f"{data['unit_name']}-{data['term_name']}-学生学期诊断分析.{query['format']}")
