@@ -20,12 +20,14 @@ def world(app):
     foreign_student = db.session.scalar(select(StudentProfile).where(StudentProfile.class_id == foreign_class.id))
     ids = {"own_class": own_class.id, "foreign_class": foreign_class.id, "own_student": student.id,
            "classmate": classmate.user_id, "foreign_student": foreign_student.user_id,
-           "own_dept": own_class.department_id, "foreign_dept": foreign_class.department_id}
+           "own_dept": own_class.department_id, "foreign_dept": foreign_class.department_id,
+           "school": own_class.major.department.school_id}
     return accounts, ids
 
 
 # (method, path template, body, roles expected to get 2xx)
 STAFF_OF_CLASS = {"head_teacher", "course_teacher", "counsellor", "dept_admin", "school_admin"}
+REPORT_READERS = STAFF_OF_CLASS - {"course_teacher"}
 ENDPOINTS = [
     ("GET", "/api/v1/classes/{own_class}", None, STAFF_OF_CLASS | {"student"}),
     ("GET", "/api/v1/classes/{foreign_class}", None, {"school_admin"}),
@@ -61,6 +63,14 @@ ENDPOINTS = [
     # Lists answer everyone, narrowed to what each may act on.
     ("GET", "/api/v1/leave-requests", None, set(ROLES)),
     ("GET", "/api/v1/disputes", None, set(ROLES)),
+    # Reports: the staff who answer for the unit; not course teachers, not students.
+    ("GET", "/api/v1/reports/class/{own_class}", None, REPORT_READERS),
+    ("GET", "/api/v1/reports/class/{foreign_class}", None, {"school_admin"}),
+    ("GET", "/api/v1/reports/class/{own_class}/diagnosis?format=xlsx", None, REPORT_READERS),
+    ("GET", "/api/v1/reports/department/{own_dept}", None, {"dept_admin", "school_admin"}),
+    ("GET", "/api/v1/reports/department/{foreign_dept}", None, {"school_admin"}),
+    ("GET", "/api/v1/reports/department/{own_dept}/export?format=csv", None, {"dept_admin", "school_admin"}),
+    ("GET", "/api/v1/reports/school/{school}", None, {"school_admin"}),
 ]
 # Allowed to try, but the probe's body is deliberately incomplete (no file, a wrong code).
 PROBES_422 = {"/api/v1/roster/import", "/api/v1/checkin"}
