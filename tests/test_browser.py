@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from openpyxl import load_workbook
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from backend.extensions import db
+from backend.services import demo, org, rollups
+from backend.services.clock import school_today
 from tests.conftest import make_app
 from tests.helpers import build_college
 from tests.servers import free_port
@@ -19,20 +22,28 @@ CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory, redis_server):
-    instance = tmp_path_factory.mktemp("live")
-    app = make_app(f"sqlite:///{instance}/live.db", instance, redis_server.url)
+def serve(instance, redis_url: str, history: bool = False):
+    """The app on a fresh SQLite database, served on a free port: (base URL, accounts, stop)."""
+    app = make_app(f"sqlite:///{instance}/live.db", instance, redis_url)
     with app.app_context():
         upgrade()
         accounts = build_college(students=120)
+        if history:  # scores so far this term, rolled up as the jobs would
+            demo.fill_history(school_today())
+            rollups.rebuild(org.current_term(school_today()))
+            db.session.commit()
         db.session.remove()
     port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}", accounts
-    server.shutdown()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{port}", accounts, server.shutdown
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, redis_server):
+    base, accounts, stop = serve(tmp_path_factory.mktemp("live"), redis_server.url)
+    yield base, accounts
+    stop()
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +275,36 @@ def test_a_write_whose_answer_was_lost_is_replayed_and_counts_once(live, browser
     expect(page.get_by_test_id("pending")).to_be_hidden()
     for student in roster:
         assert [e["value"] for e in entries_of(request, headers, student["id"], "S-A-11")] == [88]
+
+
+def test_department_admin_reads_the_department_report_and_downloads_it(tmp_path_factory, redis_server, browser):
+    base, accounts, stop = serve(tmp_path_factory.mktemp("reports"), redis_server.url, history=True)
+    try:
+        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, locale="zh-CN",
+                                      accept_downloads=True)
+        page = context.new_page()
+        log_in(page, base, accounts["dept_admin"])
+        expect(page.get_by_test_id("home-dept_admin")).to_be_visible()
+        expect(page.get_by_text("系部报表")).to_be_visible()
+        expect(page.get_by_test_id("report-students")).not_to_have_text("0")
+        chart = page.get_by_test_id("classes-chart")
+        expect(chart).to_be_visible()
+        # Chart.js drew on the canvas: some pixels are not transparent.
+        page.wait_for_function("""() => { const c = document.querySelector('[data-testid=classes-chart]');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false; }""")
+        expect(page.get_by_test_id("trend-chart")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.screenshot(path=str(ARTIFACTS / "report-department-390x844.png"), full_page=True)
+
+        with page.expect_download() as download:
+            page.get_by_test_id("download-xlsx").click()
+        saved = tmp_path_factory.mktemp("downloads") / download.value.suggested_filename
+        download.value.save_as(saved)
+        book = load_workbook(saved)
+        assert book.sheetnames[:3] == ["指标统计", "班级对比", "周趋势"]
+        shown_classes = [r[0] for r in book["班级对比"].iter_rows(min_row=2, values_only=True)]
+        assert shown_classes and all(page.get_by_text(name).count() for name in shown_classes[:1])
+        context.close()
+    finally:
+        stop()

@@ -4,6 +4,7 @@ import { api, authFetch } from "./api.js";
 import { checkinCard, leaveApprovals, leaveCard, sessionsCard } from "./attendance.js";
 import { card, el, empty } from "./dom.js";
 import { getLang, t } from "./i18n.js";
+import { reportCards } from "./reports.js";
 import { disputesToResolve, entryGrid, myEntries } from "./scoring.js";
 
 const name = (rule) => (getLang() === "en" ? rule.name_en : rule.name_zh);
@@ -102,16 +103,17 @@ export const HOMES = {
     ];
   },
   head_teacher: async (me, term) => [await classesCard(t("myClasses")), await entryGrid("head_teacher", term),
-    await leaveApprovals(), await disputesToResolve(), await sessionsCard(), card(t("alerts"), empty(t("alertsEmpty")))],
+    await leaveApprovals(), await disputesToResolve(), await sessionsCard(), ...await reportCards("head_teacher", me),
+    card(t("alerts"), empty(t("alertsEmpty")))],
   course_teacher: async (me, term) => [await sessionsCard(), await entryGrid("course_teacher", term),
     await disputesToResolve(), await classesCard(t("myClasses"))],
   counsellor: async (me, term) => [card(t("alerts"), empty(t("alertsEmpty"))), await leaveApprovals(),
-    await entryGrid("counsellor", term), await classesCard(t("myClasses"))],
+    await entryGrid("counsellor", term), ...await reportCards("counsellor", me), await classesCard(t("myClasses"))],
   student_affairs: async (me, term) => [await entryGrid("student_affairs", term), await disputesToResolve(),
     await myPointsCard("student_affairs")],
   teaching_office: async (me, term) => [await entryGrid("teaching_office", term), await disputesToResolve(),
     await myPointsCard("teaching_office")],
   pe_teacher: async (me, term) => [await entryGrid("pe_teacher", term), await myPointsCard("pe_teacher")],
-  dept_admin: async () => [card(t("reports"), empty(t("reportsEmpty"))), await classesCard(t("myClasses"))],
-  school_admin: async () => [rosterCard(), await catalogueCard(), card(t("reports"), empty(t("reportsEmpty")))],
+  dept_admin: async (me) => [...await reportCards("dept_admin", me), await classesCard(t("myClasses"))],
+  school_admin: async (me) => [...await reportCards("school_admin", me), rosterCard(), await catalogueCard()],
 };

@@ -1,0 +1,106 @@
+// Class, department and school reports (read from rollups) with Chart.js charts and downloads.
+import { api, authFetch } from "./api.js";
+import { card, el, empty } from "./dom.js";
+import { getLang, t } from "./i18n.js";
+import "./vendor/chart.umd.min.js"; // sets globalThis.Chart
+
+const label = (m) => (getLang() === "en" ? m.name_en : m.name_zh);
+const percent = (part, whole) => (part == null || !whole ? "—" : `${Math.round((100 * part) / whole)}%`);
+
+function chart(type, labels, datasets, testid, options = {}) {
+  const canvas = el("canvas", { "data-testid": testid, role: "img", "aria-label": testid });
+  const box = el("div", { class: "chart" }, canvas);
+  // Drawn once the canvas is in the page, so Chart.js can measure it.
+  requestAnimationFrame(() => new globalThis.Chart(canvas, {
+    type, data: { labels, datasets },
+    options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: datasets.length > 1 } }, ...options },
+  }));
+  return box;
+}
+
+function downloads(unit, id) {
+  const get = (path, name) => async () => {
+    const response = await authFetch(path);
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
+    link.click();
+  };
+  const base = `/api/v1/reports/${unit}/${id}`;
+  return el("div", { class: "actions" },
+    el("button", { type: "button", class: "link", "data-testid": "download-xlsx", onclick: get(`${base}/export?format=xlsx`, `${unit}-${id}.xlsx`) }, t("downloadXlsx")),
+    el("button", { type: "button", class: "link", onclick: get(`${base}/export?format=csv`, `${unit}-${id}.csv`) }, "CSV"),
+    el("button", { type: "button", class: "link", "data-testid": "download-diagnosis", onclick: get(`${base}/diagnosis?format=pdf`, `${unit}-${id}-diagnosis.pdf`) }, t("diagnosisPdf")),
+    el("button", { type: "button", class: "link", onclick: get(`${base}/diagnosis?format=xlsx`, `${unit}-${id}-diagnosis.xlsx`) }, t("diagnosisXlsx")));
+}
+
+function metricList(metrics) {
+  return el("ul", { class: "list", "data-testid": "report-metrics" }, metrics.filter((m) => m.level !== "summary").map((m) =>
+    el("li", {}, el("span", {}, label(m)),
+      el("span", { class: m.past_warning ? "tag warn" : "tag" }, `${m.mean} · ${t("pastWarning")} ${percent(m.past_warning, m.count)}`))));
+}
+
+function trendChart(metrics, testid) {
+  const weekly = metrics.filter((m) => m.trend.length > 1).slice(0, 4);
+  if (!weekly.length) return empty(t("noTrend"));
+  const weeks = [...new Set(weekly.flatMap((m) => m.trend.map((p) => p.week)))].sort((a, b) => a - b);
+  return chart("line", weeks.map((w) => t("weekN", { n: w })),
+    weekly.map((m) => ({ label: label(m), data: weeks.map((w) => m.trend.find((p) => p.week === w)?.mean ?? null) })), testid);
+}
+
+function summary(report) {
+  const total = report.metrics.find((m) => m.metric === "total");
+  return el("div", { class: "figures" },
+    el("div", { class: "figure" }, el("span", { class: "muted" }, t("students")), el("strong", { "data-testid": "report-students" }, report.students)),
+    el("div", { class: "figure" }, el("span", { class: "muted" }, t("totalMean")), el("strong", {}, total?.mean ?? "—")),
+    el("div", { class: "figure" }, el("span", { class: "muted" }, t("totalMedian")), el("strong", {}, total?.median ?? "—")));
+}
+
+async function departmentReport(id) {
+  const r = await api(`/api/v1/reports/department/${id}`);
+  const totals = r.classes.map((c) => c.metrics.total?.mean ?? null);
+  return card(`${t("deptReport")} · ${r.unit_name}`, summary(r),
+    el("h3", {}, t("classesTotal")),
+    chart("bar", r.classes.map((c) => c.name), [{ label: t("totalMean"), data: totals }], "classes-chart",
+      { indexAxis: "y" }),
+    el("h3", {}, t("slippedWeek", { week: r.week ?? "—" })),
+    r.slipped.length ? el("ul", { class: "list", "data-testid": "slipped" }, r.slipped.map((s) =>
+      el("li", {}, el("span", {}, `${s.class_name} · ${label(s)}`), el("span", { class: "tag warn" }, `${s.previous_mean} → ${s.mean}`))))
+      : empty(t("noneSlipped")),
+    el("h3", {}, t("trends")), trendChart(r.metrics, "trend-chart"),
+    el("details", {}, el("summary", {}, t("allPoints")), metricList(r.metrics)),
+    downloads("department", id));
+}
+
+async function classReport(id) {
+  const r = await api(`/api/v1/reports/class/${id}`);
+  const total = r.metrics.find((m) => m.metric === "total");
+  return card(`${t("classReport")} · ${r.unit_name}`, summary(r),
+    el("p", { class: "muted" }, t("rankOf", { position: r.rank.position ?? "—", of: r.rank.of })),
+    total ? chart("bar", total.buckets.map(([edge]) => `${edge}+`), [{ label: t("students"), data: total.buckets.map(([, n]) => n) }], "distribution-chart") : empty(t("reportsEmpty")),
+    el("h3", {}, t("trends")), trendChart(r.metrics, "trend-chart"),
+    el("h3", {}, t("underWarning")),
+    r.under_warning.length ? el("ul", { class: "list", "data-testid": "under-warning" }, r.under_warning.map((u) =>
+      el("li", {}, el("span", {}, label(u)), el("span", { class: "tag warn" }, u.students.map((s) => s.name).join("、")))))
+      : empty(t("noneUnderWarning")),
+    el("details", {}, el("summary", {}, t("allPoints")), metricList(r.metrics)),
+    downloads("class", id));
+}
+
+async function schoolReport(id) {
+  const r = await api(`/api/v1/reports/school/${id}`);
+  return card(`${t("schoolReport")} · ${r.unit_name}`, summary(r),
+    chart("bar", r.departments.map((d) => d.name), [{ label: t("totalMean"), data: r.departments.map((d) => d.metrics.total?.mean ?? null) }], "departments-chart", { indexAxis: "y" }),
+    el("h3", {}, t("trends")), trendChart(r.metrics, "trend-chart"),
+    downloads("school", id));
+}
+
+// The report cards a role's home shows: its own units, newest data first.
+export async function reportCards(role, me) {
+  const units = me.roles.filter((g) => g.role === role);
+  const cards = [];
+  for (const g of units) {
+    if (g.scope_type === "department") cards.push(await departmentReport(g.scope_id));
+    else if (g.scope_type === "school") cards.push(await schoolReport(g.scope_id));
+    else if (g.scope_type === "class") cards.push(await classReport(g.scope_id));
+  }
+  return cards.length ? cards : [card(t("reports"), empty(t("reportsEmpty")))];
+}
