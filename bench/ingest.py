@@ -59,9 +59,10 @@ def build(url: str, instance: str, students: int, rows: int) -> dict:
         started = time.perf_counter()
         # Per-session preview and homework rates for every student on `days` school days.
         db.session.execute(text("""
-            INSERT INTO score_entry (term_id, point_id, student_id, class_id, period, value, batch_id, recorded_by, recorded_at)
+            INSERT INTO score_entry (term_id, point_id, student_id, class_id, period, week, value, batch_id,
+                                     recorded_by, recorded_at)
             SELECT :term, p.id, s.user_id, s.class_id, 'day:' || to_char(CAST(:start AS date) + d, 'YYYY-MM-DD'),
-                   (random() * 100)::int, 'bench-' || d, s.user_id, now()
+                   d / 7 + 1, (random() * 100)::int, 'bench-' || d, s.user_id, now()
             FROM student_profile s CROSS JOIN generate_series(0, :days - 1) d
             CROSS JOIN scoring_point p WHERE p.code IN ('S-A-05', 'S-A-06')"""),
             {"term": term_id, "start": starts_on, "days": min(days, (ends_on - starts_on).days)})

@@ -8,7 +8,10 @@ ensure_venv requirements.txt
 export FLASK_APP=wsgi
 
 REDIS_PID=""
-cleanup() { [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true; }
+JOB_PIDS=()
+cleanup() {
+  for pid in "${JOB_PIDS[@]}" $REDIS_PID; do kill "$pid" 2>/dev/null || true; done
+}
 trap cleanup EXIT INT TERM
 
 if [ -z "${REDIS_URL:-}" ]; then
@@ -33,6 +36,16 @@ if [ ! -f instance/demo-accounts.json ]; then
 else
   log "demo college already built; logins in instance/demo-accounts.json:"
   .venv/bin/python -c 'import json; [print(f"  {a[\"role\"]:16} {a[\"username\"]:14} {a[\"password\"]}") for a in json.load(open("instance/demo-accounts.json"))]'
+fi
+
+# PDF reports need a font that covers Chinese.
+fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-wqy-microhei || log "no Chinese font: PDF downloads will answer 503"
+if [ "$REDIS_URL" != "redis://127.0.0.1:1/0" ]; then
+  .venv/bin/flask worker >instance/worker.log 2>&1 &
+  JOB_PIDS+=($!)
+  .venv/bin/flask scheduler >instance/scheduler.log 2>&1 &
+  JOB_PIDS+=($!)
+  log "RQ worker and scheduler running (logs in instance/worker.log, instance/scheduler.log)"
 fi
 
 log "Spiral on http://${HOST:-127.0.0.1}:${PORT:-5000}/  (API docs: /api/docs)"

@@ -80,7 +80,7 @@ def college(app):
 
 
 def test_without_redis_a_batch_updates_class_department_and_school_at_once(inline_app, caplog):
-    accounts = build_college(students=120)
+    build_college(students=120)
     client = inline_app.test_client()
     office = login(client, demo_account(OFFICE))
     (class_a, roster_a), (class_b, roster_b) = classes_of_one_department()

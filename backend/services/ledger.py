@@ -81,7 +81,10 @@ def check_value(rule: ScoringRule, value: float) -> str | None:
 def counts():
     """The entries that count: neither a reversal nor reversed."""
     reversal = aliased(ScoreEntry)
-    return and_(ScoreEntry.reverses_id.is_(None), ~exists().where(reversal.reverses_id == ScoreEntry.id))
+    # The IS NOT NULL lets PostgreSQL read the few reversals through their unique index
+    # instead of hashing the whole ledger for the anti-join.
+    return and_(ScoreEntry.reverses_id.is_(None), ~exists().where(
+        reversal.reverses_id.is_not(None), reversal.reverses_id == ScoreEntry.id))
 
 
 def can_score(actor: User, rule: ScoringRule, cls: ClassGroup) -> bool:

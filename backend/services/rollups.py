@@ -11,6 +11,7 @@ class, the full rebuild every class. `store` writes only what differs, so a job 
 twice changes nothing the second time, and `check` compares the stored rows with a full
 recompute made in memory.
 """
+from bisect import bisect_right
 from collections import defaultdict
 from statistics import median
 
@@ -61,14 +62,14 @@ def _stats(values: list[float], rule) -> dict:
     edges = bucket_edges(rule)
     counts = [0] * len(edges)
     for v in values:
-        counts[max(i for i, e in enumerate(edges) if v >= e or i == 0)] += 1
+        counts[max(bisect_right(edges, v) - 1, 0)] += 1
     return {
         "count": n, "mean": round(sum(values) / n, 2), "median": round(median(values), 2),
         "min": values[0], "max": values[-1],
         "short_of_standard": None if rule is None else sum(_short_of(rule, v, rule.standard_value) for v in values),
         "past_warning": None if rule is None or rule.warning_value is None else
         sum(is_past_warning(rule, v) for v in values),
-        "buckets": [[e, c] for e, c in zip(edges, counts)],
+        "buckets": [[e, c] for e, c in zip(edges, counts, strict=True)],
     }
 
 
@@ -185,13 +186,9 @@ def compute_classes(term: Term, class_ids: list[int] | None = None) -> dict[Key,
     return rows
 
 
-def _rule_of_metric(term: Term) -> dict:
-    return {r.point.code: r for r in catalogue.rules(term)}
-
-
 def merge(term: Term, class_rows: dict[Key, dict], department_of: dict[int, int]) -> dict[Key, dict]:
     """Department and school rows from class rows, merged in class order."""
-    rule_of = _rule_of_metric(term)
+    rule_of = {r.point.code: r for r in catalogue.rules(term)}
     groups: dict = defaultdict(list)
     for (_, class_id, metric), row in sorted(class_rows.items()):
         groups[("department", department_of[class_id], metric)].append(row)
