@@ -84,9 +84,9 @@ def _metrics(rows: list[Rollup], rules: dict) -> list[dict]:
     return _order([_metric(r, rules.get(r.metric)) for r in rows if r.metric in rules or r.metric in DOMAIN_NAMES])
 
 
-def _class_ranks(term: Term, department_id: int) -> dict[int, int]:
-    classes = db.session.scalars(select(ClassGroup.id).where(ClassGroup.department_id == department_id)).all()
-    totals = sorted(((r.mean, r.unit_id) for r in _rows(term, "class", classes) if r.metric == "total"), reverse=True)
+def _ranks(class_rows: list[Rollup]) -> dict[int, int]:
+    """Classes ranked by mean total, from the department's class rows."""
+    totals = sorted(((r.mean, r.unit_id) for r in class_rows if r.metric == "total"), reverse=True)
     return {class_id: i + 1 for i, (_, class_id) in enumerate(totals)}
 
 
@@ -99,7 +99,8 @@ def class_report(viewer: User, cls: ClassGroup, roles: set[str], term: Term) -> 
     rules = _shown(term, bool(roles & SENSITIVE_READERS))
     rows = _rows(term, "class", [cls.id])
     students = db.session.scalar(select(func.count()).where(StudentProfile.class_id == cls.id))
-    ranks = _class_ranks(term, cls.department_id)
+    classmates = db.session.scalars(select(ClassGroup.id).where(ClassGroup.department_id == cls.department_id)).all()
+    ranks = _ranks(_rows(term, "class", classmates))
     under = []
     if roles & NAMING:
         flagged = {r.metric: r.flagged for r in rows if r.metric in rules and r.flagged}
@@ -156,8 +157,7 @@ def department_report(viewer: User, dept: Department, roles: set[str], term: Ter
     week, slipped = _slipped(class_rows, rules, {c.id: c.name for c in classes})
     own = _rows(term, "department", [dept.id])
     return {**_header(term, "department", dept, next((r.count for r in own if r.metric == "total"), 0)),
-            "metrics": _metrics(own, rules), "classes": _side_by_side(class_rows, rules, classes,
-                                                                      _class_ranks(term, dept.id)),
+            "metrics": _metrics(own, rules), "classes": _side_by_side(class_rows, rules, classes, _ranks(class_rows)),
             "week": week, "slipped": slipped, "sensitive_hidden": not roles & SENSITIVE_READERS}
 
 
