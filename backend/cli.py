@@ -1,4 +1,4 @@
-"""flask commands: seed, demo, worker, scheduler, rollups."""
+"""flask commands: seed, demo, worker, scheduler, rollups, warnings, push."""
 import json
 import time
 from pathlib import Path
@@ -10,15 +10,16 @@ from sqlalchemy import select
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import Term
-from backend.services import catalogue, demo, org, queue, rollups
+from backend.services import catalogue, demo, org, push, queue, rollups, warning_rules, warnings
 from backend.services.clock import school_today
 
 
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed")
     def seed_command():
-        """Load the scoring-point catalogue from seed/ (idempotent)."""
-        result = catalogue.seed()
+        """Load the scoring-point catalogue and the warning rules from seed/ (idempotent)."""
+        result = {**catalogue.seed(), "warning_rules": warning_rules.seed()}
+        db.session.commit()
         click.echo(json.dumps(result))
 
     @app.cli.command("demo")
@@ -38,12 +39,17 @@ def register_cli(app: Flask) -> None:
             demo.fill_history(school_today(), seed_value)
             for term in db.session.scalars(select(Term)):
                 rollups.rebuild(term)
+            _evaluate(org.current_term(school_today()))
         db.session.commit()
         if accounts_json:
             Path(accounts_json).write_text(json.dumps(accounts, ensure_ascii=False, indent=2))
         click.echo(f"demo college: {students} students in {time.perf_counter() - started:.1f}s")
         for account in accounts:
             click.echo(f"  {account['role']:16} {account['username']:14} {account['password']}")
+
+    def _evaluate(term) -> dict:
+        from backend.jobs.alerts import evaluate_term
+        return evaluate_term(term.id)
 
     @app.cli.command("worker")
     @click.option("--queues", default=",".join(queue.QUEUES), show_default=True, help="Queues, in priority order.")
@@ -91,3 +97,28 @@ def register_cli(app: Flask) -> None:
         click.echo(json.dumps({"differences": len(problems)}))
         if problems:
             raise SystemExit(1)
+
+    @app.cli.group("warnings")
+    def warnings_group():
+        """Evaluate the warning rules, escalate overdue warnings."""
+
+    @warnings_group.command("evaluate")
+    @click.option("--term-id", type=int, help="Default: the term in session today.")
+    def evaluate_command(term_id):
+        """Run every rule over every class now (the scheduler does this every six hours)."""
+        click.echo(json.dumps(_evaluate(_term(term_id))))
+
+    @warnings_group.command("escalate")
+    def escalate_command():
+        click.echo(json.dumps({"escalated": warnings.escalate_overdue()}))
+        db.session.commit()
+
+    @app.cli.group("push")
+    def push_group():
+        """Web Push keys."""
+
+    @push_group.command("keys")
+    @click.option("--rotate", is_flag=True, help="Replace existing keys (every device must subscribe again).")
+    def keys_command(rotate):
+        """Generate VAPID keys into instance/vapid.json (kept if present); prints the public key."""
+        click.echo(push.generate_keys(rotate)["public_key"])

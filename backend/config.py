@@ -64,6 +64,16 @@ class Config:
         self.LOGIN_MAX_PER_DEVICE = int(env.get("LOGIN_MAX_PER_DEVICE", 10))
         self.LOGIN_MAX_PER_IP = int(env.get("LOGIN_MAX_PER_IP", 50))
 
+        # Web Push (services/push.py). Keys come from the environment or `flask push keys`.
+        self.VAPID_PRIVATE_KEY = env.get("VAPID_PRIVATE_KEY")
+        self.VAPID_PUBLIC_KEY = env.get("VAPID_PUBLIC_KEY")
+        self.VAPID_SUBJECT = env.get("VAPID_SUBJECT", "mailto:it@example.edu.cn")
+        self.PUSH_TIMEOUT = float(env.get("PUSH_TIMEOUT", 10))  # seconds per request to a push service
+        self.PUSH_TTL = int(env.get("PUSH_TTL", 86400))  # a phone offline for a day still gets it
+        self.PUSH_BACKOFF = (10, 60, 300, 1800)  # seconds before each retry of 429, 5xx, timeouts
+        self.PUSH_CONCURRENCY = int(env.get("PUSH_CONCURRENCY", 64))
+        self.PUSH_DAILY_BUDGET = int(env.get("PUSH_DAILY_BUDGET", 6))  # non-red pushes a day; the rest wait for the digest
+
         self.API_TITLE = "Spiral API"
         self.API_VERSION = "v1"
         self.OPENAPI_VERSION = "3.0.3"

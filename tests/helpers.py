@@ -3,6 +3,7 @@ import uuid
 from datetime import date
 
 from backend.extensions import db
+from backend.jobs.worker import make_worker
 from backend.services import demo
 
 TODAY = date(2026, 11, 23)
@@ -36,6 +37,12 @@ def assert_problem(response, status: int) -> dict:
 def writing(headers: dict, key: str | None = None) -> dict:
     """Headers for a write from the PWA: every write carries a device-made Idempotency-Key."""
     return {**headers, "Idempotency-Key": key or str(uuid.uuid4())}
+
+
+def run_worker(app) -> None:
+    """A real RQ worker on the real Redis, in this process, until the queues are empty."""
+    db.session.rollback()
+    make_worker(app).work(burst=True)
 
 
 def demo_account(username: str) -> dict:

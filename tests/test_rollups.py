@@ -13,13 +13,13 @@ from sqlalchemy import select, update
 
 from backend.extensions import db
 from backend.jobs import rollups as rollup_jobs
-from backend.jobs.worker import make_worker, tick
+from backend.jobs.worker import SCHEDULE, tick
 from backend.errors import Problem
 from backend.models import ClassGroup, Rollup, ScoreEntry, ScoringPoint, StudentProfile, User
 from backend.services import ledger, org, queue, rollups
 from backend.services.clock import school_today
 from tests.conftest import make_app
-from tests.helpers import build_college, demo_account, login
+from tests.helpers import build_college, demo_account, login, run_worker
 
 UNREACHABLE = "redis://127.0.0.1:1/0"
 OFFICE = "T10002"  # the demo's school-wide student-affairs office
@@ -52,12 +52,6 @@ def rollup(unit, unit_id, metric) -> SimpleNamespace | None:
     found = row and SimpleNamespace(**{c.key: getattr(row, c.key) for c in Rollup.__table__.columns})
     db.session.rollback()
     return found
-
-
-def run_worker(app):
-    """A real RQ worker on the real Redis, in this process, until the queues are empty."""
-    db.session.rollback()
-    make_worker(app).work(burst=True)
 
 
 @pytest.fixture
@@ -162,10 +156,11 @@ def test_check_finds_a_difference_and_rebuild_repairs_it(app, college):
 def test_two_schedulers_enqueue_each_periodic_slot_once(app, college):
     moment = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
     first, second = tick(moment), tick(moment)  # two scheduler processes, same minute
-    assert len(first) == 1 and second == []
-    later = tick(moment.replace(hour=11))  # the next hour is a new slot
-    assert len(later) == 1 and later != first
-    assert [j.id for j in Queue("rollups", connection=queue.redis_connection()).jobs] == first + later
+    assert sorted(j.rsplit("-", 1)[0] for j in first) == sorted(p.name for p in SCHEDULE) and second == []
+    later = tick(moment.replace(hour=16))  # six hours on: a new slot for every periodic job
+    assert len(later) == len(SCHEDULE) and not set(later) & set(first)
+    full_passes = [j for j in first + later if j.startswith("rollups-full-pass")]
+    assert [j.id for j in Queue("rollups", connection=queue.redis_connection()).jobs] == full_passes
     run_worker(app)
     assert rollups.check(org.current_term(school_today())) == []
 

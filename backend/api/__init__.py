@@ -4,10 +4,11 @@ from flask_smorest import Api
 
 
 def register_api(app: Flask, api: Api) -> None:
-    from backend.api import attendance, auth, catalogue, entries, health, me, org, pwa, reports, roster
+    from backend.api import (attendance, auth, catalogue, entries, health, me, notifications, org, pwa, reports, roster,
+                             warnings)
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    for module in (auth, me, org, catalogue, roster, entries, attendance, reports):
+    for module in (auth, me, org, catalogue, roster, entries, attendance, reports, warnings, notifications):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

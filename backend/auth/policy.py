@@ -22,6 +22,7 @@ class Resource:
     ROSTER = "roster"
     TERMS = "terms"
     AUDIT = "audit"
+    WARNING_RULES = "warning_rules"
 
 
 def roles_over_class(user: User, cls: ClassGroup) -> set[str]:
@@ -63,6 +64,8 @@ _RULES: dict[tuple[type | str, str], Callable[[User, object], bool]] = {
     (Resource.TERMS, "edit"): lambda u, _: has_role(u, Role.SCHOOL_ADMIN),
     (Resource.ROSTER, "import"): lambda u, _: has_role(u, Role.SCHOOL_ADMIN),
     (Resource.AUDIT, "view"): lambda u, _: has_role(u, Role.SCHOOL_ADMIN),
+    (Resource.WARNING_RULES, "view"): lambda u, _: True,
+    (Resource.WARNING_RULES, "edit"): lambda u, _: has_role(u, Role.SCHOOL_ADMIN),
 }
 
 

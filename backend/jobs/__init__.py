@@ -6,18 +6,26 @@ marked with `changes.touch(...)` are enqueued, coalesced, once their data is com
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from backend.jobs import alerts
 from backend.jobs import rollups as rollup_jobs
 from backend.services import changes, queue
 
-JOB_OF_UNIT = {"class": rollup_jobs.rollup_class, "department": rollup_jobs.rollup_department,
-               "school": rollup_jobs.rollup_school, "term": rollup_jobs.rebuild_term}
+# What follows a touched unit: a class's inputs feed its rollups and its warnings.
+JOBS_OF_UNIT = {"class": (rollup_jobs.rollup_class, alerts.evaluate_class),
+                "department": (rollup_jobs.rollup_department,), "school": (rollup_jobs.rollup_school,),
+                "term": (rollup_jobs.rebuild_term, alerts.evaluate_term),
+                "warnings": (alerts.evaluate_class,), "push": (alerts.deliver_push,)}
+
+
+def _args(unit: str, term_id: int, unit_id: int) -> tuple:
+    return {"term": (term_id,), "push": ()}.get(unit, (term_id, unit_id))
 
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_touched(session: Session) -> None:
     for unit, term_id, unit_id in changes.take(session):
-        args = (term_id,) if unit == "term" else (term_id, unit_id)
-        queue.enqueue_coalesced(JOB_OF_UNIT[unit], *args)
+        for func in JOBS_OF_UNIT[unit]:
+            queue.enqueue_coalesced(func, *_args(unit, term_id, unit_id))
 
 
 @event.listens_for(Session, "after_rollback")

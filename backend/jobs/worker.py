@@ -8,6 +8,7 @@ from flask import Flask
 from rq import Queue, SimpleWorker
 
 from backend.extensions import db
+from backend.jobs import alerts
 from backend.jobs import rollups as rollup_jobs
 from backend.services import queue
 
@@ -61,6 +62,10 @@ class Periodic:
 # before it is enqueued: any number of schedulers on any number of hosts enqueue it once.
 SCHEDULE = (
     Periodic("rollups-full-pass", 3600, rollup_jobs.rebuild_current_term),
+    Periodic("warnings-full-pass", 6 * 3600, alerts.evaluate_current_term),
+    Periodic("warnings-escalate", 300, alerts.escalate_overdue),
+    Periodic("notifications-digest", 3600, alerts.send_digests),
+    Periodic("push-due", 60, alerts.deliver_push),  # quiet hours ending; retries if Redis lost them
 )
 
 

@@ -1,4 +1,4 @@
-"""What a transaction changed that derived data (rollups) must follow.
+"""What a transaction changed that derived data (rollups, warnings) or pushes must follow.
 
 Services mark units here while they write; backend/jobs enqueues their refresh once the
 transaction commits, and forgets them if it rolls back. Kept apart from services/rollups.py

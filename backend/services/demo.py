@@ -18,7 +18,7 @@ from backend.extensions import db
 from backend.models import (ClassGroup, Course, Department, Major, RoleGrant, School, StaffProfile, StudentProfile,
                             TeachingAssignment, Term, User)
 from backend.models.base import utcnow
-from backend.services import catalogue, passwords
+from backend.services import catalogue, passwords, warning_rules
 
 DEMO_PASSWORD = "Spiral-demo-2026"
 
@@ -182,6 +182,7 @@ def build(students: int, seed: int, today: date) -> list[dict]:
             db.session.execute(insert(model), values[start:start + 5000])
     _advance_sequences(rows)
     catalogue.seed()
+    warning_rules.seed()
     usernames = {r["id"]: r["username"] for r in rows[User]}
     return [{"role": str(role), "username": usernames[uid], "password": DEMO_PASSWORD}
             for role, uid in accounts.items()]

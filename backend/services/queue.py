@@ -70,6 +70,19 @@ def enqueue(func, *args, job_id: str | None = None):
         return _inline(func, args, exc)
 
 
+def enqueue_at(func, when, job_id: str) -> None:
+    """Enqueue `func()` at `when` through RQ's scheduler (run by every worker). Without Redis
+    there is nothing to wait with: the periodic pass picks the work up instead."""
+    from rq import Queue
+
+    spec = func.spec
+    try:
+        Queue(spec.queue, connection=redis_connection()).enqueue_at(
+            when, func, job_id=job_id, job_timeout=spec.timeout, result_ttl=3600, failure_ttl=7 * 86400)
+    except RedisError as exc:
+        log.warning("Redis unreachable (%s): %s waits for the periodic pass", exc, func.__name__)
+
+
 def _pending_key(func, args) -> str:
     return f"spiral:pending:{func.__name__}:{':'.join(map(str, args))}"
 

@@ -1,0 +1,61 @@
+"""Warning and notification jobs: evaluate rules, escalate, digest, deliver pushes."""
+from datetime import date
+
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.models import ClassGroup, Term
+from backend.services import notifications, org, push, queue, warnings
+from backend.services.clock import school_today
+from backend.services.queue import job
+
+
+@job("notifications", timeout=120, retry_after=(5, 30, 120))
+def evaluate_class(term_id: int, class_id: int) -> dict:
+    queue.started(evaluate_class, term_id, class_id)
+    counts = warnings.evaluate_class(db.session.get(Term, term_id), db.session.get(ClassGroup, class_id))
+    db.session.commit()
+    return counts
+
+
+@job("notifications", timeout=1800, retry_after=(60, 300, 900))
+def evaluate_term(term_id: int) -> dict:
+    queue.started(evaluate_term, term_id)
+    term, totals = db.session.get(Term, term_id), {"raised": 0, "raised_level": 0}
+    for cls in db.session.scalars(select(ClassGroup).order_by(ClassGroup.id)).all():
+        for key, n in warnings.evaluate_class(term, cls).items():
+            totals[key] += n
+        db.session.commit()  # class by class: a crash halfway keeps what was done
+    return totals
+
+
+@job("notifications", timeout=1800, retry_after=(60, 300, 900))
+def evaluate_current_term(day: str | None = None) -> dict:
+    """The periodic pass: catches what no entry batch triggers (the final year beginning, a
+    registry record, a catalogue edit)."""
+    return evaluate_term(org.current_term(date.fromisoformat(day) if day else school_today()).id)
+
+
+@job("notifications", timeout=300)
+def escalate_overdue() -> int:
+    moved = warnings.escalate_overdue()
+    db.session.commit()
+    return moved
+
+
+@job("notifications", timeout=300)
+def send_digests() -> int:
+    sent = notifications.send_digests()
+    db.session.commit()
+    return sent
+
+
+@job("notifications", timeout=600, retry_after=(10, 60, 300))
+def deliver_push() -> dict:
+    """Send what is due; then ask RQ's scheduler to come back when the next retry is due."""
+    queue.started(deliver_push)
+    totals = push.deliver_due()
+    when = push.next_due()
+    if when is not None:
+        queue.enqueue_at(deliver_push, when, job_id=f"deliver-push-at-{int(when.timestamp())}")
+    return totals

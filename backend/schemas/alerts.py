@@ -1,0 +1,210 @@
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+
+from backend.schemas.common import StrictSchema
+from backend.services.warning_rules import GROUPS
+
+HOUR = validate.Range(0, 23)
+
+
+class WarningQuery(StrictSchema):
+    status = fields.String(load_default="open", validate=validate.OneOf(("open", "resolved", "all")))
+    class_id = fields.Integer(load_default=None)
+
+
+class EventOut(Schema):
+    at = fields.DateTime()
+    kind = fields.String()
+    actor = fields.Function(lambda e: e.actor_id)
+    text = fields.String(allow_none=True)
+    follow_up_on = fields.Date(allow_none=True)
+
+
+class RuleOut(Schema):
+    code = fields.String()
+    kind = fields.String()
+    category = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    explanation_zh = fields.String()
+    explanation_en = fields.String()
+    advice_zh = fields.String()
+    advice_en = fields.String()
+    params = fields.Dict()
+    levels = fields.Dict()
+    chain = fields.List(fields.String())
+    ack_hours = fields.Integer()
+    enabled = fields.Boolean()
+    updated_at = fields.DateTime()
+
+
+class RuleBriefOut(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    explanation_zh = fields.String()
+    explanation_en = fields.String()
+    advice_zh = fields.String()
+    advice_en = fields.String()
+
+
+class RuleIn(StrictSchema):
+    params = fields.Dict()
+    levels = fields.Dict(keys=fields.String(), values=fields.Float())
+    chain = fields.List(fields.String(), validate=validate.Length(1, 5))
+    ack_hours = fields.Integer(validate=validate.Range(1, 24 * 30))
+    enabled = fields.Boolean()
+    explanation_zh = fields.String(validate=validate.Length(4, 2000))
+    explanation_en = fields.String(validate=validate.Length(4, 2000))
+    advice_zh = fields.String(validate=validate.Length(2, 2000))
+    advice_en = fields.String(validate=validate.Length(2, 2000))
+
+
+class WarningOut(Schema):
+    """Staff view: who, what, how bad, how old, who must act."""
+    id = fields.Integer()
+    student_id = fields.Integer()
+    student_name = fields.Function(lambda w: w.student_name)
+    class_id = fields.Integer()
+    class_name = fields.Function(lambda w: w.class_name)
+    category = fields.String()
+    sensitive = fields.Boolean()
+    level = fields.String()
+    status = fields.String()
+    rule = fields.Nested(RuleBriefOut)
+    waiting_on = fields.Function(lambda w: w.rule.chain[w.step])
+    raised_at = fields.DateTime()
+    due_at = fields.DateTime()
+    follow_up_on = fields.Date(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class WarningDetailOut(WarningOut):
+    evidence = fields.Dict()
+    events = fields.List(fields.Nested(EventOut))
+    chain = fields.Function(lambda w: w.rule.chain)
+    acknowledged_at = fields.DateTime(allow_none=True)
+
+
+class OwnWarningOut(Schema):
+    """The student's view: what crossed the line and what to do next; no staff notes."""
+    id = fields.Integer()
+    category = fields.String()
+    level = fields.String()
+    status = fields.String()
+    raised_at = fields.DateTime()
+    rule = fields.Nested(RuleBriefOut)
+    values = fields.Function(lambda w: w.evidence.get("values", []))
+
+
+class InterventionIn(StrictSchema):
+    kind = fields.String(load_default="note", validate=validate.OneOf(("note", "action")))
+    text = fields.String(required=True, validate=validate.Length(2, 4000))
+    follow_up_on = fields.Date(load_default=None)
+
+
+class WarningResolveIn(StrictSchema):
+    text = fields.String(required=True, validate=validate.Length(2, 4000))
+
+
+class SpecialGroupIn(StrictSchema):
+    student_id = fields.Integer(required=True)
+    group = fields.String(required=True, validate=validate.OneOf(GROUPS))
+    reason = fields.String(required=True, validate=validate.Length(2, 2000))
+    responsible_id = fields.Integer(required=True)
+
+
+class SpecialGroupQuery(StrictSchema):
+    group = fields.String(load_default=None, validate=validate.OneOf(GROUPS))
+    include_closed = fields.Boolean(load_default=False)
+
+
+class CloseIn(StrictSchema):
+    note = fields.String(required=True, validate=validate.Length(2, 2000))
+
+
+class SpecialGroupOut(Schema):
+    id = fields.Integer()
+    student_id = fields.Integer()
+    group = fields.String()
+    reason = fields.String()
+    responsible_id = fields.Integer()
+    registered_by = fields.Integer()
+    registered_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    close_note = fields.String(allow_none=True)
+
+
+class AuditQuery(StrictSchema):
+    since = fields.DateTime(load_default=None)
+    action = fields.String(load_default=None)
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+    limit = fields.Integer(load_default=500, validate=validate.Range(1, 10000))
+
+
+class AuditOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    object_type = fields.String()
+    object_id = fields.String(allow_none=True)
+    detail = fields.String(allow_none=True)
+
+
+class KeysIn(StrictSchema):
+    p256dh = fields.String(required=True, validate=validate.Length(80, 128))
+    auth = fields.String(required=True, validate=validate.Length(16, 64))
+
+
+class SubscriptionIn(StrictSchema):
+    endpoint = fields.Url(required=True, require_tld=False, validate=validate.Length(max=1024))
+    keys = fields.Nested(KeysIn, required=True)
+    device = fields.String(load_default=None, validate=validate.Length(max=120))
+    expirationTime = fields.Raw(load_default=None)  # sent by PushSubscription.toJSON(); unused
+
+
+class SubscriptionPatch(StrictSchema):
+    enabled = fields.Boolean(required=True)
+
+
+class SubscriptionOut(Schema):
+    id = fields.Integer()
+    device = fields.String(allow_none=True)
+    enabled = fields.Boolean()
+    created_at = fields.DateTime()
+    last_sent_at = fields.DateTime(allow_none=True)
+    endpoint = fields.String()
+
+
+class PreferencesIO(StrictSchema):
+    quiet_from = fields.Integer(allow_none=True, validate=HOUR)
+    quiet_until = fields.Integer(allow_none=True, validate=HOUR)
+    digest = fields.Boolean()
+    digest_hour = fields.Integer(validate=HOUR)
+
+    @validates_schema
+    def both_or_neither(self, data, **kwargs):
+        if ("quiet_from" in data) != ("quiet_until" in data) or \
+                (data.get("quiet_from") is None) != (data.get("quiet_until") is None):
+            raise ValidationError("Set quiet hours with both ends, or clear both.", "quiet_until")
+
+
+class NotificationOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    level = fields.String(allow_none=True)
+    title = fields.String()
+    body = fields.String()
+    url = fields.String()
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+    push = fields.String()
+
+
+class InboxOut(Schema):
+    unread = fields.Integer()
+    items = fields.List(fields.Nested(NotificationOut))
+
+
+class PublicKeyOut(Schema):
+    public_key = fields.String()

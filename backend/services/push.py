@@ -1,0 +1,246 @@
+"""Web Push with pywebpush: VAPID keys, device subscriptions and delivery.
+
+Delivery reads due PushDelivery rows, claims them, and sends them concurrently with
+pywebpush's aiohttp path (one connection pool, a bounded number in flight). The push
+service's answer sorts each row three ways (as mastodon's push worker does): 2xx sent;
+404/410 the subscription is gone and is deleted; 429, 5xx and timeouts are retried later
+with backoff; any other 4xx (413: too large) fails for good. Rows make retries exact:
+a retry sends only what failed, and a job run twice sends nothing twice.
+"""
+import asyncio
+import json
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+import aiohttp
+from cryptography.hazmat.primitives import serialization
+from flask import current_app
+from py_vapid import Vapid
+from py_vapid.utils import b64urlencode
+from pywebpush import WebPusher
+from sqlalchemy import bindparam, delete, or_, select, update
+
+from backend.errors import Problem
+from backend.extensions import db
+from backend.models import Notification, PushDelivery, PushSubscription
+from backend.models.base import utcnow
+from backend.services.notifications import lock_text
+
+log = logging.getLogger(__name__)
+MAX_PAYLOAD = 3072  # bytes of JSON before encryption; push services refuse ~4 KB
+URGENCY = {"red": "high", "orange": "normal", "yellow": "low"}
+CLAIM_SECONDS = 600  # a claim older than this belongs to a dead worker and is taken over
+BATCH = 1000
+
+
+def _keys_file() -> Path:
+    return Path(current_app.config["INSTANCE_PATH"]) / "vapid.json"
+
+
+def generate_keys(rotate: bool = False) -> dict:
+    """`flask push keys`: VAPID keys into instance/vapid.json (mode 600), once."""
+    path = _keys_file()
+    if path.exists() and not rotate:
+        return json.loads(path.read_text())
+    vapid = Vapid()
+    vapid.generate_keys()
+    raw = vapid.private_key.private_numbers().private_value.to_bytes(32, "big")
+    keys = {"private_key": b64urlencode(raw), "public_key": _public(vapid)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    with open(path, "w", opener=lambda p, f: os.open(p, f, 0o600)) as f:
+        json.dump(keys, f)
+    return keys
+
+
+def _public(vapid: Vapid) -> str:
+    return b64urlencode(vapid.public_key.public_bytes(serialization.Encoding.X962,
+                                                      serialization.PublicFormat.UncompressedPoint))
+
+
+def keys() -> dict | None:
+    cfg = current_app.config
+    if cfg["VAPID_PRIVATE_KEY"] and cfg["VAPID_PUBLIC_KEY"]:
+        return {"private_key": cfg["VAPID_PRIVATE_KEY"], "public_key": cfg["VAPID_PUBLIC_KEY"]}
+    path = _keys_file()
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def public_key() -> str:
+    found = keys()
+    if found is None:
+        raise Problem(503, "推送未配置 / Push not configured", "Run `flask push keys` or set VAPID_PRIVATE_KEY.")
+    return found["public_key"]
+
+
+class _Signer:
+    """VAPID headers per push service origin, signed once and reused until near expiry:
+    a JWT is valid for up to 24 h, so signing per message is wasted work."""
+
+    def __init__(self, private_key: str, subject: str):
+        self.vapid, self.subject, self.cache = Vapid.from_string(private_key), subject, {}
+
+    def headers(self, endpoint: str) -> dict:
+        url = urlparse(endpoint)
+        aud, now = f"{url.scheme}://{url.netloc}", int(time.time())
+        exp, signed = self.cache.get(aud, (0, None))
+        if exp - now < 3600:
+            exp = now + 12 * 3600
+            # A fresh dict each time: pywebpush and py_vapid mutate the claims they are given.
+            signed = self.vapid.sign({"sub": self.subject, "aud": aud, "exp": exp})
+            self.cache[aud] = (exp, signed)
+        return dict(signed)
+
+
+_signers: dict[tuple[str, str], _Signer] = {}
+
+
+def _signer() -> _Signer:
+    found = keys()
+    if found is None:
+        raise RuntimeError("VAPID keys missing: run `flask push keys`")
+    key = (found["private_key"], current_app.config["VAPID_SUBJECT"])
+    if key not in _signers:
+        _signers[key] = _Signer(*key)
+    return _signers[key]
+
+
+def subscribe(user_id: int, info: dict) -> PushSubscription:
+    """Register a device; a known endpoint moves to whoever subscribed it last (a handed-on phone)."""
+    sub = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == info["endpoint"]))
+    if sub is None:
+        sub = PushSubscription(endpoint=info["endpoint"])
+        db.session.add(sub)
+    sub.user_id, sub.p256dh, sub.auth = user_id, info["keys"]["p256dh"], info["keys"]["auth"]
+    sub.device, sub.enabled = info.get("device"), True
+    db.session.flush()
+    return sub
+
+
+def forget(sub: PushSubscription) -> None:
+    db.session.execute(delete(PushDelivery).where(PushDelivery.subscription_id == sub.id))
+    db.session.delete(sub)
+
+
+def payload(n: Notification) -> bytes:
+    """What the service worker gets: neutral lock-screen text and where to go in the app."""
+    body = json.dumps({"title": "Spiral", "body": lock_text(n), "url": n.url, "tag": f"n{n.warning_id or n.id}",
+                       "level": n.level, "notification_id": n.id}, ensure_ascii=False).encode()
+    assert len(body) <= MAX_PAYLOAD, len(body)
+    return body
+
+
+@dataclass
+class Outgoing:
+    delivery_id: int
+    info: dict
+    data: bytes
+    headers: dict
+
+
+async def _send_all(items: list[Outgoing], cfg) -> list[tuple[int | None, str | None]]:
+    """(status, retry-after or error) per item, in order. The timeout covers one request
+    only: items wait for a slot under the semaphore, not under the clock."""
+    slots = asyncio.Semaphore(cfg["PUSH_CONCURRENCY"])
+    timeout = aiohttp.ClientTimeout(total=cfg["PUSH_TIMEOUT"])
+
+    async def one(session, item: Outgoing):
+        async with slots:
+            try:
+                resp = await WebPusher(item.info, aiohttp_session=session).send_async(
+                    item.data, headers=item.headers, ttl=cfg["PUSH_TTL"], timeout=timeout)
+                return resp.status, resp.headers.get("retry-after")
+            except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+                return None, type(exc).__name__
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        return await asyncio.gather(*(one(session, item) for item in items))
+
+
+def _claim(now) -> tuple[str, list[PushDelivery]]:
+    token = str(uuid.uuid4())
+    due = select(PushDelivery.id).where(
+        or_(PushDelivery.state == "due", PushDelivery.state == "sending"), PushDelivery.due_at <= now) \
+        .order_by(PushDelivery.due_at).limit(BATCH)
+    db.session.execute(update(PushDelivery).where(
+        PushDelivery.id.in_(due.scalar_subquery()), PushDelivery.state.in_(("due", "sending")),
+        PushDelivery.due_at <= now).values(state="sending", claim=token,
+                                           due_at=now + timedelta(seconds=CLAIM_SECONDS)),
+        execution_options={"synchronize_session": False})
+    db.session.commit()
+    rows = db.session.scalars(select(PushDelivery).where(PushDelivery.claim == token,
+                                                         PushDelivery.state == "sending")).all()
+    return token, list(rows)
+
+
+def _outgoing(d: PushDelivery, signer: _Signer) -> Outgoing:
+    n, sub = d.notification, d.subscription
+    headers = signer.headers(sub.endpoint)
+    headers["urgency"] = URGENCY.get(n.level, "normal") if n.kind != "digest" else "low"
+    headers["topic"] = f"w{n.warning_id}" if n.warning_id else f"n{n.id}"  # a newer alert replaces an undelivered one
+    return Outgoing(d.id, {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
+                    payload(n), headers)
+
+
+def _outcome(d: PushDelivery, status: int | None, note: str | None, now) -> dict:
+    """The row's new state for the push service's answer."""
+    attempts = d.attempts + 1
+    if status is not None and 200 <= status < 300:
+        return {"state": "sent", "attempts": attempts, "last_status": str(status), "due_at": now}
+    if status is None or status == 429 or status >= 500:
+        backoff = current_app.config["PUSH_BACKOFF"]
+        if attempts > len(backoff):
+            return {"state": "failed", "attempts": attempts, "last_status": str(status or note), "due_at": now}
+        wait = backoff[attempts - 1]
+        if note and note.isdigit():
+            wait = max(wait, int(note))  # Retry-After, in seconds
+        return {"state": "due", "attempts": attempts, "last_status": str(status or note),
+                "due_at": now + timedelta(seconds=wait)}
+    return {"state": "failed", "attempts": attempts, "last_status": str(status), "due_at": now}
+
+
+def deliver_due(now=None) -> dict:
+    """Send every due delivery; returns counts. Called by the notifications job."""
+    totals = {"sent": 0, "retry": 0, "failed": 0, "gone": 0}
+    signer = _signer()
+    while True:
+        now_ = now or utcnow()
+        _, claimed = _claim(now_)
+        if not claimed:
+            return totals
+        items = [_outgoing(d, signer) for d in claimed]
+        results = asyncio.run(_send_all(items, current_app.config))
+        rows, gone = [], set()
+        for d, (status, note) in zip(claimed, results, strict=True):
+            if status in (404, 410):
+                gone.add(d.subscription_id)
+                continue
+            rows.append({"row_id": d.id, **_outcome(d, status, note, now_)})
+        if rows:
+            db.session.execute(update(PushDelivery).where(PushDelivery.id == bindparam("row_id"))
+                               .values(state=bindparam("state"), attempts=bindparam("attempts"),
+                                       last_status=bindparam("last_status"), due_at=bindparam("due_at"), claim=None),
+                               rows, execution_options={"synchronize_session": False})
+        sent_subs = {d.subscription_id for d, r in zip(claimed, results, strict=True) if r[0] and 200 <= r[0] < 300}
+        if sent_subs:
+            db.session.execute(update(PushSubscription).where(PushSubscription.id.in_(sent_subs))
+                               .values(last_sent_at=now_))
+        for sub_id in gone:
+            log.info("push subscription %s is gone (404/410): deleted", sub_id)
+            forget(db.session.get(PushSubscription, sub_id))
+        db.session.commit()
+        for r in rows:
+            totals["sent" if r["state"] == "sent" else "retry" if r["state"] == "due" else "failed"] += 1
+        totals["gone"] += len(gone)
+
+
+def next_due():
+    """When the earliest waiting delivery is due (for scheduling the next run), or None."""
+    return db.session.scalar(select(PushDelivery.due_at).where(PushDelivery.state == "due")
+                             .order_by(PushDelivery.due_at).limit(1))
