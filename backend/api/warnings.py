@@ -12,8 +12,8 @@ from backend.auth.policy import Resource, authorize
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import AuditEvent, SpecialGroupRecord, WarningRule
-from backend.schemas.alerts import (AuditOut, AuditQuery, CloseIn, InterventionIn, OwnWarningOut, WarningResolveIn, RuleIn,
-                                    RuleOut, SpecialGroupIn, SpecialGroupOut, SpecialGroupQuery, WarningDetailOut,
+from backend.schemas.alerts import (AuditOut, AuditQuery, CloseIn, InterventionIn, OwnWarningOut, WarningResolveIn, WarningRuleIn,
+                                    WarningRuleOut, SpecialGroupIn, SpecialGroupOut, SpecialGroupQuery, WarningDetailOut,
                                     WarningOut, WarningQuery)
 from backend.services import special_groups, warning_rules, warnings
 
@@ -87,7 +87,7 @@ def my_warnings():
 
 
 @blp.get("/warning-rules")
-@blp.response(200, RuleOut(many=True))
+@blp.response(200, WarningRuleOut(many=True))
 @login_required
 def list_rules():
     """Every rule with its plain-language explanation."""
@@ -95,8 +95,8 @@ def list_rules():
 
 
 @blp.patch("/warning-rules/<code>")
-@blp.arguments(RuleIn)
-@blp.response(200, RuleOut)
+@blp.arguments(WarningRuleIn)
+@blp.response(200, WarningRuleOut)
 @login_required
 def edit_rule(body, code):
     """Thresholds, levels, who is notified, acknowledgement deadline (school admin)."""

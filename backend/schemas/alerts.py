@@ -19,7 +19,7 @@ class EventOut(Schema):
     follow_up_on = fields.Date(allow_none=True)
 
 
-class RuleOut(Schema):
+class WarningRuleOut(Schema):
     code = fields.String()
     kind = fields.String()
     category = fields.String()
@@ -37,7 +37,7 @@ class RuleOut(Schema):
     updated_at = fields.DateTime()
 
 
-class RuleBriefOut(Schema):
+class WarningRuleBriefOut(Schema):
     code = fields.String()
     name_zh = fields.String()
     name_en = fields.String()
@@ -47,7 +47,7 @@ class RuleBriefOut(Schema):
     advice_en = fields.String()
 
 
-class RuleIn(StrictSchema):
+class WarningRuleIn(StrictSchema):
     params = fields.Dict()
     levels = fields.Dict(keys=fields.String(), values=fields.Float())
     chain = fields.List(fields.String(), validate=validate.Length(1, 5))
@@ -70,7 +70,7 @@ class WarningOut(Schema):
     sensitive = fields.Boolean()
     level = fields.String()
     status = fields.String()
-    rule = fields.Nested(RuleBriefOut)
+    rule = fields.Nested(WarningRuleBriefOut)
     waiting_on = fields.Function(lambda w: w.rule.chain[w.step])
     raised_at = fields.DateTime()
     due_at = fields.DateTime()
@@ -92,7 +92,7 @@ class OwnWarningOut(Schema):
     level = fields.String()
     status = fields.String()
     raised_at = fields.DateTime()
-    rule = fields.Nested(RuleBriefOut)
+    rule = fields.Nested(WarningRuleBriefOut)
     values = fields.Function(lambda w: w.evidence.get("values", []))
 
 
