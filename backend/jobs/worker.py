@@ -36,7 +36,7 @@ class AppWorker(SimpleWorker):
                 # A job stopped by its timeout may have been interrupted inside a database
                 # call, its connection mid-protocol: a rollback would fail and take the
                 # worker down, so the connection is discarded instead.
-                db.session.invalidate()
+                db.session().invalidate()  # scoped_session does not proxy invalidate()
             return succeeded
 
     def get_heartbeat_ttl(self, job) -> int:

@@ -191,18 +191,22 @@ def _outgoing(d: PushDelivery, signer: _Signer) -> Outgoing:
 def _outcome(d: PushDelivery, status: int | None, note: str | None, now) -> dict:
     """The row's new state for the push service's answer."""
     attempts = d.attempts + 1
+    answer = str(status or note)
     if status is not None and 200 <= status < 300:
-        return {"state": "sent", "attempts": attempts, "last_status": str(status), "due_at": now}
+        return _row("sent", attempts, answer, now)
     if status is None or status == 429 or status >= 500:
         backoff = current_app.config["PUSH_BACKOFF"]
         if attempts > len(backoff):
-            return {"state": "failed", "attempts": attempts, "last_status": str(status or note), "due_at": now}
+            return _row("failed", attempts, answer, now)
         wait = backoff[attempts - 1]
-        if note and note.isdigit():
+        if status == 429 and note and note.isdigit():
             wait = max(wait, int(note))  # Retry-After, in seconds
-        return {"state": "due", "attempts": attempts, "last_status": str(status or note),
-                "due_at": now + timedelta(seconds=wait)}
-    return {"state": "failed", "attempts": attempts, "last_status": str(status), "due_at": now}
+        return _row("due", attempts, answer, now + timedelta(seconds=wait))
+    return _row("failed", attempts, answer, now)
+
+
+def _row(state: str, attempts: int, answer: str, due) -> dict:
+    return {"new_state": state, "new_attempts": attempts, "new_status": answer[:32], "new_due": due}
 
 
 def deliver_due(now=None) -> dict:
@@ -223,10 +227,10 @@ def deliver_due(now=None) -> dict:
                 continue
             rows.append({"row_id": d.id, **_outcome(d, status, note, now_)})
         if rows:
-            db.session.execute(update(PushDelivery).where(PushDelivery.id == bindparam("row_id"))
-                               .values(state=bindparam("state"), attempts=bindparam("attempts"),
-                                       last_status=bindparam("last_status"), due_at=bindparam("due_at"), claim=None),
-                               rows, execution_options={"synchronize_session": False})
+            table = PushDelivery.__table__
+            db.session.execute(update(table).where(table.c.id == bindparam("row_id")).values(
+                state=bindparam("new_state"), attempts=bindparam("new_attempts"),
+                last_status=bindparam("new_status"), due_at=bindparam("new_due"), claim=None), rows)
         sent_subs = {d.subscription_id for d, r in zip(claimed, results, strict=True) if r[0] and 200 <= r[0] < 300}
         if sent_subs:
             db.session.execute(update(PushSubscription).where(PushSubscription.id.in_(sent_subs))
@@ -236,7 +240,7 @@ def deliver_due(now=None) -> dict:
             forget(db.session.get(PushSubscription, sub_id))
         db.session.commit()
         for r in rows:
-            totals["sent" if r["state"] == "sent" else "retry" if r["state"] == "due" else "failed"] += 1
+            totals["sent" if r["new_state"] == "sent" else "retry" if r["new_state"] == "due" else "failed"] += 1
         totals["gone"] += len(gone)
 
 
