@@ -1,8 +1,8 @@
 // Spiral service worker: precache the shell, serve it offline, never cache API data.
-const VERSION = "spiral-shell-v4";
+const VERSION = "spiral-shell-v5";
 const SHELL = [
   "/", "/manifest.webmanifest", "/app/app.js", "/app/api.js", "/app/i18n.js", "/app/homes.js",
-  "/app/dom.js", "/app/outbox.js", "/app/scoring.js", "/app/attendance.js", "/app/reports.js", "/app/vendor/chart.umd.min.js", "/app/style.css", "/app/offline.html", "/app/icons/icon-192.png", "/app/icons/icon-512.png",
+  "/app/dom.js", "/app/outbox.js", "/app/scoring.js", "/app/attendance.js", "/app/reports.js", "/app/alerts.js", "/app/vendor/chart.umd.min.js", "/app/style.css", "/app/offline.html", "/app/icons/icon-192.png", "/app/icons/icon-512.png",
 ];
 
 self.addEventListener("install", (event) => {
@@ -31,3 +31,27 @@ self.addEventListener("fetch", (event) => {
   }
   event.respondWith(caches.match(event.request).then((hit) => hit || fetch(event.request)));
 });
+
+// Web Push. The payload carries neutral text only (no name, no kind of risk); the app shows
+// the details after the user opens it.
+self.addEventListener("push", (event) => {
+  const data = event.data ? event.data.json() : { title: "Spiral", body: "", url: "/#/settings" };
+  event.waitUntil(self.registration.showNotification(data.title, {
+    body: data.body, tag: data.tag, renotify: data.level === "red", icon: "/app/icons/icon-192.png",
+    badge: "/app/icons/icon-192.png", data: { url: data.url },
+  }));
+});
+
+// Opens the screen a notification points to: in a window already open if there is one.
+async function openFromNotification(notification) {
+  notification.close();
+  const url = new URL(notification.data?.url || "/", self.location.origin).href;
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+  if (!open) return self.clients.openWindow(url);
+  open.postMessage({ type: "open", url });
+  return open.focus().catch(() => open);  // focus needs the click's user activation
+}
+self.openFromNotification = openFromNotification;
+
+self.addEventListener("notificationclick", (event) => event.waitUntil(openFromNotification(event.notification)));

@@ -8,10 +8,12 @@ import pytest
 from flask_migrate import upgrade
 from openpyxl import load_workbook
 from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from backend.extensions import db
-from backend.services import demo, org, rollups
+from backend.models import ClassGroup, Notification, StudentProfile, StudentWarning, User
+from backend.services import demo, ledger, org, push, rollups, warnings
 from backend.services.clock import school_today
 from tests.conftest import make_app
 from tests.helpers import build_college
@@ -22,8 +24,9 @@ CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 
 
-def serve(instance, redis_url: str, history: bool = False):
-    """The app on a fresh SQLite database, served on a free port: (base URL, accounts, stop)."""
+def serve(instance, redis_url: str, history: bool = False, prepare=None):
+    """The app on a fresh SQLite database, served on a free port: (base URL, accounts, stop).
+    `prepare(accounts)` runs in the app before it serves, for data a test needs."""
     app = make_app(f"sqlite:///{instance}/live.db", instance, redis_url)
     with app.app_context():
         upgrade()
@@ -32,6 +35,8 @@ def serve(instance, redis_url: str, history: bool = False):
             demo.fill_history(school_today())
             rollups.rebuild(org.current_term(school_today()))
             db.session.commit()
+        if prepare:
+            prepare(accounts)
         db.session.remove()
     port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
@@ -306,5 +311,108 @@ def test_department_admin_reads_the_department_report_and_downloads_it(tmp_path_
         shown_classes = [r[0] for r in book["班级对比"].iter_rows(min_row=2, values_only=True)]
         assert shown_classes and all(page.get_by_text(name).count() for name in shown_classes[:1])
         context.close()
+    finally:
+        stop()
+
+
+def raise_two_warnings(found: dict):
+    """A red and a yellow academic warning in the demo head teacher's class, raised as the job
+    would; `found` gets their ids, the red one's push payload and the names behind them."""
+    def prepare(accounts):
+        head = db.session.scalar(select(User).where(User.username == accounts["head_teacher"]["username"]))
+        me = db.session.scalar(select(User).where(User.username == accounts["student"]["username"]))
+        other = db.session.scalar(select(StudentProfile).where(StudentProfile.class_id == me.student.class_id,
+                                                               StudentProfile.user_id != me.id))
+        term = org.current_term(school_today())
+        ledger.record_batch(head, term, {"point": "S-A-09", "period": "term", "entries": [
+            {"student_id": me.id, "value": 35}, {"student_id": other.user_id, "value": 57}]})
+        db.session.commit()
+        warnings.evaluate_class(term, db.session.get(ClassGroup, me.student.class_id))
+        db.session.commit()
+        red = db.session.scalar(select(StudentWarning).where(StudentWarning.student_id == me.id))
+        note = db.session.scalar(select(Notification).where(Notification.user_id == head.id,
+                                                            Notification.warning_id == red.id))
+        found.update(red=red.id, payload=push.payload(note).decode(), name=me.display_name,
+                     yellow=db.session.scalar(select(StudentWarning.id).where(StudentWarning.student_id == other.user_id)))
+    return prepare
+
+
+def test_a_push_opens_the_warning_which_the_head_teacher_works_to_a_close(tmp_path_factory, redis_server, browser):
+    found = {}
+    base, accounts, stop = serve(tmp_path_factory.mktemp("alerts"), redis_server.url, prepare=raise_two_warnings(found))
+    try:
+        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, locale="zh-CN",
+                                      permissions=["notifications"])
+        page = context.new_page()
+        log_in(page, base, accounts["head_teacher"])
+        items = page.get_by_test_id("alert-item")
+        expect(items).to_have_count(2)
+        expect(items.nth(0).get_by_test_id("level")).to_have_text("红色")  # worst first
+        expect(items.nth(1).get_by_test_id("level")).to_have_text("黄色")
+
+        # The vendor's push service is out of reach: the push event goes to the service worker
+        # through the DevTools protocol, with the payload the server would have encrypted.
+        cdp = context.new_cdp_session(page)
+        registrations = []
+        cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+        cdp.send("ServiceWorker.enable")
+        page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+        for _ in range(50):
+            if any(not r["isDeleted"] for r in registrations):
+                break
+            page.wait_for_timeout(100)
+        registration = next(r for r in registrations if not r["isDeleted"])
+        cdp.send("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": registration["registrationId"],
+                                                      "data": found["payload"]})
+        shown = []
+        for _ in range(50):
+            shown = page.evaluate("""() => navigator.serviceWorker.ready.then(r => r.getNotifications())
+                .then(ns => ns.map(n => [n.title, n.body, n.data.url]))""")
+            if shown:
+                break
+            page.wait_for_timeout(100)
+        [[title, body, url]] = shown
+        assert title == "Spiral" and url == f"/#/warnings/{found['red']}"
+        assert found["name"] not in body and "学业" not in body  # nothing personal on the lock screen
+
+        # Clicking the notification runs the worker's click handler; a page cannot click an OS
+        # notification, so the test calls the same function the handler calls.
+        worker = context.service_workers[0]
+        worker.evaluate("self.registration.getNotifications().then(ns => self.openFromNotification(ns[0]))")
+        expect(page.get_by_test_id("evidence")).to_contain_text("35")
+        expect(page.get_by_test_id("status")).to_have_text("已通知")
+        page.get_by_test_id("acknowledge").click()
+        expect(page.get_by_test_id("status")).to_have_text("已确认")
+        page.fill("#text", "已约谈，安排补考辅导")
+        page.select_option("#kind", "action")
+        page.click("[data-testid=intervention-form] button[type=submit]")
+        expect(page.get_by_test_id("timeline")).to_contain_text("已约谈，安排补考辅导")
+        expect(page.get_by_test_id("status")).to_have_text("干预中")
+        page.fill("#resolution", "补考通过")
+        page.get_by_text("解除预警").click()
+        expect(page.get_by_test_id("status")).to_have_text("已解除")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.screenshot(path=str(ARTIFACTS / "warning-detail-390x844.png"), full_page=True)
+
+        page.goto(base + "/#/")
+        expect(page.get_by_test_id("alert-item")).to_have_count(1)  # the resolved one left the inbox
+        page.get_by_test_id("settings-link").click()
+        expect(page.get_by_test_id("inbox")).to_contain_text(found["name"])  # in the app, names are fine
+        page.select_option("[data-testid=quiet_from]", "21")
+        page.select_option("[data-testid=quiet_until]", "6")
+        page.get_by_text("保存").click()
+        expect(page.get_by_test_id("settings-message")).to_have_text("已保存。")
+        page.reload()
+        expect(page.get_by_test_id("quiet_from")).to_have_value("21")
+        context.close()
+
+        student = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, locale="zh-CN")
+        page = student.new_page()
+        log_in(page, base, accounts["student"])
+        mine = page.get_by_test_id(f"my-warning-{found['red']}")
+        expect(mine).to_be_visible()
+        mine.locator("summary").click()
+        expect(mine.locator(".advice")).to_contain_text("班主任")
+        student.close()
     finally:
         stop()

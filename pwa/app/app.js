@@ -1,5 +1,6 @@
 import * as client from "./api.js";
 import { api, problemText } from "./api.js";
+import { inboxCard, myWarnings, settingsCard, warningScreen } from "./alerts.js";
 import { card, el } from "./dom.js";
 import { HOMES } from "./homes.js";
 import { getLang, setLang, t } from "./i18n.js";
@@ -69,21 +70,45 @@ async function showHome() {
     el("p", { class: "hello" }, t("hello", { name: me.display_name })),
     el("p", { class: "muted" }, term ? `${t("term")}：${term.name}` : ""), switcher);
   const sections = await (HOMES[activeRole] || (async () => []))(me, term);
-  show(header, ...sections, el("button", { type: "button", class: "link", onclick: async () => {
+  show(header, ...sections, el("p", {}, el("a", { href: "#/settings", class: "link", "data-testid": "settings-link" },
+    t("notificationsLink"))), el("button", { type: "button", class: "link", onclick: async () => {
     await client.logout(); me = null; showLogin();
   } }, t("logout")));
+}
+
+// Screens below the home, reached from links and from notification clicks.
+const ROUTES = [
+  [/^#\/warnings\/(\d+)$/, async (id) => show(...await warningScreen(id, route))],
+  [/^#\/my-warnings\/(\d+)$/, async (id) => show(el("a", { href: "#/", class: "link" }, `← ${t("back")}`), await myWarnings(id))],
+  [/^#\/(settings|inbox)$/, async () => show(el("a", { href: "#/", class: "link" }, `← ${t("back")}`),
+    await inboxCard(), await settingsCard())],
+];
+
+async function route() {
+  if (!me) return;
+  if (me.must_change_password) return showPasswordChange();
+  for (const [pattern, screen] of ROUTES) {
+    const match = location.hash.match(pattern);
+    if (match) return screen(match[1]).catch((error) => show(card(problemText(error))));
+  }
+  return showHome();
 }
 
 async function start() {
   me = await api("/api/v1/me");
   outbox.replay();  // writes made offline last time go out now
-  if (me.must_change_password) return showPasswordChange();
-  return showHome();
+  return route();
 }
+
+window.addEventListener("hashchange", route);
+// The service worker asks an open window to show what a clicked notification points to.
+navigator.serviceWorker?.addEventListener("message", (event) => {
+  if (event.data?.type === "open") location.hash = new URL(event.data.url, location.origin).hash;
+});
 
 document.getElementById("lang").addEventListener("click", () => {
   setLang(getLang() === "zh-CN" ? "en" : "zh-CN");
-  if (me) showHome(); else showLogin();
+  if (me) route(); else showLogin();
 });
 
 window.addEventListener("offline", () => view.prepend(card(t("offline"))));

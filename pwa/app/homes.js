@@ -1,5 +1,6 @@
-// A home screen per role. Sections for features still to come show an honest
-// empty state; everything shown is real data from the API.
+// A home screen per role. Sections for features still to come (the development plan)
+// show an honest empty state; everything shown is real data from the API.
+import { alertInbox, myWarnings } from "./alerts.js";
 import { api, authFetch } from "./api.js";
 import { checkinCard, leaveApprovals, leaveCard, sessionsCard } from "./attendance.js";
 import { card, el, empty } from "./dom.js";
@@ -98,22 +99,23 @@ export const HOMES = {
       await valueCard(me),
       await myEntries(me),
       await leaveCard(),
+      await myWarnings(),
       card(t("plan"), empty(t("planEmpty"))),
-      card(t("warnings"), empty(t("warningsEmpty"))),
     ];
   },
-  head_teacher: async (me, term) => [await classesCard(t("myClasses")), await entryGrid("head_teacher", term),
-    await leaveApprovals(), await disputesToResolve(), await sessionsCard(), ...await reportCards("head_teacher", me),
-    card(t("alerts"), empty(t("alertsEmpty")))],
+  head_teacher: async (me, term) => [await alertInbox(t("classWarnings")), await classesCard(t("myClasses")),
+    await entryGrid("head_teacher", term), await leaveApprovals(), await disputesToResolve(), await sessionsCard(),
+    ...await reportCards("head_teacher", me)],
   course_teacher: async (me, term) => [await sessionsCard(), await entryGrid("course_teacher", term),
     await disputesToResolve(), await classesCard(t("myClasses"))],
-  counsellor: async (me, term) => [card(t("alerts"), empty(t("alertsEmpty"))), await leaveApprovals(),
+  counsellor: async (me, term) => [await alertInbox(t("alerts")), await leaveApprovals(),
     await entryGrid("counsellor", term), ...await reportCards("counsellor", me), await classesCard(t("myClasses"))],
   student_affairs: async (me, term) => [await entryGrid("student_affairs", term), await disputesToResolve(),
     await myPointsCard("student_affairs")],
   teaching_office: async (me, term) => [await entryGrid("teaching_office", term), await disputesToResolve(),
     await myPointsCard("teaching_office")],
   pe_teacher: async (me, term) => [await entryGrid("pe_teacher", term), await myPointsCard("pe_teacher")],
-  dept_admin: async (me) => [...await reportCards("dept_admin", me), await classesCard(t("myClasses"))],
+  dept_admin: async (me) => [await alertInbox(t("alerts")), ...await reportCards("dept_admin", me),
+    await classesCard(t("myClasses"))],
   school_admin: async (me) => [...await reportCards("school_admin", me), rosterCard(), await catalogueCard()],
 };
