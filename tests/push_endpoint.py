@@ -7,6 +7,7 @@ decrypts the body as the phone would. Scripted answers (404, 410, 413, 429, 500,
 drive the sender's error paths.
 """
 import argparse
+import asyncio
 import base64
 import json
 import os
@@ -134,17 +135,43 @@ class PushEndpoint:
 
 
 def main():
-    """Serve for bench/push.py: VAPID checked on every message, bodies not decrypted (the
-    bench's devices have no private keys here); prints the origin, then the count on SIGTERM."""
+    """Serve for bench/push.py on aiohttp (a thread per connection would measure this server,
+    not the sender): VAPID checked on every message, bodies not decrypted (the bench's devices
+    keep no private keys here). Prints the origin, then the counts on SIGTERM."""
+    from aiohttp import web
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.05)
     args = parser.parse_args()
-    endpoint = PushEndpoint(latency=args.latency, accept_any=True)
-    print(endpoint.origin, flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (print(json.dumps(
-        {"accepted": endpoint.count, "refused": len(endpoint.refused), "why": endpoint.refused[:3]}), flush=True),
-        os._exit(0)))
-    threading.Event().wait()
+    checker = PushEndpoint.__new__(PushEndpoint)  # the checks only, no threaded server
+    checker.origin, counts, refused = None, {"accepted": 0}, []
+
+    async def receive(request):
+        await request.read()
+        await asyncio.sleep(args.latency)
+        why = checker._check({k.lower(): v for k, v in request.headers.items()})
+        if why:
+            refused.append(why)
+            return web.Response(status=400)
+        counts["accepted"] += 1
+        return web.Response(status=201)
+
+    async def run():
+        app = web.Application()
+        app.router.add_post("/push/{device}", receive)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        checker.origin = f"http://127.0.0.1:{port}"
+        print(checker.origin, flush=True)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        print(json.dumps({**counts, "refused": len(refused), "why": refused[:3]}), flush=True)
+
+    asyncio.run(run())
 
 
 if __name__ == "__main__":

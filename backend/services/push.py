@@ -24,7 +24,7 @@ from flask import current_app
 from py_vapid import Vapid
 from py_vapid.utils import b64urlencode
 from pywebpush import WebPusher
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from backend.errors import Problem
 from backend.extensions import db
@@ -139,6 +139,8 @@ def payload(n: Notification) -> bytes:
 @dataclass
 class Outgoing:
     delivery_id: int
+    attempts: int
+    subscription_id: int
     info: dict
     data: bytes
     headers: dict
@@ -159,14 +161,15 @@ async def _send_all(items: list[Outgoing], cfg) -> list[tuple[int | None, str | 
             except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
                 return None, type(exc).__name__
 
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar()) as session:
         return await asyncio.gather(*(one(session, item) for item in items))
 
 
-def _claim(now) -> tuple[str, list[PushDelivery]]:
+def _claim(now) -> list[Outgoing]:
+    """Take the due deliveries (a claim older than CLAIM_SECONDS belonged to a dead worker) and
+    read what sending them needs in one query."""
     token = str(uuid.uuid4())
-    due = select(PushDelivery.id).where(
-        or_(PushDelivery.state == "due", PushDelivery.state == "sending"), PushDelivery.due_at <= now) \
+    due = select(PushDelivery.id).where(PushDelivery.state.in_(("due", "sending")), PushDelivery.due_at <= now) \
         .order_by(PushDelivery.due_at).limit(BATCH)
     db.session.execute(update(PushDelivery).where(
         PushDelivery.id.in_(due.scalar_subquery()), PushDelivery.state.in_(("due", "sending")),
@@ -174,21 +177,26 @@ def _claim(now) -> tuple[str, list[PushDelivery]]:
                                            due_at=now + timedelta(seconds=CLAIM_SECONDS)),
         execution_options={"synchronize_session": False})
     db.session.commit()
-    rows = db.session.scalars(select(PushDelivery).where(PushDelivery.claim == token,
-                                                         PushDelivery.state == "sending")).all()
-    return token, list(rows)
+    rows = db.session.execute(
+        select(PushDelivery.id, PushDelivery.attempts, PushDelivery.subscription_id, PushSubscription.endpoint,
+               PushSubscription.p256dh, PushSubscription.auth, Notification)
+        .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
+        .join(Notification, Notification.id == PushDelivery.notification_id)
+        .where(PushDelivery.claim == token, PushDelivery.state == "sending")).all()
+    signer = _signer()
+    return [Outgoing(d_id, attempts, sub_id, {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
+                     payload(n), _headers(n, endpoint, signer))
+            for d_id, attempts, sub_id, endpoint, p256dh, auth, n in rows]
 
 
-def _outgoing(d: PushDelivery, signer: _Signer) -> Outgoing:
-    n, sub = d.notification, d.subscription
-    headers = signer.headers(sub.endpoint)
-    headers["urgency"] = URGENCY.get(n.level, "normal") if n.kind != "digest" else "low"
+def _headers(n: Notification, endpoint: str, signer: _Signer) -> dict:
+    headers = signer.headers(endpoint)
+    headers["urgency"] = "low" if n.kind == "digest" else URGENCY.get(n.level, "normal")
     headers["topic"] = f"w{n.warning_id}" if n.warning_id else f"n{n.id}"  # a newer alert replaces an undelivered one
-    return Outgoing(d.id, {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
-                    payload(n), headers)
+    return headers
 
 
-def _outcome(d: PushDelivery, status: int | None, note: str | None, now) -> dict:
+def _outcome(d: Outgoing, status: int | None, note: str | None, now) -> dict:
     """The row's new state for the push service's answer."""
     attempts = d.attempts + 1
     answer = str(status or note)
@@ -212,20 +220,18 @@ def _row(state: str, attempts: int, answer: str, due) -> dict:
 def deliver_due(now=None) -> dict:
     """Send every due delivery; returns counts. Called by the notifications job."""
     totals = {"sent": 0, "retry": 0, "failed": 0, "gone": 0}
-    signer = _signer()
     while True:
         now_ = now or utcnow()
-        _, claimed = _claim(now_)
+        claimed = _claim(now_)
         if not claimed:
             return totals
-        items = [_outgoing(d, signer) for d in claimed]
-        results = asyncio.run(_send_all(items, current_app.config))
+        results = asyncio.run(_send_all(claimed, current_app.config))
         rows, gone = [], set()
         for d, (status, note) in zip(claimed, results, strict=True):
             if status in (404, 410):
                 gone.add(d.subscription_id)
-                continue
-            rows.append({"row_id": d.id, **_outcome(d, status, note, now_)})
+            else:
+                rows.append({"row_id": d.delivery_id, **_outcome(d, status, note, now_)})
         if rows:
             table = PushDelivery.__table__
             db.session.execute(update(table).where(table.c.id == bindparam("row_id")).values(
