@@ -31,6 +31,7 @@ fi
 
 .venv/bin/flask db upgrade
 .venv/bin/flask seed >/dev/null
+.venv/bin/flask push keys >/dev/null  # VAPID keys for Web Push, once per installation
 if [ ! -f instance/demo-accounts.json ]; then
   .venv/bin/flask demo --students "${DEMO_STUDENTS:-2000}" --seed 1 --accounts-json instance/demo-accounts.json
 else
