@@ -3,7 +3,9 @@ import pytest
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models import ClassGroup, StudentProfile, User
+from backend.models import ClassGroup, StudentProfile, StudentWarning, User
+from backend.services import ledger, org, warnings
+from backend.services.clock import school_today
 from tests.helpers import assert_problem, build_college, login, writing
 
 ROLES = ["student", "head_teacher", "course_teacher", "counsellor", "dept_admin", "school_admin"]
@@ -21,13 +23,33 @@ def world(app):
     ids = {"own_class": own_class.id, "foreign_class": foreign_class.id, "own_student": student.id,
            "classmate": classmate.user_id, "foreign_student": foreign_student.user_id,
            "own_dept": own_class.department_id, "foreign_dept": foreign_class.department_id,
-           "school": own_class.major.department.school_id}
+           "school": own_class.major.department.school_id,
+           "counsellor": db.session.scalar(select(User.id).where(User.username == accounts["counsellor"]["username"]))}
+    ids.update(_warnings(student.id, classmate.user_id, foreign_student.user_id, own_class, foreign_class))
     return accounts, ids
+
+
+def _warnings(student_id, classmate_id, foreign_id, own_class, foreign_class) -> dict:
+    """A failing grade for the student and a foreign student, violations for the classmate."""
+    term = org.current_term(school_today())
+    for cls, sid in ((own_class, student_id), (foreign_class, foreign_id)):
+        ledger.record_batch(db.session.get(User, cls.head_teacher_id), term, {
+            "point": "S-A-09", "period": "term", "entries": [{"student_id": sid, "value": 35}]})
+    office = db.session.scalar(select(User).where(User.username == "T10002"))
+    ledger.record_batch(office, term, {"point": "S-P-13", "period": "term", "entries": [{"student_id": classmate_id, "value": 2}]})
+    db.session.commit()
+    for cls in (own_class, foreign_class):
+        warnings.evaluate_class(term, cls)
+    db.session.commit()
+    found = {w.student_id: w.id for w in db.session.scalars(select(StudentWarning))}
+    return {"own_warning": found[student_id], "sensitive_warning": found[classmate_id],
+            "foreign_warning": found[foreign_id]}
 
 
 # (method, path template, body, roles expected to get 2xx)
 STAFF_OF_CLASS = {"head_teacher", "course_teacher", "counsellor", "dept_admin", "school_admin"}
 REPORT_READERS = STAFF_OF_CLASS - {"course_teacher"}
+WARNING_CHAIN = {"head_teacher", "counsellor", "dept_admin"}
 ENDPOINTS = [
     ("GET", "/api/v1/classes/{own_class}", None, STAFF_OF_CLASS | {"student"}),
     ("GET", "/api/v1/classes/{foreign_class}", None, {"school_admin"}),
@@ -71,6 +93,23 @@ ENDPOINTS = [
     ("GET", "/api/v1/reports/department/{foreign_dept}", None, {"school_admin"}),
     ("GET", "/api/v1/reports/department/{own_dept}/export?format=csv", None, {"dept_admin", "school_admin"}),
     ("GET", "/api/v1/reports/school/{school}", None, {"school_admin"}),
+    # Warnings: the roles of the rule's chain over the class; the student their own non-sensitive ones.
+    ("GET", "/api/v1/warnings/{own_warning}", None, WARNING_CHAIN | {"student"}),
+    ("GET", "/api/v1/warnings/{sensitive_warning}", None, WARNING_CHAIN),
+    ("GET", "/api/v1/warnings/{foreign_warning}", None, set()),
+    ("POST", "/api/v1/warnings/{own_warning}/acknowledge", None, WARNING_CHAIN),
+    ("POST", "/api/v1/warnings/{own_warning}/interventions", {"text": "谈话"}, WARNING_CHAIN),
+    ("POST", "/api/v1/warnings/{foreign_warning}/resolve", {"text": "已解决"}, set()),
+    ("GET", "/api/v1/warnings", None, set(ROLES)),
+    ("GET", "/api/v1/me/warnings", None, set(ROLES)),
+    ("GET", "/api/v1/warning-rules", None, set(ROLES)),
+    ("PATCH", "/api/v1/warning-rules/TH-ACADEMIC", {"ack_hours": 48}, {"school_admin"}),
+    ("GET", "/api/v1/special-groups", None, set(ROLES)),
+    ("POST", "/api/v1/special-groups", {"student_id": "{own_student}", "group": "psychological", "reason": "主动求助",
+                                        "responsible_id": "{counsellor}"}, {"counsellor"}),
+    ("GET", "/api/v1/audit", None, {"school_admin"}),
+    ("GET", "/api/v1/notifications", None, set(ROLES)),
+    ("GET", "/api/v1/me/notification-settings", None, set(ROLES)),
 ]
 # Allowed to try, but the probe's body is deliberately incomplete (no file, a wrong code).
 PROBES_422 = {"/api/v1/roster/import", "/api/v1/checkin"}
@@ -83,7 +122,7 @@ def test_matrix_has_no_unexpected_success(client, world, role):
     unexpected = []
     for method, template, body, allowed in ENDPOINTS:
         path = template.format(**ids)
-        body = {k: int(v.format(**ids)) if k == "class_id" else v for k, v in body.items()} if body else body
+        body = {k: int(v.format(**ids)) if k.endswith("_id") else v for k, v in body.items()} if body else body
         response = client.open(path, method=method, json=body, headers=writing(headers))
         ok = 200 <= response.status_code < 300
         if role in allowed:
