@@ -222,6 +222,8 @@ def _claim(now) -> list[Outgoing]:
         .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
         .join(Notification, Notification.id == PushDelivery.notification_id)
         .where(PushDelivery.claim == token, PushDelivery.state == "sending")).all()
+    if not rows:
+        return []
     signer = _signer()
     # A row has the notification's fields by name, which is all payload() and _headers() read.
     return [Outgoing(r.delivery_id, r.attempts, r.subscription_id,

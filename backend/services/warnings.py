@@ -17,7 +17,7 @@ from backend.extensions import db
 from backend.models import (ClassGroup, RoleGrant, ScoreEntry, SpecialGroupRecord, StudentProfile, StudentWarning,
                             Term, User, WarningEvent, WarningRule)
 from backend.models.base import utcnow
-from backend.services import audit, card, catalogue, ledger, notifications, warning_rules
+from backend.services import audit, card, catalogue, ledger, notifications, org, warning_rules
 from backend.services.warning_rules import LEVELS, Finding, Subject
 
 OPEN = ("raised", "notified", "acknowledged", "in_progress", "escalated")
@@ -76,17 +76,18 @@ def evaluate_class(term: Term, cls: ClassGroup, now=None) -> dict:
     groups, last_year = _groups(students), final_year(cls, term)
     existing = {(w.student_id, w.rule_id): w for w in db.session.scalars(select(StudentWarning).where(
         StudentWarning.term_id == term.id, StudentWarning.student_id.in_(students)))}
+    subjects = {sid: Subject({p["code"]: p["indicator"] for p in cards[sid].points}, groups.get(sid, set()), last_year)
+                for sid in students}
     counts = {"raised": 0, "raised_level": 0}
     for rule in warning_rules.enabled():
-        for sid in students:
-            subject = Subject({p["code"]: p["indicator"] for p in cards[sid].points}, groups.get(sid, set()), last_year)
+        for sid, subject in subjects.items():
             finding = warning_rules.check(rule, subject, points)
             w = existing.get((sid, rule.id))
             if finding and w is None:
                 _raise(rule, sid, cls, term, finding, _evidence(finding, sid, term, points), now)
                 counts["raised"] += 1
             elif finding and LEVELS.index(finding.level) > LEVELS.index(w.level):
-                _escalate_level(w, finding, _evidence(finding, sid, term, points), now)
+                _raise_level(w, finding, _evidence(finding, sid, term, points), now)
                 counts["raised_level"] += 1
             elif not finding and w is not None and w.status in OPEN and w.events[-1].kind != "cleared":
                 _event(w, "cleared", None, "数值已回到预警线内 · Values are back within the warning line", now)
@@ -104,7 +105,6 @@ def _raise(rule: WarningRule, student_id: int, cls: ClassGroup, term: Term, find
                        sensitive=rule.category in warning_rules.SENSITIVE, level=finding.level, status="raised",
                        evidence=evidence, step=0, raised_at=now, due_at=now + timedelta(hours=rule.ack_hours))
     db.session.add(w)
-    w.events = []
     _event(w, "raised", None, finding.level, now)
     db.session.flush()
     _notify(w, cls, "warning", now)
@@ -112,7 +112,7 @@ def _raise(rule: WarningRule, student_id: int, cls: ClassGroup, term: Term, find
         _nudge(w, now)
 
 
-def _escalate_level(w: StudentWarning, finding: Finding, evidence, now) -> None:
+def _raise_level(w: StudentWarning, finding: Finding, evidence, now) -> None:
     _event(w, "level", None, f"{w.level}→{finding.level}", now)
     w.level, w.evidence = finding.level, evidence
     if w.status == "resolved":  # worse than when it was closed: open it again
@@ -183,8 +183,7 @@ def open_warning(viewer: User, warning_id: int, purpose: str) -> StudentWarning:
 
 def staff_list(viewer: User, status: str, class_id: int | None, purpose: str) -> list[StudentWarning]:
     """Warnings the viewer acts on, worst and oldest first."""
-    from backend.services.org import visible_classes  # org imports policy; keep this module light
-    classes = [c for c in visible_classes(viewer) if class_id in (None, c.id)]
+    classes = [c for c in org.visible_classes(viewer) if class_id in (None, c.id)]
     roles = {c.id: roles_over_class(viewer, c) for c in classes}
     query = select(StudentWarning).where(StudentWarning.class_id.in_(roles))
     if status == "open":
