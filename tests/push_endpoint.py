@@ -90,7 +90,7 @@ class PushEndpoint:
             return 201
         if answer:
             return answer
-        why = self._check(headers)
+        why = check(headers, self.origin)
         if why:
             return self._refuse(why)
         if device not in self.devices:
@@ -110,28 +110,30 @@ class PushEndpoint:
                                   "size": len(plain)})
         return 201
 
-    def _check(self, headers: dict) -> str | None:
-        auth = headers.get("authorization", "")
-        if not auth.startswith("vapid "):
-            return "no VAPID authorization"
-        try:
-            if not Vapid02.verify(auth):
-                return "bad VAPID signature"
-        except Exception as exc:  # noqa: BLE001
-            return f"bad VAPID header: {exc!r}"
-        token = dict(part.split("=", 1) for part in auth[6:].split(","))["t"]
-        claims = json.loads(_unb64(token.split(".")[1]))
-        if claims.get("aud") != self.origin:
-            return f"aud {claims.get('aud')} is not {self.origin}"
-        if not time.time() < claims.get("exp", 0) <= time.time() + 86400:
-            return "exp not within 24 hours"
-        if not str(claims.get("sub", "")).startswith(("mailto:", "https:")):
-            return "sub is not mailto: or https:"
-        if int(headers.get("ttl", "0")) <= 0:
-            return "TTL missing or 0"
-        if headers.get("content-encoding") != "aes128gcm":
-            return "not aes128gcm"
-        return None
+
+def check(headers: dict, origin: str) -> str | None:
+    """Why a push service would refuse the request, or None."""
+    auth = headers.get("authorization", "")
+    if not auth.startswith("vapid "):
+        return "no VAPID authorization"
+    try:
+        if not Vapid02.verify(auth):
+            return "bad VAPID signature"
+    except Exception as exc:  # noqa: BLE001
+        return f"bad VAPID header: {exc!r}"
+    token = dict(part.split("=", 1) for part in auth[6:].split(","))["t"]
+    claims = json.loads(_unb64(token.split(".")[1]))
+    if claims.get("aud") != origin:
+        return f"aud {claims.get('aud')} is not {origin}"
+    if not time.time() < claims.get("exp", 0) <= time.time() + 86400:
+        return "exp not within 24 hours"
+    if not str(claims.get("sub", "")).startswith(("mailto:", "https:")):
+        return "sub is not mailto: or https:"
+    if int(headers.get("ttl", "0")) <= 0:
+        return "TTL missing or 0"
+    if headers.get("content-encoding") != "aes128gcm":
+        return "not aes128gcm"
+    return None
 
 
 def main():
@@ -143,13 +145,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.05)
     args = parser.parse_args()
-    checker = PushEndpoint.__new__(PushEndpoint)  # the checks only, no threaded server
-    checker.origin, counts, refused = None, {"accepted": 0}, []
+    origin, counts, refused = [None], {"accepted": 0}, []
 
     async def receive(request):
         await request.read()
         await asyncio.sleep(args.latency)
-        why = checker._check({k.lower(): v for k, v in request.headers.items()})
+        why = check({k.lower(): v for k, v in request.headers.items()}, origin[0])
         if why:
             refused.append(why)
             return web.Response(status=400)
@@ -164,8 +165,8 @@ def main():
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
-        checker.origin = f"http://127.0.0.1:{port}"
-        print(checker.origin, flush=True)
+        origin[0] = f"http://127.0.0.1:{port}"
+        print(origin[0], flush=True)
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         await stop.wait()

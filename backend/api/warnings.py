@@ -1,4 +1,3 @@
-import csv
 import io
 
 from flask import request, send_file
@@ -11,11 +10,11 @@ from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import AuditEvent, SpecialGroupRecord, WarningRule
+from backend.models import SpecialGroupRecord, WarningRule
 from backend.schemas.alerts import (AuditOut, AuditQuery, CloseIn, InterventionIn, OwnWarningOut, WarningResolveIn, WarningRuleIn,
                                     WarningRuleOut, SpecialGroupIn, SpecialGroupOut, SpecialGroupQuery, WarningDetailOut,
                                     WarningOut, WarningQuery)
-from backend.services import special_groups, warning_rules, warnings
+from backend.services import audit, special_groups, warning_rules, warnings
 
 blp = Blueprint("warnings", __name__, url_prefix="/api/v1", description="Warnings, rules, special groups, audit log")
 
@@ -146,18 +145,8 @@ def close_group(body, record_id):
 def audit_log(query):
     """The audit log for a school admin's review, newest first; `format=csv` to export."""
     authorize(current_user, "view", Resource.AUDIT)
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(query["limit"])
-    if query["since"]:
-        stmt = stmt.where(AuditEvent.at >= query["since"])
-    if query["action"]:
-        stmt = stmt.where(AuditEvent.action == query["action"])
-    events = db.session.scalars(stmt).all()
+    found = audit.events(query["since"], query["action"], query["limit"])
     if query["format"] == "json":
-        return events
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["时间 at", "操作人 actor", "操作 action", "对象 object", "编号 id", "详情 detail"])
-    for e in events:
-        writer.writerow([e.at.isoformat(), e.actor_id, e.action, e.object_type, e.object_id, e.detail])
-    return send_file(io.BytesIO(("\ufeff" + out.getvalue()).encode()), mimetype="text/csv; charset=utf-8",
+        return found
+    return send_file(io.BytesIO(audit.to_csv(found)), mimetype="text/csv; charset=utf-8",
                      as_attachment=True, download_name="audit.csv")

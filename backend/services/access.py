@@ -17,8 +17,7 @@ def student(viewer: User, student_id: int, purpose: str) -> tuple[StudentProfile
         return profile, True
     sensitive = bool(roles_over_class(viewer, db.session.get(ClassGroup, profile.class_id)) & SENSITIVE_READERS)
     if sensitive:
-        audit.record(viewer.id, "read.sensitive", "student", str(student_id), purpose)
-        db.session.commit()
+        audit.sensitive_read(viewer.id, "student", str(student_id), purpose)
     return profile, sensitive
 
 
@@ -28,6 +27,5 @@ def class_group(viewer: User, class_id: int, purpose: str) -> tuple[ClassGroup, 
     authorize(viewer, "view_roster", cls)
     sensitive = bool(roles_over_class(viewer, cls) & SENSITIVE_READERS)
     if sensitive:
-        audit.record(viewer.id, "read.sensitive", "class", str(class_id), purpose)
-        db.session.commit()
+        audit.sensitive_read(viewer.id, "class", str(class_id), purpose)
     return cls, sensitive

@@ -30,8 +30,9 @@ def lock_text(n: Notification) -> str:
 def preferences(user_id: int) -> NotificationPreference:
     pref = db.session.get(NotificationPreference, user_id)
     if pref is None:
-        pref = NotificationPreference(user_id=user_id, quiet_from=22, quiet_until=7, digest=True, digest_hour=17)
+        pref = NotificationPreference(user_id=user_id)
         db.session.add(pref)
+        db.session.flush()  # fills in the model's defaults
     return pref
 
 

@@ -4,7 +4,6 @@ diagnosis analysis (学生学期诊断分析, seed 003) as XLSX and PDF.
 Everything here formats a report dict from services/reports.py; nothing reads the database,
 so a download shows exactly what the screen shows to the same reader.
 """
-import csv
 import io
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from backend.errors import Problem
+from backend.services.csvfile import csv_bytes
 
 UNIT_ZH = {"class": "班级", "department": "系部", "school": "学校"}
 METRIC_HEADERS = ["指标代码", "指标名称", "人数", "平均值", "中位数", "最低", "最高", "标准值", "预警值",
@@ -48,11 +48,7 @@ def _title(report: dict, what: str) -> str:
 
 
 def to_csv(report: dict) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(METRIC_HEADERS)
-    writer.writerows(metric_rows(report))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read it as UTF-8
+    return csv_bytes(METRIC_HEADERS, metric_rows(report))
 
 
 def _sheet(book: Workbook, title: str, headers: list[str], rows: list[list], first: bool = False):

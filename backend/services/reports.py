@@ -43,8 +43,7 @@ def open_unit(viewer: User, unit: str, unit_id: int, purpose: str):
     if not roles & READERS:
         raise Problem(403, "无权查看报表 / Not allowed", "Reports are for the staff who answer for this unit.")
     if roles & SENSITIVE_READERS:
-        audit.record(viewer.id, "read.sensitive", f"{unit}_report", str(unit_id), purpose)
-        db.session.commit()
+        audit.sensitive_read(viewer.id, f"{unit}_report", str(unit_id), purpose)
     return obj, roles
 
 

@@ -73,7 +73,5 @@ def listing(viewer: User, group: str | None, include_closed: bool, purpose: str)
         query = query.where(SpecialGroupRecord.closed_at.is_(None))
     found = [r for r in db.session.scalars(query) if _may_read(viewer, r)]
     if found:
-        audit.record(viewer.id, "read.sensitive", "special_group_list", None,
-                     {"purpose": purpose, "records": [r.id for r in found]})
-        db.session.commit()
+        audit.sensitive_read(viewer.id, "special_group_list", None, {"purpose": purpose, "records": [r.id for r in found]})
     return found

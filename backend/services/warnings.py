@@ -107,9 +107,7 @@ def _raise(rule: WarningRule, student_id: int, cls: ClassGroup, term: Term, find
     db.session.add(w)
     _event(w, "raised", None, finding.level, now)
     db.session.flush()
-    _notify(w, cls, "warning", now)
-    if not w.sensitive:
-        _nudge(w, now)
+    _announce(w, cls, now)
 
 
 def _raise_level(w: StudentWarning, finding: Finding, evidence, now) -> None:
@@ -119,7 +117,12 @@ def _raise_level(w: StudentWarning, finding: Finding, evidence, now) -> None:
         w.status, w.step, w.due_at = "raised", 0, now + timedelta(hours=w.rule.ack_hours)
         w.resolved_at = w.resolved_by = None
         _event(w, "reopened", None, None, now)
-    _notify(w, db.session.get(ClassGroup, w.class_id), "warning", now)
+    _announce(w, db.session.get(ClassGroup, w.class_id), now)
+
+
+def _announce(w: StudentWarning, cls: ClassGroup, now) -> None:
+    """A new or worse warning: to whoever must act now, and to the student unless need-to-know."""
+    _notify(w, cls, "warning", now)
     if not w.sensitive:
         _nudge(w, now)
 
@@ -176,8 +179,7 @@ def open_warning(viewer: User, warning_id: int, purpose: str) -> StudentWarning:
     if w is None or not (own or acting_roles(viewer, w)):
         raise Problem(404, "未找到 / Not found")
     if w.sensitive:
-        audit.record(viewer.id, "read.sensitive", "warning", str(w.id), purpose)
-        db.session.commit()
+        audit.sensitive_read(viewer.id, "warning", str(w.id), purpose)
     return w
 
 
@@ -194,8 +196,7 @@ def staff_list(viewer: User, status: str, class_id: int | None, purpose: str) ->
     found.sort(key=lambda w: (-LEVELS.index(w.level), w.raised_at))
     sensitive = [str(w.id) for w in found if w.sensitive]
     if sensitive:
-        audit.record(viewer.id, "read.sensitive", "warning_list", None, {"purpose": purpose, "warnings": sensitive})
-        db.session.commit()
+        audit.sensitive_read(viewer.id, "warning_list", None, {"purpose": purpose, "warnings": sensitive})
     return found
 
 

@@ -2,9 +2,8 @@
 // student's own warnings, the notification inbox and the push settings of this device.
 import { api, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { getLang, t } from "./i18n.js";
+import { local, t } from "./i18n.js";
 
-const local = (item, field) => (getLang() === "en" ? item[`${field}_en`] : item[`${field}_zh`]);
 const LEVEL_CLASS = { red: "tag danger", orange: "tag orange", yellow: "tag notice" };
 
 function levelTag(level) {

@@ -4,11 +4,10 @@ import { alertInbox, myWarnings } from "./alerts.js";
 import { api, authFetch } from "./api.js";
 import { checkinCard, leaveApprovals, leaveCard, sessionsCard } from "./attendance.js";
 import { card, el, empty } from "./dom.js";
-import { getLang, t } from "./i18n.js";
+import { getLang, local, t } from "./i18n.js";
 import { reportCards } from "./reports.js";
 import { disputesToResolve, entryGrid, myEntries } from "./scoring.js";
 
-const name = (rule) => (getLang() === "en" ? rule.name_en : rule.name_zh);
 
 function classList(classes) {
   if (!classes.length) return empty(t("noClasses"));
@@ -18,7 +17,7 @@ function classList(classes) {
 
 function ruleList(rules) {
   return el("ul", { class: "list" }, rules.map((r) =>
-    el("li", {}, el("span", {}, `${r.code} ${name(r)}`),
+    el("li", {}, el("span", {}, `${r.code} ${local(r)}`),
       el("span", { class: "tag" }, `${t("standard")} ${r.standard_value}`))));
 }
 
@@ -82,7 +81,7 @@ async function valueCard(me) {
       el("li", { "data-testid": `subtotal-${d}` }, el("span", {}, t(d)), el("strong", {}, data.subtotals[d].score ?? "—")))),
     el("details", {}, el("summary", {}, `${t("entries")} (${data.points.length})`),
       el("ul", { class: "list", "data-testid": "card-points" }, data.points.map((p) =>
-        el("li", {}, el("span", {}, getLang() === "en" ? p.name_en : p.name_zh),
+        el("li", {}, el("span", {}, local(p)),
           el("span", { class: p.below_warning ? "tag warn" : "tag" }, `${p.indicator} → ${p.points}`))))),
     el("details", {}, el("summary", {}, t("history")),
       el("ul", { class: "list", "data-testid": "card-history" }, data.history.months.map((m) =>

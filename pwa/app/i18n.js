@@ -123,6 +123,9 @@ export function t(key, vars = {}) {
 
 export function getLang() { return lang; }
 
+// A bilingual field of an API object (`name_zh` / `name_en`) in the current language.
+export function local(item, field = "name") { return lang === "en" ? item[`${field}_en`] : item[`${field}_zh`]; }
+
 export function setLang(next) {
   lang = next;
   localStorage.setItem("spiral.lang", next);

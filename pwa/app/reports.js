@@ -1,10 +1,9 @@
 // Class, department and school reports (read from rollups) with Chart.js charts and downloads.
 import { api, authFetch } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { getLang, t } from "./i18n.js";
+import { local, t } from "./i18n.js";
 import "./vendor/chart.umd.min.js"; // sets globalThis.Chart
 
-const label = (m) => (getLang() === "en" ? m.name_en : m.name_zh);
 const percent = (part, whole) => (part == null || !whole ? "—" : `${Math.round((100 * part) / whole)}%`);
 
 function chart(type, labels, datasets, testid, options = {}) {
@@ -34,7 +33,7 @@ function downloads(unit, id) {
 
 function metricList(metrics) {
   return el("ul", { class: "list", "data-testid": "report-metrics" }, metrics.filter((m) => m.level !== "summary").map((m) =>
-    el("li", {}, el("span", {}, label(m)),
+    el("li", {}, el("span", {}, local(m)),
       el("span", { class: m.past_warning ? "tag warn" : "tag" }, `${m.mean} · ${t("pastWarning")} ${percent(m.past_warning, m.count)}`))));
 }
 
@@ -43,7 +42,7 @@ function trendChart(metrics, testid) {
   if (!weekly.length) return empty(t("noTrend"));
   const weeks = [...new Set(weekly.flatMap((m) => m.trend.map((p) => p.week)))].sort((a, b) => a - b);
   return chart("line", weeks.map((w) => t("weekN", { n: w })),
-    weekly.map((m) => ({ label: label(m), data: weeks.map((w) => m.trend.find((p) => p.week === w)?.mean ?? null) })), testid);
+    weekly.map((m) => ({ label: local(m), data: weeks.map((w) => m.trend.find((p) => p.week === w)?.mean ?? null) })), testid);
 }
 
 function summary(report) {
@@ -63,7 +62,7 @@ async function departmentReport(id) {
       { indexAxis: "y" }),
     el("h3", {}, t("slippedWeek", { week: r.week ?? "—" })),
     r.slipped.length ? el("ul", { class: "list", "data-testid": "slipped" }, r.slipped.map((s) =>
-      el("li", {}, el("span", {}, `${s.class_name} · ${label(s)}`), el("span", { class: "tag warn" }, `${s.previous_mean} → ${s.mean}`))))
+      el("li", {}, el("span", {}, `${s.class_name} · ${local(s)}`), el("span", { class: "tag warn" }, `${s.previous_mean} → ${s.mean}`))))
       : empty(t("noneSlipped")),
     el("h3", {}, t("trends")), trendChart(r.metrics, "trend-chart"),
     el("details", {}, el("summary", {}, t("allPoints")), metricList(r.metrics)),
@@ -79,7 +78,7 @@ async function classReport(id) {
     el("h3", {}, t("trends")), trendChart(r.metrics, "trend-chart"),
     el("h3", {}, t("underWarning")),
     r.under_warning.length ? el("ul", { class: "list", "data-testid": "under-warning" }, r.under_warning.map((u) =>
-      el("li", {}, el("span", {}, label(u)), el("span", { class: "tag warn" }, u.students.map((s) => s.name).join("、")))))
+      el("li", {}, el("span", {}, local(u)), el("span", { class: "tag warn" }, u.students.map((s) => s.name).join("、")))))
       : empty(t("noneUnderWarning")),
     el("details", {}, el("summary", {}, t("allPoints")), metricList(r.metrics)),
     downloads("class", id));

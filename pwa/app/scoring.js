@@ -1,10 +1,9 @@
 // Scoring from a phone: the whole-class grid, and disputes on both sides.
 import { api } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { getLang, t } from "./i18n.js";
+import { local, t } from "./i18n.js";
 import { report, send } from "./outbox.js";
 
-const name = (item) => (getLang() === "en" ? item.name_en : item.name_zh);
 const pad = (n) => String(n).padStart(2, "0");
 
 // The period a point is scored for, today: its week, month, day or the term.
@@ -27,7 +26,7 @@ export async function entryGrid(role, term) {
   const classSelect = el("select", { "aria-label": t("myClasses"), "data-testid": "grid-class" },
     classes.map((c) => el("option", { value: c.id }, c.name)));
   const pointSelect = el("select", { "aria-label": t("point"), "data-testid": "grid-point" },
-    rules.map((r) => el("option", { value: r.code }, `${r.code} ${name(r)}`)));
+    rules.map((r) => el("option", { value: r.code }, `${r.code} ${local(r)}`)));
   const period = el("input", { "aria-label": t("period"), "data-testid": "grid-period" });
   const fill = el("input", { type: "number", inputmode: "decimal", placeholder: t("fillAll"), "aria-label": t("fillAll") });
   const rows = el("div", { class: "grid", "data-testid": "grid-rows" });
@@ -71,7 +70,7 @@ export async function disputesToResolve() {
       return report(status, () => send(`/api/v1/disputes/${d.id}/resolve`, { body }), (answer) => t(`dispute_${answer.status}`));
     };
     list.append(el("li", { class: "stack" },
-      el("strong", {}, `${d.student_name} · ${d.point} ${name(d)} · ${d.period} = ${d.value}`),
+      el("strong", {}, `${d.student_name} · ${d.point} ${local(d)} · ${d.period} = ${d.value}`),
       el("span", {}, d.reason), reason, value,
       el("div", { class: "actions" },
         el("button", { type: "button", onclick: act("reverse") }, t("reverse")),
@@ -92,7 +91,7 @@ export async function myEntries(me) {
       await report(status, () => send(`/api/v1/entries/${e.id}/disputes`, { body: { reason } }), () => t("disputed"));
     };
     return el("li", { class: "stack" },
-      el("span", {}, `${name(e)} · ${e.period} · ${e.reversed ? t("reversedEntry") : e.value}`),
+      el("span", {}, `${local(e)} · ${e.period} · ${e.reversed ? t("reversedEntry") : e.value}`),
       el("span", { class: "muted" }, `${e.recorded_by} · ${new Date(e.recorded_at).toLocaleString()}`),
       e.reversed ? null : el("button", { type: "button", class: "link", onclick: dispute }, t("dispute")), status);
   })));
