@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from backend.auth.current import login_required
 from backend.errors import Problem
 from backend.schemas.reports import DiagnosisQuery, ExportQuery, ReportOut, ReportQuery
-from backend.services import org, report_export, reports
+from backend.services import document, org, report_export, reports
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Class, department and school reports (read from rollups)")
@@ -47,6 +47,7 @@ def export(query, unit, unit_id):
 def diagnosis(query, unit, unit_id):
     """学生学期诊断分析 (seed 003) for the unit, as XLSX or PDF."""
     data = _report(unit, unit_id, query["term_id"])
-    body = report_export.diagnosis_pdf(data) if query["format"] == "pdf" else report_export.diagnosis_xlsx(data)
+    doc = report_export.diagnosis_document(data)
+    body = document.to_pdf(doc) if query["format"] == "pdf" else document.to_xlsx(doc)
     return send_file(io.BytesIO(body), mimetype=TYPES[query["format"]], as_attachment=True,
                      download_name=f"{data['unit_name']}-{data['term_name']}-学生学期诊断分析.{query['format']}")

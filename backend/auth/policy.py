@@ -8,11 +8,16 @@ from collections.abc import Callable
 from backend.auth.roles import Role, Scope
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import ClassGroup, Department, StudentProfile, User
+from backend.models import ClassGroup, Department, Plan, PortfolioItem, SelfDiagnosis, StaffProfile, StudentProfile, User
 
 STAFF_ROLES = frozenset(Role) - {Role.STUDENT}
 # Need-to-know for discipline, mental-health and finance data: the roles that act on it.
 SENSITIVE_READERS = frozenset({Role.HEAD_TEACHER, Role.COUNSELLOR, Role.STUDENT_AFFAIRS, Role.SCHOOL_ADMIN})
+# Who reads a person's plans, self-diagnosis and portfolio besides the person: a student's head
+# teacher and counsellor, a teacher's department admin. Reviewers: head teacher, department admin.
+# A department admin sees students' plans only as the class summary.
+MENTORS = {True: frozenset({Role.HEAD_TEACHER, Role.COUNSELLOR}), False: frozenset({Role.DEPT_ADMIN})}
+REVIEWERS = {True: frozenset({Role.HEAD_TEACHER}), False: frozenset({Role.DEPT_ADMIN})}
 
 
 class Resource:
@@ -53,11 +58,60 @@ def _student_view(user, student: StudentProfile):
     return bool(roles_over_class(user, db.session.get(ClassGroup, student.class_id)) & STAFF_ROLES)
 
 
+def roles_over_person(user: User, person_id: int) -> tuple[set[str], bool]:
+    """The roles a user holds over a person (a student's class, a teacher's department), and
+    whether the person is a student."""
+    profile = db.session.get(StudentProfile, person_id)
+    if profile is not None:
+        return roles_over_class(user, db.session.get(ClassGroup, profile.class_id)), True
+    staff = db.session.get(StaffProfile, person_id)
+    if staff is None or staff.department_id is None:
+        return set(), False
+    return roles_over_department(user, db.session.get(Department, staff.department_id)), False
+
+
+def _development(roles_by_kind: dict):
+    """A rule over a person's development record (anything with an owner_id)."""
+    def rule(user: User, obj) -> bool:
+        owner = getattr(obj, "owner_id", None) or obj.user_id
+        if owner == user.id and roles_by_kind is MENTORS:
+            return True
+        roles, student = roles_over_person(user, owner)
+        return bool(roles & roles_by_kind[student])
+    return rule
+
+
+def _assess(user: User, student: StudentProfile) -> bool:
+    """The student; their head teacher; a classmate (an others' assessment)."""
+    if user.id == student.user_id:
+        return True
+    if user.student is not None:
+        return user.student.class_id == student.class_id
+    return Role.HEAD_TEACHER in roles_over_class(user, db.session.get(ClassGroup, student.class_id))
+
+
+def _own(user: User, obj) -> bool:
+    return obj.owner_id == user.id
+
+
 _RULES: dict[tuple[type | str, str], Callable[[User, object], bool]] = {
     (ClassGroup, "view"): _class_view,
     (ClassGroup, "view_roster"): lambda u, c: bool(roles_over_class(u, c) & STAFF_ROLES),
     (Department, "view"): lambda u, d: bool(roles_over_department(u, d) & STAFF_ROLES),
     (StudentProfile, "view"): _student_view,
+    (StudentProfile, "view_development"): _development(MENTORS),
+    (StaffProfile, "view"): _development(MENTORS),
+    (StudentProfile, "assess"): _assess,
+    (ClassGroup, "view_plan_summary"): lambda u, c: bool(roles_over_class(u, c) & (MENTORS[True] | MENTORS[False])),
+    (Department, "view_teacher_plans"): lambda u, d: bool(roles_over_department(u, d) & MENTORS[False]),
+    (Plan, "view"): _development(MENTORS),
+    (Plan, "edit"): _own,
+    (Plan, "review"): _development(REVIEWERS),
+    (SelfDiagnosis, "view"): _development(MENTORS),
+    (SelfDiagnosis, "edit"): _own,
+    (SelfDiagnosis, "review"): _development(REVIEWERS),
+    (PortfolioItem, "view"): _development(MENTORS),
+    (PortfolioItem, "edit"): _own,
     (Resource.CATALOGUE, "view"): lambda u, _: True,
     (Resource.CATALOGUE, "edit"): lambda u, _: has_role(u, Role.SCHOOL_ADMIN),
     (Resource.TERMS, "view"): lambda u, _: True,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from backend.config import ROOT
 from backend.errors import Problem
 from backend.extensions import db
+from backend.services.clock import school_today
 from backend.models import CatalogueVersion, ScoringPoint, ScoringRule, Term
 from backend.models.base import utcnow
 from backend.services import audit
@@ -80,10 +81,11 @@ def ensure_version(term: Term) -> CatalogueVersion:
 
 
 def seed() -> dict:
-    """`flask seed`: points plus a catalogue for every term that has none."""
+    """`flask seed`: points plus a catalogue for every started term that has none. A term yet to
+    start gets its catalogue at first use, so it inherits the edits made until then."""
     created = seed_points()
     versions = 0
-    for term in db.session.scalars(select(Term)).all():
+    for term in db.session.scalars(select(Term).where(Term.starts_on <= school_today())).all():
         if db.session.scalar(select(CatalogueVersion.id).where(CatalogueVersion.term_id == term.id)) is None:
             ensure_version(term)
             versions += 1

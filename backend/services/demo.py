@@ -40,12 +40,15 @@ def _name(rng: random.Random) -> str:
 
 
 def _terms(today: date) -> list[tuple[str, int, date, date]]:
-    """The term in session today and the one before it (value added needs a previous term)."""
+    """The term in session today, the one before it (value added needs a previous term) and the
+    one after it (a self-diagnosis drafts next term's plan)."""
     year = today.year if today.month >= 8 else today.year - 1
-    autumn = (f"{year}-{year + 1}", 1, date(year, 9, 1), date(year + 1, 1, 17))
-    spring_before = (f"{year - 1}-{year}", 2, date(year, 2, 24), date(year, 7, 11))
-    spring = (f"{year}-{year + 1}", 2, date(year + 1, 2, 23), date(year + 1, 7, 10))
-    return [spring_before, autumn] if today < spring[2] else [spring_before, autumn, spring]
+    terms = [(f"{year - 1}-{year}", 2, date(year, 2, 24), date(year, 7, 11)),
+             (f"{year}-{year + 1}", 1, date(year, 9, 1), date(year + 1, 1, 17)),
+             (f"{year}-{year + 1}", 2, date(year + 1, 2, 23), date(year + 1, 7, 10)),
+             (f"{year + 1}-{year + 2}", 1, date(year + 1, 9, 1), date(year + 2, 1, 16))]
+    started = [t for t in terms if t[2] <= today]
+    return started[-2:] + [terms[len(started)]]
 
 
 class _Ids:

@@ -19,6 +19,8 @@ LOCK_TEXT = {
     ("warning", "yellow"): "有一条新的预警 · A new alert",
     ("escalation", None): "有一条预警逾期未确认，已转给您 · An overdue alert was passed to you",
     ("nudge", None): "您有一条新的成长提醒 · You have a new nudge",
+    ("review", None): "有一份计划或自我诊断等待您审阅 · A plan or self-diagnosis awaits your review",
+    ("plan", None): "您的计划或自我诊断有了新的审阅意见 · Your plan or self-diagnosis was reviewed",
     ("digest", None): "您的今日提醒汇总 · Your daily digest of alerts",
 }
 

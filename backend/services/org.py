@@ -1,13 +1,13 @@
 """Queries over the organisation, already narrowed to what a user may see."""
 from datetime import date
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import and_, or_, select, true
 
 from backend.auth.policy import STAFF_ROLES
-from backend.auth.roles import Scope
+from backend.auth.roles import Role, Scope
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import ClassGroup, Department, School, StudentProfile, Term, User
+from backend.models import ClassGroup, Department, RoleGrant, School, StudentProfile, Term, User
 from backend.services.clock import school_today
 
 
@@ -79,3 +79,16 @@ def term_or_current(term_id: int | None) -> Term:
     if term is None:
         raise Problem(404, "未找到 / Not found", f"No term {term_id}.")
     return term
+
+
+def responders(cls: ClassGroup, role: str) -> list[int]:
+    """Users holding `role` over the class, through a class, department or school grant."""
+    units = ((Scope.CLASS, cls.id), (Scope.DEPARTMENT, cls.department_id), (Scope.SCHOOL, cls.major.department.school_id))
+    return sorted(set(db.session.scalars(select(RoleGrant.user_id).where(RoleGrant.role == role, or_(
+        *(and_(RoleGrant.scope_type == kind, RoleGrant.scope_id == unit_id) for kind, unit_id in units)))).all()))
+
+
+def department_admins(department_id: int) -> list[int]:
+    return sorted(db.session.scalars(select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.DEPT_ADMIN, RoleGrant.scope_type == Scope.DEPARTMENT,
+        RoleGrant.scope_id == department_id)).all())

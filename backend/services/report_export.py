@@ -1,20 +1,14 @@
 """Report downloads: CSV and XLSX tables with Chinese headers, and the semester student
-diagnosis analysis (学生学期诊断分析, seed 003) as XLSX and PDF.
+diagnosis analysis (学生学期诊断分析, seed 003) as a document (services/document.py) for XLSX and PDF.
 
 Everything here formats a report dict from services/reports.py; nothing reads the database,
 so a download shows exactly what the screen shows to the same reader.
 """
 import io
-import shutil
-import subprocess
-from functools import cache
 
-from fpdf import FPDF
 from openpyxl import Workbook
-from openpyxl.styles import Font
-
-from backend.errors import Problem
 from backend.services.csvfile import csv_bytes
+from backend.services.document import sheet
 
 UNIT_ZH = {"class": "班级", "department": "系部", "school": "学校"}
 METRIC_HEADERS = ["指标代码", "指标名称", "人数", "平均值", "中位数", "最低", "最高", "标准值", "预警值",
@@ -51,21 +45,6 @@ def to_csv(report: dict) -> bytes:
     return csv_bytes(METRIC_HEADERS, metric_rows(report))
 
 
-def _sheet(book: Workbook, title: str, headers: list[str], rows: list[list], first: bool = False):
-    sheet = book.active if first else book.create_sheet()
-    sheet.title = title
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    for column in sheet.columns:
-        sheet.column_dimensions[column[0].column_letter].width = max(
-            10, min(40, max(len(str(c.value or "")) * 2 for c in column)))
-    return sheet
-
-
 def _trend_rows(report: dict) -> tuple[list[str], list[list]]:
     weeks = sorted({t["week"] for m in report["metrics"] for t in m["trend"]})
     rows = [[m["name_zh"]] + [next((t["mean"] for t in m["trend"] if t["week"] == w), None) for w in weeks]
@@ -75,15 +54,15 @@ def _trend_rows(report: dict) -> tuple[list[str], list[list]]:
 
 def to_xlsx(report: dict) -> bytes:
     book = Workbook()
-    _sheet(book, "指标统计", METRIC_HEADERS, metric_rows(report), first=True)
+    sheet(book, "指标统计", METRIC_HEADERS, metric_rows(report), first=True)
     if report.get("classes") or report.get("departments"):
-        _sheet(book, *_comparison(report))
-    _sheet(book, "周趋势", *_trend_rows(report))
+        sheet(book, *_comparison(report))
+    sheet(book, "周趋势", *_trend_rows(report))
     if report.get("slipped"):
-        _sheet(book, "本周下滑", ["班级", "指标", "上周均值", "本周均值", "变化"],
+        sheet(book, "本周下滑", ["班级", "指标", "上周均值", "本周均值", "变化"],
                [[s["class_name"], s["name_zh"], s["previous_mean"], s["mean"], s["change"]] for s in report["slipped"]])
     if report.get("under_warning"):
-        _sheet(book, "低于预警学生", ["指标", "学生"],
+        sheet(book, "低于预警学生", ["指标", "学生"],
                [[u["name_zh"], "、".join(s["name"] for s in u["students"])] for u in report["under_warning"]])
     out = io.BytesIO()
     book.save(out)
@@ -118,75 +97,15 @@ def diagnosis(report: dict) -> dict:
             "measures": measures or ["保持现有做法，下学期对照目标值继续提升。"]}
 
 
-def diagnosis_xlsx(report: dict) -> bytes:
+def diagnosis_document(report: dict) -> dict:
     d = diagnosis(report)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "诊断分析"
-    sheet.append([d["title"]])
-    sheet["A1"].font = Font(bold=True, size=14)
-    for heading, lines in (("一、总体情况", d["overview"]), ("三、需关注的问题", d["attention"]),
-                           ("四、改进措施", d["measures"])):
-        sheet.append([])
-        sheet.append([heading])
-        for line in lines:
-            sheet.append([line])
-    sheet.column_dimensions["A"].width = 100
-    _sheet(book, "二、采分点达成", d["table_headers"], d["table"])
-    if d["comparison"]:
-        _sheet(book, *d["comparison"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-@cache
-def _cjk_font() -> str | None:
-    """A font that covers Chinese, as fontconfig lists them (Debian: fonts-wqy-microhei)."""
-    if not shutil.which("fc-list"):
-        return None
-    listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True).stdout
-    files = sorted(line.rstrip(": ") for line in listed.splitlines() if line.rstrip(": ").endswith((".ttf", ".ttc")))
-    return files[0] if files else None
-
-
-def diagnosis_pdf(report: dict) -> bytes:
-    font = _cjk_font()
-    if font is None:
-        raise Problem(503, "服务器缺少中文字体 / No Chinese font on the server",
-                      "Install fonts-wqy-microhei (scripts/run.sh does) to make PDF reports.")
-    d = diagnosis(report)
-    pdf = FPDF()
-    pdf.add_font("cjk", fname=font)
-    pdf.add_font("cjk", style="B", fname=font)  # table headings ask for bold; one weight serves both
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_page()
-    pdf.set_font("cjk", size=16)
-    pdf.multi_cell(0, 10, d["title"], new_x="LMARGIN", new_y="NEXT")
-
-    def section(heading: str, lines: list[str]):
-        pdf.set_font("cjk", size=13)
-        pdf.multi_cell(0, 9, heading, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("cjk", size=10)
-        for line in lines:
-            pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
-
-    def table(headers: list[str], rows: list[list]):
-        pdf.set_font("cjk", size=8)
-        with pdf.table(first_row_as_headings=True) as t:
-            for row in [headers] + rows:
-                cells = t.row()
-                for value in row:
-                    cells.cell("" if value is None else str(value))
-
-    section("一、总体情况", d["overview"])
-    section("二、采分点达成情况", [])
-    table(d["table_headers"], d["table"])
+    sections = [{"heading": "一、总体情况", "lines": d["overview"]},
+                {"heading": "二、采分点达成情况", "table": {"headers": d["table_headers"], "rows": d["table"],
+                                                   "sheet": "二、采分点达成"}}]
     if d["comparison"]:
         title, headers, rows = d["comparison"]
-        section(f"{title}（平均值）", [])
-        keep = 7  # a page holds the unit, its rank and the summary columns
-        table(headers[:keep], [r[:keep] for r in rows])
-    section("三、需关注的问题", d["attention"])
-    section("四、改进措施", d["measures"])
-    return bytes(pdf.output())
+        keep = 7  # a PDF page holds the unit, its rank and the summary columns; the XLSX sheet too
+        sections.append({"heading": f"{title}（平均值）", "table": {"headers": headers[:keep], "rows": [r[:keep] for r in rows],
+                                                             "sheet": title}})
+    sections += [{"heading": "三、需关注的问题", "lines": d["attention"]}, {"heading": "四、改进措施", "lines": d["measures"]}]
+    return {"title": d["title"], "sheet": "诊断分析", "sections": sections}

@@ -70,8 +70,8 @@ def validate(rule: WarningRule, changes: dict) -> None:
         errors["params"] = ["A composite rule needs at least one signal."]
     for s in signals:
         if not (("point" in s and s.get("op") in OPS and isinstance(s.get("value"), (int, float)))
-                or s.get("group") in GROUPS):
-            errors["params"] = [f"Bad signal {s}: use {{point, op, value}} or {{group}}."]
+                or s.get("group") in GROUPS or isinstance(s.get("assessment_drop"), (int, float))):
+            errors["params"] = [f"Bad signal {s}: use {{point, op, value}}, {{group}} or {{assessment_drop}}."]
     if errors:
         raise Problem(422, "预警规则无效 / Invalid warning rule", errors=errors)
 
@@ -92,6 +92,8 @@ class Subject:
     indicators: dict[str, float]  # point code → indicator
     groups: set[str] = field(default_factory=set)  # open special-group records
     final_year: bool = False
+    # How far the mean self-assessed level fell since last term (services/assessment.drops).
+    assessment_drop: float | None = None
 
 
 @dataclass
@@ -118,6 +120,10 @@ def check(rule: WarningRule, subject: Subject, points: dict) -> Finding | None:
         if "group" in s:
             if s["group"] in subject.groups:
                 groups.append(s["group"])
+        elif "assessment_drop" in s:
+            if subject.assessment_drop is not None and subject.assessment_drop >= s["assessment_drop"]:
+                values.append({"code": "self_assessment_drop", "indicator": subject.assessment_drop,
+                               "condition": f"fell by >= {s['assessment_drop']}"})
         elif s["point"] in subject.indicators and OPS[s["op"]](subject.indicators[s["point"]], s["value"]):
             values.append(_value(points.get(s["point"]), s["point"], subject.indicators[s["point"]], s))
     level = _level(rule.levels, len(values) + len(groups))

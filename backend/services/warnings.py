@@ -8,28 +8,21 @@ chain's roles over the student's class, and every read of one is audited.
 """
 from datetime import date, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from backend.auth.policy import roles_over_class
-from backend.auth.roles import Scope
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import (ClassGroup, RoleGrant, ScoreEntry, SpecialGroupRecord, StudentProfile, StudentWarning,
+from backend.models import (ClassGroup, ScoreEntry, SpecialGroupRecord, StudentProfile, StudentWarning,
                             Term, User, WarningEvent, WarningRule)
 from backend.models.base import utcnow
-from backend.services import audit, card, catalogue, ledger, notifications, org, warning_rules
+from backend.services import assessment, audit, card, catalogue, ledger, notifications, org, plans, warning_rules
+from backend.services.org import responders
 from backend.services.warning_rules import LEVELS, Finding, Subject
 
 OPEN = ("raised", "notified", "acknowledged", "in_progress", "escalated")
 UNACKNOWLEDGED = ("raised", "notified", "escalated")
 PROGRAMME_YEARS = 3  # 高职: the third academic year after entry is the final one
-
-
-def responders(cls: ClassGroup, role: str) -> list[int]:
-    """Users holding `role` over the class, through a class, department or school grant."""
-    units = ((Scope.CLASS, cls.id), (Scope.DEPARTMENT, cls.department_id), (Scope.SCHOOL, cls.major.department.school_id))
-    return sorted(set(db.session.scalars(select(RoleGrant.user_id).where(RoleGrant.role == role, or_(
-        *(and_(RoleGrant.scope_type == kind, RoleGrant.scope_id == unit_id) for kind, unit_id in units)))).all()))
 
 
 def final_year(cls: ClassGroup, term: Term) -> bool:
@@ -73,11 +66,13 @@ def evaluate_class(term: Term, cls: ClassGroup, now=None) -> dict:
         return {"raised": 0, "raised_level": 0}
     points = {r.point.code: r for r in catalogue.rules(term)}
     cards = card.cards_for(students, term)
+    plans.monitor(term, cards, now)  # the student's own goals first, then the college's rules
     groups, last_year = _groups(students), final_year(cls, term)
     existing = {(w.student_id, w.rule_id): w for w in db.session.scalars(select(StudentWarning).where(
         StudentWarning.term_id == term.id, StudentWarning.student_id.in_(students)))}
-    subjects = {sid: Subject({p["code"]: p["indicator"] for p in cards[sid].points}, groups.get(sid, set()), last_year)
-                for sid in students}
+    drops = assessment.drops(students, term)
+    subjects = {sid: Subject({p["code"]: p["indicator"] for p in cards[sid].points}, groups.get(sid, set()), last_year,
+                             drops.get(sid)) for sid in students}
     counts = {"raised": 0, "raised_level": 0}
     for rule in warning_rules.enabled():
         for sid, subject in subjects.items():
