@@ -47,3 +47,15 @@ def run_worker(app) -> None:
 
 def demo_account(username: str) -> dict:
     return {"username": username, "password": demo.DEMO_PASSWORD}
+
+
+def make_plan(owner, kind: str = "student_term", submit: bool = True, **fields):
+    """A plan with one free goal in every part, submitted unless told otherwise."""
+    from backend.services import plans
+    plan = plans.create(owner, {"kind": kind, **fields})
+    for part in plans.PARTS[kind]:
+        plans.set_goal(plan, {"part": part, "title": f"{part} 目标", "target": 10, "standard": 8, "warning": 5})
+    if submit:
+        plans.submit(plan)
+    db.session.commit()
+    return plan

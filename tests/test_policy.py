@@ -6,7 +6,8 @@ from backend.extensions import db
 from backend.models import ClassGroup, StudentProfile, StudentWarning, User
 from backend.services import ledger, org, warnings
 from backend.services.clock import school_today
-from tests.helpers import assert_problem, build_college, login, writing
+from backend.models import Attachment, PortfolioItem
+from tests.helpers import assert_problem, build_college, login, make_plan, writing
 
 ROLES = ["student", "head_teacher", "course_teacher", "counsellor", "dept_admin", "school_admin"]
 
@@ -26,7 +27,23 @@ def world(app):
            "school": own_class.major.department.school_id,
            "counsellor": db.session.scalar(select(User.id).where(User.username == accounts["counsellor"]["username"]))}
     ids.update(_warnings(student.id, classmate.user_id, foreign_student.user_id, own_class, foreign_class))
+    ids.update(_development(student, classmate, foreign_student, own_class, foreign_class))
     return accounts, ids
+
+
+def _development(student, classmate, foreign_student, own_class, foreign_class) -> dict:
+    """Submitted plans of the student, a classmate and a foreign student; the student's head
+    teacher's annual plan and portfolio evidence; a foreign teacher's plan."""
+    teacher = db.session.get(User, own_class.head_teacher_id)
+    item = PortfolioItem(owner_id=teacher.id, kind="training", title="企业实践培训", occurred_on=school_today(), hours=8)
+    item.attachments.append(Attachment(filename="证书.pdf", content_type="application/pdf", size=5, sha256="0" * 64,
+                                       data=b"%PDF-"))
+    db.session.add(item)
+    db.session.commit()
+    return {"own_plan": make_plan(student).id, "classmate_plan": make_plan(classmate.user).id,
+            "foreign_plan": make_plan(foreign_student.user).id, "teacher": teacher.id,
+            "teacher_plan": make_plan(teacher, "teacher_year").id, "attachment": item.attachments[0].id,
+            "foreign_teacher_plan": make_plan(db.session.get(User, foreign_class.head_teacher_id), "teacher_year").id}
 
 
 def _warnings(student_id, classmate_id, foreign_id, own_class, foreign_class) -> dict:
@@ -50,6 +67,7 @@ def _warnings(student_id, classmate_id, foreign_id, own_class, foreign_class) ->
 STAFF_OF_CLASS = {"head_teacher", "course_teacher", "counsellor", "dept_admin", "school_admin"}
 REPORT_READERS = STAFF_OF_CLASS - {"course_teacher"}
 WARNING_CHAIN = {"head_teacher", "counsellor", "dept_admin"}
+MENTORS = {"head_teacher", "counsellor"}  # a student's plans; the department admin gets the class summary only
 ENDPOINTS = [
     ("GET", "/api/v1/classes/{own_class}", None, STAFF_OF_CLASS | {"student"}),
     ("GET", "/api/v1/classes/{foreign_class}", None, {"school_admin"}),
@@ -110,6 +128,34 @@ ENDPOINTS = [
     ("GET", "/api/v1/audit", None, {"school_admin"}),
     ("GET", "/api/v1/notifications", None, set(ROLES)),
     ("GET", "/api/v1/me/notification-settings", None, set(ROLES)),
+    # Plans and self-diagnosis: the student, their head teacher and counsellor; a teacher's, the
+    # teacher and their department admin; reviews by the head teacher and the department admin.
+    ("GET", "/api/v1/me/plans", None, set(ROLES)),
+    ("GET", "/api/v1/plans/{own_plan}", None, MENTORS | {"student"}),
+    ("GET", "/api/v1/plans/{classmate_plan}", None, MENTORS),
+    ("GET", "/api/v1/plans/{foreign_plan}", None, set()),
+    ("PATCH", "/api/v1/plans/{own_plan}", {"private_note": "只给自己看"}, {"student"}),
+    ("POST", "/api/v1/plans/{classmate_plan}/review", {"decision": "return", "comment": "请细化目标"}, {"head_teacher"}),
+    ("POST", "/api/v1/plans/{foreign_plan}/review", {"decision": "approve"}, set()),
+    ("GET", "/api/v1/plans/{own_plan}/diagnosis", None, MENTORS | {"student"}),
+    ("PUT", "/api/v1/plans/{own_plan}/diagnosis", {"summary": "本学期总结"}, {"student"}),
+    ("GET", "/api/v1/plans/{foreign_plan}/diagnosis", None, set()),
+    ("GET", "/api/v1/classes/{own_class}/plans", None, MENTORS | {"dept_admin", "school_admin"}),
+    ("GET", "/api/v1/classes/{foreign_class}/plans", None, {"school_admin"}),
+    ("GET", "/api/v1/students/{own_student}/self-assessment/result", None, MENTORS | {"student"}),
+    ("GET", "/api/v1/students/{classmate}/self-assessment/result", None, MENTORS),
+    ("PUT", "/api/v1/students/{classmate}/self-assessment", {"answers": {"S2": 3}}, {"student", "head_teacher"}),
+    ("PUT", "/api/v1/students/{foreign_student}/self-assessment", {"answers": {"S2": 3}}, set()),
+    ("GET", "/api/v1/students/{own_student}/development-report", None, MENTORS | {"student"}),
+    ("GET", "/api/v1/students/{classmate}/development-report", None, MENTORS),
+    ("GET", "/api/v1/plans/{teacher_plan}", None, {"head_teacher", "dept_admin"}),
+    ("POST", "/api/v1/plans/{teacher_plan}/review", {"decision": "return", "comment": "补充培训计划"}, {"dept_admin"}),
+    ("GET", "/api/v1/plans/{foreign_teacher_plan}", None, set()),
+    ("GET", "/api/v1/teachers/{teacher}/portfolio", None, {"head_teacher", "dept_admin"}),
+    ("GET", "/api/v1/attachments/{attachment}", None, {"head_teacher", "dept_admin"}),
+    ("GET", "/api/v1/teachers/{teacher}/yearly-report", None, {"head_teacher", "dept_admin"}),
+    ("GET", "/api/v1/departments/{own_dept}/teachers", None, {"dept_admin", "school_admin"}),
+    ("GET", "/api/v1/departments/{foreign_dept}/teachers", None, {"school_admin"}),
 ]
 # Allowed to try, but the probe's body is deliberately incomplete (no file, a wrong code).
 PROBES_422 = {"/api/v1/roster/import", "/api/v1/checkin"}

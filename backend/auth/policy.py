@@ -18,6 +18,8 @@ SENSITIVE_READERS = frozenset({Role.HEAD_TEACHER, Role.COUNSELLOR, Role.STUDENT_
 # A department admin sees students' plans only as the class summary.
 MENTORS = {True: frozenset({Role.HEAD_TEACHER, Role.COUNSELLOR}), False: frozenset({Role.DEPT_ADMIN})}
 REVIEWERS = {True: frozenset({Role.HEAD_TEACHER}), False: frozenset({Role.DEPT_ADMIN})}
+# Plan status summaries (counts, no contents) are also for the quality office that runs the cycle.
+SUMMARY_READERS = MENTORS[True] | {Role.DEPT_ADMIN, Role.SCHOOL_ADMIN}
 
 
 class Resource:
@@ -102,8 +104,8 @@ _RULES: dict[tuple[type | str, str], Callable[[User, object], bool]] = {
     (StudentProfile, "view_development"): _development(MENTORS),
     (StaffProfile, "view"): _development(MENTORS),
     (StudentProfile, "assess"): _assess,
-    (ClassGroup, "view_plan_summary"): lambda u, c: bool(roles_over_class(u, c) & (MENTORS[True] | MENTORS[False])),
-    (Department, "view_teacher_plans"): lambda u, d: bool(roles_over_department(u, d) & MENTORS[False]),
+    (ClassGroup, "view_plan_summary"): lambda u, c: bool(roles_over_class(u, c) & SUMMARY_READERS),
+    (Department, "view_teacher_plans"): lambda u, d: bool(roles_over_department(u, d) & SUMMARY_READERS),
     (Plan, "view"): _development(MENTORS),
     (Plan, "edit"): _own,
     (Plan, "review"): _development(REVIEWERS),

@@ -1,5 +1,5 @@
 """Plans, goals, self-diagnosis, self-assessment, portfolio and the development reports."""
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from backend.schemas.common import StrictSchema
 from backend.services.plans import PARTS, STAGES
@@ -28,6 +28,11 @@ class MilestoneIn(StrictSchema):
     title = fields.String(required=True, validate=validate.Length(1, 200))
     due_on = fields.Date(load_default=None)
     done = fields.Boolean(load_default=False)
+
+    @post_load
+    def as_json(self, data, **kwargs):
+        """Milestones are stored as JSON: the date as an ISO string."""
+        return {**data, "due_on": data["due_on"] and data["due_on"].isoformat()}
 
 
 class GoalPatchIn(StrictSchema):

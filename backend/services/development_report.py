@@ -79,13 +79,18 @@ def _diagnosis_lines(d: dict | None) -> list[str]:
     return lines + ([f"审阅意见：{d['comment']}"] if d["comment"] else [])
 
 
+def _n(value) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
 def student_document(report: dict) -> dict:
     c, radar = report["card"], report["radar"]
     names = {"this_term": "本学期", "previous_term": "上学期", "class_median": "班级中位数", "others": "他评"}
     series = [{"name": names[k], "values": [v[e["code"]] for e in radar["elements"]] if v else None}
               for k, v in radar["series"].items()]
-    card_lines = [f"发展总分：{c['total']}；班级中位数：{c['class_median']}；较上学期增值：{c['value_added']['previous_term']}。"]
-    card_lines += [f"{DOMAIN_ZH[d]}：{s['score']}" for d, s in c["subtotals"].items()]
+    card_lines = [f"发展总分：{_n(c['total'])}；班级中位数：{_n(c['class_median'])}；"
+                  f"较上学期增值：{_n(c['value_added']['previous_term'])}。"]
+    card_lines += [f"{DOMAIN_ZH[d]}：{_n(s['score'])}" for d, s in c["subtotals"].items()]
     return {"title": report["title"], "sheet": "发展报告", "sections": [
         {"heading": "一、发展储值卡", "lines": card_lines},
         {"heading": "二、自测诊断雷达图", "lines": [f"本学期问卷：{radar['status']}；班级已提交 {radar['class_count']} 人。"],

@@ -105,7 +105,7 @@ def _draft_next(plan: Plan, d: SelfDiagnosis, period: str, next_term: Term | Non
     if nxt is None:
         nxt = Plan(owner_id=plan.owner_id, kind=plan.kind, period=period, term_id=next_term and next_term.id,
                    start_year=int(next_term.academic_year[:4]) if next_term else plan.start_year + 1,
-                   stage=plan.stage, summary=plan.summary, private_note="")
+                   stage=plan.stage, summary=plan.summary, private_note="", status="draft")
         db.session.add(nxt)
     if nxt.status not in plans.EDITABLE:
         return nxt
