@@ -1,8 +1,8 @@
 // Spiral service worker: precache the shell, serve it offline, never cache API data.
-const VERSION = "spiral-shell-v6";
+const VERSION = "spiral-shell-v7";
 const SHELL = [
   "/", "/manifest.webmanifest", "/app/app.js", "/app/api.js", "/app/i18n.js", "/app/homes.js",
-  "/app/dom.js", "/app/outbox.js", "/app/scoring.js", "/app/attendance.js", "/app/reports.js", "/app/alerts.js", "/app/vendor/chart.umd.min.js", "/app/style.css", "/app/offline.html", "/app/icons/icon-192.png", "/app/icons/icon-512.png",
+  "/app/dom.js", "/app/outbox.js", "/app/scoring.js", "/app/attendance.js", "/app/reports.js", "/app/alerts.js", "/app/plans.js", "/app/assessment.js", "/app/growth.js", "/app/vendor/chart.umd.min.js", "/app/style.css", "/app/offline.html", "/app/icons/icon-192.png", "/app/icons/icon-512.png",
 ];
 
 self.addEventListener("install", (event) => {

@@ -9,6 +9,7 @@ import shutil
 import pytest
 from redis import Redis
 from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 
 from backend import create_app
@@ -18,6 +19,8 @@ from tests.servers import PostgresServer, RedisServer
 DBS = [d.strip() for d in os.environ.get("SPIRAL_TEST_DBS", "sqlite,postgresql").split(",") if d.strip()]
 FAST_HASHING = {"ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
 _counter = itertools.count()
+CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright cannot download browsers here
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +101,21 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  locale="zh-CN")
+    yield context
+    context.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 from openpyxl import load_workbook
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -15,13 +15,11 @@ from backend.extensions import db
 from backend.models import ClassGroup, Notification, StudentProfile, StudentWarning, User
 from backend.services import demo, ledger, org, push, rollups, warnings
 from backend.services.clock import school_today
-from tests.conftest import make_app
+from tests.conftest import PHONE, make_app
 from tests.helpers import build_college
 from tests.servers import free_port
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-PHONE = {"width": 390, "height": 844}
 
 
 def serve(instance, redis_url: str, history: bool = False, prepare=None):
@@ -49,24 +47,6 @@ def live(tmp_path_factory, redis_server):
     base, accounts, stop = serve(tmp_path_factory.mktemp("live"), redis_server.url)
     yield base, accounts
     stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                  locale="zh-CN")
-    yield context
-    context.close()
 
 
 def log_in(page, base, account):

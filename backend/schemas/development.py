@@ -217,6 +217,7 @@ class ClassPlanOut(Schema):
     student_id = fields.Integer()
     name = fields.String()
     username = fields.String()
+    plan_id = fields.Integer(allow_none=True)
     term_plan = fields.String(allow_none=True)
     cycle_plan = fields.String(allow_none=True)
     goals = fields.Integer()

@@ -303,7 +303,7 @@ def class_summary(cls: ClassGroup, term: Term) -> list[dict]:
     for _, user in students:
         plan = term_plans.get(user.id)
         reached = actuals(plan, cards[user.id]) if plan else {}
-        rows.append({"student_id": user.id, "name": user.display_name, "username": user.username,
+        rows.append({"student_id": user.id, "name": user.display_name, "username": user.username, "plan_id": plan and plan.id,
                      "term_plan": plan and plan.status, "cycle_plan": cycles.get(user.id) and cycles[user.id].status,
                      "goals": len(plan.goals) if plan else 0,
                      "goals_at_target": sum(standing(g, reached[g.id]) == "target" for g in plan.goals) if plan else 0,

@@ -72,3 +72,11 @@ export function problemText(error) {
   const fields = Object.entries(problem.errors || {}).map(([k, v]) => `${k}: ${[v].flat().join(" ")}`);
   return [problem.title, problem.detail, ...fields].filter(Boolean).join("\n");
 }
+
+// A file from the API saved through a temporary link (the token stays in this module).
+export async function download(path, name) {
+  const response = await authFetch(path);
+  if (!response.ok) throw new ProblemError(await problemOf(response));
+  const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(await response.blob()), download: name });
+  link.click();
+}

@@ -1,6 +1,9 @@
 import * as client from "./api.js";
 import { api, problemText } from "./api.js";
 import { inboxCard, myWarnings, settingsCard, warningScreen } from "./alerts.js";
+import { questionnaire, radarScreen } from "./assessment.js";
+import { classPlans, departmentTeachers, portfolioScreen, studentReport, teacherReport } from "./growth.js";
+import { diagnosisScreen, planScreen } from "./plans.js";
 import { card, el } from "./dom.js";
 import { HOMES } from "./homes.js";
 import { getLang, setLang, t } from "./i18n.js";
@@ -13,7 +16,7 @@ let me = null;
 let activeRole = null;
 
 function show(...nodes) {
-  view.replaceChildren(...nodes);
+  view.replaceChildren(...nodes.filter(Boolean));
   document.getElementById("title").textContent = t("appName");
   document.getElementById("lang").textContent = t("switchTo");
   document.title = t("appName");
@@ -82,6 +85,15 @@ const ROUTES = [
   [/^#\/my-warnings\/(\d+)$/, async (id) => show(el("a", { href: "#/", class: "link" }, `← ${t("back")}`), await myWarnings(id))],
   [/^#\/(settings|inbox)$/, async () => show(el("a", { href: "#/", class: "link" }, `← ${t("back")}`),
     await inboxCard(), await settingsCard())],
+  [/^#\/plans\/(\d+)$/, async (id) => show(...await planScreen(id, me, route))],
+  [/^#\/diagnosis\/(\d+)$/, async (id) => show(...await diagnosisScreen(id, me, route))],
+  [/^#\/assessment\/(\d+)$/, async (id) => show(...await questionnaire(Number(id), me))],
+  [/^#\/radar\/(\d+)$/, async (id) => show(...await radarScreen(id))],
+  [/^#\/report\/student\/(\d+)$/, async (id) => show(...await studentReport(id))],
+  [/^#\/report\/teacher\/(\d+)$/, async (id) => show(...await teacherReport(id))],
+  [/^#\/(portfolio)$/, async () => show(...await portfolioScreen(route))],
+  [/^#\/class-plans\/(\d+)$/, async (id) => show(...await classPlans(id))],
+  [/^#\/dept-teachers\/(\d+)$/, async (id) => show(...await departmentTeachers(id))],
 ];
 
 async function route() {

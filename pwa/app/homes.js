@@ -1,10 +1,11 @@
-// A home screen per role. Sections for features still to come (the development plan)
-// show an honest empty state; everything shown is real data from the API.
+// A home screen per role; everything shown is real data from the API.
 import { alertInbox, myWarnings } from "./alerts.js";
-import { api, authFetch } from "./api.js";
+import { assessmentCard } from "./assessment.js";
+import { api, authFetch, download } from "./api.js";
 import { checkinCard, leaveApprovals, leaveCard, sessionsCard } from "./attendance.js";
 import { card, el, empty } from "./dom.js";
 import { getLang, local, t } from "./i18n.js";
+import { plansCard } from "./plans.js";
 import { reportCards } from "./reports.js";
 import { disputesToResolve, entryGrid, myEntries } from "./scoring.js";
 
@@ -25,6 +26,26 @@ async function classesCard(title) {
   return card(title, classList(await api("/api/v1/classes")));
 }
 
+// Where each student's plan and self-assessment stand, per class the user works with.
+async function classPlansCard() {
+  const classes = await api("/api/v1/classes");
+  return card(t("classPlans"), classes.length ? el("ul", { class: "list", "data-testid": "class-plan-links" }, classes.map((c) =>
+    el("li", {}, el("a", { href: `#/class-plans/${c.id}` }, c.name)))) : empty(t("noClasses")));
+}
+
+// A teacher's own development: the plans, the growth portfolio, the yearly report.
+async function growthCards(me) {
+  return [await plansCard(me, ["teacher_year", "teacher_cycle"]), card(t("growth"), el("div", { class: "actions" },
+    el("a", { href: "#/portfolio", class: "link", "data-testid": "portfolio-link" }, t("portfolio")),
+    el("a", { href: `#/report/teacher/${me.id}`, class: "link" }, t("yearlyReport"))))];
+}
+
+function departmentTeachersCard(me) {
+  const depts = me.roles.filter((g) => g.role === "dept_admin" && g.scope_type === "department");
+  return card(t("deptTeachers"), el("ul", { class: "list" }, depts.map((g) =>
+    el("li", {}, el("a", { href: `#/dept-teachers/${g.scope_id}`, "data-testid": "dept-teachers-link" }, t("deptTeachers"))))));
+}
+
 async function myPointsCard(role) {
   const catalogue = await api("/api/v1/catalogue");
   const mine = catalogue.rules.filter((r) => r.scorer_roles.includes(role) && r.source === "entered");
@@ -43,11 +64,7 @@ async function catalogueCard() {
 function rosterCard() {
   const result = el("p", { class: "muted", "data-testid": "roster-result" });
   const file = el("input", { type: "file", accept: ".xlsx,.csv", "aria-label": t("roster") });
-  const download = async () => {
-    const response = await authFetch("/api/v1/roster/template?format=xlsx");
-    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "spiral-roster-template.xlsx" });
-    link.click();
-  };
+  const template = () => download("/api/v1/roster/template?format=xlsx", "spiral-roster-template.xlsx");
   const upload = async () => {
     if (!file.files.length) return;
     const form = new FormData();
@@ -58,7 +75,7 @@ function rosterCard() {
       : [body.title, ...(body.errors || []).map((e) => `${e.sheet} ${e.row}: ${e.column} ${getLang() === "en" ? e.message_en : e.message}`)].join("\n");
   };
   return card(t("roster"), el("p", { class: "muted" }, t("rosterHint")),
-    el("button", { type: "button", class: "link", onclick: download }, t("template")), file,
+    el("button", { type: "button", class: "link", onclick: template }, t("template")), file,
     el("button", { type: "button", class: "wide", onclick: upload }, t("upload")), result);
 }
 
@@ -99,22 +116,26 @@ export const HOMES = {
       await myEntries(me),
       await leaveCard(),
       await myWarnings(),
-      card(t("plan"), empty(t("planEmpty"))),
+      await plansCard(me, ["student_term", "student_cycle"]),
+      await assessmentCard(me),
+      card(t("termReport"), el("a", { href: `#/report/student/${me.id}`, class: "link", "data-testid": "report-link" }, t("openReport"))),
     ];
   },
   head_teacher: async (me, term) => [await alertInbox(t("classWarnings")), await classesCard(t("myClasses")),
     await entryGrid("head_teacher", term), await leaveApprovals(), await disputesToResolve(), await sessionsCard(),
-    ...await reportCards("head_teacher", me)],
+    await classPlansCard(), ...await reportCards("head_teacher", me), ...await growthCards(me)],
   course_teacher: async (me, term) => [await sessionsCard(), await entryGrid("course_teacher", term),
-    await disputesToResolve(), await classesCard(t("myClasses"))],
+    await disputesToResolve(), await classesCard(t("myClasses")), ...await growthCards(me)],
   counsellor: async (me, term) => [await alertInbox(t("alerts")), await leaveApprovals(),
-    await entryGrid("counsellor", term), ...await reportCards("counsellor", me), await classesCard(t("myClasses"))],
+    await entryGrid("counsellor", term), await classPlansCard(), ...await reportCards("counsellor", me),
+    await classesCard(t("myClasses")), ...await growthCards(me)],
   student_affairs: async (me, term) => [await entryGrid("student_affairs", term), await disputesToResolve(),
     await myPointsCard("student_affairs")],
   teaching_office: async (me, term) => [await entryGrid("teaching_office", term), await disputesToResolve(),
     await myPointsCard("teaching_office")],
-  pe_teacher: async (me, term) => [await entryGrid("pe_teacher", term), await myPointsCard("pe_teacher")],
-  dept_admin: async (me) => [await alertInbox(t("alerts")), ...await reportCards("dept_admin", me),
-    await classesCard(t("myClasses"))],
+  pe_teacher: async (me, term) => [await entryGrid("pe_teacher", term), await myPointsCard("pe_teacher"),
+    ...await growthCards(me)],
+  dept_admin: async (me) => [await alertInbox(t("alerts")), departmentTeachersCard(me), ...await reportCards("dept_admin", me),
+    await classPlansCard()],
   school_admin: async (me) => [...await reportCards("school_admin", me), rosterCard(), await catalogueCard()],
 };

@@ -1,12 +1,12 @@
 // Class, department and school reports (read from rollups) with Chart.js charts and downloads.
-import { api, authFetch } from "./api.js";
+import { api, download } from "./api.js";
 import { card, el, empty } from "./dom.js";
 import { local, t } from "./i18n.js";
 import "./vendor/chart.umd.min.js"; // sets globalThis.Chart
 
 const percent = (part, whole) => (part == null || !whole ? "—" : `${Math.round((100 * part) / whole)}%`);
 
-function chart(type, labels, datasets, testid, options = {}) {
+export function chart(type, labels, datasets, testid, options = {}) {
   const canvas = el("canvas", { "data-testid": testid, role: "img", "aria-label": testid });
   const box = el("div", { class: "chart" }, canvas);
   // Drawn once the canvas is in the page, so Chart.js can measure it.
@@ -18,11 +18,7 @@ function chart(type, labels, datasets, testid, options = {}) {
 }
 
 function downloads(unit, id) {
-  const get = (path, name) => async () => {
-    const response = await authFetch(path);
-    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
-    link.click();
-  };
+  const get = (path, name) => () => download(path, name);
   const base = `/api/v1/reports/${unit}/${id}`;
   return el("div", { class: "actions" },
     el("button", { type: "button", class: "link", "data-testid": "download-xlsx", onclick: get(`${base}/export?format=xlsx`, `${unit}-${id}.xlsx`) }, t("downloadXlsx")),

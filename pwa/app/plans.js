@@ -1,0 +1,194 @@
+// Development plans: the owner's list, a plan with its goals (target, standard, warning and the
+// actual value), adding goals, progress logs, submit and review; the period-end self-diagnosis.
+import { api, problemText } from "./api.js";
+import { card, el, empty } from "./dom.js";
+import { local, t } from "./i18n.js";
+
+const STANDING_CLASS = { target: "tag", standard: "tag", below_standard: "tag notice", past_warning: "tag danger", no_data: "tag" };
+const EDITABLE = ["draft", "returned"];
+
+function standingTag(standing) {
+  return el("span", { class: STANDING_CLASS[standing], "data-testid": "standing" }, t(`standing_${standing}`));
+}
+
+function statusTag(status) {
+  return el("span", { class: status === "returned" ? "tag warn" : "tag", "data-testid": "plan-status" }, t(`planStatus_${status}`));
+}
+
+function planName(p) {
+  return `${t(`kind_${p.kind}`)} · ${p.period.startsWith("term:") ? t("thisPlanTerm") : p.period}`;
+}
+
+// A write, then the screen drawn again; a problem shows in `message` and nothing else changes.
+function acting(message, rerender) {
+  return (write) => async (event) => {
+    event?.preventDefault();
+    message.textContent = "";
+    try {
+      await write(event?.target);
+      await rerender();
+    } catch (error) { message.textContent = problemText(error); }
+  };
+}
+
+// The home card: the caller's plans and how to start one.
+export async function plansCard(me, kinds) {
+  const plans = await api("/api/v1/me/plans");
+  const message = el("p", { class: "error", role: "alert" });
+  const start = (kind) => async () => {
+    try {
+      const plan = await api("/api/v1/me/plans", { method: "POST", body: { kind } });
+      location.hash = `#/plans/${plan.id}`;
+    } catch (error) { message.textContent = problemText(error); }
+  };
+  const have = new Set(plans.map((p) => p.kind));
+  return card(t("myPlans"),
+    plans.length ? el("ul", { class: "list", "data-testid": "my-plans" }, plans.map((p) =>
+      el("li", {}, el("a", { href: `#/plans/${p.id}` }, planName(p)), statusTag(p.status)))) : empty(t("planEmpty")),
+    el("div", { class: "actions" }, kinds.map((kind) => el("button", {
+      type: "button", class: "secondary", "data-testid": `new-${kind}`, onclick: start(kind),
+      disabled: kind.endsWith("cycle") && have.has(kind),
+    }, `+ ${t(`kind_${kind}`)}`))), message);
+}
+
+function goalLine(goal) {
+  const unit = goal.unit && goal.unit !== "%" ? ` ${goal.unit}` : goal.unit || "";
+  return el("p", { class: "muted" }, `${t("actual")} ${goal.actual ?? "—"}${unit} · ${t("target")} ${goal.target}${unit} · `
+    + `${t("standard")} ${goal.standard} · ${t("warning")} ${goal.warning}`);
+}
+
+function goalItem(goal, plan, owner, act) {
+  const milestones = (goal.milestones || []).map((m, i) => el("label", { class: "check" },
+    el("input", { type: "checkbox", checked: m.done, disabled: !owner, onchange: act(() => api(`/api/v1/goals/${goal.id}`, {
+      method: "PATCH", body: { milestones: goal.milestones.map((x, j) => (j === i ? { ...x, done: !x.done } : x)) } })) }),
+    `${m.title}${m.due_on ? ` (${m.due_on})` : ""}`));
+  const log = owner && !goal.point_code ? el("form", { class: "actions", "data-testid": "log-form",
+    onsubmit: act((f) => api(`/api/v1/goals/${goal.id}/logs`, { method: "POST",
+      body: { value: f.value.value === "" ? null : Number(f.value.value), note: f.note.value } })) },
+  el("input", { name: "value", type: "number", step: "any", placeholder: t("value"), "aria-label": t("value") }),
+  el("input", { name: "note", placeholder: t("note"), "aria-label": t("note") }),
+  el("button", { type: "submit", class: "secondary" }, t("logProgress"))) : null;
+  const remove = owner && EDITABLE.includes(plan.status) ? el("button", { type: "button", class: "link",
+    onclick: act(() => api(`/api/v1/goals/${goal.id}`, { method: "DELETE" })) }, t("remove")) : null;
+  return el("li", { class: "stack", "data-testid": "goal" },
+    el("div", { class: "actions" }, el("strong", {}, goal.title), standingTag(goal.standing)),
+    goal.point_code ? el("p", { class: "muted" }, `${t("linked")} ${goal.point_code}`) : null,
+    goalLine(goal), milestones, log,
+    goal.logs.length ? el("p", { class: "muted" }, goal.logs.slice(-3).map((l) => `${l.logged_on} ${l.value ?? ""} ${l.note}`).join(" · ")) : null,
+    remove);
+}
+
+// A goal form: pick a catalogue point (its college standard and warning values fill in as the
+// floor) or write a free goal with a milestone.
+async function goalForm(plan, act) {
+  const student = plan.kind.startsWith("student");
+  const catalogue = student ? await api(`/api/v1/catalogue${plan.term_id ? `?term_id=${plan.term_id}` : ""}`) : { rules: [] };
+  const points = catalogue.rules.filter((r) => r.level === "individual" && r.value_type !== "document" && !r.sensitive);
+  const field = (name, label, attrs = {}) => [el("label", { for: `goal-${name}` }, label),
+    el("input", { id: `goal-${name}`, name, required: true, ...attrs })];
+  const form = el("form", { class: "stack", "data-testid": "goal-form", onsubmit: act((f) => api(`/api/v1/plans/${plan.id}/goals`, {
+    method: "POST", body: {
+      part: f.part.value, title: f.title.value, target: Number(f.target.value), standard: Number(f.standard.value),
+      warning: Number(f.warning.value), ...(f.point.value ? { point_code: f.point.value } : {}),
+      ...(f.milestone.value ? { milestones: [{ title: f.milestone.value, due_on: f.due.value || null }] } : {}),
+    } })) },
+  el("label", { for: "goal-part" }, t("part")),
+  el("select", { id: "goal-part", name: "part" }, plan.parts.map((p) => el("option", { value: p }, t(`part_${p}`)))),
+  student ? [el("label", { for: "goal-point" }, t("linkPoint")), el("select", { id: "goal-point", name: "point", onchange: (e) => {
+    const rule = points.find((r) => r.code === e.target.value);
+    if (!rule) return;
+    form.title.value = local(rule);
+    form.standard.value = rule.standard_value;
+    form.target.value = rule.direction === "higher_better" ? Math.min(rule.max_value, rule.standard_value) : rule.standard_value;
+    form.warning.value = rule.warning_value ?? rule.standard_value;
+  } }, el("option", { value: "" }, t("freeGoal")), points.map((r) => el("option", { value: r.code }, `${r.code} ${local(r)}`)))]
+    : el("input", { type: "hidden", name: "point", value: "" }),
+  field("title", t("goalTitle")),
+  field("target", t("target"), { type: "number", step: "any" }),
+  field("standard", t("standard"), { type: "number", step: "any" }),
+  field("warning", t("warning"), { type: "number", step: "any" }),
+  el("p", { class: "muted" }, t("goalHint")),
+  el("label", { for: "goal-milestone" }, t("milestone")), el("input", { id: "goal-milestone", name: "milestone" }),
+  el("input", { name: "due", type: "date", "aria-label": t("dueOn") }),
+  el("button", { type: "submit", class: "wide" }, t("addGoal")));
+  return form;
+}
+
+export async function planScreen(id, me, rerender) {
+  const plan = await api(`/api/v1/plans/${id}`);
+  const owner = plan.owner.id === me.id;
+  const message = el("p", { class: "error", role: "alert" });
+  const act = acting(message, rerender);
+  const editable = owner && EDITABLE.includes(plan.status);
+  const reviewer = !owner && plan.status === "submitted" && me.roles.some((g) => ["head_teacher", "dept_admin"].includes(g.role));
+  const parts = plan.parts.map((part) => {
+    const goals = plan.goals.filter((g) => g.part === part);
+    return [el("h3", {}, t(`part_${part}`)), goals.length
+      ? el("ul", { class: "list" }, goals.map((g) => goalItem(g, plan, owner, act))) : empty(t("noGoals"))];
+  });
+  const notes = owner ? el("form", { class: "stack", onsubmit: act((f) => api(`/api/v1/plans/${id}`, { method: "PATCH",
+    body: editable ? { summary: f.summary.value, private_note: f.private_note.value } : { private_note: f.private_note.value } })) },
+  el("label", { for: "summary" }, t("planSummary")),
+  el("textarea", { id: "summary", name: "summary", rows: 2, disabled: !editable }, plan.summary),
+  el("label", { for: "private_note" }, t("privateNote")),
+  el("textarea", { id: "private_note", name: "private_note", rows: 2 }, plan.private_note || ""),
+  el("button", { type: "submit", class: "secondary" }, t("save"))) : el("p", {}, plan.summary);
+  const review = reviewer ? el("form", { class: "stack", "data-testid": "review-form" },
+    el("label", { for: "comment" }, t("reviewComment")), el("textarea", { id: "comment", name: "comment", rows: 2 }),
+    el("div", { class: "actions" },
+      el("button", { type: "button", "data-testid": "approve", onclick: act(() => api(`/api/v1/plans/${id}/review`, {
+        method: "POST", body: { decision: "approve", comment: review.comment.value || null } })) }, t("approve")),
+      el("button", { type: "button", class: "secondary", onclick: act(() => api(`/api/v1/plans/${id}/review`, {
+        method: "POST", body: { decision: "return", comment: review.comment.value } })) }, t("returnPlan")))) : null;
+  const diagnosable = ["student_term", "teacher_year"].includes(plan.kind) && plan.status !== "draft";
+  return [
+    el("a", { href: "#/", class: "link" }, `← ${t("back")}`),
+    card(`${planName(plan)} · ${plan.owner.name}`,
+      el("p", {}, statusTag(plan.status), plan.stage ? [" ", el("span", { class: "tag" }, t(`stage_${plan.stage}`))] : null),
+      plan.review_comment ? el("p", { class: "advice" }, `${t("reviewComment")}：${plan.review_comment}`) : null,
+      notes, parts,
+      editable ? el("button", { type: "button", class: "wide", "data-testid": "submit-plan",
+        onclick: act(() => api(`/api/v1/plans/${id}/submit`, { method: "POST" })) }, t("submitPlan")) : null,
+      review,
+      diagnosable ? el("p", {}, el("a", { href: `#/diagnosis/${id}`, class: "link", "data-testid": "diagnosis-link" },
+        plan.diagnosis?.status === "submitted" ? t("seeDiagnosis") : t("writeDiagnosis"))) : null,
+      message),
+    editable ? card(t("addGoal"), await goalForm(plan, act)) : null,
+  ];
+}
+
+export async function diagnosisScreen(id, me, rerender) {
+  const [plan, d] = await Promise.all([api(`/api/v1/plans/${id}`), api(`/api/v1/plans/${id}/diagnosis`)]);
+  const owner = plan.owner.id === me.id;
+  const draft = owner && d.status === "draft";
+  const message = el("p", { class: "error", role: "alert" });
+  const act = acting(message, rerender);
+  const body = (f) => ({ summary: f.summary.value, items: d.items.map((item, i) => ({
+    goal_id: item.goal_id, cause: f[`cause-${i}`].value, measure: f[`measure-${i}`].value })) });
+  const items = d.items.map((item, i) => el("li", { class: "stack", "data-testid": "diagnosis-item" },
+    el("div", { class: "actions" }, el("strong", {}, item.title), standingTag(item.standing)),
+    goalLine(item),
+    draft ? [el("label", { for: `cause-${i}` }, t("cause")), el("textarea", { id: `cause-${i}`, name: `cause-${i}`, rows: 2 }, item.cause),
+      el("label", { for: `measure-${i}` }, t("measure")), el("textarea", { id: `measure-${i}`, name: `measure-${i}`, rows: 2 }, item.measure)]
+      : [item.cause ? el("p", {}, `${t("cause")}：${item.cause}`) : null, item.measure ? el("p", {}, `${t("measure")}：${item.measure}`) : null]));
+  const form = el("form", { class: "stack", "data-testid": "diagnosis-form",
+    onsubmit: act((f) => api(`/api/v1/plans/${id}/diagnosis/submit`, { method: "POST", body: body(f) })) },
+  el("ul", { class: "list" }, items),
+  el("label", { for: "summary" }, t("diagnosisSummary")),
+  el("textarea", { id: "summary", name: "summary", rows: 3, disabled: !draft }, d.summary),
+  draft ? el("div", { class: "actions" },
+    el("button", { type: "button", class: "secondary", onclick: act(() => api(`/api/v1/plans/${id}/diagnosis`, { method: "PUT", body: body(form) })) }, t("saveDraft")),
+    el("button", { type: "submit", "data-testid": "submit-diagnosis" }, t("submitDiagnosis"))) : null);
+  const reviewer = !owner && d.status === "submitted";
+  const comment = reviewer ? el("form", { class: "stack", onsubmit: act((f) => api(`/api/v1/plans/${id}/diagnosis/comment`, {
+    method: "POST", body: { comment: f.comment.value } })) },
+  el("label", { for: "comment" }, t("reviewComment")), el("textarea", { id: "comment", name: "comment", required: true, rows: 2 }),
+  el("button", { type: "submit", class: "secondary" }, t("save"))) : null;
+  return [
+    el("a", { href: `#/plans/${id}`, class: "link" }, `← ${planName(plan)}`),
+    card(t("diagnosisTitle"), el("p", { class: "muted" }, d.status === "submitted" ? t("diagnosisFrozen") : t("diagnosisHint")),
+      form, d.comment ? el("p", { class: "advice" }, `${t("reviewComment")}：${d.comment}`) : null, comment,
+      d.next_plan_id ? el("p", {}, el("a", { href: `#/plans/${d.next_plan_id}`, class: "link", "data-testid": "next-plan" }, t("nextPlan"))) : null,
+      message),
+  ];
+}
