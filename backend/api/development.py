@@ -116,7 +116,7 @@ def delete_goal(goal_id):
 def log_progress(body, goal_id):
     """A progress log on a free goal: a value, a note, or both."""
     goal = _goal(goal_id)
-    return once(f"goal-log:{goal_id}", body, lambda: _view(plans.log_progress(goal, body) and goal.plan), PlanOut, 201)
+    return once(f"goal-log:{goal_id}", body, lambda: _view(plans.log_progress(goal, body).plan), PlanOut, 201)
 
 
 @blp.post("/plans/<int:plan_id>/submit")

@@ -72,15 +72,20 @@ def roles_over_person(user: User, person_id: int) -> tuple[set[str], bool]:
     return roles_over_department(user, db.session.get(Department, staff.department_id)), False
 
 
-def _development(roles_by_kind: dict):
-    """A rule over a person's development record (anything with an owner_id)."""
+def _development(roles_by_kind: dict, owner_too: bool):
+    """A rule over a person's development record: a plan, a self-diagnosis, a portfolio item (their
+    `owner_id`), or the person's profile itself (`user_id`)."""
     def rule(user: User, obj) -> bool:
-        owner = getattr(obj, "owner_id", None) or obj.user_id
-        if owner == user.id and roles_by_kind is MENTORS:
-            return True
+        owner = obj.owner_id if hasattr(obj, "owner_id") else obj.user_id
+        if owner == user.id:
+            return owner_too  # nobody reviews their own plan
         roles, student = roles_over_person(user, owner)
         return bool(roles & roles_by_kind[student])
     return rule
+
+
+_READ = _development(MENTORS, owner_too=True)
+_REVIEW = _development(REVIEWERS, owner_too=False)
 
 
 def _assess(user: User, student: StudentProfile) -> bool:
@@ -101,18 +106,18 @@ _RULES: dict[tuple[type | str, str], Callable[[User, object], bool]] = {
     (ClassGroup, "view_roster"): lambda u, c: bool(roles_over_class(u, c) & STAFF_ROLES),
     (Department, "view"): lambda u, d: bool(roles_over_department(u, d) & STAFF_ROLES),
     (StudentProfile, "view"): _student_view,
-    (StudentProfile, "view_development"): _development(MENTORS),
-    (StaffProfile, "view"): _development(MENTORS),
+    (StudentProfile, "view_development"): _READ,
+    (StaffProfile, "view"): _READ,
     (StudentProfile, "assess"): _assess,
     (ClassGroup, "view_plan_summary"): lambda u, c: bool(roles_over_class(u, c) & SUMMARY_READERS),
     (Department, "view_teacher_plans"): lambda u, d: bool(roles_over_department(u, d) & SUMMARY_READERS),
-    (Plan, "view"): _development(MENTORS),
+    (Plan, "view"): _READ,
     (Plan, "edit"): _own,
-    (Plan, "review"): _development(REVIEWERS),
-    (SelfDiagnosis, "view"): _development(MENTORS),
+    (Plan, "review"): _REVIEW,
+    (SelfDiagnosis, "view"): _READ,
     (SelfDiagnosis, "edit"): _own,
-    (SelfDiagnosis, "review"): _development(REVIEWERS),
-    (PortfolioItem, "view"): _development(MENTORS),
+    (SelfDiagnosis, "review"): _REVIEW,
+    (PortfolioItem, "view"): _READ,
     (PortfolioItem, "edit"): _own,
     (Resource.CATALOGUE, "view"): lambda u, _: True,
     (Resource.CATALOGUE, "edit"): lambda u, _: has_role(u, Role.SCHOOL_ADMIN),

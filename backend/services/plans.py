@@ -152,15 +152,14 @@ def delete_goal(goal: Goal) -> None:
     db.session.delete(goal)
 
 
-def log_progress(goal: Goal, body: dict) -> GoalLog:
+def log_progress(goal: Goal, body: dict) -> Goal:
     if goal.point_code:
         raise Problem(422, INVALID, errors={"value": [
             "关联采分点的目标由系统记录进度 / A linked goal's progress comes from the ledger."]})
-    entry = GoalLog(goal_id=goal.id, value=body.get("value"), note=body.get("note", ""),
-                    logged_on=body.get("logged_on") or school_today())
-    db.session.add(entry)
+    goal.logs.append(GoalLog(value=body.get("value"), note=body.get("note", ""),
+                             logged_on=body.get("logged_on") or school_today()))
     db.session.flush()
-    return entry
+    return goal
 
 
 def standing(goal, actual: float | None) -> str:
