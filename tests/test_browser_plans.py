@@ -7,7 +7,7 @@ from backend.extensions import db
 from backend.models import ClassGroup, User
 from backend.services import plans
 from tests.helpers import make_plan
-from tests.test_browser import log_in, serve
+from tests.test_browser import ARTIFACTS, log_in, serve
 
 
 def _approved_term_plan(accounts):
@@ -56,6 +56,7 @@ def test_student_makes_a_plan_with_a_linked_goal_and_the_head_teacher_approves_i
         expect(page.get_by_test_id("goal").filter(has_text=title)).to_be_visible()
     page.get_by_test_id("submit-plan").click()
     expect(page.get_by_test_id("plan-status")).to_have_text("待审阅")
+    page.screenshot(path=ARTIFACTS / "plan-phone.png", full_page=True)
     plan_url = page.url
 
     head_context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
@@ -100,6 +101,7 @@ def test_questionnaire_is_resumable_and_ends_in_a_radar_with_suggestions(live, p
     suggestions = page.get_by_test_id("suggestions").locator("li")
     expect(suggestions).to_have_count(2)
     expect(suggestions.first).to_contain_text("推荐第二课堂模块")
+    page.screenshot(path=ARTIFACTS / "radar-phone.png", full_page=True)
 
 
 def test_submitting_a_term_self_diagnosis_shows_next_terms_drafts(tmp_path_factory, redis_server, phone):

@@ -32,10 +32,6 @@ EDITABLE = ("draft", "returned")
 PLAN_POINTS = {"A": "S-A-01", "B": "S-P-01", "C": "S-C-01"}
 
 
-def not_found() -> Problem:
-    return Problem(404, "未找到 / Not found")
-
-
 def academic_year_now() -> int:
     return int(org.current_term(school_today()).academic_year[:4])
 

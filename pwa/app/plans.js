@@ -53,7 +53,7 @@ export async function plansCard(me, kinds) {
 
 function goalLine(goal) {
   const unit = goal.unit && goal.unit !== "%" ? ` ${goal.unit}` : goal.unit || "";
-  return el("p", { class: "muted" }, `${t("actual")} ${goal.actual ?? "—"}${unit} · ${t("target")} ${goal.target}${unit} · `
+  return el("p", { class: "muted" }, `${t("actual")} ${goal.actual == null ? "—" : goal.actual + unit} · ${t("target")} ${goal.target}${unit} · `
     + `${t("standard")} ${goal.standard} · ${t("warning")} ${goal.warning}`);
 }
 
