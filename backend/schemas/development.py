@@ -104,17 +104,10 @@ class PlanBriefOut(Schema):
     start_year = fields.Integer()
     stage = fields.String(allow_none=True)
     status = fields.String()
-    goals = fields.Function(lambda p: len(p.goals) if hasattr(p, "goals") else None)
+    goals = fields.Function(lambda p: len(p.goals))
 
 
-class PlanOut(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    period = fields.String()
-    term_id = fields.Integer(allow_none=True)
-    start_year = fields.Integer()
-    stage = fields.String(allow_none=True)
-    status = fields.String()
+class PlanOut(PlanBriefOut):
     summary = fields.String()
     private_note = fields.String(allow_none=True)
     owner = fields.Dict()
