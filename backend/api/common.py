@@ -1,5 +1,7 @@
-"""What several blueprints share: idempotent writes."""
-from flask import jsonify, request
+"""What several blueprints share: idempotent writes, file downloads."""
+import io
+
+from flask import jsonify, request, send_file
 from flask_jwt_extended import current_user
 
 from backend.services import idempotency
@@ -20,3 +22,12 @@ def once(route: str, payload, write, schema, status: int = 200):
     response = jsonify(body)
     response.status_code = code
     return response
+
+
+TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def download(body: bytes, fmt: str, stem: str):
+    """A generated file as an attachment named `stem.fmt`."""
+    return send_file(io.BytesIO(body), mimetype=TYPES[fmt], as_attachment=True, download_name=f"{stem}.{fmt}")

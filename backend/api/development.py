@@ -1,10 +1,7 @@
-import io
-
-from flask import send_file
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from backend.api.common import KEY_DOC, once
+from backend.api.common import KEY_DOC, download, once
 from backend.auth.current import login_required
 from backend.auth.policy import authorize
 from backend.extensions import db
@@ -17,7 +14,6 @@ from backend.services import access, development_report, diagnosis, document, or
 
 blp = Blueprint("development", __name__, url_prefix="/api/v1",
                 description="Development plans, goals, self-diagnosis, and the development reports")
-TYPES = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _plan(plan_id: int, action: str = "view") -> Plan:
@@ -206,8 +202,7 @@ def department_teachers(query, dept_id):
 def _download(report: dict, doc: dict, fmt: str):
     if fmt == "json":
         return report
-    body = document.to_pdf(doc) if fmt == "pdf" else document.to_xlsx(doc)
-    return send_file(io.BytesIO(body), mimetype=TYPES[fmt], as_attachment=True, download_name=f"{report['title']}.{fmt}")
+    return download(document.render(doc, fmt), fmt, report["title"])
 
 
 @blp.get("/students/<int:student_id>/development-report")

@@ -1,10 +1,8 @@
-import io
-
-from flask import request, send_file
+from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from backend.api.common import KEY_DOC, once
+from backend.api.common import KEY_DOC, download, once
 from backend.auth.current import login_required
 from backend.errors import Problem
 from backend.extensions import db
@@ -15,7 +13,6 @@ from backend.schemas.org import TermQuery
 from backend.services import access, card, disputes, ledger, org, scoring_sheet
 
 blp = Blueprint("entries", __name__, url_prefix="/api/v1", description="Score entries (the value-card ledger)")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blp.post("/entries")
@@ -121,8 +118,7 @@ def scoring_sheet_download(query, class_id):
     """An .xlsx scoring sheet for a class, point and period, with the students filled in."""
     cls, _ = access.class_group(current_user, class_id, request.path)
     data = scoring_sheet.build(cls, org.term_or_current(query["term_id"]), query["point"], query["period"])
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{cls.name}-{query['point']}.xlsx")
+    return download(data, "xlsx", f"{cls.name}-{query['point']}")
 
 
 @blp.post("/classes/<int:class_id>/scoring-sheet")

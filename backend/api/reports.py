@@ -1,9 +1,8 @@
-import io
-
-from flask import request, send_file
+from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
+from backend.api.common import download
 from backend.auth.current import login_required
 from backend.errors import Problem
 from backend.schemas.reports import DiagnosisQuery, ExportQuery, ReportOut, ReportQuery
@@ -11,8 +10,6 @@ from backend.services import document, org, report_export, reports
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Class, department and school reports (read from rollups)")
-TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _report(unit: str, unit_id: int, term_id: int | None) -> dict:
@@ -37,8 +34,7 @@ def export(query, unit, unit_id):
     """The report's tables as CSV (one table) or XLSX (statistics, comparison, trends, ...), Chinese headers."""
     data = _report(unit, unit_id, query["term_id"])
     body = report_export.to_csv(data) if query["format"] == "csv" else report_export.to_xlsx(data)
-    return send_file(io.BytesIO(body), mimetype=TYPES[query["format"]], as_attachment=True,
-                     download_name=f"{data['unit_name']}-{data['term_name']}-报表.{query['format']}")
+    return download(body, query["format"], f"{data['unit_name']}-{data['term_name']}-报表")
 
 
 @blp.get("/<unit>/<int:unit_id>/diagnosis")
@@ -47,7 +43,5 @@ def export(query, unit, unit_id):
 def diagnosis(query, unit, unit_id):
     """学生学期诊断分析 (seed 003) for the unit, as XLSX or PDF."""
     data = _report(unit, unit_id, query["term_id"])
-    doc = report_export.diagnosis_document(data)
-    body = document.to_pdf(doc) if query["format"] == "pdf" else document.to_xlsx(doc)
-    return send_file(io.BytesIO(body), mimetype=TYPES[query["format"]], as_attachment=True,
-                     download_name=f"{data['unit_name']}-{data['term_name']}-学生学期诊断分析.{query['format']}")
+    body = document.render(report_export.diagnosis_document(data), query["format"])
+    return download(body, query["format"], f"{data['unit_name']}-{data['term_name']}-学生学期诊断分析")

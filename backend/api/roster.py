@@ -1,10 +1,9 @@
-import io
-
-from flask import request, send_file
+from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from backend.api.common import download
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
 from backend.errors import Problem
@@ -13,7 +12,6 @@ from backend.services import roster
 
 blp = Blueprint("roster", __name__, url_prefix="/api/v1/roster", description="Student and staff roster import")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class TemplateQuery(StrictSchema):
@@ -46,7 +44,5 @@ def template(query):
     """The import template, with one example row per sheet."""
     authorize(current_user, "import", Resource.ROSTER)
     if query["format"] == "xlsx":
-        return send_file(io.BytesIO(roster.template_xlsx()), mimetype=XLSX, as_attachment=True,
-                         download_name="spiral-roster-template.xlsx")
-    return send_file(io.BytesIO(roster.template_csv(query["kind"])), mimetype="text/csv", as_attachment=True,
-                     download_name=f"spiral-{query['kind']}-template.csv")
+        return download(roster.template_xlsx(), "xlsx", "spiral-roster-template")
+    return download(roster.template_csv(query["kind"]), "csv", f"spiral-{query['kind']}-template")

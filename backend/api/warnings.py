@@ -1,11 +1,9 @@
-import io
-
-from flask import request, send_file
+from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from backend.api.common import KEY_DOC, once
+from backend.api.common import KEY_DOC, download, once
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
 from backend.errors import Problem
@@ -148,5 +146,4 @@ def audit_log(query):
     found = audit.events(query["since"], query["action"], query["limit"])
     if query["format"] == "json":
         return found
-    return send_file(io.BytesIO(audit.to_csv(found)), mimetype="text/csv; charset=utf-8",
-                     as_attachment=True, download_name="audit.csv")
+    return download(audit.to_csv(found), "csv", "audit")

@@ -38,6 +38,10 @@ def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
+def render(doc: dict, fmt: str) -> bytes:
+    return to_pdf(doc) if fmt == "pdf" else to_xlsx(doc)
+
+
 def to_pdf(doc: dict) -> bytes:
     font = cjk_font()
     if font is None:

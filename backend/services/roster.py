@@ -18,6 +18,7 @@ from backend.auth.roles import ALLOWED_SCOPES, ROLE_NAMES_ZH, Role, Scope
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import ClassGroup, Department, Major, RoleGrant, School, StaffProfile, StudentProfile, User
+from backend.services.csvfile import csv_bytes
 from backend.services import audit, passwords
 
 # (key, zh header, en header, required)
@@ -356,9 +357,5 @@ def template_xlsx() -> bytes:
 
 
 def template_csv(kind: str) -> bytes:
-    sheet, columns = SHEETS[kind]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(_headers(columns))
-    writer.writerow(EXAMPLE_STUDENT if kind == "students" else EXAMPLE_STAFF)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly only with it
+    _, columns = SHEETS[kind]
+    return csv_bytes(_headers(columns), [EXAMPLE_STUDENT if kind == "students" else EXAMPLE_STAFF])
