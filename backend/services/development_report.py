@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import Plan, StudentProfile, Term, User
-from backend.services import assessment, card, diagnosis, portfolio
+from backend.services import assessment, card, diagnosis, plans, portfolio
 
 STANDING_ZH = {"target": "达到目标", "standard": "达到标准", "below_standard": "未达标准", "past_warning": "越过预警",
                "no_data": "暂无数据"}
@@ -16,10 +16,6 @@ PART_ZH = {"A": "A 学业", "B": "B 综合素质", "C": "C 职业", "ethics": "�
 STAGE_ZH = {"novice": "新手型", "competent": "胜任型", "mature": "成熟型", "expert": "专家型"}
 EVIDENCE_ZH = {"honour": "荣誉", "paper": "论文", "project": "项目", "certificate": "证书", "training": "培训",
                "industry_practice": "企业实践"}
-
-
-def _plan(owner_id: int, kind: str, period: str) -> Plan | None:
-    return db.session.scalar(select(Plan).where(Plan.owner_id == owner_id, Plan.kind == kind, Plan.period == period))
 
 
 def _goals_and_diagnosis(plan: Plan | None) -> tuple[list[dict], dict | None]:
@@ -36,7 +32,7 @@ def _goals_and_diagnosis(plan: Plan | None) -> tuple[list[dict], dict | None]:
 def student_term(profile: StudentProfile, term: Term, include_sensitive: bool) -> dict:
     user = db.session.get(User, profile.user_id)
     the_card = card.student_card(profile, term, include_sensitive)
-    goals, diagnosed = _goals_and_diagnosis(_plan(profile.user_id, "student_term", f"term:{term.id}"))
+    goals, diagnosed = _goals_and_diagnosis(plans.find(profile.user_id, "student_term", f"term:{term.id}"))
     radar = assessment.result(profile, term)
     advice = [f"{s['zh']}（{s['level']}级）：{s['advice_zh']} 推荐第二课堂模块：{'、'.join(m['zh'] for m in s['modules'])}"
               for s in radar["suggestions"]]
@@ -52,7 +48,7 @@ def student_term(profile: StudentProfile, term: Term, include_sensitive: bool) -
 def teacher_year(teacher: User, year: int) -> dict:
     cycle = db.session.scalar(select(Plan).where(Plan.owner_id == teacher.id, Plan.kind == "teacher_cycle",
                                                  Plan.start_year <= year, Plan.start_year >= year - 2))
-    goals, diagnosed = _goals_and_diagnosis(_plan(teacher.id, "teacher_year", str(year)))
+    goals, diagnosed = _goals_and_diagnosis(plans.find(teacher.id, "teacher_year", str(year)))
     starts, ends = date(year, 9, 1), date(year + 1, 8, 31)
     evidence = [i for i in portfolio.items(teacher.id) if starts <= i.occurred_on <= ends]
     return {"kind": "teacher_year", "title": f"{teacher.display_name} {year}-{year + 1}学年 教师自我诊断报告",

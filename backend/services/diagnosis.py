@@ -25,9 +25,7 @@ def _require_diagnosable(plan: Plan) -> None:
 def fresh_items(plan: Plan, notes: dict[int, dict]) -> list[dict]:
     """Each goal with its values, actual and standing from the data now, and the owner's notes."""
     values = plans.actuals(plan)
-    return [{"goal_id": g.id, "part": g.part, "title": g.title, "point_code": g.point_code, "unit": g.unit,
-             "direction": g.direction, "target": g.target, "standard": g.standard, "warning": g.warning,
-             "actual": values[g.id], "standing": plans.standing(g, values[g.id]),
+    return [{**plans.goal_values(g, values[g.id]), "goal_id": g.id,
              "cause": notes.get(g.id, {}).get("cause", ""), "measure": notes.get(g.id, {}).get("measure", "")}
             for g in plan.goals]
 
@@ -100,8 +98,7 @@ def _raised(goal: Goal, scale: tuple[float, float] | None) -> float:
 def _draft_next(plan: Plan, d: SelfDiagnosis, period: str, next_term: Term | None) -> Plan:
     """Next period's plan with the diagnosed goals: missed ones carried over, met ones raised.
     A next plan the owner already started gets the goals it lacks; a submitted one is left alone."""
-    nxt = db.session.scalar(select(Plan).where(Plan.owner_id == plan.owner_id, Plan.kind == plan.kind,
-                                               Plan.period == period))
+    nxt = plans.find(plan.owner_id, plan.kind, period)
     if nxt is None:
         nxt = Plan(owner_id=plan.owner_id, kind=plan.kind, period=period, term_id=next_term and next_term.id,
                    start_year=int(next_term.academic_year[:4]) if next_term else plan.start_year + 1,

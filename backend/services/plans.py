@@ -50,7 +50,7 @@ def create(owner: User, body: dict) -> Plan:
             else academic_year_now()
         start = body.get("start_year") or default
         period = str(start) if kind == "teacher_year" else f"{start}-{start + 2}"
-    found = db.session.scalar(select(Plan).where(Plan.owner_id == owner.id, Plan.kind == kind, Plan.period == period))
+    found = find(owner.id, kind, period)
     if found is not None:
         raise Problem(409, "该期间的计划已存在 / A plan for this period exists", f"Open plan {found.id}.")
     plan = Plan(owner_id=owner.id, kind=kind, period=period, term_id=term and term.id, start_year=start,
@@ -59,6 +59,10 @@ def create(owner: User, body: dict) -> Plan:
     db.session.add(plan)
     db.session.flush()
     return plan
+
+
+def find(owner_id: int, kind: str, period: str) -> Plan | None:
+    return db.session.scalar(select(Plan).where(Plan.owner_id == owner_id, Plan.kind == kind, Plan.period == period))
 
 
 def term_of(plan: Plan) -> Term:
@@ -184,13 +188,18 @@ def actuals(plan: Plan, owner_card: card.Card | None = None) -> dict[int, float 
     return out
 
 
+def goal_values(goal: Goal, actual: float | None) -> dict:
+    """A goal's values beside its actual value and standing: what the plan and the diagnosis show."""
+    return {"part": goal.part, "title": goal.title, "point_code": goal.point_code, "direction": goal.direction,
+            "unit": goal.unit, "target": goal.target, "standard": goal.standard, "warning": goal.warning,
+            "actual": actual, "standing": standing(goal, actual)}
+
+
 def view(plan: Plan, viewer: User) -> dict:
     values = actuals(plan)
     diagnosis = db.session.scalar(select(SelfDiagnosis).where(SelfDiagnosis.plan_id == plan.id))
-    goals = [{"id": g.id, "part": g.part, "title": g.title, "point_code": g.point_code, "direction": g.direction,
-              "unit": g.unit, "target": g.target, "standard": g.standard, "warning": g.warning,
-              "milestones": g.milestones or [], "carried_from_id": g.carried_from_id, "actual": values[g.id],
-              "standing": standing(g, values[g.id]), "logs": g.logs[-10:]} for g in plan.goals]
+    goals = [{**goal_values(g, values[g.id]), "id": g.id, "milestones": g.milestones or [],
+              "carried_from_id": g.carried_from_id, "logs": g.logs[-10:]} for g in plan.goals]
     owner = db.session.get(User, plan.owner_id)
     return {"id": plan.id, "kind": plan.kind, "period": plan.period, "term_id": plan.term_id,
             "start_year": plan.start_year, "stage": plan.stage, "status": plan.status, "summary": plan.summary,
@@ -216,14 +225,14 @@ def reviewers(plan: Plan) -> list[int]:
     return org.department_admins(staff.department_id)
 
 
-def submit(plan: Plan, now: datetime | None = None) -> Plan:
+def submit(plan: Plan) -> Plan:
     require_editable(plan)
     present = {g.part for g in plan.goals}
     errors = {f"goals.{part}": ["每个部分至少一个目标 / Every part needs at least one goal."]
               for part in PARTS[plan.kind] if part not in present}
     if errors:
         raise Problem(422, "计划不完整 / The plan is incomplete", errors=errors)
-    plan.status, plan.submitted_at = "submitted", now or utcnow()
+    plan.status, plan.submitted_at = "submitted", utcnow()
     notifications.send(reviewers(plan), kind="review", level=None, title="有一份计划等待审阅 · A plan awaits review",
                        body="", url=f"/#/plans/{plan.id}")
     return plan
