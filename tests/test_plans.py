@@ -70,6 +70,9 @@ def test_goals_are_held_to_the_college_standards_and_approval_scores_the_plan_po
     assert "standard" in upside_down["errors"]
     assert_problem(client.post(f"/api/v1/plans/{plan['id']}/goals", headers=writing(me), json={
         **GOOD_LINK, "point_code": "S-A-01"}), 422)  # a plan point is not a goal
+    assert_problem(client.post(f"/api/v1/plans/{plan['id']}/goals", headers=writing(me), json={
+        **GOOD_LINK, "point_code": "S-P-13", "direction": "lower_better", "target": 0, "standard": 0,
+        "warning": 1}), 422)  # discipline is need-to-know: it stays out of plans
     assert client.get(f"/api/v1/plans/{plan['id']}", headers=me).json["goals"] == []
 
     linked = add_goal(client, me, plan["id"], GOOD_LINK)["goals"][0]

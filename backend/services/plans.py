@@ -103,9 +103,9 @@ def _check_values(values: dict, direction: str, errors: dict, rule=None) -> None
         errors["warning"] = [f"不得{worse}学院预警值 {rule.warning_value:g} / Must not be "
                              f"{'below' if s > 0 else 'above'} the college's warning value {rule.warning_value:g}."]
     for key in ("target", "standard", "warning"):
-        if not rule.min_value <= values[key] <= rule.max_value:
-            errors[key] = [f"应在 {rule.min_value:g}–{rule.max_value:g} 之间 / Must be between {rule.min_value:g} "
-                           f"and {rule.max_value:g}."]
+        problem = ledger.check_value(rule, values[key])  # what a value of this point can be at all
+        if problem:
+            errors[key] = [problem]
 
 
 def _linked_rule(plan: Plan, code: str, errors: dict):
@@ -113,7 +113,8 @@ def _linked_rule(plan: Plan, code: str, errors: dict):
         errors["point_code"] = ["教师目标不关联学生采分点 / Teacher goals do not link student scoring points."]
         return None
     rule = next((r for r in catalogue.rules(term_of(plan)) if r.point.code == code), None)
-    if rule is None or rule.point.level != "individual" or rule.value_type == "document":
+    # Need-to-know points stay out of plans, which reviewers and the department summary read.
+    if rule is None or rule.point.level != "individual" or rule.value_type == "document" or rule.sensitive:
         errors["point_code"] = [f"{code} 不是可作为目标的个人采分点 / {code} is not an individual scoring point a "
                                 "goal can follow."]
         return None
