@@ -90,17 +90,17 @@ def _dimensions(series: dict | None) -> dict | None:
 
 
 def result(subject: StudentProfile, term: Term) -> dict:
-    mine = _own(subject.user_id, term)
+    own = find(subject.user_id, subject.user_id, term)
+    mine = own.answers if own is not None and own.status == "submitted" else None
     before = previous_term(term)
     classmates = [a.answers for a in _submitted(term, class_id=subject.class_id)
                   if a.assessor_id == a.subject_id]
     others = [a.answers for a in _submitted(term, subject_id=subject.user_id) if a.assessor_id != subject.user_id]
     series = {"this_term": mine, "previous_term": _own(subject.user_id, before),
               "class_median": _per_element(classmates, median), "others": _per_element(others, mean)}
-    draft = find(subject.user_id, subject.user_id, term)
     return {"term_id": term.id, "student_id": subject.user_id,
-            "status": draft.status if draft else "not_started",
-            "answered": len(draft.answers) if draft else 0, "elements": elements(),
+            "status": own.status if own else "not_started",
+            "answered": len(own.answers) if own else 0, "elements": elements(),
             "series": series, "dimensions": {k: _dimensions(v) for k, v in series.items()},
             "class_count": len(classmates), "others_count": len(others),
             "suggestions": suggestions(mine, series["previous_term"]) if mine else []}
