@@ -1,5 +1,6 @@
 """Spiral: student and teacher self-diagnosis for vocational colleges."""
 import logging
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
@@ -17,10 +18,16 @@ def create_app(**overrides) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from backend import database  # noqa: F401  (engine event listeners)
-    from backend import jobs  # noqa: F401  (enqueues rollups after commits)
-    from backend import models  # noqa: F401
+    from backend import (
+        database,  # noqa: F401  (engine event listeners)
+        jobs,  # noqa: F401  (enqueues rollups after commits)
+        models,  # noqa: F401
+    )
     from backend.extensions import api, db, jwt, migrate
+    from backend.platform.clock import Clock
+
+    start = app.config["CLOCK_START"]
+    app.extensions["clock"] = Clock(datetime.fromisoformat(start) if isinstance(start, str) else start)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

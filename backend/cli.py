@@ -7,11 +7,16 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from backend import demo
+from backend.alerts import warning_rules, warnings
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import Term
-from backend.services import catalogue, demo, org, push, queue, rollups, warning_rules, warnings
-from backend.services.clock import school_today
+from backend.notify import push
+from backend.org import directory
+from backend.platform import clock, queue
+from backend.reporting import rollups
+from backend.valuecard import catalogue
 
 
 def register_cli(app: Flask) -> None:
@@ -32,14 +37,14 @@ def register_cli(app: Flask) -> None:
         """Build the demo college into an empty database."""
         started = time.perf_counter()
         try:
-            accounts = demo.build(students, seed_value, school_today())
+            accounts = demo.build(students, seed_value, clock.school_today())
         except Problem as exc:
             raise click.ClickException(exc.description) from exc
         if history:
-            demo.fill_history(school_today(), seed_value)
+            demo.fill_history(clock.school_today(), seed_value)
             for term in db.session.scalars(select(Term)):
                 rollups.rebuild(term)
-            _evaluate(org.current_term(school_today()))
+            _evaluate(directory.current_term(clock.school_today()))
         db.session.commit()
         if accounts_json:
             Path(accounts_json).write_text(json.dumps(accounts, ensure_ascii=False, indent=2))
@@ -76,7 +81,7 @@ def register_cli(app: Flask) -> None:
         """Rebuild or check the report rollups."""
 
     def _term(term_id):
-        return db.session.get(Term, term_id) if term_id else org.current_term(school_today())
+        return db.session.get(Term, term_id) if term_id else directory.current_term(clock.school_today())
 
     @rollups_group.command("rebuild")
     @click.option("--term-id", type=int, help="Default: the term in session today.")

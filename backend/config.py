@@ -41,6 +41,9 @@ class Config:
         self.JOBS_HEARTBEAT_GRACE = int(env.get("JOBS_HEARTBEAT_GRACE", 10))
         self.JOBS_WORKER_TTL = int(env.get("JOBS_WORKER_TTL", 60))
         self.SCHOOL_TZ = env.get("SCHOOL_TZ", "Asia/Shanghai")
+        # Where the clock starts (ISO 8601 with offset); unset, it is the real time. Drills and the
+        # tests' worker processes set it so every process agrees on the date (platform/clock.py).
+        self.CLOCK_START = env.get("SPIRAL_CLOCK_START")
         # Argon2id cost; tests lower it through the environment to stay fast.
         self.ARGON2_MEMORY_KIB = int(env.get("ARGON2_MEMORY_KIB", 65536))
         self.ARGON2_TIME_COST = int(env.get("ARGON2_TIME_COST", 3))

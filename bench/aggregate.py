@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select, text  # noqa: E402
 
+from backend.platform import clock  # noqa: E402
 from bench.ingest import build  # noqa: E402
 from tests.servers import PostgresServer, RedisServer  # noqa: E402
 
@@ -56,18 +57,19 @@ def main() -> None:
         world = build(url, instance, args.students, args.rows)
 
         from backend import create_app
+        from backend.demo import DEMO_PASSWORD
         from backend.extensions import db
         from backend.jobs import rollups as rollup_jobs
         from backend.models import ClassGroup, RoleGrant, StudentProfile, User
-        from backend.services import ledger, org, rollups
-        from backend.services.clock import school_today
-        from backend.services.demo import DEMO_PASSWORD
+        from backend.org import directory
+        from backend.reporting import rollups
+        from backend.valuecard import ledger
 
         # With Redis, as in production: the class job is timed here by hand; the department and
         # school jobs it passes up are enqueued (and left), not run inline.
         app = create_app(SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=instance, REDIS_URL=redis.url)
         with app.app_context():
-            term = org.current_term(school_today())
+            term = directory.current_term(clock.school_today())
             groupby_sql = text("SELECT student_id, point_id, count(value), sum(value) FROM score_entry "
                                "WHERE term_id = :t GROUP BY student_id, point_id")
             groupby, groups = timed(lambda: db.session.execute(groupby_sql, {"t": term.id}).all(), 3)

@@ -28,10 +28,9 @@ def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from backend import create_app
+    from backend import create_app, demo
     from backend.extensions import db
     from backend.models import RoleGrant, User
-    from backend.services import demo
 
     app = create_app(SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=instance)
     with app.app_context():

@@ -16,11 +16,13 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend import create_app
+from backend.alerts import warnings
+from backend.demo import DEMO_PASSWORD, build
+from backend.development import assessment, plans
 from backend.extensions import db
 from backend.models import ClassGroup, StudentProfile, User
-from backend.services import assessment, org, plans, warnings
-from backend.services.clock import school_today
-from backend.services.demo import DEMO_PASSWORD, build
+from backend.org import directory
+from backend.platform import clock
 
 
 def median_ms(fn, runs: int) -> float:
@@ -42,11 +44,11 @@ def main() -> None:
                      REDIS_URL="redis://127.0.0.1:1/0", ARGON2_MEMORY_KIB=1024, ARGON2_TIME_COST=1)
     with app.app_context():
         upgrade()
-        accounts = {a["role"]: a for a in build(args.students, 7, school_today())}
+        accounts = {a["role"]: a for a in build(args.students, 7, clock.school_today())}
         db.session.commit()
         student = db.session.scalar(select(User).where(User.username == accounts["student"]["username"]))
         cls = db.session.get(ClassGroup, student.student.class_id)
-        term, rng = org.current_term(school_today()), random.Random(1)
+        term, rng = directory.current_term(clock.school_today()), random.Random(1)
         codes = [e["code"] for e in assessment.elements()]
         start = time.perf_counter()
         for profile in db.session.scalars(select(StudentProfile).where(StudentProfile.class_id == cls.id)).all():
@@ -81,7 +83,7 @@ def main() -> None:
         "term_report_xlsx_ms": median_ms(lambda: get(f"{report}?format=xlsx", me), args.runs),
     }
     with app.app_context():
-        cls, term = db.session.get(ClassGroup, class_id), org.current_term(school_today())
+        cls, term = db.session.get(ClassGroup, class_id), directory.current_term(clock.school_today())
 
         def evaluate():
             warnings.evaluate_class(term, cls)

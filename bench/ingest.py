@@ -41,17 +41,17 @@ def pct(values, q):
 def build(url: str, instance: str, students: int, rows: int) -> dict:
     from flask_migrate import upgrade
 
-    from backend import create_app
+    from backend import create_app, demo
     from backend.extensions import db
     from backend.models import RoleGrant, ScoreEntry, StudentProfile, User
-    from backend.services import demo, org
+    from backend.org import directory
 
     app = create_app(SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=instance)
     with app.app_context():
         upgrade()
         demo.build(students, 1, date.today())
         db.session.commit()
-        term = org.current_term(date.today())
+        term = directory.current_term(date.today())
         term_id, starts_on, ends_on, weeks = term.id, term.starts_on, term.ends_on, term.weeks
         scorer = db.session.scalar(select(User.username).join(RoleGrant).where(
             RoleGrant.role == "student_affairs", RoleGrant.scope_type == "school"))
@@ -79,8 +79,8 @@ def build(url: str, instance: str, students: int, rows: int) -> dict:
 
 def count_statements(app, scorer: str, students: list[int], week: int) -> int:
     """SQL statements one 50-row batch costs, counted on the app's own engine."""
+    from backend.demo import DEMO_PASSWORD
     from backend.extensions import db
-    from backend.services.demo import DEMO_PASSWORD
 
     client = app.test_client()
     token = client.post("/api/v1/auth/login", json={"username": scorer, "password": DEMO_PASSWORD}).json["access_token"]
@@ -124,7 +124,7 @@ def main() -> None:
                                     cwd=ROOT, env=env)
         _wait_for_port(port, gunicorn, "gunicorn")
         base = f"http://127.0.0.1:{port}"
-        from backend.services.demo import DEMO_PASSWORD
+        from backend.demo import DEMO_PASSWORD
         token = requests.post(f"{base}/api/v1/auth/login", json={"username": world["scorer"],
                                                                   "password": DEMO_PASSWORD}).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}

@@ -5,7 +5,7 @@
 
 Starts tests/push_endpoint.py in its own process (it checks every VAPID JWT and answers after
 `--latency`), builds N devices with one red alert each in a fresh SQLite database, and times
-services/push.deliver_due() — claim, encrypt, sign, send concurrently, record each answer —
+notify/push.py.deliver_due() — claim, encrypt, sign, send concurrently, record each answer —
 exactly as the RQ job runs it. In the same run it times the bare cryptography per message
 (aes128gcm payload encryption with pywebpush plus a VAPID signature with py_vapid) and
 prints CPU per delivered message as a ratio to it. The last line is one JSON object.
@@ -34,7 +34,7 @@ from sqlalchemy import insert  # noqa: E402
 from backend import create_app  # noqa: E402
 from backend.extensions import db  # noqa: E402
 from backend.models import Notification, PushDelivery, PushSubscription, User  # noqa: E402
-from backend.services import push  # noqa: E402
+from backend.notify import push  # noqa: E402
 
 
 def b64(data: bytes) -> str:

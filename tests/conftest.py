@@ -5,15 +5,18 @@ SPIRAL_TEST_DBS (default "sqlite,postgresql") picks the databases.
 import itertools
 import os
 import shutil
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
-from redis import Redis
 from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
+from redis import Redis
 from sqlalchemy import create_engine, text
 
 from backend import create_app
 from backend.extensions import db
+from tests.helpers import CALENDAR, TODAY
 from tests.servers import PostgresServer, RedisServer
 
 DBS = [d.strip() for d in os.environ.get("SPIRAL_TEST_DBS", "sqlite,postgresql").split(",") if d.strip()]
@@ -81,10 +84,25 @@ def database(request, tmp_path_factory):
 
 
 @pytest.fixture
-def app(database, redis_server):
+def today(request):
+    """The school date the test runs at; calendar tests parametrize it (indirect) over helpers.CALENDAR."""
+    return getattr(request, "param", TODAY)
+
+
+# Parametrizes a test over the dates of helpers.CALENDAR; the `app` fixture runs the extra dates on SQLite only
+# (the calendar is the same on both databases, and the default date runs on both).
+calendar_dates = pytest.mark.parametrize("today", list(CALENDAR.values()), ids=list(CALENDAR), indirect=True)
+
+
+@pytest.fixture
+def app(database, redis_server, today):
+    if today != TODAY and database["kind"] != "sqlite":
+        pytest.skip("calendar dates run on SQLite; the default date runs on both databases")
     Redis.from_url(redis_server.url).flushdb()
     url, drop = database["fresh"]()
-    application = make_app(url, database["instance"], redis_server.url)
+    # 10:00 at the school: inside the school day, far from midnight in any zone the tests care about.
+    start = datetime.combine(today, time(10), ZoneInfo("Asia/Shanghai"))
+    application = make_app(url, database["instance"], redis_server.url, CLOCK_START=start)
     application.config["DB_KIND"] = database["kind"]
     with application.app_context():
         yield application

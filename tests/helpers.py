@@ -2,16 +2,23 @@
 import uuid
 from datetime import date
 
+from backend import demo
 from backend.extensions import db
 from backend.jobs.worker import make_worker
-from backend.services import demo
+from backend.platform import clock
 
+# The date every test runs at unless it asks for another (the `today` fixture): a Monday mid-term.
 TODAY = date(2026, 11, 23)
+# Dates the calendar-sensitive tests also run at, relative to the demo's terms (autumn: 1 Sep – 17 Jan,
+# spring: 23 Feb – 10 Jul): the first week of term, mid-term, the last day of term, between terms,
+# and a date in the next calendar year.
+CALENDAR = {"first-week": date(2026, 9, 2), "mid-term": TODAY, "last-day": date(2027, 1, 17),
+            "between-terms": date(2027, 2, 3), "next-year": date(2027, 3, 16)}
 
 
 def build_college(students: int = 200, seed: int = 7) -> dict[str, dict]:
     """The demo college; returns its accounts by role."""
-    accounts = demo.build(students, seed, TODAY)
+    accounts = demo.build(students, seed, clock.school_today())
     db.session.commit()
     return {a["role"]: a for a in accounts}
 
@@ -51,7 +58,7 @@ def demo_account(username: str) -> dict:
 
 def make_plan(owner, kind: str = "student_term", submit: bool = True, **fields):
     """A plan with one free goal in every part, submitted unless told otherwise."""
-    from backend.services import plans
+    from backend.development import plans
     plan = plans.create(owner, {"kind": kind, **fields})
     for part in plans.PARTS[kind]:
         plans.set_goal(plan, {"part": part, "title": f"{part} 目标", "target": 10, "standard": 8, "warning": 5})

@@ -1,14 +1,20 @@
-"""HTTP only: blueprints that parse, authorize, call a service and answer."""
+"""HTTP only: blueprints that parse, authorize, call a domain service and answer; one subpackage per domain."""
 from flask import Flask
 from flask_smorest import Api
 
 
 def register_api(app: Flask, api: Api) -> None:
-    from backend.api import (assessment, attendance, auth, catalogue, development, entries, health, me, notifications, org,
-                             portfolio, pwa, reports, roster, warnings)
+    from backend.api.alerts import warnings
+    from backend.api.auth import login, me
+    from backend.api.development import assessment, plans, portfolio
+    from backend.api.notify import notifications
+    from backend.api.org import roster, units
+    from backend.api.platform import health, pwa
+    from backend.api.reporting import reports
+    from backend.api.valuecard import attendance, catalogue, entries
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    for module in (auth, me, org, catalogue, roster, entries, attendance, reports, warnings, notifications, development,
+    for module in (login, me, units, catalogue, roster, entries, attendance, reports, warnings, notifications, plans,
                    assessment, portfolio):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.bp)

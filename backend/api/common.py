@@ -4,7 +4,7 @@ import io
 from flask import jsonify, request, send_file
 from flask_jwt_extended import current_user
 
-from backend.services import idempotency
+from backend.platform import idempotency
 
 KEY_DOC = {"parameters": [{"in": "header", "name": idempotency.KEY_HEADER, "required": True,
                            "schema": {"type": "string"}, "description": "a UUID made on the device, one per write"}]}

@@ -8,7 +8,16 @@ from collections.abc import Callable
 from backend.auth.roles import Role, Scope
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import ClassGroup, Department, Plan, PortfolioItem, SelfDiagnosis, StaffProfile, StudentProfile, User
+from backend.models import (
+    ClassGroup,
+    Department,
+    Plan,
+    PortfolioItem,
+    SelfDiagnosis,
+    StaffProfile,
+    StudentProfile,
+    User,
+)
 
 STAFF_ROLES = frozenset(Role) - {Role.STUDENT}
 # Need-to-know for discipline, mental-health and finance data: the roles that act on it.

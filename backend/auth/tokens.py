@@ -1,10 +1,10 @@
 """flask-jwt-extended callbacks: who a token is, whether it is revoked, error shapes."""
 from flask_jwt_extended import JWTManager
 
+from backend.auth import sessions
 from backend.errors import problem_body, problem_response
 from backend.extensions import db
 from backend.models import User
-from backend.services import sessions
 
 
 def _unauthorized(detail: str):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from backend.jobs import alerts
 from backend.jobs import rollups as rollup_jobs
-from backend.services import changes, queue
+from backend.platform import changes, queue
 
 # What follows a touched unit: a class's inputs feed its rollups and its warnings.
 JOBS_OF_UNIT = {"class": (rollup_jobs.rollup_class, alerts.evaluate_class),

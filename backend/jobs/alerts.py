@@ -3,11 +3,13 @@ from datetime import date
 
 from sqlalchemy import select
 
+from backend.alerts import warnings
 from backend.extensions import db
 from backend.models import ClassGroup, Term
-from backend.services import notifications, org, push, queue, warnings
-from backend.services.clock import school_today
-from backend.services.queue import job
+from backend.notify import notifications, push
+from backend.org import directory
+from backend.platform import clock, queue
+from backend.platform.queue import job
 
 
 @job("notifications", timeout=120, retry_after=(5, 30, 120))
@@ -33,7 +35,7 @@ def evaluate_term(term_id: int) -> dict:
 def evaluate_current_term(day: str | None = None) -> dict:
     """The periodic pass: catches what no entry batch triggers (the final year beginning, a
     registry record, a catalogue edit)."""
-    return evaluate_term(org.current_term(date.fromisoformat(day) if day else school_today()).id)
+    return evaluate_term(directory.current_term(date.fromisoformat(day) if day else clock.school_today()).id)
 
 
 @job("notifications", timeout=300)

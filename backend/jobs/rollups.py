@@ -1,11 +1,12 @@
-"""Rollup jobs: one class, one department, the school, or a whole term (services/rollups.py)."""
+"""Rollup jobs: one class, one department, the school, or a whole term (reporting/rollups.py)."""
 from datetime import date
 
 from backend.extensions import db
 from backend.models import Term
-from backend.services import org, queue, rollups
-from backend.services.clock import school_today
-from backend.services.queue import job
+from backend.org import directory
+from backend.platform import clock, queue
+from backend.platform.queue import job
+from backend.reporting import rollups
 
 
 def _term(term_id: int) -> Term:
@@ -48,4 +49,4 @@ def rebuild_term(term_id: int) -> dict:
 def rebuild_current_term(day: str | None = None) -> dict:
     """The periodic full pass: whatever an incremental run missed (a lost job, a roster move)
     is put right within one period."""
-    return rebuild_term(org.current_term(date.fromisoformat(day) if day else school_today()).id)
+    return rebuild_term(directory.current_term(date.fromisoformat(day) if day else clock.school_today()).id)

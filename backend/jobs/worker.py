@@ -10,7 +10,7 @@ from rq import Queue, SimpleWorker
 from backend.extensions import db
 from backend.jobs import alerts
 from backend.jobs import rollups as rollup_jobs
-from backend.services import queue
+from backend.platform import queue
 
 log = logging.getLogger(__name__)
 

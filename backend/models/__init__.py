@@ -1,16 +1,39 @@
 """All models, imported once so that metadata (and Alembic) sees every table."""
 from backend.models.assessment import SelfAssessment
 from backend.models.attendance import AttendanceMark, ClassSession, LeaveRequest
-from backend.models.ledger import Dispute, ScoreEntry
 from backend.models.catalogue import CatalogueVersion, ScoringPoint, ScoringRule
-from backend.models.org import ClassGroup, Course, Department, Major, School, TeachingAssignment, Term
-from backend.models.notification import Notification, NotificationPreference, PushDelivery, PushSubscription
+from backend.models.ledger import Dispute, ScoreEntry
+from backend.models.notification import (
+    Notification,
+    NotificationPreference,
+    PushDelivery,
+    PushSubscription,
+)
+from backend.models.org import (
+    ClassGroup,
+    Course,
+    Department,
+    Major,
+    School,
+    TeachingAssignment,
+    Term,
+)
+from backend.models.people import RoleGrant, StaffProfile, StudentProfile, User
 from backend.models.plan import Goal, GoalLog, Plan, SelfDiagnosis
 from backend.models.portfolio import Attachment, PortfolioItem
 from backend.models.rollup import Rollup
-from backend.models.people import RoleGrant, StaffProfile, StudentProfile, User
-from backend.models.security import AuditEvent, AuthSession, IdempotencyRecord, LoginFailure
-from backend.models.warning import SpecialGroupRecord, StudentWarning, WarningEvent, WarningRule
+from backend.models.security import (
+    AuditEvent,
+    AuthSession,
+    IdempotencyRecord,
+    LoginFailure,
+)
+from backend.models.warning import (
+    SpecialGroupRecord,
+    StudentWarning,
+    WarningEvent,
+    WarningRule,
+)
 
 __all__ = [
     "Attachment", "Goal", "GoalLog", "Plan", "PortfolioItem", "SelfAssessment", "SelfDiagnosis",

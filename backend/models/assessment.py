@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base
+from backend.platform import clock
 
 
 class SelfAssessment(Base):
@@ -20,5 +21,5 @@ class SelfAssessment(Base):
     class_id: Mapped[int] = mapped_column(ForeignKey("class_group.id"), index=True)  # the subject's, for class medians
     answers: Mapped[dict] = mapped_column(JSON, default=dict)  # element code → level 1..4
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | submitted
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     submitted_at: Mapped[datetime | None]

@@ -5,7 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base
+from backend.platform import clock
 
 MARKS = ("present", "late", "absent", "leave")
 
@@ -40,7 +41,7 @@ class AttendanceMark(Base):
     status: Mapped[str] = mapped_column(String(8))  # one of MARKS
     source: Mapped[str] = mapped_column(String(8))  # checkin | teacher | close | leave
     marked_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    marked_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class LeaveRequest(Base):
@@ -54,7 +55,7 @@ class LeaveRequest(Base):
     ends_at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | approved | rejected
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)

@@ -35,6 +35,3 @@ class UTCDateTime(TypeDecorator):
 class Base(DeclarativeBase):
     registry = registry(metadata=MetaData(naming_convention=NAMING), type_annotation_map={datetime: UTCDateTime})
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)

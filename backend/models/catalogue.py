@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base
+from backend.platform import clock
 
 
 class ScoringPoint(Base):
@@ -27,7 +28,7 @@ class CatalogueVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), unique=True)
     domain_weights: Mapped[dict] = mapped_column(JSON)  # {"academic": 0.4, ...}
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     rules: Mapped[list["ScoringRule"]] = relationship(back_populates="version", order_by="ScoringRule.point_id")
 
 
@@ -53,6 +54,6 @@ class ScoringRule(Base):
     sensitive: Mapped[str | None] = mapped_column(String(16))
     rationale: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     point: Mapped[ScoringPoint] = relationship(lazy="joined")
     version: Mapped[CatalogueVersion] = relationship(back_populates="rules")

@@ -1,10 +1,20 @@
 """The value-card ledger: append-only score entries (DESIGN.md decision 1)."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base
+from backend.platform import clock
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 LedgerId = BigInteger().with_variant(Integer, "sqlite")
@@ -36,7 +46,7 @@ class ScoreEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[str] = mapped_column(String(36), index=True)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class Dispute(Base):
@@ -50,7 +60,7 @@ class Dispute(Base):
     class_id: Mapped[int] = mapped_column(ForeignKey("class_group.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | reversed | rejected
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)

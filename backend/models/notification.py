@@ -4,12 +4,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base
+from backend.platform import clock
 
 
 class Notification(Base):
     """Every alert lands here first, so nothing depends on a push arriving. `title` and
-    `body` are for the app; the lock screen gets services/push.py's neutral text only."""
+    `body` are for the app; the lock screen gets notify/push.py's neutral text only."""
 
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_user_created", "user_id", "created_at"),)
@@ -24,7 +25,7 @@ class Notification(Base):
     # now | quiet (held until quiet hours end) | digest (waits for the daily digest) | off | none
     push: Mapped[str] = mapped_column(String(8))
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     read_at: Mapped[datetime | None]
 
 
@@ -39,7 +40,7 @@ class PushSubscription(Base):
     auth: Mapped[str] = mapped_column(String(64))
     device: Mapped[str | None] = mapped_column(String(120))
     enabled: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_sent_at: Mapped[datetime | None]
 
 
@@ -53,7 +54,7 @@ class PushDelivery(Base):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("push_subscription.id"), index=True)
     state: Mapped[str] = mapped_column(String(8), default="due")  # due | sending | sent | failed
     attempts: Mapped[int] = mapped_column(default=0)
-    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(default=clock.now)
     claim: Mapped[str | None] = mapped_column(String(36))
     last_status: Mapped[str | None] = mapped_column(String(32))
     notification: Mapped[Notification] = relationship(lazy="joined")

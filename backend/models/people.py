@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base
+from backend.platform import clock
 
 
 class User(Base):
@@ -17,7 +18,7 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     grants: Mapped[list["RoleGrant"]] = relationship(lazy="selectin", back_populates="user")
     # Joined (a single row): every request needs the profile, and it costs no extra query.
     student: Mapped["StudentProfile | None"] = relationship(lazy="joined", back_populates="user")

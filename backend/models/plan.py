@@ -13,7 +13,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base
+from backend.platform import clock
 
 
 class Plan(Base):
@@ -33,7 +34,7 @@ class Plan(Base):
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reviewed_at: Mapped[datetime | None]
     review_comment: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     goals: Mapped[list["Goal"]] = relationship(back_populates="plan", order_by="Goal.id", cascade="all, delete-orphan")
 
 
@@ -68,7 +69,7 @@ class GoalLog(Base):
     value: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str] = mapped_column(Text, default="")
     logged_on: Mapped[date]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class SelfDiagnosis(Base):
@@ -87,4 +88,4 @@ class SelfDiagnosis(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     commented_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     commented_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -4,7 +4,8 @@ from datetime import date, datetime
 from sqlalchemy import Float, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base
+from backend.platform import clock
 
 
 class PortfolioItem(Base):
@@ -16,7 +17,7 @@ class PortfolioItem(Base):
     occurred_on: Mapped[date]
     hours: Mapped[float | None] = mapped_column(Float)  # training and industry practice
     detail: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     attachments: Mapped[list["Attachment"]] = relationship(order_by="Attachment.id", cascade="all, delete-orphan")
 
 
@@ -31,4 +32,4 @@ class Attachment(Base):
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

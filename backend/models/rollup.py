@@ -4,12 +4,13 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base
+from backend.platform import clock
 
 
 class Rollup(Base):
     """One metric over a unit's students in a term: a scoring point's indicators, a domain
-    subtotal or the total. Never edited by hand: services/rollups.py rebuilds any row from
+    subtotal or the total. Never edited by hand: reporting/rollups.py rebuilds any row from
     the ledger and the attendance marks with the same result as the incremental path."""
 
     __tablename__ = "rollup"
@@ -32,4 +33,4 @@ class Rollup(Base):
     # medians without the ledger; and the students past the warning value, for the class report.
     values: Mapped[list | None] = mapped_column(JSON)
     flagged: Mapped[list | None] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)

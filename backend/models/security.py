@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base
+from backend.platform import clock
 
 
 class AuthSession(Base):
@@ -19,7 +20,7 @@ class AuthSession(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     refresh_jti: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     user_agent: Mapped[str | None] = mapped_column(String(255))
@@ -33,7 +34,7 @@ class LoginFailure(Base):
     ip: Mapped[str] = mapped_column(String(45))
     # Set when the client presented a valid device cookie for this account.
     trusted_device: Mapped[bool] = mapped_column(default=False)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class IdempotencyRecord(Base):
@@ -45,7 +46,7 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int]
     response: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class AuditEvent(Base):
@@ -53,7 +54,7 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(32))

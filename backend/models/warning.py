@@ -4,7 +4,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base
+from backend.platform import clock
 
 
 class WarningRule(Base):
@@ -31,7 +32,7 @@ class WarningRule(Base):
     advice_en: Mapped[str] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(default=True)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class StudentWarning(Base):
@@ -53,7 +54,7 @@ class StudentWarning(Base):
     status: Mapped[str] = mapped_column(String(16), default="raised")
     evidence: Mapped[dict] = mapped_column(JSON)
     step: Mapped[int] = mapped_column(default=0)  # index into the rule's chain: who must act now
-    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    raised_at: Mapped[datetime] = mapped_column(default=clock.now)
     due_at: Mapped[datetime]  # acknowledge by
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -70,7 +71,7 @@ class WarningEvent(Base):
     __tablename__ = "warning_event"
     id: Mapped[int] = mapped_column(primary_key=True)
     warning_id: Mapped[int] = mapped_column(ForeignKey("student_warning.id"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str | None] = mapped_column(Text)
@@ -88,7 +89,7 @@ class SpecialGroupRecord(Base):
     reason: Mapped[str] = mapped_column(Text)
     responsible_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     registered_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    registered_at: Mapped[datetime] = mapped_column(default=clock.now)
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     close_note: Mapped[str | None] = mapped_column(Text)

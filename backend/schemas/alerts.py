@@ -1,7 +1,7 @@
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from backend.alerts.warning_rules import GROUPS
 from backend.schemas.common import StrictSchema
-from backend.services.warning_rules import GROUPS
 
 HOUR = validate.Range(0, 23)
 

@@ -1,9 +1,16 @@
 """Plans, goals, self-diagnosis, self-assessment, portfolio and the development reports."""
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
+from backend.development.plans import PARTS, STAGES
+from backend.development.portfolio import KINDS as EVIDENCE
 from backend.schemas.common import StrictSchema
-from backend.services.plans import PARTS, STAGES
-from backend.services.portfolio import KINDS as EVIDENCE
 
 TEXT = validate.Length(max=4000)
 YEAR = validate.Range(2000, 2100)

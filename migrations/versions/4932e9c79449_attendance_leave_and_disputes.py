@@ -5,9 +5,8 @@ Revises: 95acc1591389
 Create Date: 2026-11-23 10:06:35.763437
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4932e9c79449'

@@ -8,9 +8,8 @@ Create Date: 2026-11-23 10:37:51.354310
 import calendar
 from datetime import date
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4f84b64d5b54'

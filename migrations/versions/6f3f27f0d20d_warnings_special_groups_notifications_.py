@@ -5,9 +5,8 @@ Revises: 4f84b64d5b54
 Create Date: 2026-11-23 11:15:27.820235
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '6f3f27f0d20d'

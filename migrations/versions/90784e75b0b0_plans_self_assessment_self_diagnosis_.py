@@ -5,9 +5,8 @@ Revises: 6f3f27f0d20d
 Create Date: 2026-11-23 11:58:29.766159
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '90784e75b0b0'

@@ -5,9 +5,8 @@ Revises: edc6de4d1a0c
 Create Date: 2026-11-23 09:21:37.589216
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '95acc1591389'

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-23 09:05:05.098603
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'edc6de4d1a0c'

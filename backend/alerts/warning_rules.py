@@ -1,0 +1,157 @@
+"""Warning rules: seeded from seed/warning_rules.yaml, edited by a school admin, and checked
+against one student's indicators. Pure functions of their inputs apart from seeding and edits."""
+from dataclasses import dataclass, field
+from functools import cache
+
+import yaml
+from sqlalchemy import select
+
+from backend.auth.policy import SENSITIVE_READERS
+from backend.auth.roles import Role
+from backend.config import ROOT
+from backend.errors import Problem
+from backend.extensions import db
+from backend.models import WarningRule
+from backend.platform import clock
+
+SEED_FILE = ROOT / "seed" / "warning_rules.yaml"
+LEVELS = ("yellow", "orange", "red")
+SENSITIVE = frozenset({"discipline", "mental_health", "finance"})
+GROUPS = ("hardship", "psychological", "employment")
+OPS = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+# Who may act on a need-to-know warning: the roles that read sensitive data, and the department
+# as the last step of escalation (DOMAIN.md §7).
+SENSITIVE_CHAIN = SENSITIVE_READERS | {Role.DEPT_ADMIN}
+EDITABLE = ("params", "levels", "chain", "ack_hours", "enabled", "explanation_zh", "explanation_en",
+            "advice_zh", "advice_en")
+
+
+@cache
+def load_seed() -> list[dict]:
+    return yaml.safe_load(SEED_FILE.read_text(encoding="utf-8"))["rules"]
+
+
+def seed() -> int:
+    """Add the seed's rules that are missing; never overwrite an edited rule."""
+    have = set(db.session.scalars(select(WarningRule.code)))
+    added = 0
+    for item in load_seed():
+        if item["code"] not in have:
+            db.session.add(WarningRule(
+                code=item["code"], kind=item["kind"], category=item["category"], params=item["params"],
+                levels=item["levels"], chain=item["chain"], ack_hours=item["ack_hours"], name_zh=item["zh"],
+                name_en=item["en"], explanation_zh=item["explanation_zh"], explanation_en=item["explanation_en"],
+                advice_zh=item["advice_zh"], advice_en=item["advice_en"]))
+            added += 1
+    return added
+
+
+def enabled() -> list[WarningRule]:
+    return list(db.session.scalars(select(WarningRule).where(WarningRule.enabled).order_by(WarningRule.id)))
+
+
+def validate(rule: WarningRule, changes: dict) -> None:
+    """422 with field errors for an edit that would make the rule meaningless or leak data."""
+    errors: dict[str, list[str]] = {}
+    levels = changes.get("levels", rule.levels)
+    if not levels or set(levels) - set(LEVELS):
+        errors["levels"] = [f"Levels are some of {', '.join(LEVELS)}."]
+    elif [levels[k] for k in LEVELS if k in levels] != sorted(levels[k] for k in levels):
+        errors["levels"] = ["A higher level needs a bound at least as high as a lower one."]
+    chain = changes.get("chain", rule.chain)
+    if not chain or set(chain) - {r.value for r in Role} or Role.STUDENT in chain:
+        errors["chain"] = ["The chain lists staff roles, first responder first."]
+    elif rule.category in SENSITIVE and set(chain) - SENSITIVE_CHAIN:
+        errors["chain"] = ["A need-to-know warning goes only to head teachers, counsellors, student affairs, "
+                           "the department or the school admin."]
+    params = changes.get("params", rule.params)
+    signals = params.get("signals", [])
+    if rule.kind == "composite" and not signals:
+        errors["params"] = ["A composite rule needs at least one signal."]
+    for s in signals:
+        if not (("point" in s and s.get("op") in OPS and isinstance(s.get("value"), (int, float)))
+                or s.get("group") in GROUPS or isinstance(s.get("assessment_drop"), (int, float))):
+            errors["params"] = [f"Bad signal {s}: use {{point, op, value}}, {{group}} or {{assessment_drop}}."]
+    if errors:
+        raise Problem(422, "预警规则无效 / Invalid warning rule", errors=errors)
+
+
+def update(rule: WarningRule, changes: dict, actor_id: int) -> WarningRule:
+    validate(rule, changes)
+    for key in EDITABLE:
+        if key in changes:
+            setattr(rule, key, changes[key])
+    rule.updated_by, rule.updated_at = actor_id, clock.now()
+    return rule
+
+
+@dataclass
+class Subject:
+    """What a rule looks at for one student this term."""
+
+    indicators: dict[str, float]  # point code → indicator
+    groups: set[str] = field(default_factory=set)  # open special-group records
+    final_year: bool = False
+    # How far the mean self-assessed level fell since last term (services/assessment.drops).
+    assessment_drop: float | None = None
+
+
+@dataclass
+class Finding:
+    level: str
+    values: list[dict]  # the indicators that crossed the line
+    groups: list[str]
+
+
+def _level(levels: dict, measure: float) -> str | None:
+    reached = [name for name in LEVELS if name in levels and measure >= levels[name]]
+    return reached[-1] if reached else None
+
+
+def check(rule: WarningRule, subject: Subject, points: dict) -> Finding | None:
+    """The rule's finding for a student, or None. `points` maps code → the term's ScoringRule."""
+    if rule.kind == "threshold":
+        return _threshold(rule, subject, points)
+    gate = rule.params.get("gate", {})
+    if gate.get("final_year") and not subject.final_year or gate.get("group") and gate["group"] not in subject.groups:
+        return None
+    values, groups = [], []
+    for s in rule.params["signals"]:
+        if "group" in s:
+            if s["group"] in subject.groups:
+                groups.append(s["group"])
+        elif "assessment_drop" in s:
+            if subject.assessment_drop is not None and subject.assessment_drop >= s["assessment_drop"]:
+                values.append({"code": "self_assessment_drop", "indicator": subject.assessment_drop,
+                               "condition": f"fell by >= {s['assessment_drop']}"})
+        elif s["point"] in subject.indicators and OPS[s["op"]](subject.indicators[s["point"]], s["value"]):
+            values.append(_value(points.get(s["point"]), s["point"], subject.indicators[s["point"]], s))
+    level = _level(rule.levels, len(values) + len(groups))
+    return Finding(level, values, groups) if level else None
+
+
+def _threshold(rule, subject: Subject, points: dict) -> Finding | None:
+    values = []
+    for code, value in subject.indicators.items():
+        p = points.get(code)
+        if (p is None or p.point.domain != rule.params["domain"] or p.sensitive or p.warning_value is None
+                or p.value_type == "document"):  # a missing plan is the plan review's business
+            continue
+        past = value - p.warning_value if p.direction == "lower_better" else p.warning_value - value
+        if past > 0:
+            share = 100 * past / ((p.max_value - p.min_value) or 1)
+            values.append({**_value(p, code, value), "past_by_percent": round(share, 1)})
+    if not values:
+        return None
+    worst = max(v["past_by_percent"] for v in values)
+    return Finding(_level(rule.levels, worst) or LEVELS[0], values, [])
+
+
+def _value(p, code: str, value: float, signal: dict | None = None) -> dict:
+    out = {"code": code, "indicator": value}
+    if p is not None:
+        out.update(name_zh=p.point.name_zh, name_en=p.point.name_en, warning_value=p.warning_value,
+                   standard_value=p.standard_value)
+    if signal:
+        out["condition"] = f"{signal['op']} {signal['value']}"
+    return out

@@ -1,0 +1,258 @@
+"""Warnings: raised by evaluating the rules, then worked to a close (DESIGN.md decision 6).
+
+raised → notified → acknowledged → in_progress (interventions) → resolved, or escalated along
+the rule's chain (head teacher → counsellor → department) when nobody acknowledges it in time.
+One warning per student, rule and term: later evaluations raise its level, never a second
+warning. Need-to-know warnings (discipline, mental health, finance) are seen only by the
+chain's roles over the student's class, and every read of one is audited.
+"""
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from backend.alerts import warning_rules
+from backend.alerts.warning_rules import LEVELS, Finding, Subject
+from backend.auth.policy import roles_over_class
+from backend.development import assessment, plans
+from backend.errors import Problem
+from backend.extensions import db
+from backend.models import (
+    ClassGroup,
+    ScoreEntry,
+    SpecialGroupRecord,
+    StudentProfile,
+    StudentWarning,
+    Term,
+    User,
+    WarningEvent,
+    WarningRule,
+)
+from backend.notify import notifications
+from backend.org import directory
+from backend.org.directory import responders
+from backend.platform import audit, clock
+from backend.valuecard import card, catalogue, ledger
+
+OPEN = ("raised", "notified", "acknowledged", "in_progress", "escalated")
+UNACKNOWLEDGED = ("raised", "notified", "escalated")
+PROGRAMME_YEARS = 3  # 高职: the third academic year after entry is the final one
+
+
+def final_year(cls: ClassGroup, term: Term) -> bool:
+    return int(term.academic_year[:4]) - cls.entry_year >= PROGRAMME_YEARS - 1
+
+
+def _groups(student_ids) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for sid, group in db.session.execute(select(SpecialGroupRecord.student_id, SpecialGroupRecord.group).where(
+            SpecialGroupRecord.student_id.in_(student_ids), SpecialGroupRecord.closed_at.is_(None))):
+        out.setdefault(sid, set()).add(group)
+    return out
+
+
+def _entries(student_id: int, term: Term, codes: list[str], points: dict) -> list[dict]:
+    """The ledger entries behind the values that crossed the line (attendance-based points are
+    computed from session marks and show their indicator only)."""
+    ids = [points[c].point_id for c in codes if c in points]
+    if not ids:
+        return []
+    code_of = {points[c].point_id: c for c in codes if c in points}
+    rows = db.session.execute(select(ScoreEntry.id, ScoreEntry.point_id, ScoreEntry.value, ScoreEntry.period,
+                                     ScoreEntry.recorded_at).where(
+        ScoreEntry.student_id == student_id, ScoreEntry.term_id == term.id, ScoreEntry.point_id.in_(ids),
+        ledger.counts()).order_by(ScoreEntry.id.desc()).limit(20))
+    return [{"entry_id": i, "code": code_of[p], "value": v, "period": period, "recorded_at": at.isoformat()}
+            for i, p, v, period, at in rows]
+
+
+def _evidence(finding: Finding, student_id: int, term: Term, points: dict) -> dict:
+    return {"values": finding.values, "groups": finding.groups,
+            "entries": _entries(student_id, term, [v["code"] for v in finding.values], points)}
+
+
+def evaluate_class(term: Term, cls: ClassGroup, now=None) -> dict:
+    """Run every enabled rule over the class's students; raise, raise the level of, or reopen
+    warnings. Idempotent: a second run over the same data changes nothing."""
+    now = now or clock.now()
+    students = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == cls.id)).all()
+    if not students:
+        return {"raised": 0, "raised_level": 0}
+    points = {r.point.code: r for r in catalogue.rules(term)}
+    cards = card.cards_for(students, term)
+    plans.monitor(term, cards, now)  # the student's own goals first, then the college's rules
+    groups, last_year = _groups(students), final_year(cls, term)
+    existing = {(w.student_id, w.rule_id): w for w in db.session.scalars(select(StudentWarning).where(
+        StudentWarning.term_id == term.id, StudentWarning.student_id.in_(students)))}
+    drops = assessment.drops(students, term)
+    subjects = {sid: Subject({p["code"]: p["indicator"] for p in cards[sid].points}, groups.get(sid, set()), last_year,
+                             drops.get(sid)) for sid in students}
+    counts = {"raised": 0, "raised_level": 0}
+    for rule in warning_rules.enabled():
+        for sid, subject in subjects.items():
+            finding = warning_rules.check(rule, subject, points)
+            w = existing.get((sid, rule.id))
+            if finding and w is None:
+                _raise(rule, sid, cls, term, finding, _evidence(finding, sid, term, points), now)
+                counts["raised"] += 1
+            elif finding and LEVELS.index(finding.level) > LEVELS.index(w.level):
+                _raise_level(w, finding, _evidence(finding, sid, term, points), now)
+                counts["raised_level"] += 1
+            elif not finding and w is not None and w.status in OPEN and w.events[-1].kind != "cleared":
+                _event(w, "cleared", None, "数值已回到预警线内 · Values are back within the warning line", now)
+    return counts
+
+
+def _event(w: StudentWarning, kind: str, actor_id: int | None, text: str | None = None, now=None,
+           follow_up_on: date | None = None) -> None:
+    event = WarningEvent(kind=kind, actor_id=actor_id, text=text, at=now or clock.now(), follow_up_on=follow_up_on)
+    w.events.append(event)
+
+
+def _raise(rule: WarningRule, student_id: int, cls: ClassGroup, term: Term, finding: Finding, evidence, now) -> None:
+    w = StudentWarning(student_id=student_id, class_id=cls.id, rule=rule, term_id=term.id, category=rule.category,
+                       sensitive=rule.category in warning_rules.SENSITIVE, level=finding.level, status="raised",
+                       evidence=evidence, step=0, raised_at=now, due_at=now + timedelta(hours=rule.ack_hours))
+    db.session.add(w)
+    _event(w, "raised", None, finding.level, now)
+    db.session.flush()
+    _announce(w, cls, now)
+
+
+def _raise_level(w: StudentWarning, finding: Finding, evidence, now) -> None:
+    _event(w, "level", None, f"{w.level}→{finding.level}", now)
+    w.level, w.evidence = finding.level, evidence
+    if w.status == "resolved":  # worse than when it was closed: open it again
+        w.status, w.step, w.due_at = "raised", 0, now + timedelta(hours=w.rule.ack_hours)
+        w.resolved_at = w.resolved_by = None
+        _event(w, "reopened", None, None, now)
+    _announce(w, db.session.get(ClassGroup, w.class_id), now)
+
+
+def _announce(w: StudentWarning, cls: ClassGroup, now) -> None:
+    """A new or worse warning: to whoever must act now, and to the student unless need-to-know."""
+    _notify(w, cls, "warning", now)
+    if not w.sensitive:
+        _nudge(w, now)
+
+
+def _student_name(w: StudentWarning) -> str:
+    return db.session.get(User, w.student_id).display_name
+
+
+def _notify(w: StudentWarning, cls: ClassGroup, kind: str, now) -> None:
+    role = w.rule.chain[w.step]
+    users = responders(cls, role)
+    title = f"{_student_name(w)} · {w.rule.name_zh}"
+    notifications.send(users, kind=kind, level=w.level, title=title, body=w.rule.name_en,
+                       url=f"/#/warnings/{w.id}", warning_id=w.id, now=now)
+    if users:
+        _event(w, "notified", None, role, now)
+        if w.status == "raised":
+            w.status = "notified"
+
+
+def _nudge(w: StudentWarning, now) -> None:
+    """The student hears first-hand, with what to do next (non-sensitive warnings only)."""
+    notifications.send([w.student_id], kind="nudge", level=w.level, title=w.rule.name_zh, body=w.rule.advice_zh,
+                       url=f"/#/my-warnings/{w.id}", warning_id=w.id, now=now)
+
+
+def escalate_overdue(now=None) -> int:
+    """Pass every unacknowledged warning past its deadline to the next role in its chain."""
+    now = now or clock.now()
+    moved = 0
+    for w in db.session.scalars(select(StudentWarning).where(StudentWarning.status.in_(UNACKNOWLEDGED),
+                                                             StudentWarning.due_at < now)):
+        if w.step + 1 >= len(w.rule.chain):
+            continue  # the last role has it; nobody further to pass it to
+        w.step += 1
+        w.status, w.due_at = "escalated", now + timedelta(hours=w.rule.ack_hours)
+        _event(w, "escalated", None, w.rule.chain[w.step], now)
+        _notify(w, db.session.get(ClassGroup, w.class_id), "escalation", now)
+        moved += 1
+    return moved
+
+
+# --- reading and working warnings ---------------------------------------------------------
+
+def acting_roles(viewer: User, w: StudentWarning) -> set[str]:
+    return roles_over_class(viewer, db.session.get(ClassGroup, w.class_id)) & set(w.rule.chain)
+
+
+def open_warning(viewer: User, warning_id: int, purpose: str) -> StudentWarning:
+    """A warning the viewer acts on (staff) or owns (student, non-sensitive only); reads of
+    need-to-know warnings are audited."""
+    w = db.session.get(StudentWarning, warning_id)
+    own = w is not None and w.student_id == viewer.id and not w.sensitive
+    if w is None or not (own or acting_roles(viewer, w)):
+        raise Problem(404, "未找到 / Not found")
+    if w.sensitive:
+        audit.sensitive_read(viewer.id, "warning", str(w.id), purpose)
+    return w
+
+
+def staff_list(viewer: User, status: str, class_id: int | None, purpose: str) -> list[StudentWarning]:
+    """Warnings the viewer acts on, worst and oldest first."""
+    classes = [c for c in directory.visible_classes(viewer) if class_id in (None, c.id)]
+    roles = {c.id: roles_over_class(viewer, c) for c in classes}
+    query = select(StudentWarning).where(StudentWarning.class_id.in_(roles))
+    if status == "open":
+        query = query.where(StudentWarning.status.in_(OPEN))
+    elif status == "resolved":
+        query = query.where(StudentWarning.status == "resolved")
+    found = [w for w in db.session.scalars(query) if roles[w.class_id] & set(w.rule.chain)]
+    found.sort(key=lambda w: (-LEVELS.index(w.level), w.raised_at))
+    sensitive = [str(w.id) for w in found if w.sensitive]
+    if sensitive:
+        audit.sensitive_read(viewer.id, "warning_list", None, {"purpose": purpose, "warnings": sensitive})
+    return found
+
+
+def own(student: User) -> list[StudentWarning]:
+    return db.session.scalars(select(StudentWarning).where(
+        StudentWarning.student_id == student.id, StudentWarning.sensitive.is_(False))
+        .order_by(StudentWarning.raised_at.desc())).all()
+
+
+def _act(viewer: User, w: StudentWarning) -> None:
+    if not acting_roles(viewer, w):
+        raise Problem(403, "无权操作 / Not allowed", "Only the roles this warning goes to can work on it.")
+    if w.status == "resolved":
+        raise Problem(409, "预警已关闭 / Warning closed", "This warning is resolved; it reopens by itself if it gets worse.")
+
+
+def acknowledge(viewer: User, w: StudentWarning) -> StudentWarning:
+    _act(viewer, w)
+    if w.acknowledged_at is None:
+        w.acknowledged_at, w.acknowledged_by = clock.now(), viewer.id
+        w.status = "acknowledged"
+        _event(w, "acknowledged", viewer.id)
+    return w
+
+
+def intervene(viewer: User, w: StudentWarning, kind: str, text: str, follow_up_on: date | None) -> StudentWarning:
+    """A case note or an action taken, with an optional follow-up date. Acting acknowledges."""
+    acknowledge(viewer, w)
+    w.status = "in_progress"
+    if follow_up_on:
+        w.follow_up_on = follow_up_on
+    _event(w, kind, viewer.id, text, follow_up_on=follow_up_on)
+    return w
+
+
+def resolve(viewer: User, w: StudentWarning, text: str) -> StudentWarning:
+    acknowledge(viewer, w)
+    w.status, w.resolved_at, w.resolved_by = "resolved", clock.now(), viewer.id
+    _event(w, "resolved", viewer.id, text)
+    return w
+
+
+def with_names(found: list[StudentWarning]) -> list[StudentWarning]:
+    """Attach student and class names for staff views, in two queries."""
+    names = dict(db.session.execute(select(User.id, User.display_name).where(
+        User.id.in_({w.student_id for w in found}))).all()) if found else {}
+    classes = dict(db.session.execute(select(ClassGroup.id, ClassGroup.name).where(
+        ClassGroup.id.in_({w.class_id for w in found}))).all()) if found else {}
+    for w in found:
+        w.student_name, w.class_name = names.get(w.student_id), classes.get(w.class_id)
+    return found

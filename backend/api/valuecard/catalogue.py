@@ -1,0 +1,45 @@
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from backend.auth.current import login_required
+from backend.auth.policy import Resource, authorize
+from backend.extensions import db
+from backend.org import directory
+from backend.schemas.org import TermQuery
+from backend.schemas.valuecard import CatalogueOut, RuleOut, RulePatchIn
+from backend.valuecard import catalogue
+
+blp = Blueprint("catalogue", __name__, url_prefix="/api/v1/catalogue",
+                description="Scoring points and their rules per term")
+
+
+@blp.get("")
+@blp.arguments(TermQuery, location="query")
+@blp.response(200, CatalogueOut)
+@login_required
+def list_rules(query):
+    authorize(current_user, "view", Resource.CATALOGUE)
+    term = directory.term_or_current(query["term_id"])
+    version = catalogue.ensure_version(term)
+    db.session.commit()
+    return {"term_id": term.id, "domain_weights": version.domain_weights, "rules": catalogue.rules(term)}
+
+
+@blp.get("/<code>")
+@blp.arguments(TermQuery, location="query")
+@blp.response(200, RuleOut)
+@login_required
+def get_rule(query, code):
+    authorize(current_user, "view", Resource.CATALOGUE)
+    return catalogue.rule(directory.term_or_current(query["term_id"]), code)
+
+
+@blp.patch("/<code>")
+@blp.arguments(TermQuery, location="query")
+@blp.arguments(RulePatchIn)
+@blp.response(200, RuleOut)
+@login_required
+def update_rule(query, body, code):
+    """Change a point's rule for one term only; other terms' cards are untouched."""
+    authorize(current_user, "edit", Resource.CATALOGUE)
+    return catalogue.update_rule(directory.term_or_current(query["term_id"]), code, body, current_user.id)

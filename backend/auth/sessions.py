@@ -1,0 +1,89 @@
+"""Login, refresh rotation, logout and password change."""
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from sqlalchemy import func, select
+
+from backend.auth import passwords, throttle
+from backend.errors import Problem
+from backend.extensions import db
+from backend.models import AuthSession, User
+from backend.platform import clock
+
+INVALID_LOGIN = "用户名或密码错误 / Wrong username or password"
+
+
+def login(username: str, password: str, ip: str, trusted_device: bool, user_agent: str | None) -> tuple[User, dict]:
+    throttle.check(username, ip, trusted_device)
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        passwords.burn_time(password)
+    if user is None or not user.is_active or not passwords.verify_password(user.password_hash, password):
+        db.session.rollback()
+        throttle.record_failure(username, ip, trusted_device)
+        raise Problem(401, INVALID_LOGIN)
+    throttle.clear(username)
+    tokens = _issue(user, AuthSession(id=str(uuid.uuid4()), user_id=user.id, user_agent=(user_agent or "")[:255]))
+    return user, tokens
+
+
+def _issue(user: User, session: AuthSession) -> dict:
+    claims = {"sid": session.id}
+    access = create_access_token(identity=str(user.id), additional_claims=claims)
+    refresh = create_refresh_token(identity=str(user.id), additional_claims=claims)
+    session.refresh_jti = decode_token(refresh)["jti"]
+    session.expires_at = clock.now() + timedelta(seconds=current_app.config["JWT_REFRESH_TOKEN_EXPIRES"])
+    db.session.add(session)
+    db.session.commit()
+    return {"access_token": access, "refresh_token": refresh,
+            "expires_in": current_app.config["JWT_ACCESS_TOKEN_EXPIRES"],
+            "must_change_password": user.must_change_password}
+
+
+def refresh(user: User, claims: dict) -> dict:
+    """Rotate: the presented refresh token is spent, a new pair is issued.
+
+    A refresh token that is not the session's current one has been used
+    before, so somebody holds a copy: the whole session is revoked.
+    """
+    session = db.session.get(AuthSession, claims["sid"])
+    if session is None or session.revoked_at is not None:
+        raise Problem(401, "登录已失效 / Session ended", "Log in again.")
+    if session.refresh_jti != claims["jti"]:
+        session.revoked_at = clock.now()
+        db.session.commit()
+        raise Problem(401, "登录已失效 / Session ended", "This refresh token was already used; log in again.")
+    return _issue(user, session)
+
+
+def is_revoked(claims: dict) -> bool:
+    session = db.session.get(AuthSession, claims.get("sid"))
+    if session is None or session.revoked_at is not None:
+        return True
+    # A spent refresh token is not "revoked" here: refresh() must see it to detect reuse.
+    return False
+
+
+def logout(claims: dict) -> None:
+    session = db.session.get(AuthSession, claims["sid"])
+    if session is not None and session.revoked_at is None:
+        session.revoked_at = clock.now()
+        db.session.commit()
+
+
+def change_password(user: User, current: str, new: str, keep_session: str | None) -> None:
+    if not passwords.verify_password(user.password_hash, current):
+        raise Problem(422, "请求数据有误 / Invalid request data",
+                      errors={"current_password": ["当前密码不正确 / The current password is wrong."]})
+    if new == current:
+        raise Problem(422, "请求数据有误 / Invalid request data",
+                      errors={"new_password": ["新密码不能与旧密码相同 / Choose a password you have not used."]})
+    user.password_hash = passwords.hash_password(new)
+    user.must_change_password = False
+    # Every other device logged in with the old password is signed out.
+    for session in db.session.scalars(select(AuthSession).where(
+            AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None), AuthSession.id != keep_session)):
+        session.revoked_at = clock.now()
+    db.session.commit()

@@ -1,0 +1,304 @@
+"""Rollups: the statistics reports read, per unit (class, department, school) and metric.
+
+A metric is a scoring point (its students' indicators), a domain subtotal or the total
+(their cards). A class's rows come from its students' indicators, the very ones their
+cards show (valuecard/card.py), plus the values recorded each week for the trend.
+Department and school rows are merged from their classes' rows, never read from the
+ledger: class rows keep their sorted values, so merged medians are exact.
+
+`compute_classes` serves both paths with one query shape: the incremental job gives it one
+class, the full rebuild every class. `store` writes only what differs, so a job that runs
+twice changes nothing the second time, and `check` compares the stored rows with a full
+recompute made in memory.
+"""
+from bisect import bisect_right
+from collections import defaultdict
+from statistics import median
+
+from sqlalchemy import (
+    SmallInteger,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    text,
+    true,
+    tuple_,
+    union_all,
+)
+
+from backend.extensions import db
+from backend.models import ClassGroup, Rollup, ScoreEntry, StudentProfile, Term
+from backend.platform import changes, clock
+from backend.valuecard import attendance, card, catalogue, ledger
+from backend.valuecard.conversion import is_past_warning
+
+DOMAIN_METRICS = (*card.DOMAINS, "total")
+STATS = ("count", "mean", "median", "min", "max", "short_of_standard", "past_warning", "buckets", "trend",
+         "values", "flagged")
+Key = tuple[str, int, str]  # (unit, unit id, metric)
+_LOCK = 0x5350_0000  # advisory-lock namespace for "rollups of term N"
+
+
+def _lock(term_id: int) -> None:
+    """One rollup writer per term at a time, and it reads the ledger only once it holds the
+    lock: a full rebuild and a class refresh never overwrite each other's newer figures.
+    (SQLite's BEGIN IMMEDIATE already serialises every writer.)"""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK + term_id})
+
+
+def _short_of(rule, value: float, threshold: float) -> bool:
+    return value > threshold if rule.direction == "lower_better" else value < threshold
+
+
+def bucket_edges(rule) -> list[float]:
+    """Lower edges of the distribution's buckets, in the metric's own unit."""
+    if rule is None:  # a subtotal or the total: card points 0–100
+        return [float(e) for e in range(0, 100, 10)]
+    if rule.value_type == "level":
+        return [float(i) for i in range(len(rule.levels))]
+    if rule.value_type == "document":
+        return [0.0, 1.0]
+    if rule.value_type == "count":
+        return [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]  # the last bucket is "5 or more"
+    step = (rule.max_value - rule.min_value) / 10
+    return [round(rule.min_value + i * step, 2) for i in range(10)]
+
+
+def _stats(values: list[float], rule) -> dict:
+    """Statistics of sorted values; thresholds only for scoring points."""
+    n = len(values)
+    edges = bucket_edges(rule)
+    counts = [0] * len(edges)
+    for v in values:
+        counts[max(bisect_right(edges, v) - 1, 0)] += 1
+    return {
+        "count": n, "mean": round(sum(values) / n, 2), "median": round(median(values), 2),
+        "min": values[0], "max": values[-1],
+        "short_of_standard": None if rule is None else sum(_short_of(rule, v, rule.standard_value) for v in values),
+        "past_warning": None if rule is None or rule.warning_value is None else
+        sum(is_past_warning(rule, v) for v in values),
+        "buckets": [[e, c] for e, c in zip(edges, counts, strict=True)],
+    }
+
+
+def _class_row(found: list[tuple[float, int | None]], rule, trend: dict) -> dict:
+    values = sorted(v for v, _ in found)
+    flagged = sorted(s for v, s in found if s is not None and rule is not None and is_past_warning(rule, v))
+    return {**_stats(values, rule), "trend": trend, "values": values, "flagged": flagged}
+
+
+def _merged_row(rows: list[dict], rule) -> dict:
+    values = sorted(v for r in rows for v in r["values"])
+    trend: dict = {}
+    for r in rows:
+        for week, (n, total) in r["trend"].items():
+            t = trend.setdefault(week, [0, 0.0])
+            t[0] += n
+            t[1] = round(t[1] + total, 4)
+    return {**_stats(values, rule), "trend": trend, "values": None, "flagged": None}
+
+
+def _rosters(class_ids) -> dict[int, list[int]]:
+    query = select(StudentProfile.class_id, StudentProfile.user_id).order_by(StudentProfile.user_id)
+    if class_ids is not None:
+        query = query.where(StudentProfile.class_id.in_(class_ids))
+    rosters = defaultdict(list)
+    for class_id, student_id in db.session.execute(query):
+        rosters[class_id].append(student_id)
+    return rosters
+
+
+def _ledger_sums(term: Term, rosters, class_ids):
+    """One pass over the ledger: (kind, subject, point, week, values, sum) where kind is
+    "student" (a student's indicator), "class" (a class's own entries) or "week" (a class's
+    values in one teaching week, for the trend). Only entries that count are read."""
+    weekly = select(ScoreEntry.student_id, ScoreEntry.class_id, ScoreEntry.point_id, ScoreEntry.week,
+                    func.count(ScoreEntry.value).label("n"), func.sum(ScoreEntry.value).label("total")) \
+        .where(ScoreEntry.term_id == term.id, ledger.counts()) \
+        .group_by(ScoreEntry.student_id, ScoreEntry.class_id, ScoreEntry.point_id, ScoreEntry.week)
+    students = [s for ids in rosters.values() for s in ids]
+    if class_ids is not None:
+        weekly = weekly.where(ScoreEntry.student_id.in_(students) | ScoreEntry.class_id.in_(class_ids))
+    w = weekly.cte("weekly")
+    n, total, no_week = func.sum(w.c.n), func.sum(w.c.total), cast(null(), SmallInteger)
+    own = w.c.student_id.is_not(None)
+    of_students = own if class_ids is None else w.c.student_id.in_(students)
+    of_classes = true() if class_ids is None else w.c.class_id.in_(class_ids)
+    return db.session.execute(union_all(
+        select(literal("student"), w.c.student_id, w.c.point_id, no_week, n, total)
+        .where(of_students).group_by(w.c.student_id, w.c.point_id),
+        select(literal("class"), w.c.class_id, w.c.point_id, no_week, n, total)
+        .where(~own, of_classes).group_by(w.c.class_id, w.c.point_id),
+        select(literal("week"), w.c.class_id, w.c.point_id, w.c.week, n, total)
+        .where(own, of_classes).group_by(w.c.class_id, w.c.point_id, w.c.week)))
+
+
+def _add(week_totals: dict, week: int, n: int, total: float) -> None:
+    t = week_totals.setdefault(str(week), [0, 0.0])
+    t[0] += n
+    t[1] = round(t[1] + total, 4)
+
+
+def _inputs(term: Term, rules, rosters, class_ids):
+    """Students' indicators, weekly trends per (class, point), and the classes' own entries."""
+    indicators: dict = defaultdict(dict)
+    trends: dict = defaultdict(dict)
+    entered: dict = defaultdict(dict)
+    for kind, subject, point_id, week, n, total in _ledger_sums(term, rosters, class_ids):
+        if not n:
+            continue
+        n, total = int(n), float(total)  # PostgreSQL sums counts as NUMERIC
+        if kind == "week":
+            _add(trends[(subject, point_id)], week, n, total)
+        else:
+            (indicators if kind == "student" else entered)[subject][point_id] = (card.indicator(total, n), n)
+    point_of = {r.point.code: r.point_id for r in rules}
+    class_of = {s: c for c, ids in rosters.items() for s in ids}
+    marks = attendance.indicator_values(list(class_of) if class_ids is not None else None, term.id)
+    for student_id, by_code in sorted(marks.items()):
+        if student_id not in class_of:
+            continue
+        for code, series in by_code.items():
+            values = [v for _, v in series]
+            indicators[student_id][point_of[code]] = (card.indicator(sum(values), len(values)), len(values))
+            for week, value in series:
+                _add(trends[(class_of[student_id], point_of[code])], week, 1, value)
+    return indicators, trends, entered
+
+
+def compute_classes(term: Term, class_ids: list[int] | None = None) -> dict[Key, dict]:
+    """Every class row of the given classes (all classes when None), from the ledger and the marks."""
+    rules = catalogue.rules(term)
+    weights = card._weights(term)
+    individual = [r for r in rules if r.point.level == "individual"]
+    collective = [r for r in rules if r.point.level == "class"]
+    rosters = _rosters(class_ids)
+    indicators, trends, entered = _inputs(term, rules, rosters, class_ids)
+    rows: dict[Key, dict] = {}
+    for class_id, students in sorted(rosters.items()):
+        cards = {s: card.card_of(individual, weights, indicators.get(s, {})) for s in students}
+        for rule in individual:
+            found = [(indicators[s][rule.point_id][0], s) for s in students if rule.point_id in indicators.get(s, {})]
+            if found:
+                rows[("class", class_id, rule.point.code)] = _class_row(
+                    found, rule, trends.get((class_id, rule.point_id), {}))
+        for metric in DOMAIN_METRICS:
+            found = [(c.total if metric == "total" else c.subtotals[metric]["score"], s) for s, c in cards.items()]
+            found = [(v, s) for v, s in found if v is not None]
+            if found:
+                rows[("class", class_id, metric)] = _class_row(found, None, {})
+        own = card.class_indicators(collective, entered.get(class_id, {}), cards.values())
+        for rule in collective:
+            if rule.point_id in own:
+                rows[("class", class_id, rule.point.code)] = _class_row([(own[rule.point_id][0], None)], rule, {})
+    return rows
+
+
+def merge(term: Term, class_rows: dict[Key, dict], department_of: dict[int, int]) -> dict[Key, dict]:
+    """Department and school rows from class rows, merged in class order."""
+    rule_of = {r.point.code: r for r in catalogue.rules(term)}
+    groups: dict = defaultdict(list)
+    for (_, class_id, metric), row in sorted(class_rows.items()):
+        groups[("department", department_of[class_id], metric)].append(row)
+        groups[("school", term.school_id, metric)].append(row)
+    return {key: _merged_row(rows, rule_of.get(key[2])) for key, rows in groups.items()}
+
+
+def _departments(class_ids=None) -> dict[int, int]:
+    query = select(ClassGroup.id, ClassGroup.department_id)
+    if class_ids is not None:
+        query = query.where(ClassGroup.id.in_(class_ids))
+    return dict(db.session.execute(query).all())
+
+
+def _stored(term_id: int, units=None) -> dict[Key, Rollup]:
+    query = select(Rollup).where(Rollup.term_id == term_id)
+    if units is not None:
+        query = query.where(tuple_(Rollup.unit, Rollup.unit_id).in_(units))
+    return {(r.unit, r.unit_id, r.metric): r for r in db.session.scalars(query)}
+
+
+def _as_row(r: Rollup) -> dict:
+    return {k: getattr(r, k) for k in STATS}
+
+
+def store(term_id: int, rows: dict[Key, dict], units=None) -> dict:
+    """Make the stored rows of `units` (all units when None) equal `rows`; write only differences."""
+    existing = _stored(term_id, units)
+    now = clock.now()
+    stale = [r.id for k, r in existing.items() if k not in rows]
+    new = [{"term_id": term_id, "unit": k[0], "unit_id": k[1], "metric": k[2], "updated_at": now, **row}
+           for k, row in rows.items() if k not in existing]
+    changed = 0
+    for key, row in rows.items():
+        if key in existing and _as_row(existing[key]) != row:
+            for field, value in row.items():
+                setattr(existing[key], field, value)
+            existing[key].updated_at = now
+            changed += 1
+    if stale:
+        db.session.execute(delete(Rollup).where(Rollup.id.in_(stale)))
+    for start in range(0, len(new), 2000):
+        db.session.execute(insert(Rollup), new[start:start + 2000])
+    db.session.flush()
+    return {"inserted": len(new), "updated": changed, "deleted": len(stale)}
+
+
+# The incremental path: one class, then its department, then the school, each from stored rows.
+
+def refresh_class(term: Term, class_id: int) -> dict:
+    _lock(term.id)
+    changed = store(term.id, compute_classes(term, [class_id]), [("class", class_id)])
+    # Always passed up, even when nothing changed: a retried job may follow a run that
+    # committed its rows but died before it could pass them up.
+    changes.touch("department", term.id, [db.session.get(ClassGroup, class_id).department_id])
+    return changed
+
+
+def _class_rows(term: Term, class_ids=None) -> dict[Key, dict]:
+    units = None if class_ids is None else [("class", c) for c in class_ids]
+    return {k: _as_row(r) for k, r in _stored(term.id, units).items() if k[0] == "class"}
+
+
+def refresh_department(term: Term, department_id: int) -> dict:
+    _lock(term.id)
+    classes = db.session.scalars(select(ClassGroup.id).where(ClassGroup.department_id == department_id)).all()
+    rows = merge(term, _class_rows(term, classes), {c: department_id for c in classes})
+    changes.touch("school", term.id, [term.school_id])
+    return store(term.id, {k: v for k, v in rows.items() if k[0] == "department"}, [("department", department_id)])
+
+
+def refresh_school(term: Term) -> dict:
+    _lock(term.id)
+    rows = merge(term, _class_rows(term), _departments())
+    return store(term.id, {k: v for k, v in rows.items() if k[0] == "school"}, [("school", term.school_id)])
+
+
+# The full path.
+
+def full(term: Term) -> dict[Key, dict]:
+    class_rows = compute_classes(term)
+    return {**class_rows, **merge(term, class_rows, _departments())}
+
+
+def rebuild(term: Term) -> dict:
+    _lock(term.id)
+    return store(term.id, full(term))
+
+
+def check(term: Term) -> list[str]:
+    """Differences between the stored rows and a full recompute; empty when they agree."""
+    expected = full(term)
+    stored = {k: _as_row(r) for k, r in _stored(term.id).items()}
+    problems = [f"missing {k}" for k in expected if k not in stored]
+    problems += [f"unexpected {k}" for k in stored if k not in expected]
+    for key in expected.keys() & stored.keys():
+        fields = [f for f in STATS if expected[key][f] != stored[key][f]]
+        if fields:
+            problems.append(f"{key}: {', '.join(f'{f} stored {stored[key][f]!r} != {expected[key][f]!r}' for f in fields)}")
+    return sorted(problems)

@@ -1,0 +1,304 @@
+"""Validation for the value card: entries and batches, the card, attendance and leave, the catalogue."""
+from marshmallow import Schema, fields, validate
+
+from backend.auth.roles import Role
+from backend.models.attendance import MARKS
+from backend.schemas.common import StrictSchema
+from backend.valuecard.ledger import MAX_BATCH
+
+
+class EntryRowIn(StrictSchema):
+    student_id = fields.Integer(metadata={"description": "for individual points"})
+    class_id = fields.Integer(metadata={"description": "for class (collective) points"})
+    value = fields.Float(required=True, allow_nan=False)
+
+
+class EntryBatchIn(StrictSchema):
+    point = fields.String(required=True, metadata={"example": "S-A-06"})
+    period = fields.String(load_default=None, metadata={"description": "week:N, month:YYYY-MM, day:YYYY-MM-DD or term"})
+    term_id = fields.Integer(load_default=None, metadata={"description": "defaults to the current term"})
+    entries = fields.List(fields.Nested(EntryRowIn), required=True,
+                          validate=validate.Length(1, MAX_BATCH, error=f"1–{MAX_BATCH} rows per batch."))
+
+
+class BatchOut(Schema):
+    batch_id = fields.String()
+    point = fields.String()
+    period = fields.String()
+    term_id = fields.Integer()
+    count = fields.Integer()
+
+
+class ReverseIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(2, 500))
+
+
+class EntryOut(Schema):
+    id = fields.Integer()
+    point = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    period = fields.String()
+    value = fields.Float(allow_none=True)
+    recorded_by = fields.String()
+    recorded_at = fields.DateTime()
+    reversed = fields.Boolean()
+    reversal_reason = fields.String(allow_none=True)
+
+
+class CardPointOut(Schema):
+    code = fields.String()
+    domain = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    indicator = fields.Float()
+    points = fields.Float()
+    weight = fields.Float()
+    weighted = fields.Float()
+    standard_value = fields.Float()
+    warning_value = fields.Float(allow_none=True)
+    below_warning = fields.Boolean()
+    sensitive = fields.String(allow_none=True)
+    source = fields.String(metadata={"description": "entered, attendance or aggregate"})
+    periods = fields.Integer(metadata={"description": "how many periods the indicator averages"})
+
+
+class SubtotalOut(Schema):
+    score = fields.Float(allow_none=True)
+    covered_weight = fields.Float(metadata={"description": "share of the domain's weight scored so far"})
+
+
+class ValueAddedOut(Schema):
+    previous_term = fields.Float(allow_none=True)
+    previous_term_total = fields.Float(allow_none=True)
+    term_start = fields.Float(allow_none=True, metadata={"description": "against the first week with data"})
+    term_start_total = fields.Float(allow_none=True)
+
+
+class HistoryWeekOut(Schema):
+    week = fields.Integer()
+    total = fields.Float(allow_none=True)
+    subtotals = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+
+
+class HistoryMonthOut(Schema):
+    month = fields.String()
+    total = fields.Float(allow_none=True)
+
+
+class HistoryOut(Schema):
+    weeks = fields.List(fields.Nested(HistoryWeekOut))
+    months = fields.List(fields.Nested(HistoryMonthOut))
+
+
+class CardOut(Schema):
+    term_id = fields.Integer()
+    student_id = fields.Integer()
+    total = fields.Float(allow_none=True)
+    subtotals = fields.Dict(keys=fields.String(), values=fields.Nested(SubtotalOut))
+    value_added = fields.Nested(ValueAddedOut)
+    class_median = fields.Float(allow_none=True)
+    sensitive_hidden = fields.Boolean(metadata={"description": "need-to-know points left out of every figure"})
+    points = fields.List(fields.Nested(CardPointOut))
+    history = fields.Nested(HistoryOut)
+
+
+class ReverseOut(Schema):
+    batch_id = fields.String()
+    reversed = fields.Integer()
+
+
+class ClassCardPointOut(CardPointOut):
+    students_with_data = fields.Integer(allow_none=True, metadata={"description": "for computed aggregates"})
+
+
+class ClassCardOut(Schema):
+    term_id = fields.Integer()
+    class_id = fields.Integer()
+    class_name = fields.String()
+    students = fields.Integer()
+    total = fields.Float(allow_none=True)
+    subtotals = fields.Dict(keys=fields.String(), values=fields.Nested(SubtotalOut))
+    points = fields.List(fields.Nested(ClassCardPointOut))
+
+
+class DisputeIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(2, 500))
+
+
+class ResolveIn(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(["reverse", "reject"]))
+    reason = fields.String(required=True, validate=validate.Length(2, 500))
+    value = fields.Float(load_default=None, allow_nan=False,
+                         metadata={"description": "with reverse: the right value, entered in its place"})
+
+
+class DisputeOut(Schema):
+    id = fields.Integer()
+    entry_id = fields.Integer()
+    student_id = fields.Integer()
+    student_name = fields.String(allow_none=True)
+    point = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    period = fields.String()
+    value = fields.Float(allow_none=True)
+    reason = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    resolution = fields.String(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class SheetQuery(StrictSchema):
+    point = fields.String(required=True)
+    period = fields.String(load_default=None)
+    term_id = fields.Integer(load_default=None)
+
+
+class SessionIn(StrictSchema):
+    class_id = fields.Integer(required=True)
+    course_id = fields.Integer(load_default=None)
+    starts_at = fields.AwareDateTime(load_default=None, metadata={"description": "defaults to now"})
+    grace_minutes = fields.Integer(load_default=10, validate=validate.Range(0, 60))
+
+
+class CheckinCodeOut(Schema):
+    code = fields.String()
+    seconds_left = fields.Integer()
+    rotates_every = fields.Integer()
+
+
+class MarkOut(Schema):
+    student_id = fields.Integer()
+    name = fields.String()
+    username = fields.String()
+    status = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    marked_at = fields.DateTime(allow_none=True)
+
+
+class SessionOut(Schema):
+    id = fields.Integer()
+    class_id = fields.Integer()
+    course_id = fields.Integer(allow_none=True)
+    starts_at = fields.DateTime()
+    grace_minutes = fields.Integer()
+    day = fields.Date()
+    week = fields.Integer()
+    closed = fields.Boolean()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    students = fields.List(fields.Nested(MarkOut))
+    checkin = fields.Nested(CheckinCodeOut, allow_none=True)
+
+
+class SessionBriefOut(Schema):
+    id = fields.Integer()
+    course_id = fields.Integer(allow_none=True)
+    starts_at = fields.DateTime()
+    teacher_id = fields.Integer()
+    closed = fields.Boolean()
+    status = fields.String(allow_none=True, metadata={"description": "the student's own mark"})
+
+
+class MarkIn(StrictSchema):
+    student_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(MARKS))
+
+
+class MarksIn(StrictSchema):
+    marks = fields.List(fields.Nested(MarkIn), required=True, validate=validate.Length(1, 200))
+
+
+class MarksOut(Schema):
+    session_id = fields.Integer()
+    marked = fields.Integer()
+    corrected = fields.Integer()
+
+
+class CheckinIn(StrictSchema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="6 位数字 / Six digits."))
+
+
+class CheckinOut(Schema):
+    session_id = fields.Integer()
+    status = fields.String()
+    starts_at = fields.DateTime()
+
+
+class LeaveIn(StrictSchema):
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=validate.Length(2, 500))
+
+
+class DecisionIn(StrictSchema):
+    approve = fields.Boolean(required=True)
+    comment = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class LeaveOut(Schema):
+    id = fields.Integer()
+    student_id = fields.Integer()
+    student_name = fields.String(allow_none=True)
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    reason = fields.String()
+    status = fields.String()
+    comment = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class LevelSchema(StrictSchema):
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+    points = fields.Float(required=True, validate=validate.Range(0, 100))
+
+
+class RuleOut(Schema):
+    code = fields.String(attribute="point.code")
+    level = fields.String(attribute="point.level")
+    domain = fields.String(attribute="point.domain")
+    number = fields.Integer(attribute="point.number")
+    name_zh = fields.String(attribute="point.name_zh")
+    name_en = fields.String(attribute="point.name_en")
+    timing = fields.String()
+    scorer_roles = fields.List(fields.String())
+    value_type = fields.String()
+    min_value = fields.Float()
+    max_value = fields.Float()
+    levels = fields.List(fields.Nested(LevelSchema), allow_none=True)
+    source = fields.String()
+    aggregate = fields.Dict(allow_none=True)
+    conversion = fields.Dict()
+    weight = fields.Float()
+    direction = fields.String()
+    standard_value = fields.Float()
+    warning_value = fields.Float(allow_none=True)
+    sensitive = fields.String(allow_none=True)
+    rationale = fields.String()
+
+
+class CatalogueOut(Schema):
+    term_id = fields.Integer()
+    domain_weights = fields.Dict()
+    rules = fields.List(fields.Nested(RuleOut))
+
+
+TIMINGS = ["session", "weekly", "monthly", "semester_end", "year_start", "year_end",
+           "mid_first_semester", "before_graduation"]
+
+
+class RulePatchIn(StrictSchema):
+    timing = fields.String(validate=validate.OneOf(TIMINGS))
+    scorer_roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in Role if r != Role.STUDENT])),
+                               validate=validate.Length(min=1))
+    conversion = fields.Dict()
+    weight = fields.Float(validate=validate.Range(0, 1))
+    direction = fields.String(validate=validate.OneOf(["higher_better", "lower_better"]))
+    standard_value = fields.Float()
+    warning_value = fields.Float(allow_none=True)
+    levels = fields.List(fields.Nested(LevelSchema))
+    min_value = fields.Float()
+    max_value = fields.Float()
+    rationale = fields.String(validate=validate.Length(min=1, max=500))

@@ -1,0 +1,223 @@
+"""The development value card: indicators → points → domain subtotals → total → value added.
+
+Computed on read from the ledger and the attendance marks, so every figure can
+be re-derived and audited. An indicator is the student's value for a point over
+the term: the latest value for points scored once a term, the mean over periods
+for points scored weekly, monthly or per session. Subtotals are weighted over
+the points that have data so far, with the covered weight shown, so an
+early-term card is not dragged to zero by points nobody could score yet.
+
+Every value carries the teaching week it belongs to (its period's week, or the
+week it was recorded for once-a-term points), so the card "as of week N" is the
+same computation over the values up to N: that gives the weekly and monthly
+history and the start-of-term baseline.
+"""
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from statistics import median
+
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.models import (
+    CatalogueVersion,
+    ClassGroup,
+    ScoreEntry,
+    StudentProfile,
+    Term,
+)
+from backend.platform import clock
+from backend.valuecard import attendance, catalogue, ledger
+from backend.valuecard.conversion import is_past_warning, to_points
+
+DOMAINS = ("academic", "personal", "career")
+AGGREGATES = {
+    "mean": lambda values, spec: round(sum(values) / len(values), 2),
+    "sum": lambda values, spec: float(sum(values)),
+    "share": lambda values, spec: round(100 * sum(_OPS[spec["op"]](v, spec["value"]) for v in values) / len(values), 2),
+}
+_OPS = {"lt": lambda a, b: a < b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+
+Values = dict[int, list[tuple[int, float]]]  # point id → [(teaching week, value)], oldest first
+Indicators = dict[int, tuple[float, int]]  # point id → (indicator, how many values it is over)
+
+
+@dataclass
+class Card:
+    points: list[dict] = field(default_factory=list)
+    subtotals: dict = field(default_factory=dict)
+    total: float | None = None
+
+    def indicator(self, code: str) -> float | None:
+        return next((p["indicator"] for p in self.points if p["code"] == code), None)
+
+
+def _values(term: Term, rules, student_ids=None, class_id=None) -> dict[int | None, Values]:
+    """Values that count per subject (student, or None for a class's own entries) and point."""
+    subject = ScoreEntry.student_id.in_(student_ids) if class_id is None else \
+        (ScoreEntry.class_id == class_id) & ScoreEntry.student_id.is_(None)
+    rows = db.session.execute(
+        select(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.week, ScoreEntry.value)
+        .where(ScoreEntry.term_id == term.id, subject, ledger.counts()).order_by(ScoreEntry.id))
+    values: dict = defaultdict(lambda: defaultdict(list))
+    for student_id, point_id, week, value in rows:
+        values[student_id][point_id].append((week, value))
+    if class_id is None:
+        point_of = {r.point.code: r.point_id for r in rules}
+        for student_id, by_code in attendance.indicator_values(student_ids, term.id).items():
+            for code, series in by_code.items():
+                values[student_id][point_of[code]] = series
+    return values
+
+
+def indicator(total: float, count: int) -> float:
+    """A point's indicator over the term: the mean of the values that count. Points scored once
+    a term have one value (a second is refused until the first is reversed), so it is that value.
+    The sum is rounded first so that the order values were added in (an index scan for one
+    class, a table scan for all) cannot move the indicator in its last digit."""
+    return round(round(total, 6) / count, 2)
+
+
+def _indicators(values: Values, until_week: int | None = None) -> Indicators:
+    out = {}
+    for point_id, series in values.items():
+        found = [v for week, v in series if until_week is None or week <= until_week]
+        if found:
+            out[point_id] = (indicator(sum(found), len(found)), len(found))
+    return out
+
+
+def card_of(rules, weights: dict, indicators: Indicators) -> Card:
+    card = Card()
+    sums = defaultdict(lambda: [0.0, 0.0])  # domain → [weighted points, covered weight]
+    for rule in rules:
+        if rule.point_id not in indicators:
+            continue
+        indicator, periods = indicators[rule.point_id]
+        points = to_points(rule, indicator)
+        sums[rule.point.domain][0] += points * rule.weight
+        sums[rule.point.domain][1] += rule.weight
+        card.points.append({"code": rule.point.code, "domain": rule.point.domain, "name_zh": rule.point.name_zh,
+                            "name_en": rule.point.name_en, "indicator": indicator, "points": points,
+                            "weight": rule.weight, "weighted": round(points * rule.weight, 2),
+                            "standard_value": rule.standard_value, "warning_value": rule.warning_value,
+                            "below_warning": is_past_warning(rule, indicator), "sensitive": rule.sensitive,
+                            "source": rule.source, "periods": periods})
+    for domain in DOMAINS:
+        weighted, covered = sums.get(domain, (0.0, 0.0))
+        card.subtotals[domain] = {"score": round(weighted / covered, 2) if covered else None,
+                                  "covered_weight": round(covered, 3)}
+    scored = [(card.subtotals[d]["score"], weights[d]) for d in DOMAINS if card.subtotals[d]["score"] is not None]
+    if scored:
+        card.total = round(sum(s * w for s, w in scored) / sum(w for _, w in scored), 2)
+    return card
+
+
+def _weights(term: Term) -> dict:
+    return db.session.scalar(select(CatalogueVersion.domain_weights).where(CatalogueVersion.term_id == term.id))
+
+
+def _rules(term: Term, level: str):
+    return [r for r in catalogue.rules(term) if r.point.level == level]
+
+
+def cards_for(student_ids, term: Term, include_sensitive: bool = True) -> dict[int, Card]:
+    return _cards(term, _rules(term, "individual"), _weights(term), student_ids, include_sensitive)
+
+
+def _cards(term: Term, rules, weights: dict, student_ids, include_sensitive: bool = True) -> dict[int, Card]:
+    values = _values(term, rules, student_ids)
+    shown = _visible(rules, include_sensitive)
+    return {sid: card_of(shown, weights, _indicators(values.get(sid, {}))) for sid in student_ids}
+
+
+def _visible(rules, include_sensitive: bool):
+    """Without need-to-know points, subtotals are computed without them too, so they cannot be
+    worked out by subtraction."""
+    return rules if include_sensitive else [r for r in rules if not r.sensitive]
+
+
+def previous_term(term: Term) -> Term | None:
+    return db.session.scalar(select(Term).where(Term.starts_on < term.starts_on).order_by(Term.starts_on.desc()).limit(1))
+
+
+def _weeks_so_far(term: Term) -> int:
+    return min(max(term.week_of(clock.school_today()), 1), term.weeks)
+
+
+def _history(term: Term, rules, weights, values: Values) -> dict:
+    """The card as it stood at the end of each week and month of the term so far."""
+    last = _weeks_so_far(term)
+    weeks = []
+    for week in range(1, last + 1):
+        # This week's figure is today's card: it holds this month's and this term's values too.
+        c = card_of(rules, weights, _indicators(values, until_week=None if week == last else week))
+        weeks.append({"week": week, "total": c.total, "subtotals": {d: c.subtotals[d]["score"] for d in DOMAINS}})
+    months, day = [], term.starts_on.replace(day=1)
+    while day <= term.ends_on and term.week_of(max(day, term.starts_on)) <= last:
+        month_end = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+        week = min(term.week_of(min(month_end, term.ends_on)), last)
+        months.append({"month": day.strftime("%Y-%m"), "total": weeks[week - 1]["total"]})
+        day = month_end + timedelta(days=1)
+    return {"weeks": weeks, "months": months}
+
+
+def _added(now: float | None, then: float | None) -> float | None:
+    return round(now - then, 2) if now is not None and then is not None else None
+
+
+def student_card(profile: StudentProfile, term: Term, include_sensitive: bool) -> dict:
+    classmates = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == profile.class_id)).all()
+    rules, weights = _rules(term, "individual"), _weights(term)
+    values = _values(term, rules, classmates)
+    class_totals = [t for t in (card_of(rules, weights, _indicators(values.get(s, {}))).total for s in classmates)
+                    if t is not None]
+    shown, mine = _visible(rules, include_sensitive), values.get(profile.user_id, {})
+    card = card_of(shown, weights, _indicators(mine))
+    history = _history(term, shown, weights, mine)
+    # The start of the term: the card at the end of the first week that had any data.
+    start = next((w["total"] for w in history["weeks"] if w["total"] is not None), None)
+    before = previous_term(term)
+    previous = cards_for([profile.user_id], before, include_sensitive)[profile.user_id].total if before else None
+    return {
+        "term_id": term.id, "student_id": profile.user_id, "total": card.total, "subtotals": card.subtotals,
+        "sensitive_hidden": not include_sensitive,
+        "value_added": {"previous_term": _added(card.total, previous), "previous_term_total": previous,
+                        "term_start": _added(card.total, start), "term_start_total": start},
+        # A median, never a rank: students are compared with their class, not ordered within it.
+        "class_median": round(median(class_totals), 2) if class_totals else None,
+        "points": card.points,
+        "history": history,
+    }
+
+
+def class_indicators(rules, entered: Indicators, cards) -> Indicators:
+    """A class's own indicators: aggregates over its students' cards, the rest as entered."""
+    out = {rule.point_id: entered[rule.point_id] for rule in rules
+           if rule.source != "aggregate" and rule.point_id in entered}
+    for rule in rules:
+        if rule.source == "aggregate":
+            spec = rule.aggregate
+            found = [v for v in (c.indicator(spec["of"]) for c in cards) if v is not None]
+            if found:
+                out[rule.point_id] = (AGGREGATES[spec["fn"]](found, spec), len(found))
+    return out
+
+
+def class_card(cls: ClassGroup, term: Term, include_sensitive: bool) -> dict:
+    """The class's collective card: aggregates computed from its students' indicators,
+    the other class points from the class's own entries."""
+    students = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == cls.id)).all()
+    every_rule, weights = catalogue.rules(term), _weights(term)
+    cards = _cards(term, [r for r in every_rule if r.point.level == "individual"], weights, students)
+    rules = _visible([r for r in every_rule if r.point.level == "class"], include_sensitive)
+    entered = _indicators(_values(term, rules, class_id=cls.id).get(None, {}))
+    indicators = class_indicators(rules, entered, cards.values())
+    card = card_of(rules, weights, indicators)
+    aggregates = {r.point.code for r in rules if r.source == "aggregate"}
+    for point in card.points:
+        point["students_with_data"] = point["periods"] if point["code"] in aggregates else None
+    return {"term_id": term.id, "class_id": cls.id, "class_name": cls.name, "students": len(students),
+            "total": card.total, "subtotals": card.subtotals, "points": card.points}

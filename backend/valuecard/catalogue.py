@@ -1,0 +1,127 @@
+"""The scoring-point catalogue: seeding, per-term versions, edits by a school admin."""
+from functools import cache
+
+import yaml
+from sqlalchemy import select
+
+from backend.config import ROOT
+from backend.errors import Problem
+from backend.extensions import db
+from backend.models import CatalogueVersion, ScoringPoint, ScoringRule, Term
+from backend.platform import audit, clock
+from backend.platform.changes import touch
+from backend.valuecard.conversion import check_rule, value_range
+
+SEED_FILE = ROOT / "seed" / "catalogue.yaml"
+# Fields a school admin may change per term; names and identity stay fixed.
+EDITABLE = ("timing", "scorer_roles", "conversion", "weight", "direction", "standard_value",
+            "warning_value", "levels", "min_value", "max_value", "rationale")
+
+
+@cache
+def load_seed() -> dict:
+    return yaml.safe_load(SEED_FILE.read_text(encoding="utf-8"))
+
+
+def _rule_from_seed(item: dict) -> dict:
+    lo, hi = value_range(item["value_type"], item.get("min"), item.get("max"), item.get("levels"))
+    return dict(
+        timing=item["timing"], scorer_roles=list(item["scorers"]), value_type=item["value_type"],
+        min_value=lo, max_value=hi, levels=item.get("levels"), source=item["source"],
+        aggregate=item.get("aggregate"), conversion=item["conversion"], weight=item["weight"],
+        direction=item["direction"], standard_value=item["standard"], warning_value=item["warning"],
+        sensitive=item.get("sensitive"), rationale=item["rationale"],
+    )
+
+
+def seed_points() -> int:
+    """Create or rename the scoring points of the seed file. Idempotent."""
+    existing = {p.code: p for p in db.session.scalars(select(ScoringPoint))}
+    created = 0
+    for item in load_seed()["points"]:
+        fields = dict(level=item["level"], domain=item["domain"], number=item["number"],
+                      name_zh=item["zh"], name_en=item["en"])
+        point = existing.get(item["code"])
+        if point is None:
+            db.session.add(ScoringPoint(code=item["code"], **fields))
+            created += 1
+        else:
+            for k, v in fields.items():
+                setattr(point, k, v)
+    db.session.flush()
+    return created
+
+
+def ensure_version(term: Term) -> CatalogueVersion:
+    """The term's catalogue; a new term inherits the latest earlier term's rules, else the seed's."""
+    version = db.session.scalar(select(CatalogueVersion).where(CatalogueVersion.term_id == term.id))
+    if version is not None:
+        return version
+    previous = db.session.scalar(
+        select(CatalogueVersion).join(Term, Term.id == CatalogueVersion.term_id)
+        .where(Term.starts_on < term.starts_on).order_by(Term.starts_on.desc()).limit(1))
+    points = {p.code: p for p in db.session.scalars(select(ScoringPoint))}
+    if previous is not None:
+        weights = dict(previous.domain_weights)
+        rules = [(r.point_id, {c.key: getattr(r, c.key) for c in ScoringRule.__table__.columns
+                               if c.key not in ("id", "version_id", "point_id", "updated_by", "updated_at")})
+                 for r in previous.rules]
+    else:
+        seed = load_seed()
+        weights = {d: v["weight"] for d, v in seed["domains"].items()}
+        rules = [(points[i["code"]].id, _rule_from_seed(i)) for i in seed["points"]]
+    version = CatalogueVersion(term_id=term.id, domain_weights=weights)
+    db.session.add(version)
+    db.session.flush()
+    db.session.add_all(ScoringRule(version_id=version.id, point_id=pid, **fields) for pid, fields in rules)
+    db.session.flush()
+    return version
+
+
+def seed() -> dict:
+    """`flask seed`: points plus a catalogue for every started term that has none. A term yet to
+    start gets its catalogue at first use, so it inherits the edits made until then."""
+    created = seed_points()
+    versions = 0
+    for term in db.session.scalars(select(Term).where(Term.starts_on <= clock.school_today())).all():
+        if db.session.scalar(select(CatalogueVersion.id).where(CatalogueVersion.term_id == term.id)) is None:
+            ensure_version(term)
+            versions += 1
+    db.session.commit()
+    return {"points_created": created, "term_catalogues_created": versions}
+
+
+def rules(term: Term) -> list[ScoringRule]:
+    return db.session.scalars(
+        select(ScoringRule).where(ScoringRule.version_id == ensure_version(term).id).order_by(ScoringRule.point_id)
+    ).all()
+
+
+def rule(term: Term, code: str) -> ScoringRule:
+    def lookup():
+        return db.session.scalar(
+            select(ScoringRule).join(ScoringPoint).join(CatalogueVersion)
+            .where(CatalogueVersion.term_id == term.id, ScoringPoint.code == code))
+    found = lookup()
+    if found is None and ensure_version(term) is not None:  # a term's first use creates its catalogue
+        found = lookup()
+    if found is None:
+        raise Problem(404, "未找到 / Not found", f"No scoring point {code}.")
+    return found
+
+
+def update_rule(term: Term, code: str, changes: dict, actor_id: int) -> ScoringRule:
+    target = rule(term, code)
+    before = {k: getattr(target, k) for k in changes}
+    for key, value in changes.items():
+        setattr(target, key, value)
+    problems = check_rule(target)
+    if problems:
+        raise Problem(422, "请求数据有误 / Invalid request data", errors={"rule": problems})
+    target.updated_by = actor_id
+    target.updated_at = clock.now()
+    audit.record(actor_id, "catalogue.update", "scoring_rule", f"{term.id}:{code}",
+                 {"before": before, "after": changes})
+    touch("term", term.id, [term.id])  # thresholds and conversions change every rollup of the term
+    db.session.commit()
+    return target

@@ -1,0 +1,195 @@
+"""Score entries into the append-only ledger: validation, batches, reversals."""
+import calendar
+import re
+import uuid
+from datetime import date
+
+from sqlalchemy import and_, exists, insert, select, true
+from sqlalchemy.orm import aliased
+
+from backend.auth.policy import roles_over_class
+from backend.errors import Problem
+from backend.extensions import db
+from backend.models import (
+    CatalogueVersion,
+    ClassGroup,
+    ScoreEntry,
+    ScoringPoint,
+    ScoringRule,
+    StudentProfile,
+    Term,
+    User,
+)
+from backend.platform import audit, changes, clock
+from backend.valuecard import catalogue
+
+MAX_BATCH = 200  # a class is 40–50 students; 200 leaves room for merged classes
+INVALID = "请求数据有误 / Invalid request data"
+TERM_TIMINGS = {"semester_end", "year_start", "year_end", "mid_first_semester", "before_graduation"}
+
+
+def check_period(rule: ScoringRule, term: Term, period: str | None) -> str | None:
+    """The period key an entry of this rule belongs to, or None when `period` is wrong for it."""
+    if rule.timing in TERM_TIMINGS:
+        return "term" if period in (None, "term") else None
+    if rule.timing == "weekly":
+        m = re.fullmatch(r"week:(\d{1,2})", period or "")
+        return period if m and 1 <= int(m[1]) <= term.weeks else None
+    if rule.timing == "monthly":
+        m = re.fullmatch(r"month:(\d{4})-(\d{2})", period or "")
+        if not m or not 1 <= int(m[2]) <= 12:
+            return None
+        first = date(int(m[1]), int(m[2]), 1)
+        return period if term.starts_on.replace(day=1) <= first <= term.ends_on else None
+    m = re.fullmatch(r"day:(\d{4}-\d{2}-\d{2})", period or "")  # per class session
+    try:
+        return period if m and term.starts_on <= date.fromisoformat(m[1]) <= term.ends_on else None
+    except ValueError:
+        return None
+
+
+PERIOD_HELP = {"weekly": "week:N", "monthly": "month:YYYY-MM", "session": "day:YYYY-MM-DD"}
+
+
+def entry_week(term: Term, period: str, recorded_on: date) -> int:
+    kind, _, key = period.partition(":")
+    if kind == "week":
+        return int(key)
+    if kind == "day":
+        day = date.fromisoformat(key)
+    elif kind == "month":
+        year, month = map(int, key.split("-"))
+        day = min(date(year, month, calendar.monthrange(year, month)[1]), term.ends_on)
+    else:
+        day = recorded_on
+    return min(max(term.week_of(day), 1), term.weeks)
+
+
+def check_value(rule: ScoringRule, value: float) -> str | None:
+    """Why a value does not fit the point's value type, or None when it does."""
+    lo, hi = rule.min_value, rule.max_value
+    if rule.value_type in ("count", "level", "document") and value != int(value):
+        return "应为整数 / Must be a whole number."
+    if not lo <= value <= hi:
+        if rule.value_type == "level":
+            return f"等级应为 0–{int(hi)} / Level must be 0–{int(hi)}."
+        return f"应在 {lo:g}–{hi:g} 之间 / Must be between {lo:g} and {hi:g}."
+    return None
+
+
+def counts():
+    """The entries that count: neither a reversal nor reversed."""
+    reversal = aliased(ScoreEntry)
+    # The IS NOT NULL lets PostgreSQL read the few reversals through their unique index
+    # instead of hashing the whole ledger for the anti-join.
+    return and_(ScoreEntry.reverses_id.is_(None), ~exists().where(
+        reversal.reverses_id.is_not(None), reversal.reverses_id == ScoreEntry.id))
+
+
+def can_score(actor: User, rule: ScoringRule, cls: ClassGroup) -> bool:
+    """The catalogue's scorer roles, held over the class."""
+    return bool(roles_over_class(actor, cls) & set(rule.scorer_roles))
+
+
+def record_batch(actor: User, term: Term, body: dict) -> dict:
+    """Write one point's values for many students (or, for a class point, classes), all or nothing."""
+    rule = catalogue.rule(term, body["point"])
+    if rule.source != "entered":
+        raise Problem(422, INVALID, errors={"point": [
+            "该采分点由系统计算，不能录入 / This point is computed from other data and cannot be typed."]})
+    period = check_period(rule, term, body.get("period"))
+    if period is None:
+        raise Problem(422, INVALID, errors={"period": [
+            f"该采分点按 {rule.timing} 录入，期间格式 {PERIOD_HELP.get(rule.timing, 'term')} / "
+            f"This point is entered per {rule.timing}: use {PERIOD_HELP.get(rule.timing, 'term')} within the term."]})
+    individual = rule.point.level == "individual"
+    key = "student_id" if individual else "class_id"
+    rows = body["entries"]
+    errors = {f"entries[{i}].{key}": ["必填 / Required for this point."] for i, r in enumerate(rows) if r.get(key) is None}
+    if errors:
+        raise Problem(422, INVALID, errors=errors)
+    subjects = {r[key] for r in rows}
+    # Each subject's class, and whether it already has a value for this period, in one query.
+    subject_column = ScoreEntry.student_id if individual else ScoreEntry.class_id
+    key_column = StudentProfile.user_id if individual else ClassGroup.id
+    recorded = exists().where(
+        ScoreEntry.term_id == term.id, ScoreEntry.point_id == rule.point_id, ScoreEntry.period == period,
+        subject_column == key_column, (ScoreEntry.student_id.is_not(None) if individual else ScoreEntry.student_id.is_(None)),
+        counts())
+    query = select(key_column, ClassGroup, recorded).where(key_column.in_(subjects))
+    if individual:
+        query = query.join(ClassGroup, ClassGroup.id == StudentProfile.class_id)
+    found = db.session.execute(query).all()
+    class_of = {subject: cls for subject, cls, _ in found}
+    taken = {subject for subject, _, done in found if done}
+    seen = set()
+    for i, row in enumerate(rows):
+        cls = class_of.get(row[key])
+        if cls is None or not can_score(actor, rule, cls):
+            # Same answer for "no such student" and "not yours to score": nothing leaks.
+            errors[f"entries[{i}].{key}"] = ["无权为此对象录入此采分点 / You do not score this point for this student or class."]
+            continue
+        if row[key] in seen:
+            errors[f"entries[{i}].{key}"] = ["同一批次中重复 / Appears twice in this batch."]
+        elif row[key] in taken:
+            errors[f"entries[{i}].{key}"] = [
+                "该期间已有记录，请先冲销再更正 / Already recorded for this period: reverse it to correct it."]
+        seen.add(row[key])
+        problem = check_value(rule, row["value"])
+        if problem:
+            errors[f"entries[{i}].value"] = [problem]
+    if errors:
+        raise Problem(422, "批次有误，未写入任何数据 / The batch has errors; nothing was written", errors=errors)
+    batch_id = str(uuid.uuid4())
+    now = clock.now()
+    week = entry_week(term, period, clock.school_today())
+    # One multi-row INSERT: a class batch is one round trip, not one per student.
+    db.session.execute(insert(ScoreEntry).values([
+        {"term_id": term.id, "point_id": rule.point_id, "student_id": r[key] if individual else None,
+         "class_id": class_of[r[key]].id, "period": period, "week": week, "value": float(r["value"]),
+         "batch_id": batch_id, "recorded_by": actor.id, "recorded_at": now} for r in rows]))
+    changes.touch("class", term.id, {c.id for c in class_of.values()})
+    return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows)}
+
+
+def reverse(actor: User, entry: ScoreEntry, reason: str) -> dict:
+    """Cancel an entry by appending its reversal; the original stays for the audit trail."""
+    if entry.reverses_id is not None:
+        raise Problem(409, "冲销记录不能再冲销 / A reversal cannot be reversed", "Enter the value again instead.")
+    if db.session.scalar(select(ScoreEntry.id).where(ScoreEntry.reverses_id == entry.id)) is not None:
+        raise Problem(409, "该记录已冲销 / Already reversed")
+    term = db.session.get(Term, entry.term_id)
+    rule = catalogue.rule(term, db.session.get(ScoringPoint, entry.point_id).code)
+    if not can_score(actor, rule, db.session.get(ClassGroup, entry.class_id)):
+        raise Problem(403, "无权操作 / Not allowed", "Only a scorer of this point for this class can reverse it.")
+    batch_id = str(uuid.uuid4())
+    db.session.execute(insert(ScoreEntry).values(
+        term_id=entry.term_id, point_id=entry.point_id, student_id=entry.student_id, class_id=entry.class_id,
+        period=entry.period, week=entry.week, value=None, reverses_id=entry.id, reason=reason, batch_id=batch_id,
+        recorded_by=actor.id, recorded_at=clock.now()))
+    audit.record(actor.id, "ledger.reverse", "score_entry", str(entry.id), reason)
+    changes.touch("class", entry.term_id, [entry.class_id])
+    return {"batch_id": batch_id, "reversed": entry.id}
+
+
+def student_entries(student_id: int, term_id: int, include_sensitive: bool) -> list[dict]:
+    """A student's ledger for a term, newest first, with who recorded each entry and its reversal."""
+    reversal = aliased(ScoreEntry)
+    rows = db.session.execute(
+        select(ScoreEntry, ScoringPoint.code, ScoringPoint.name_zh, ScoringPoint.name_en, User.display_name,
+               reversal.id, reversal.reason)
+        .join(ScoringPoint, ScoringPoint.id == ScoreEntry.point_id)
+        .join(User, User.id == ScoreEntry.recorded_by)
+        .outerjoin(reversal, reversal.reverses_id == ScoreEntry.id)
+        .where(ScoreEntry.student_id == student_id, ScoreEntry.term_id == term_id, ScoreEntry.reverses_id.is_(None),
+               true() if include_sensitive else ScoreEntry.point_id.notin_(sensitive_point_ids(term_id)))
+        .order_by(ScoreEntry.id.desc())).all()
+    return [{"id": e.id, "point": code, "name_zh": zh, "name_en": en, "period": e.period, "value": e.value,
+             "recorded_by": by, "recorded_at": e.recorded_at, "reversed": rid is not None, "reversal_reason": why}
+            for e, code, zh, en, by, rid, why in rows]
+
+
+def sensitive_point_ids(term_id: int):
+    """Points whose data is need-to-know in a term (discipline, mental health, finance)."""
+    return select(ScoringRule.point_id).join(CatalogueVersion).where(
+        CatalogueVersion.term_id == term_id, ScoringRule.sensitive.is_not(None))

@@ -1,0 +1,112 @@
+"""Excel scoring sheets: download a class's sheet for a point and period with the students
+filled in, type the values offline, upload it. The upload goes through the same batch
+service as the API (validation, all or nothing); errors name the cell."""
+import io
+import re
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from backend.errors import Problem
+from backend.models import ClassGroup, ScoringRule, Term
+from backend.org import directory
+from backend.valuecard import catalogue, ledger
+
+SHEET = "采分表"
+META = "meta"
+FIRST_ROW = 4  # rows 1–3: title, rule, header
+INVALID = "表格有误，未写入任何数据 / The sheet has errors; nothing was written"
+
+
+def _hint(rule: ScoringRule) -> str:
+    if rule.value_type == "level":
+        return " / ".join(f"{i}={level['zh']}" for i, level in enumerate(rule.levels))
+    if rule.value_type == "document":
+        return "1=已提交 submitted, 0=未提交 missing"
+    return f"{rule.min_value:g}–{rule.max_value:g}"
+
+
+def build(cls: ClassGroup, term: Term, code: str, period: str | None) -> bytes:
+    rule = catalogue.rule(term, code)
+    if rule.point.level != "individual" or rule.source != "entered":
+        raise Problem(422, "请求数据有误 / Invalid request data",
+                      errors={"point": ["只能为录入型个人采分点生成表格 / Sheets are for entered individual points."]})
+    key = ledger.check_period(rule, term, period)
+    if key is None:
+        raise Problem(422, "请求数据有误 / Invalid request data", errors={"period": ["期间不符合该采分点 / Wrong period for this point."]})
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    sheet.append([f"{cls.name} · {rule.point.code} {rule.point.name_zh} / {rule.point.name_en} · {key} · {term.name}"])
+    sheet.append([f"取值 / Values: {_hint(rule)}"])
+    sheet.append(["学号 Number", "姓名 Name", "值 Value", "备注 Note"])
+    students = directory.class_students(cls)
+    for _, user in students:
+        sheet.append([user.username, user.display_name, None, None])
+    low, high = rule.min_value, rule.max_value
+    whole = rule.value_type in ("count", "level", "document")
+    check = DataValidation(type="whole" if whole else "decimal", operator="between", formula1=f"{low:g}",
+                           formula2=f"{high:g}", showErrorMessage=True, error=f"{low:g}–{high:g}")
+    sheet.add_data_validation(check)
+    check.add(f"C{FIRST_ROW}:C{FIRST_ROW + len(students)}")
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 12
+    meta = book.create_sheet(META)
+    meta.append(["class_id", "term_id", "point", "period"])
+    meta.append([cls.id, term.id, rule.point.code, key])
+    meta.sheet_state = "hidden"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def parse(cls: ClassGroup, data: bytes) -> tuple[dict, list[int]]:
+    """The batch a filled sheet describes and the sheet row of each entry, or a 422 naming each bad cell."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet, meta = book[SHEET], next(book[META].iter_rows(min_row=2, max_row=2, values_only=True))
+    except Exception:  # noqa: BLE001 — openpyxl raises many types for a file that is not our sheet
+        raise Problem(422, INVALID, errors={"file": [
+            "请上传从本系统下载的采分表 / Upload a sheet downloaded from Spiral."]}) from None
+    class_id, term_id, point, period = meta[:4]
+    if class_id != cls.id:
+        raise Problem(422, INVALID, errors={"file": ["这是其他班级的采分表 / This sheet is for another class."]})
+    usernames = {u.username: p.user_id for p, u in directory.class_students(cls)}
+    rows, cells, errors = [], [], {}
+    for number, row in enumerate(sheet.iter_rows(min_row=FIRST_ROW, max_col=3, values_only=True), start=FIRST_ROW):
+        username, _, value = (list(row) + [None] * 3)[:3]
+        if value is None or str(value).strip() == "":
+            continue  # a blank value: this student is not scored in this sheet
+        student = usernames.get(str(username).strip() if username is not None else "")
+        if student is None:
+            errors[f"A{number}"] = ["不是本班学生 / Not a student of this class."]
+            continue
+        try:
+            value = float(value)
+        except ValueError:
+            errors[f"C{number}"] = ["应为数字 / Must be a number."]
+            continue
+        rows.append({"student_id": student, "value": value})
+        cells.append(number)
+    if not rows and not errors:
+        errors["C"] = ["表中没有填写任何值 / No values were filled in."]
+    if errors:
+        raise Problem(422, INVALID, errors=errors)
+    return {"term_id": term_id, "point": point, "period": period, "entries": rows}, cells
+
+
+def record(actor, batch: dict, cells: list[int]) -> dict:
+    """Record a parsed sheet through the ledger; batch errors come back as cell references."""
+    try:
+        return ledger.record_batch(actor, directory.term_or_current(batch["term_id"]), batch)
+    except Problem as problem:
+        if problem.errors:
+            problem.errors = {_cell(key, cells): msgs for key, msgs in problem.errors.items()}
+        raise
+
+
+def _cell(key: str, cells: list[int]) -> str:
+    m = re.fullmatch(r"entries\[(\d+)\]\.(\w+)", key)
+    if not m:
+        return key
+    return f"{'C' if m[2] == 'value' else 'A'}{cells[int(m[1])]}"
