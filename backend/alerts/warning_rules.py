@@ -20,7 +20,7 @@ SENSITIVE = frozenset({"discipline", "mental_health", "finance"})
 GROUPS = ("hardship", "psychological", "employment")
 OPS = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 # Who may act on a need-to-know warning: the roles that read sensitive data, and the department
-# as the last step of escalation (DOMAIN.md §7).
+# as the last step of escalation (docs/DOMAIN.md §7).
 SENSITIVE_CHAIN = SENSITIVE_READERS | {Role.DEPT_ADMIN}
 EDITABLE = ("params", "levels", "chain", "ack_hours", "enabled", "explanation_zh", "explanation_en",
             "advice_zh", "advice_en")

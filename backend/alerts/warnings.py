@@ -1,4 +1,4 @@
-"""Warnings: raised by evaluating the rules, then worked to a close (DESIGN.md decision 6).
+"""Warnings: raised by evaluating the rules, then worked to a close (docs/DESIGN.md decision 6).
 
 raised → notified → acknowledged → in_progress (interventions) → resolved, or escalated along
 the rule's chain (head teacher → counsellor → department) when nobody acknowledges it in time.

@@ -1,4 +1,4 @@
-"""Need-to-know reads of a student's or a class's data (DESIGN.md decision 7).
+"""Need-to-know reads of a student's or a class's data (docs/DESIGN.md decision 7).
 
 Discipline, mental-health and finance points are shown only to the student and to
 the roles that act on them; every such read by staff is written to the audit log.

@@ -1,4 +1,4 @@
-"""The roles of DOMAIN.md §1 and the org units a grant of each may be scoped to."""
+"""The roles of docs/DOMAIN.md §1 and the org units a grant of each may be scoped to."""
 from enum import StrEnum
 
 

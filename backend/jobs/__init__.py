@@ -1,4 +1,4 @@
-"""RQ entry points: thin wrappers that take ids, call a service and commit (DESIGN.md).
+"""RQ entry points: thin wrappers that take ids, call a service and commit (docs/DESIGN.md, Jobs).
 
 Importing this package also hooks every database session's commit: units that services
 marked with `changes.touch(...)` are enqueued, coalesced, once their data is committed.

@@ -1,5 +1,5 @@
 """Class sessions, attendance marks and leave requests: the observations behind
-academic points #2–#4 (DESIGN.md decision 3: observations → indicators → points)."""
+academic points #2–#4 (docs/DESIGN.md decision 3: observations → indicators → points)."""
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text

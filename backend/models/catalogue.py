@@ -1,4 +1,4 @@
-"""The scoring-point catalogue, versioned per term (DESIGN.md decision 4)."""
+"""The scoring-point catalogue, versioned per term (docs/DESIGN.md decision 4)."""
 from datetime import datetime
 
 from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint

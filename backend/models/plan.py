@@ -1,5 +1,5 @@
 """Development plans with goals (target, standard and warning values), progress logs, and the
-self-diagnosis that closes each period (DESIGN.md §2: goal → standard → plan → ... → new goal).
+self-diagnosis that closes each period (docs/DOMAIN.md §2: goal → standard → plan → ... → new goal).
 
 One model serves students and teachers; `kind` says whose plan and over which period:
 

@@ -1,4 +1,4 @@
-"""Rollups: derived statistics that reports read instead of the ledger (DESIGN.md decision 5)."""
+"""Rollups: derived statistics that reports read instead of the ledger (docs/DESIGN.md decision 5)."""
 from datetime import datetime
 
 from sqlalchemy import JSON, Float, ForeignKey, String, UniqueConstraint

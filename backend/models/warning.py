@@ -1,4 +1,4 @@
-"""Warnings with a life (DESIGN.md decision 6), the rules that raise them, and the special-group registry."""
+"""Warnings with a life (docs/DESIGN.md decision 6), the rules that raise them, and the special-group registry."""
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint

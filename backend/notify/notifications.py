@@ -16,7 +16,7 @@ from backend.models import (
 )
 from backend.platform import changes, clock
 
-# The lock screen shows only these: never a student's name or the risk category (DESIGN.md 7).
+# The lock screen shows only these: never a student's name or the risk category (docs/DESIGN.md decision 7).
 LOCK_TEXT = {
     ("warning", "red"): "有一条红色预警需要您处理 · A red alert needs you",
     ("warning", "orange"): "有一条橙色预警需要您处理 · An orange alert needs you",

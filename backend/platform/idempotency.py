@@ -1,4 +1,4 @@
-"""Idempotent writes: a retried or replayed request counts once (DESIGN.md decision 2).
+"""Idempotent writes: a retried or replayed request counts once (docs/DESIGN.md decision 2).
 
 The device makes a UUID per write and sends it as Idempotency-Key. The first
 answer is stored in the same transaction as the write it describes; a replay

@@ -1,4 +1,4 @@
-"""Class, department and school reports, read from rollups only (DESIGN.md decision 5).
+"""Class, department and school reports, read from rollups only (docs/DESIGN.md decision 5).
 
 Who sees what: the report itself is for the staff who answer for the unit; sensitive points
 (discipline, mental health, finance) only for need-to-know roles, and those reads are
