@@ -1,4 +1,4 @@
-"""The value-card ledger: append-only score entries (DESIGN.md decision 1)."""
+"""The value-card ledger: append-only score entries (docs/DESIGN.md decision 1)."""
 from datetime import datetime
 
 from sqlalchemy import (
