@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from backend import create_app
 from backend.extensions import db
-from tests.helpers import CALENDAR, TODAY
+from tests.helpers import TODAY
 from tests.servers import PostgresServer, RedisServer
 
 DBS = [d.strip() for d in os.environ.get("SPIRAL_TEST_DBS", "sqlite,postgresql").split(",") if d.strip()]
@@ -87,11 +87,6 @@ def database(request, tmp_path_factory):
 def today(request):
     """The school date the test runs at; calendar tests parametrize it (indirect) over helpers.CALENDAR."""
     return getattr(request, "param", TODAY)
-
-
-# Parametrizes a test over the dates of helpers.CALENDAR; the `app` fixture runs the extra dates on SQLite only
-# (the calendar is the same on both databases, and the default date runs on both).
-calendar_dates = pytest.mark.parametrize("today", list(CALENDAR.values()), ids=list(CALENDAR), indirect=True)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 import uuid
 from datetime import date
 
+import pytest
+
 from backend import demo
 from backend.extensions import db
 from backend.jobs.worker import make_worker
@@ -14,6 +16,9 @@ TODAY = date(2026, 11, 23)
 # and a date in the next calendar year.
 CALENDAR = {"first-week": date(2026, 9, 2), "mid-term": TODAY, "last-day": date(2027, 1, 17),
             "between-terms": date(2027, 2, 3), "next-year": date(2027, 3, 16)}
+# Runs a test at every date of CALENDAR (through the `today` fixture); the extra dates run on SQLite only,
+# since the calendar is the same on both databases and the default date runs on both.
+calendar_dates = pytest.mark.parametrize("today", list(CALENDAR.values()), ids=list(CALENDAR), indirect=True)
 
 
 def build_college(students: int = 200, seed: int = 7) -> dict[str, dict]:

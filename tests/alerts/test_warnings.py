@@ -24,6 +24,7 @@ from backend.valuecard import ledger
 from tests.helpers import (
     assert_problem,
     build_college,
+    calendar_dates,
     demo_account,
     login,
     run_worker,
@@ -62,6 +63,7 @@ def the_warning(student_id: int, rule: str) -> StudentWarning | None:
                  if w.rule.code == rule), None)
 
 
+@calendar_dates
 def test_an_entry_batch_raises_a_warning_through_the_worker_with_evidence_and_a_nudge(app, client, college):
     me = student_of(college)
     head = login(client, college["head_teacher"])
@@ -147,6 +149,7 @@ def test_life_of_a_warning_acknowledge_intervene_resolve_with_retries_counted_on
     assert client.get("/api/v1/warnings?status=resolved", headers=counsellor).json[0]["id"] == w.id
 
 
+@calendar_dates
 def test_an_unacknowledged_warning_escalates_along_its_chain(app, client, college):
     me = student_of(college)
     enter(college["head_teacher"]["username"], "S-A-09", {me.user_id: 50})

@@ -4,7 +4,7 @@ delivery; and the alert budget (quiet hours, digest, daily budget, devices switc
 import json
 import os
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models import PushDelivery, PushSubscription, User
 from backend.notify import notifications, push
-from tests.helpers import assert_problem, build_college, login, run_worker, writing
+from tests.helpers import assert_problem, build_college, calendar_dates, login, run_worker, writing
 from tests.push_endpoint import PushEndpoint
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -100,7 +100,12 @@ def test_push_service_answers_delete_retry_or_fail_each_device(app, client, coll
     assert push.deliver_due() == {"sent": 0, "retry": 0, "failed": 0, "gone": 0}  # a second run sends nothing twice
 
 
-def test_alert_budget_quiet_hours_digest_and_devices_switched_off(app, client, college, endpoint):
+@calendar_dates
+def test_alert_budget_quiet_hours_digest_and_devices_switched_off(app, client, college, endpoint, today):
+    def at(days: int, hour: int, minute: int = 0) -> datetime:
+        """School time, `days` after the test's date."""
+        return datetime.combine(today + timedelta(days=days), time(hour, minute), SHANGHAI)
+
     head = login(client, college["head_teacher"])
     me = user(college["head_teacher"])
     phone = subscribe(client, head, endpoint.subscription(), "phone")
@@ -116,25 +121,25 @@ def test_alert_budget_quiet_hours_digest_and_devices_switched_off(app, client, c
     def alert(level, at):
         return notifications.send([me.id], kind="warning", level=level, title="t", body="b", url="/", now=at)[0]
 
-    night = datetime(2026, 11, 23, 23, 30, tzinfo=SHANGHAI)
+    night = at(0, 23, 30)
     held, urgent, low = alert("orange", night), alert("red", night), alert("yellow", night)
     db.session.commit()
     assert (held.push, urgent.push, low.push) == ("quiet", "now", "digest")
     due = {n: [d.due_at for d in db.session.scalars(select(PushDelivery).where(PushDelivery.notification_id == n))]
            for n in (held.id, urgent.id, low.id)}
-    morning = datetime(2026, 11, 24, 7, 0, tzinfo=SHANGHAI)
+    morning = at(1, 7)
     assert due == {held.id: [morning], urgent.id: [night], low.id: []}  # the switched-off tablet gets nothing
 
-    assert notifications.send_digests(datetime(2026, 11, 24, 16, 0, tzinfo=SHANGHAI)) == 0  # before the digest hour
-    assert notifications.send_digests(datetime(2026, 11, 24, 17, 5, tzinfo=SHANGHAI)) == 1
-    assert notifications.send_digests(datetime(2026, 11, 24, 18, 5, tzinfo=SHANGHAI)) == 0  # once a day
+    assert notifications.send_digests(at(1, 16)) == 0  # before the digest hour
+    assert notifications.send_digests(at(1, 17, 5)) == 1
+    assert notifications.send_digests(at(1, 18, 5)) == 0  # once a day
     db.session.commit()
     push.deliver_due(morning + timedelta(days=1))
     bodies = [m["payload"]["body"] for m in endpoint.received]
     assert len(bodies) == 3 and any("digest" in b for b in bodies)
     assert {m["device"] for m in endpoint.received} == {phone["endpoint"].rsplit("/", 1)[1]}
 
-    noon = datetime(2026, 11, 25, 12, 0, tzinfo=SHANGHAI)
+    noon = at(2, 12)
     modes = [alert("orange", noon + timedelta(minutes=i)).push for i in range(app.config["PUSH_DAILY_BUDGET"] + 1)]
     assert modes == ["now"] * app.config["PUSH_DAILY_BUDGET"] + ["digest"]  # past the daily budget
     assert alert("red", noon + timedelta(hours=1)).push == "now"  # red always pushes

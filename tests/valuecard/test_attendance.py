@@ -8,7 +8,7 @@ from backend.extensions import db
 from backend.models import AuditEvent, ClassSession, StudentProfile, User
 from backend.platform import clock
 from backend.valuecard.attendance import code_at
-from tests.helpers import assert_problem, build_college, demo_account, login, writing
+from tests.helpers import CALENDAR, assert_problem, build_college, demo_account, login, writing
 
 
 @pytest.fixture
@@ -106,6 +106,14 @@ def test_only_teachers_of_the_class_open_and_see_sessions(client, school):
     assert client.get(f"/api/v1/sessions/{session['id']}", headers=head).status_code == 200
 
 
+@pytest.mark.parametrize("today", [CALENDAR["between-terms"]], indirect=True)
+def test_no_session_opens_between_terms(client, school, today):
+    response = client.post("/api/v1/sessions", headers=writing(school["teacher"]), json={
+        "class_id": school["class_id"], "starts_at": clock.now().isoformat()})
+    assert assert_problem(response, 422)["errors"] == {"starts_at": ["不在任何学期内 / Not inside a term."]}
+
+
+@pytest.mark.parametrize("today", [d for k, d in CALENDAR.items() if k != "between-terms"], indirect=True)
 def test_approved_leave_turns_absences_into_leave_and_attendance_feeds_the_card(client, school):
     early = open_session(client, school, minutes_ago=90)   # missed: closed as absent
     ontime = open_session(client, school, minutes_ago=30, grace=45)  # on time

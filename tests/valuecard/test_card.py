@@ -1,12 +1,16 @@
 """The student's development value card, computed from the ledger."""
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import StudentProfile, Term, User
-from tests.helpers import build_college, login
+from backend.org import directory
+from backend.platform import clock
+from backend.valuecard.card import previous_term
+from tests.helpers import build_college, calendar_dates, login
 
 
 @pytest.fixture
@@ -30,24 +34,38 @@ def enter(client, headers, point, rows, period=None, term_id=None):
     assert response.status_code == 201, response.json
 
 
-def test_card_from_entries_to_total_and_value_added(client, school):
+def months_so_far(term) -> list[str]:
+    """The term's months up to today (or to the term's end, between terms), as period keys."""
+    last, day, months = min(clock.school_today(), term.ends_on), term.starts_on.replace(day=1), []
+    while day <= last:
+        months.append(day.strftime("%Y-%m"))
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+@calendar_dates
+def test_card_from_entries_to_total_and_value_added(client, school, today):
     head = login(client, school["accounts"]["head_teacher"])
     affairs = login(client, school["accounts"]["student_affairs"])
     me, others = school["student"], [s for s in school["roster"] if s != school["student"]]
-    previous = school["terms"][0]
+    term = directory.current_term(clock.school_today())
+    previous = previous_term(term).id
+    # Study 8× a month, then 4× (in the first week of term there is one month so far).
+    study = list(zip(months_so_far(term)[-2:], (8, 4)))
     enter(client, head, "S-A-09", [(me, 70)], term_id=previous)               # grade score last term
     enter(client, head, "S-A-09", [(me, 85)] + [(s, 60) for s in others])    # this term
-    enter(client, head, "S-A-07", [(me, 8)], "month:2026-10")                # study 8×, then 4× a month
-    enter(client, head, "S-A-07", [(me, 4)], "month:2026-11")
+    for month, times in study:
+        enter(client, head, "S-A-07", [(me, times)], f"month:{month}")
     enter(client, affairs, "S-P-07", [(me, 90)])                              # comprehensive evaluation
     enter(client, affairs, "S-P-13", [(me, 2)])                               # two violations (sensitive)
 
     card = client.get(f"/api/v1/students/{me}/card", headers=login(client, school["accounts"]["student"])).json
     points = {p["code"]: p for p in card["points"]}
     assert points["S-A-09"]["indicator"] == 85 and points["S-A-09"]["points"] == 75.0   # (85-40)/60
-    assert points["S-A-07"]["indicator"] == 6 and points["S-A-07"]["periods"] == 2      # mean of the months
-    assert points["S-A-07"]["points"] == 75.0                                           # 6 of 8
-    academic = (75.0 * 0.22 + 75.0 * 0.06) / (0.22 + 0.06)
+    mean = sum(times for _, times in study) / len(study)
+    assert points["S-A-07"]["indicator"] == mean and points["S-A-07"]["periods"] == len(study)  # mean of the months
+    assert points["S-A-07"]["points"] == mean / 8 * 100                                          # of 8 a month
+    academic = (75.0 * 0.22 + mean / 8 * 100 * 0.06) / (0.22 + 0.06)
     assert card["subtotals"]["academic"] == {"score": round(academic, 2), "covered_weight": 0.28}
     personal = (90.0 * 0.12 + 30.0 * 0.08) / (0.12 + 0.08)
     assert card["subtotals"]["personal"]["score"] == round(personal, 2)
@@ -58,11 +76,14 @@ def test_card_from_entries_to_total_and_value_added(client, school):
     last_term = round((70 - 40) / 60 * 100, 2)
     assert card["value_added"]["previous_term"] == round(total - last_term, 2)
     assert card["value_added"]["previous_term_total"] == last_term
-    # The first week with data held only October's study count (8 a month = 100 points).
-    assert card["value_added"]["term_start_total"] == 100.0
-    assert card["value_added"]["term_start"] == round(total - 100.0, 2)
+    # A month's count belongs to the month's last week, the rest to this week: with two months, the first
+    # week with data held only the earlier month's study count (8 a month = 100 points); with one, everything.
+    start = 100.0 if len(study) == 2 else total
+    assert card["value_added"]["term_start_total"] == start
+    assert card["value_added"]["term_start"] == round(total - start, 2)
     weeks = card["history"]["weeks"]
-    assert weeks[-1]["total"] == total and [w["month"] for w in card["history"]["months"]][-2:] == ["2026-10", "2026-11"]
+    assert weeks[-1]["total"] == total and len(weeks) == min(max(term.week_of(today), 1), term.weeks)
+    assert [m["month"] for m in card["history"]["months"]] == months_so_far(term)
     assert card["class_median"] == round((60 - 40) / 60 * 100, 2)  # everyone else scored only 60
     assert "rank" not in str(card)
 
@@ -71,6 +92,7 @@ def test_card_from_entries_to_total_and_value_added(client, school):
     assert "S-P-13" not in {p["code"] for p in seen["points"]}  # need-to-know
 
 
+@calendar_dates
 def test_a_reversed_entry_leaves_the_card(client, school):
     head = login(client, school["accounts"]["head_teacher"])
     me = school["student"]
