@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rq import Queue
 from sqlalchemy import select, update
@@ -212,8 +212,12 @@ def test_incremental_rollups_equal_a_full_recompute_for_any_history(inline_app):
             ledger.record_batch(office if by_office else head, term,
                                 {"point": point, "period": pattern.format(week), "entries": rows})
 
-    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    # Derandomized, and the first example enters every point and reverses an entry, so what the test
+    # covers does not depend on what the random examples happened to draw.
+    @settings(max_examples=30, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(st.lists(step, min_size=1, max_size=8))
+    @example([("enter", point, 9, [(0, 12.0), (5, 30.0)]) for point in sorted(POINTS)] + [("reverse", 1)])
     def history(steps):
         for kind, *args in steps:
             try:
