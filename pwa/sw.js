@@ -1,8 +1,10 @@
-// Spiral service worker: precache the shell, serve it offline, never cache API data.
-const VERSION = "spiral-shell-v7";
+// Spiral service worker: precache the shell and serve it offline. API answers are never put
+// in this cache (it is shared by everyone on the device): the page keeps the last data each
+// user saw in IndexedDB, per user, and clears it on logout (app/api.js).
+const VERSION = "spiral-shell-v8";
 const SHELL = [
   "/", "/manifest.webmanifest", "/app/app.js", "/app/api.js", "/app/i18n.js", "/app/homes.js",
-  "/app/dom.js", "/app/outbox.js", "/app/scoring.js", "/app/attendance.js", "/app/reports.js", "/app/alerts.js", "/app/plans.js", "/app/assessment.js", "/app/growth.js", "/app/vendor/chart.umd.min.js", "/app/style.css", "/app/offline.html", "/app/icons/icon-192.png", "/app/icons/icon-512.png",
+  "/app/dom.js", "/app/db.js", "/app/outbox.js", "/app/scoring.js", "/app/attendance.js", "/app/reports.js", "/app/alerts.js", "/app/plans.js", "/app/assessment.js", "/app/growth.js", "/app/vendor/chart.umd.min.js", "/app/style.css", "/app/offline.html", "/app/icons/icon-192.png", "/app/icons/icon-512.png",
 ];
 
 self.addEventListener("install", (event) => {
@@ -20,7 +22,7 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== location.origin) return;
-  // Personal data is never written to the cache: API calls always go to the network.
+  // Personal data is never written to this cache: API calls always go to the network.
   if (url.pathname.startsWith("/api/") || url.pathname === "/healthz") return;
   if (event.request.mode === "navigate") {
     event.respondWith(

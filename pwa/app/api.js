@@ -1,7 +1,19 @@
 // The API client. The access token lives only in this module's memory (never in
 // localStorage, where any injected script could read it); a page reload gets a
 // new one from the HttpOnly refresh cookie, proving the CSRF cookie's value.
+//
+// The last answer to every GET is kept on the device for the user who saw it (IndexedDB
+// "views"), so a screen opened without a connection shows that data and says how old it is.
+// Only one user's data is kept: logging out, or another user logging in, clears it.
+import { run } from "./db.js";
+import { t } from "./i18n.js";
+
 let accessToken = null;
+let viewer = null;        // the user whose data this page shows and keeps
+let staleSince = null;    // the oldest kept answer shown since the screen began, if any
+let switching = Promise.resolve();  // clearing the previous user's kept data
+const VIEWER = "spiral.viewer";       // the last user who used the app here and did not log out
+const LOGGED_OUT = "spiral.loggedOut"; // a logout that could not reach the server yet
 
 export class ProblemError extends Error {
   constructor(problem) {
@@ -11,49 +23,135 @@ export class ProblemError extends Error {
   }
 }
 
+// The token was taken for another user than the one a write belongs to: do not send it now.
+export class NotThisUser extends Error {}
+
 function cookie(name) {
   const hit = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
   return hit ? decodeURIComponent(hit.slice(name.length + 1)) : null;
 }
 
-async function problemOf(response) {
+// The user id an access token was made for (its `sub`).
+function userOf(token) {
+  try {
+    return Number(JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).sub);
+  } catch { return null; }
+}
+
+export async function problemOf(response) {
   try { return await response.json(); } catch { return { title: response.statusText, status: response.status }; }
 }
 
 export async function login(username, password) {
-  const response = await fetch("/api/v1/auth/login", {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
-  });
+  let response;
+  try {
+    response = await fetch("/api/v1/auth/login", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
+    });
+  } catch { throw new ProblemError({ title: t("offlineLogin") }); }
   if (!response.ok) throw new ProblemError(await problemOf(response));
   const body = await response.json();
   accessToken = body.access_token;
+  localStorage.removeItem(LOGGED_OUT);  // the new session's cookies replaced the old ones
   return body;
 }
 
+// true: a new access token; false: no session (or it ended); null: the server is out of reach.
 export async function refresh() {
   const csrf = cookie("csrf_refresh_token");
   if (!csrf) return false;
-  const response = await fetch("/api/v1/auth/refresh", { method: "POST", headers: { "X-CSRF-TOKEN": csrf } });
+  let response;
+  try {
+    response = await fetch("/api/v1/auth/refresh", { method: "POST", headers: { "X-CSRF-TOKEN": csrf } });
+  } catch { return null; }
   if (!response.ok) return false;
   accessToken = (await response.json()).access_token;
   return true;
 }
 
-export async function logout() {
-  if (accessToken) await fetch("/api/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${accessToken}` } });
-  accessToken = null;
+// A logout made offline left the refresh cookie behind: end that session on the server
+// before anyone can resume it. Called at start and when the network comes back.
+export async function endLeftoverSession() {
+  if (!localStorage.getItem(LOGGED_OUT)) return;
+  const state = await refresh();
+  if (state === true) await logout();
+  else if (state === false) localStorage.removeItem(LOGGED_OUT);
 }
 
-// fetch() with the access token; on 401 it refreshes once and retries.
+// At app start: the session the refresh cookie holds, unless its user logged out here.
+export async function resume() {
+  if (localStorage.getItem(LOGGED_OUT)) {
+    await endLeftoverSession();
+    return false;
+  }
+  return refresh();
+}
+
+// Ends the session. Without a connection the server cannot hear it yet: the device forgets
+// the session anyway (token, kept data, who was here) and ends it on the server later.
+export async function logout() {
+  try {
+    if (accessToken) await fetch("/api/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${accessToken}` } });
+    localStorage.removeItem(LOGGED_OUT);
+  } catch {
+    localStorage.setItem(LOGGED_OUT, "1");
+  }
+  accessToken = null;
+  viewer = null;
+  localStorage.removeItem(VIEWER);
+  switching = forgetViews();
+  await switching;
+}
+
+export const hasToken = () => accessToken !== null;
+export const lastViewer = () => Number(localStorage.getItem(VIEWER)) || null;
+
+// The user whose data is shown and kept from now on; another user's kept data is cleared first.
+export function setViewer(id) {
+  if (viewer === id) return switching;
+  const previous = lastViewer();
+  viewer = id;
+  localStorage.setItem(VIEWER, String(id));
+  if (previous !== id) switching = forgetViews();
+  return switching;
+}
+
+async function forgetViews() {
+  try { await run("views", "readwrite", (s) => s.clear()); } catch { /* no IndexedDB: nothing kept */ }
+}
+
+// fetch() with the access token; on 401 it refreshes once and retries. With `as`, the
+// request goes out only with a token of that user (an outbox write is never sent as another).
 export async function authFetch(path, init = {}, retried = false) {
-  const headers = { ...(init.headers || {}), Authorization: `Bearer ${accessToken}` };
-  const response = await fetch(path, { ...init, headers });
-  if (response.status === 401 && !retried && await refresh()) return authFetch(path, init, true);
+  const { as, ...rest } = init;
+  if (as !== undefined && userOf(accessToken) !== as) throw new NotThisUser();
+  const headers = { ...(rest.headers || {}), Authorization: `Bearer ${accessToken}` };
+  const response = await fetch(path, { ...rest, headers });
+  if (response.status === 401 && !retried && await refresh() === true) return authFetch(path, init, true);
   return response;
+}
+
+// Screens call this when they begin; staleness() then says how old the oldest kept data shown is.
+export function beginScreen() { staleSince = null; }
+export const staleness = () => staleSince;
+
+async function kept(path) {
+  const user = viewer ?? lastViewer();
+  if (user == null) return undefined;
+  try { return await run("views", "readonly", (s) => s.get([user, path])); } catch { return undefined; }
+}
+
+// An answer is kept for the user whose token fetched it, if that session is still the one here.
+async function keep(user, path, data) {
+  if (user == null || userOf(accessToken) !== user) return;
+  setViewer(user);
+  await switching;
+  try { await run("views", "readwrite", (s) => s.put({ user, path, data, at: Date.now() })); } catch { /* full or absent */ }
 }
 
 // JSON in, JSON out; a problem document becomes a thrown ProblemError. Every write
 // carries a fresh Idempotency-Key, so a retry after a timeout cannot count twice.
+// A GET that cannot reach the server answers with the data this user last saw, if any.
 export async function api(path, { method = "GET", body } = {}) {
   const init = { method, headers: {} };
   if (method !== "GET") init.headers["Idempotency-Key"] = crypto.randomUUID();
@@ -61,15 +159,30 @@ export async function api(path, { method = "GET", body } = {}) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await authFetch(path, init);
+  const user = userOf(accessToken);
+  let response;
+  try {
+    response = await authFetch(path, init);
+  } catch (error) {
+    if (method !== "GET") throw new ProblemError({ title: t("offlineWrite") });
+    const hit = await kept(path);
+    if (!hit) throw new ProblemError({ title: t("offlineNoData") });
+    staleSince = Math.min(staleSince ?? hit.at, hit.at);
+    return hit.data;
+  }
   if (!response.ok) throw new ProblemError(await problemOf(response));
-  return response.status === 204 ? null : response.json();
+  if (response.status === 204) return null;
+  const data = await response.json();
+  if (method === "GET") await keep(user, path, data);
+  return data;
 }
 
-// A problem document as one readable message: title, then each field's errors.
+// A problem document as one readable message: title, then each field's errors. `error.field`
+// (set by the outbox) turns a field such as entries[3].value into the student it is about.
 export function problemText(error) {
   const problem = error.problem || { title: String(error.message || error) };
-  const fields = Object.entries(problem.errors || {}).map(([k, v]) => `${k}: ${[v].flat().join(" ")}`);
+  const name = error.field || ((k) => k);
+  const fields = Object.entries(problem.errors || {}).map(([k, v]) => `${name(k)}: ${[v].flat().join(" ")}`);
   return [problem.title, problem.detail, ...fields].filter(Boolean).join("\n");
 }
 

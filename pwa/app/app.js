@@ -6,7 +6,7 @@ import { classPlans, departmentTeachers, portfolioScreen, studentReport, teacher
 import { diagnosisScreen, planScreen } from "./plans.js";
 import { card, el } from "./dom.js";
 import { HOMES } from "./homes.js";
-import { getLang, setLang, t } from "./i18n.js";
+import { getLang, setLang, t, when } from "./i18n.js";
 import * as outbox from "./outbox.js";
 
 const view = document.getElementById("view");
@@ -16,7 +16,10 @@ let me = null;
 let activeRole = null;
 
 function show(...nodes) {
-  view.replaceChildren(...nodes.filter(Boolean));
+  const since = client.staleness();  // some of this screen is the data last seen, kept on the device
+  const stale = since ? el("p", { class: "tag notice stale", role: "status", "data-testid": "offline-as-of" },
+    t("offlineAsOf", { time: when(since) })) : null;
+  view.replaceChildren(...[stale, ...nodes].filter(Boolean));
   document.getElementById("title").textContent = t("appName");
   document.getElementById("lang").textContent = t("switchTo");
   document.title = t("appName");
@@ -45,12 +48,23 @@ function form(title, fields, submitLabel, onSubmit, hint) {
   return node;
 }
 
-function showLogin() {
+function showLogin(hint) {
+  client.beginScreen();
   show(form(t("loginTitle"), [["username", t("username"), "text", "username"],
     ["password", t("password"), "password", "current-password"]], t("login"), async ({ username, password }) => {
     await client.login(username.trim(), password);
     await start();
-  }));
+  }, hint));
+}
+
+// Logging out: the user's queued writes stay on the device, theirs alone, and the data kept
+// for them is cleared, so the next person on a shared phone sees and sends nothing of theirs.
+async function logOut() {
+  const count = await outbox.pendingCount();
+  outbox.setUser(null);
+  await client.logout();
+  me = null;
+  showLogin(count ? t("pendingAfterLogout", { count }) : null);
 }
 
 function showPasswordChange() {
@@ -74,9 +88,7 @@ async function showHome() {
     el("p", { class: "muted" }, term ? `${t("term")}：${term.name}` : ""), switcher);
   const sections = await (HOMES[activeRole] || (async () => []))(me, term);
   show(header, ...sections, el("p", {}, el("a", { href: "#/settings", class: "link", "data-testid": "settings-link" },
-    t("notificationsLink"))), el("button", { type: "button", class: "link", onclick: async () => {
-    await client.logout(); me = null; showLogin();
-  } }, t("logout")));
+    t("notificationsLink"))), el("button", { type: "button", class: "link", onclick: logOut, "data-testid": "logout" }, t("logout")));
 }
 
 // Screens below the home, reached from links and from notification clicks.
@@ -98,6 +110,7 @@ const ROUTES = [
 
 async function route() {
   if (!me) return;
+  client.beginScreen();
   if (me.must_change_password) return showPasswordChange();
   for (const [pattern, screen] of ROUTES) {
     const match = location.hash.match(pattern);
@@ -106,11 +119,29 @@ async function route() {
   return showHome();
 }
 
+// After login, at app start, or offline with the last data this device kept for its user.
 async function start() {
   me = await api("/api/v1/me");
-  outbox.replay();  // writes made offline last time go out now
+  await client.setViewer(me.id);
+  outbox.setUser(me.id);
+  outbox.replay({ now: true });  // this user's writes made offline go out now
   return route();
 }
+
+// Back online: a session opened offline gets its token (or ends, if the server ended it);
+// a screen showing kept data is fetched again.
+async function reconnect() {
+  if (!me) return client.endLeftoverSession();
+  if (!client.hasToken()) {
+    const state = await client.refresh();
+    if (state === true) return start();
+    if (state === false) { outbox.setUser(null); me = null; showLogin(); }
+    return undefined;
+  }
+  if (client.staleness()) return route();
+  return undefined;
+}
+window.addEventListener("online", () => { reconnect().catch(() => {}); });
 
 window.addEventListener("hashchange", route);
 // The service worker asks an open window to show what a clicked notification points to.
@@ -120,20 +151,47 @@ navigator.serviceWorker?.addEventListener("message", (event) => {
 
 document.getElementById("lang").addEventListener("click", () => {
   setLang(getLang() === "zh-CN" ? "en" : "zh-CN");
+  renderOutbox();
   if (me) route(); else showLogin();
 });
 
 window.addEventListener("offline", () => view.prepend(card(t("offline"))));
+// The outbox's count in the bar, and notices for writes that need the user's eyes: refused
+// by the server (with its reasons) or past the retention limit. They stay until dismissed.
 const pending = document.getElementById("pending");
-window.addEventListener("outbox", (event) => {
-  pending.hidden = event.detail.count === 0;
-  pending.textContent = t("pending", { count: event.detail.count });
-});
-window.addEventListener("outbox-refused", (event) => {
-  view.prepend(card(t("refused"), el("pre", { class: "error" }, event.detail.map((p) => problemText({ problem: p })).join("\n"))));
-});
-outbox.pendingCount().then((count) => window.dispatchEvent(new CustomEvent("outbox", { detail: { count } })));
+const notices = document.getElementById("notices");
+let outboxState = { count: 0, failed: [], expired: [], unowned: [] };
+
+function writeItem(write, reasons) {
+  const [key, vars] = write.label || ["label_write", {}];
+  return el("li", { class: "stack" }, el("strong", {}, t(key, vars)),
+    el("span", { class: "muted" }, t("madeAt", { time: when(write.created) })),
+    reasons ? el("span", { class: "reasons" }, reasons) : null);
+}
+
+function notice(testid, title, items, ids) {
+  return el("section", { class: "card notice", role: "alert", "data-testid": testid }, el("h2", {}, title),
+    items.length ? el("ul", { class: "list" }, items) : null,
+    el("button", { type: "button", class: "secondary wide", onclick: () => outbox.dismiss(ids) }, t("dismiss")));
+}
+
+function renderOutbox() {
+  const { count, failed, expired, unowned } = outboxState;
+  pending.hidden = count === 0;
+  pending.textContent = t("pending", { count });
+  notices.replaceChildren(...[
+    failed.length && notice("outbox-failed", t("refused"), failed.map((w) => writeItem(w, outbox.refusal(w))), failed.map((w) => w.id)),
+    expired.length && notice("outbox-expired", t("expiredTitle", { days: outbox.RETENTION_MS / 86400000 }),
+      expired.map((w) => writeItem(w)), expired.map((w) => w.id)),
+    unowned.length && notice("outbox-unowned", t("unownedNote", { count: unowned.length }), [], unowned.map((w) => w.id)),
+  ].filter(Boolean));
+}
+window.addEventListener("outbox", (event) => { outboxState = event.detail; renderOutbox(); });
 
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js");
 setLang(getLang());
-(await client.refresh()) ? start().catch(showLogin) : showLogin();
+// Start: the session the refresh cookie holds; without a connection, the last data the last
+// user saw (their session is checked once the network is back); otherwise the login screen.
+const resumed = await client.resume();
+if (resumed === true || (resumed === null && client.lastViewer())) start().catch(() => showLogin());
+else showLogin();

@@ -40,10 +40,11 @@ function sessionView(session, holder) {
   const apply = async () => {
     const marks = boxes.filter((b) => b.checked).map((b) => ({ student_id: Number(b.value), status: statusSelect.value }));
     if (!marks.length) return;
-    await report(status, () => send(`/api/v1/sessions/${session.id}/marks`, { method: "PUT", body: { marks } }),
+    await report(status, () => send(`/api/v1/sessions/${session.id}/marks`, { method: "PUT", body: { marks },
+      label: ["label_marks", { count: marks.length }] }),
       async () => { await refresh(); });
   };
-  const close = () => report(status, () => send(`/api/v1/sessions/${session.id}/close`),
+  const close = () => report(status, () => send(`/api/v1/sessions/${session.id}/close`, { label: ["label_close", {}] }),
     (answer) => { holder.replaceChildren(sessionView(answer, holder)); });
   const c = session.counts;
   return el("div", { "data-testid": "session" },
@@ -87,12 +88,9 @@ export async function checkinCard() {
   const code = el("input", { inputmode: "numeric", maxlength: 6, autocomplete: "one-time-code", placeholder: "000000",
     "aria-label": t("checkinCode"), "data-testid": "checkin-input" });
   const result = el("p", { role: "status", "data-testid": "checkin-result" });
-  const submit = async () => {
-    try {
-      const answer = await api("/api/v1/checkin", { method: "POST", body: { code: code.value.trim() } });
-      result.textContent = t(`checked_${answer.status}`);
-    } catch (error) { result.textContent = problemText(error); }
-  };
+  // Through the outbox: a check-in made without a connection waits, as this student's.
+  const submit = () => report(result, () => send("/api/v1/checkin", { body: { code: code.value.trim() },
+    label: ["label_checkin", {}] }), (answer) => t(`checked_${answer.status}`));
   return card(t("checkin"),
     open.length ? el("p", { class: "muted" }, t("openSessions", { count: open.length })) : empty(t("checkinEmpty")),
     code, el("button", { type: "button", class: "wide", onclick: submit, "data-testid": "checkin-submit" }, t("checkinDo")),
@@ -107,7 +105,7 @@ export async function leaveCard() {
   const result = el("p", { role: "status" });
   const submit = () => report(result, () => send("/api/v1/leave-requests", { body: {
     starts_at: new Date(starts.value).toISOString(), ends_at: new Date(ends.value).toISOString(), reason: reason.value,
-  } }), () => t("leaveSent"));
+  }, label: ["label_leave", {}] }), () => t("leaveSent"));
   return card(t("leaveApply"), el("label", {}, t("leaveFrom")), starts, el("label", {}, t("leaveTo")), ends, reason,
     el("button", { type: "button", class: "wide", onclick: submit }, t("submit")), result,
     el("ul", { class: "list" }, mine.map((l) => el("li", {},
@@ -122,7 +120,8 @@ export async function leaveApprovals() {
     const comment = el("input", { placeholder: t("comment"), "aria-label": t("comment") });
     const status = el("span", { role: "status" });
     const decide = (approve) => () => report(status,
-      () => send(`/api/v1/leave-requests/${l.id}/decision`, { body: { approve, comment: comment.value || null } }),
+      () => send(`/api/v1/leave-requests/${l.id}/decision`, { body: { approve, comment: comment.value || null },
+        label: ["label_decision", { name: l.student_name }] }),
       (answer) => t(`leave_${answer.status}`));
     return el("li", { class: "stack" },
       el("strong", {}, `${l.student_name} · ${new Date(l.starts_at).toLocaleString()} – ${new Date(l.ends_at).toLocaleString()}`),

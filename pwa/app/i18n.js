@@ -80,6 +80,15 @@ const TEXT = {
     pushDenied: "浏览器未允许通知。", device: "设备", quietFrom: "免打扰开始", quietUntil: "免打扰结束", digest: "黄色预警合并为每日汇总",
     digestHour: "每日汇总时间", redAlways: "红色预警总会立即推送；锁屏上不显示姓名和预警类别。", settingsSaved: "已保存。",
     notificationsLink: "通知与设置",
+    offlineAsOf: "离线 · 截至 {time}", offlineNoData: "离线：这个页面还没有保存的数据，联网后再打开。",
+    offlineWrite: "离线：这项操作需要联网。", offlineLogin: "离线：联网后才能登录。",
+    expiredTitle: "以下离线提交超过 {days} 天仍未能发送，已停止重试。请核对后重新提交：",
+    unownedNote: "本机有 {count} 条应用更新前保存的离线提交，无法确认是谁提交的，因此没有发送。请需要的同学或老师重新提交。",
+    dismiss: "知道了", madeAt: "{time} 提交",
+    pendingAfterLogout: "你还有 {count} 条离线提交未发送：重新登录并联网后自动发送，不会以其他人的身份发送。",
+    label_checkin: "课堂签到", label_entries: "录入 {point} · {count} 人", label_leave: "请假申请",
+    label_decision: "请假审批 · {name}", label_marks: "考勤标记 · {count} 人", label_close: "结束签到",
+    label_resolve: "处理申诉", label_dispute: "采分申诉", label_write: "离线提交",
   },
   en: {
     appName: "Spiral", switchTo: "中文", loginTitle: "Log in", username: "Student / staff number", password: "Password",
@@ -173,6 +182,15 @@ const TEXT = {
     device: "Device", quietFrom: "Quiet hours from", quietUntil: "Quiet hours until", digest: "Gather yellow alerts into a daily digest",
     digestHour: "Digest at", redAlways: "Red alerts always push at once; lock screens never show names or the kind of risk.",
     settingsSaved: "Saved.", notificationsLink: "Notifications and settings",
+    offlineAsOf: "Offline, as of {time}", offlineNoData: "Offline: nothing saved for this screen yet; open it again online.",
+    offlineWrite: "Offline: this needs a connection.", offlineLogin: "Offline: log in once you are back online.",
+    expiredTitle: "These offline writes could not be sent within {days} days and are no longer tried. Check them and submit again:",
+    unownedNote: "{count} offline write(s) saved before an update cannot be matched to the person who made them, so they were not sent. Whoever needs them should submit again.",
+    dismiss: "Dismiss", madeAt: "made {time}",
+    pendingAfterLogout: "{count} of your offline writes are not sent yet: they go out when you log in again online, never as anyone else.",
+    label_checkin: "Check-in", label_entries: "{point} for {count} students", label_leave: "Leave request",
+    label_decision: "Leave decision · {name}", label_marks: "Attendance marks · {count} students", label_close: "Close check-in",
+    label_resolve: "Dispute decision", label_dispute: "Dispute", label_write: "Offline write",
   },
 };
 
@@ -192,4 +210,12 @@ export function setLang(next) {
   lang = next;
   localStorage.setItem("spiral.lang", next);
   document.documentElement.lang = next;
+}
+
+// A moment as people say it: "10:42" today, with the date on other days.
+export function when(ms) {
+  const moment = new Date(ms);
+  const time = moment.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", hour12: false });
+  if (moment.toDateString() === new Date().toDateString()) return time;
+  return `${moment.toLocaleDateString(lang, { month: "short", day: "numeric" })} ${time}`;
 }

@@ -45,7 +45,9 @@ export async function entryGrid(role, term) {
     const entries = [...rows.querySelectorAll("input")].filter((i) => i.value !== "")
       .map((i) => ({ student_id: Number(i.dataset.student), value: Number(i.value) }));
     if (!entries.length) { result.textContent = t("nothingToSend"); return; }
-    await report(result, () => send("/api/v1/entries", { body: { point: pointSelect.value, period: period.value, entries } }),
+    const names = Object.fromEntries([...rows.querySelectorAll("input")].map((i) => [i.dataset.student, i.getAttribute("aria-label")]));
+    await report(result, () => send("/api/v1/entries", { body: { point: pointSelect.value, period: period.value, entries },
+      label: ["label_entries", { point: pointSelect.value, count: entries.length }], names }),
       (answer) => {
         rows.querySelectorAll("input").forEach((i) => { i.value = ""; });
         return t("saved", { count: answer.count });
@@ -67,7 +69,7 @@ export async function disputesToResolve() {
     const status = el("span", { class: "muted", role: "status" });
     const act = (action) => () => {
       const body = { action, reason: reason.value, ...(action === "reverse" && value.value ? { value: Number(value.value) } : {}) };
-      return report(status, () => send(`/api/v1/disputes/${d.id}/resolve`, { body }), (answer) => t(`dispute_${answer.status}`));
+      return report(status, () => send(`/api/v1/disputes/${d.id}/resolve`, { body, label: ["label_resolve", {}] }), (answer) => t(`dispute_${answer.status}`));
     };
     list.append(el("li", { class: "stack" },
       el("strong", {}, `${d.student_name} · ${d.point} ${local(d)} · ${d.period} = ${d.value}`),
@@ -88,7 +90,7 @@ export async function myEntries(me) {
     const dispute = async () => {
       const reason = window.prompt(t("disputeWhy"));
       if (!reason) return;
-      await report(status, () => send(`/api/v1/entries/${e.id}/disputes`, { body: { reason } }), () => t("disputed"));
+      await report(status, () => send(`/api/v1/entries/${e.id}/disputes`, { body: { reason }, label: ["label_dispute", {}] }), () => t("disputed"));
     };
     return el("li", { class: "stack" },
       el("span", {}, `${local(e)} · ${e.period} · ${e.reversed ? t("reversedEntry") : e.value}`),
