@@ -139,8 +139,10 @@ def test_installable_and_works_offline(live, phone):
     manifest = json.loads(page.evaluate("fetch('/manifest.webmanifest').then(r => r.text())"))
     assert manifest["lang"] == "zh-CN" and manifest["display"] == "standalone"
     assert {"192x192", "512x512"} <= {i["sizes"] for i in manifest["icons"]}
-    page.evaluate("navigator.serviceWorker.ready")
-    page.wait_for_function("navigator.serviceWorker.controller !== null || caches.has('spiral-shell-v3')")
+    # A predicate that returns a Promise is truthy at once, so wait_for_function would not wait:
+    # poll a plain value (the worker controls this page), then await the cache in evaluate.
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert page.evaluate("caches.match('/').then((hit) => hit !== undefined)")  # the shell is cached
     phone.set_offline(True)
     page.reload()
     expect(page.locator("#username")).to_be_visible()  # the shell came from the cache
@@ -347,7 +349,7 @@ def test_a_push_opens_the_warning_which_the_head_teacher_works_to_a_close(tmp_pa
         registrations = []
         cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
         cdp.send("ServiceWorker.enable")
-        page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")  # the worker is active
         for _ in range(50):
             if any(not r["isDeleted"] for r in registrations):
                 break
