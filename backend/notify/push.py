@@ -88,6 +88,7 @@ class _Signer:
 
     def headers(self, endpoint: str) -> dict:
         url = urlparse(endpoint)
+        # The real time, not the clock: the push service checks `exp` against its own clock.
         aud, now = f"{url.scheme}://{url.netloc}", int(time.time())
         exp, signed = self.cache.get(aud, (0, None))
         if exp - now < 3600:
