@@ -1,11 +1,13 @@
 """One error shape for everything: RFC 9457 application/problem+json."""
 import logging
+import re
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from backend.extensions import db
+from backend.models.ledger import LIVE_INDEXES
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,36 @@ def _flatten_webargs(messages: dict) -> dict:
     return flat
 
 
+def violated_index(exc: IntegrityError) -> str | None:
+    """The unique index (or constraint) an IntegrityError broke, by name, on both databases:
+    PostgreSQL names it; SQLite names its columns, which the models' indexes are matched on."""
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None:
+        return diag.constraint_name
+    found = re.search(r"UNIQUE constraint failed: (\w+)\.(.+)$", str(exc.orig))
+    table = found and db.metadata.tables.get(found[1])
+    if table is None:
+        return None
+    columns = [c.strip().rpartition(".")[2] for c in found[2].split(",")]
+    for index in [*table.indexes, *table.constraints]:
+        if getattr(index, "unique", True) and [c.name for c in index.columns] == columns:
+            return index.name
+    return None
+
+
+def _live_value_problem(exc: IntegrityError) -> Problem:
+    """A second live ledger value for a slot: the same 422 as the ledger's own check, naming the
+    student (or class) when the database says which (PostgreSQL's detail does)."""
+    from backend.valuecard.ledger import ALREADY_RECORDED, BATCH_REFUSED
+    detail = getattr(getattr(exc.orig, "diag", None), "message_detail", None) or ""
+    found = re.search(r"Key \((.+?)\)=\((.+?)\) already exists", detail)
+    key = dict(zip(found[1].split(", "), found[2].split(", "), strict=False)) if found else {}
+    subject = "student_id" if "student_id" in key else "class_id" if "class_id" in key else None
+    if subject is None:
+        return Problem(422, BATCH_REFUSED, errors={"entries": [ALREADY_RECORDED]})
+    return Problem(422, BATCH_REFUSED, errors={subject: [f"{ALREADY_RECORDED} ({subject} {key[subject]})"]})
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -72,6 +104,8 @@ def register_error_handlers(app: Flask) -> None:
     def integrity_error(exc: IntegrityError):
         db.session.rollback()
         log.info("integrity error: %s", exc.orig)
+        if violated_index(exc) in LIVE_INDEXES:
+            return http_error(_live_value_problem(exc))
         return problem_response(problem_body(409, "与现有数据冲突 / Conflicts with existing data",
                               "The change conflicts with data that already exists; nothing was written."))
 

@@ -8,7 +8,10 @@ refused with 409.
 import hashlib
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from backend.errors import Problem
@@ -16,6 +19,18 @@ from backend.extensions import db
 from backend.models import IdempotencyRecord
 
 KEY_HEADER = "Idempotency-Key"
+# The route whose write is running inside run_once in this thread (request), if any.
+_writing: ContextVar[str | None] = ContextVar("idempotency_writing", default=None)
+
+
+@event.listens_for(Engine, "commit")
+def _refuse_commit_inside_write(_conn) -> None:
+    """A write that commits inside run_once would be kept even if the answer is never stored,
+    and a retry would then write it again: refuse the COMMIT before it reaches the database."""
+    route = _writing.get()
+    if route is not None:
+        raise RuntimeError(f"the write of {route!r} committed inside run_once; run_once commits the write "
+                           "together with its answer, so the service must not commit")
 
 
 def _fingerprint(route: str, payload) -> str:
@@ -30,7 +45,13 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[dict, int]:
 
 
 def run_once(user_id: int, key: str | None, route: str, payload, write: Callable[[], tuple[dict, int]]) -> tuple[dict, int]:
-    """Run `write` (which must not commit) once per (user, key); replays get the first answer."""
+    """Run `write` (which must not commit) once per (user, key); replays get the first answer.
+
+    The key is claimed before the write runs: its record is inserted and flushed, so a copy
+    of the request arriving at the same time waits on the record's primary key until the
+    first copy commits (write and answer together) and then replays that answer; if the
+    first copy fails, nothing of it stays and the waiting copy runs the write itself.
+    """
     if not key or not 8 <= len(key) <= 64:
         raise Problem(422, "请求数据有误 / Invalid request data",
                       errors={KEY_HEADER: ["每次写入需带设备生成的幂等键（8–64位）/ Send a device-made key of 8–64 characters."]})
@@ -38,14 +59,19 @@ def run_once(user_id: int, key: str | None, route: str, payload, write: Callable
     record = db.session.get(IdempotencyRecord, (user_id, key))
     if record is not None:
         return _replay(record, fingerprint)
-    body, status = write()
-    db.session.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=fingerprint,
-                                     status_code=status, response=body))
+    record = IdempotencyRecord(user_id=user_id, key=key, request_hash=fingerprint, status_code=0, response={})
+    db.session.add(record)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        # The same write arrived twice at once and the other copy committed first:
-        # ours rolls back whole, and the caller gets the winner's answer.
+        # Another copy claimed the key after our look and has committed since: replay its answer.
         db.session.rollback()
         return _replay(db.session.get(IdempotencyRecord, (user_id, key)), fingerprint)
+    writing = _writing.set(route)
+    try:
+        body, status = write()
+    finally:
+        _writing.reset(writing)
+    record.status_code, record.response = status, body
+    db.session.commit()
     return body, status

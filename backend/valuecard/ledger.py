@@ -4,11 +4,12 @@ import re
 import uuid
 from datetime import date
 
-from sqlalchemy import and_, exists, insert, select, true
+from sqlalchemy import and_, exists, func, insert, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from backend.auth.policy import roles_over_class
-from backend.errors import Problem
+from backend.auth.policy import valuecard as policy
+from backend.errors import Problem, violated_index
 from backend.extensions import db
 from backend.models import (
     CatalogueVersion,
@@ -20,11 +21,14 @@ from backend.models import (
     Term,
     User,
 )
+from backend.models.ledger import LIVE_INDEXES
 from backend.platform import audit, changes, clock
 from backend.valuecard import catalogue
 
 MAX_BATCH = 200  # a class is 40–50 students; 200 leaves room for merged classes
 INVALID = "请求数据有误 / Invalid request data"
+BATCH_REFUSED = "批次有误，未写入任何数据 / The batch has errors; nothing was written"
+ALREADY_RECORDED = "该期间已有记录，请先冲销再更正 / Already recorded for this period: reverse it to correct it."
 TERM_TIMINGS = {"semester_end", "year_start", "year_end", "mid_first_semester", "before_graduation"}
 
 
@@ -87,12 +91,45 @@ def counts():
 
 
 def can_score(actor: User, rule: ScoringRule, cls: ClassGroup) -> bool:
-    """The catalogue's scorer roles, held over the class."""
-    return bool(roles_over_class(actor, cls) & set(rule.scorer_roles))
+    """The catalogue's scorer roles, held over the class (the policy's rule)."""
+    return policy.scores(actor, rule, cls)
 
 
 def record_batch(actor: User, term: Term, body: dict) -> dict:
-    """Write one point's values for many students (or, for a class point, classes), all or nothing."""
+    """Write one point's values for many students (or, for a class point, classes), all or nothing.
+
+    One live value per subject, point and period: the check below answers with every row
+    already recorded; the database's live indexes (models/ledger.py) hold the rule when
+    another request writes the same slot between this check and the insert (PostgreSQL
+    runs them side by side), and the check then runs again to answer the same 422."""
+    rule, period, key, class_of, generation = _check_batch(actor, term, body)
+    rows = body["entries"]
+    individual = key == "student_id"
+    batch_id = str(uuid.uuid4())
+    now = clock.now()
+    week = entry_week(term, period, clock.school_today())
+    try:
+        # One multi-row INSERT: a class batch is one round trip, not one per student.
+        db.session.execute(insert(ScoreEntry).values([
+            {"term_id": term.id, "point_id": rule.point_id, "student_id": r[key] if individual else None,
+             "class_id": class_of[r[key]].id, "period": period, "week": week, "value": float(r["value"]),
+             "generation": generation[r[key]], "batch_id": batch_id, "recorded_by": actor.id, "recorded_at": now}
+            for r in rows]))
+    except IntegrityError as exc:
+        if violated_index(exc) not in LIVE_INDEXES:
+            raise
+        # Another writer took a slot after our check and committed: nothing of ours stays,
+        # and the check, run again, names every row it took.
+        db.session.rollback()
+        _check_batch(actor, term, body)
+        raise
+    changes.touch("class", term.id, {c.id for c in class_of.values()})
+    return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows)}
+
+
+def _check_batch(actor: User, term: Term, body: dict):
+    """Refuse a batch with any bad row (naming each); else its rule, period, subject key, each
+    subject's class and the generation its new value takes (models/ledger.py ScoreEntry)."""
     rule = catalogue.rule(term, body["point"])
     if rule.source != "entered":
         raise Problem(422, INVALID, errors={"point": [
@@ -109,19 +146,22 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
     if errors:
         raise Problem(422, INVALID, errors=errors)
     subjects = {r[key] for r in rows}
-    # Each subject's class, and whether it already has a value for this period, in one query.
+    # Each subject's class, whether it already has a live value for this period and how many of
+    # its values for the period were reversed (the next generation), in one query: one snapshot.
     subject_column = ScoreEntry.student_id if individual else ScoreEntry.class_id
     key_column = StudentProfile.user_id if individual else ClassGroup.id
-    recorded = exists().where(
-        ScoreEntry.term_id == term.id, ScoreEntry.point_id == rule.point_id, ScoreEntry.period == period,
-        subject_column == key_column, (ScoreEntry.student_id.is_not(None) if individual else ScoreEntry.student_id.is_(None)),
-        counts())
-    query = select(key_column, ClassGroup, recorded).where(key_column.in_(subjects))
+    slot = and_(ScoreEntry.term_id == term.id, ScoreEntry.point_id == rule.point_id, ScoreEntry.period == period,
+                subject_column == key_column,
+                ScoreEntry.student_id.is_not(None) if individual else ScoreEntry.student_id.is_(None))
+    recorded = exists().where(slot, counts())
+    reversals = select(func.count()).where(slot, ScoreEntry.reverses_id.is_not(None)).scalar_subquery()
+    query = select(key_column, ClassGroup, recorded, reversals).where(key_column.in_(subjects))
     if individual:
         query = query.join(ClassGroup, ClassGroup.id == StudentProfile.class_id)
     found = db.session.execute(query).all()
-    class_of = {subject: cls for subject, cls, _ in found}
-    taken = {subject for subject, _, done in found if done}
+    class_of = {subject: cls for subject, cls, _, _ in found}
+    taken = {subject for subject, _, done, _ in found if done}
+    generation = {subject: n for subject, _, _, n in found}
     seen = set()
     for i, row in enumerate(rows):
         cls = class_of.get(row[key])
@@ -132,36 +172,28 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
         if row[key] in seen:
             errors[f"entries[{i}].{key}"] = ["同一批次中重复 / Appears twice in this batch."]
         elif row[key] in taken:
-            errors[f"entries[{i}].{key}"] = [
-                "该期间已有记录，请先冲销再更正 / Already recorded for this period: reverse it to correct it."]
+            errors[f"entries[{i}].{key}"] = [ALREADY_RECORDED]
         seen.add(row[key])
         problem = check_value(rule, row["value"])
         if problem:
             errors[f"entries[{i}].value"] = [problem]
     if errors:
-        raise Problem(422, "批次有误，未写入任何数据 / The batch has errors; nothing was written", errors=errors)
-    batch_id = str(uuid.uuid4())
-    now = clock.now()
-    week = entry_week(term, period, clock.school_today())
-    # One multi-row INSERT: a class batch is one round trip, not one per student.
-    db.session.execute(insert(ScoreEntry).values([
-        {"term_id": term.id, "point_id": rule.point_id, "student_id": r[key] if individual else None,
-         "class_id": class_of[r[key]].id, "period": period, "week": week, "value": float(r["value"]),
-         "batch_id": batch_id, "recorded_by": actor.id, "recorded_at": now} for r in rows]))
-    changes.touch("class", term.id, {c.id for c in class_of.values()})
-    return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows)}
+        raise Problem(422, BATCH_REFUSED, errors=errors)
+    return rule, period, key, class_of, generation
 
 
 def reverse(actor: User, entry: ScoreEntry, reason: str) -> dict:
     """Cancel an entry by appending its reversal; the original stays for the audit trail."""
+    term = db.session.get(Term, entry.term_id)
+    rule = catalogue.rule(term, db.session.get(ScoringPoint, entry.point_id).code)
+    if not can_score(actor, rule, db.session.get(ClassGroup, entry.class_id)):
+        # Another scorer's entry is not there for whoever does not score it: checked first, so
+        # neither its existence nor its state leaks.
+        raise Problem(404, "未找到 / Not found")
     if entry.reverses_id is not None:
         raise Problem(409, "冲销记录不能再冲销 / A reversal cannot be reversed", "Enter the value again instead.")
     if db.session.scalar(select(ScoreEntry.id).where(ScoreEntry.reverses_id == entry.id)) is not None:
         raise Problem(409, "该记录已冲销 / Already reversed")
-    term = db.session.get(Term, entry.term_id)
-    rule = catalogue.rule(term, db.session.get(ScoringPoint, entry.point_id).code)
-    if not can_score(actor, rule, db.session.get(ClassGroup, entry.class_id)):
-        raise Problem(403, "无权操作 / Not allowed", "Only a scorer of this point for this class can reverse it.")
     batch_id = str(uuid.uuid4())
     db.session.execute(insert(ScoreEntry).values(
         term_id=entry.term_id, point_id=entry.point_id, student_id=entry.student_id, class_id=entry.class_id,
