@@ -58,7 +58,7 @@ def get_warning(warning_id):
 @login_required
 def acknowledge(warning_id):
     w = _detail(warning_id)
-    return once(f"warning-ack:{warning_id}", {}, lambda: _commit(warnings.acknowledge(current_user, w)), WarningDetailOut)
+    return once(f"warning-ack:{warning_id}", {}, lambda: _flushed(warnings.acknowledge(current_user, w)), WarningDetailOut)
 
 
 @blp.post("/warnings/<int:warning_id>/interventions")
@@ -69,7 +69,7 @@ def acknowledge(warning_id):
 def intervene(body, warning_id):
     """A case note or an action, with an optional follow-up date."""
     w = _detail(warning_id)
-    return once(f"warning-note:{warning_id}", body, lambda: _commit(warnings.intervene(
+    return once(f"warning-note:{warning_id}", body, lambda: _flushed(warnings.intervene(
         current_user, w, body["kind"], body["text"], body["follow_up_on"])), WarningDetailOut, 201)
 
 
@@ -81,11 +81,17 @@ def intervene(body, warning_id):
 def resolve(body, warning_id):
     w = _detail(warning_id)
     return once(f"warning-resolve:{warning_id}", body,
-                lambda: _commit(warnings.resolve(current_user, w, body["text"])), WarningDetailOut)
+                lambda: _flushed(warnings.resolve(current_user, w, body["text"])), WarningDetailOut)
 
 
 def _commit(obj):
     db.session.commit()
+    return obj
+
+
+def _flushed(obj):
+    """Inside `once`, which commits the change with its answer: flush so the answer has ids."""
+    db.session.flush()
     return obj
 
 
@@ -126,7 +132,7 @@ def edit_rule(body, code):
 @login_required
 def register(body):
     """Register a student in a special group with a reason and the person responsible."""
-    return once("special-group", body, lambda: _commit(special_groups.register(current_user, body)),
+    return once("special-group", body, lambda: _flushed(special_groups.register(current_user, body)),
                 SpecialGroupOut, 201)
 
 
