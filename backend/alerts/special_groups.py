@@ -2,33 +2,17 @@
 
 Each record names the person responsible for following the student. Need-to-know: a group is
 read only by the roles that act on it over the student's class, and by the responsible person;
-every read is audited.
+every read is audited. Who reads, registers and closes: backend/auth/policy/alerts.py.
 """
 from sqlalchemy import select
 
-from backend.auth.policy import roles_over_class
-from backend.auth.roles import Role
+from backend.auth.policy import alerts as policy
+from backend.auth.policy import authorize, can, roles_over_student
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import ClassGroup, SpecialGroupRecord, StudentProfile, User
+from backend.models import SpecialGroupRecord, StudentProfile, User
 from backend.org import directory
 from backend.platform import audit, changes, clock
-
-READERS = {
-    "hardship": {Role.COUNSELLOR, Role.HEAD_TEACHER, Role.STUDENT_AFFAIRS},
-    "psychological": {Role.COUNSELLOR, Role.STUDENT_AFFAIRS},
-    "employment": {Role.COUNSELLOR, Role.HEAD_TEACHER, Role.TEACHING_OFFICE, Role.STUDENT_AFFAIRS},
-}
-REGISTRARS = {Role.COUNSELLOR, Role.STUDENT_AFFAIRS}
-
-
-def _roles(viewer: User, student_id: int) -> set[str]:
-    profile = db.session.get(StudentProfile, student_id)
-    return roles_over_class(viewer, db.session.get(ClassGroup, profile.class_id)) if profile else set()
-
-
-def _may_read(viewer: User, record: SpecialGroupRecord) -> bool:
-    return record.responsible_id == viewer.id or bool(_roles(viewer, record.student_id) & READERS[record.group])
 
 
 def _touch(student_id: int) -> None:
@@ -38,13 +22,12 @@ def _touch(student_id: int) -> None:
 
 
 def register(viewer: User, fields: dict) -> SpecialGroupRecord:
-    roles = _roles(viewer, fields["student_id"])
-    if not roles:
+    if not roles_over_student(viewer, fields["student_id"]):
         raise Problem(404, "未找到 / Not found")
-    if not roles & REGISTRARS & READERS[fields["group"]]:
+    if not can(viewer, "register", SpecialGroupRecord(student_id=fields["student_id"], group=fields["group"])):
         raise Problem(403, "无权登记 / Not allowed", "Counsellors and student affairs register special groups.")
     responsible = db.session.get(User, fields["responsible_id"])
-    if responsible is None or not _roles(responsible, fields["student_id"]) & READERS[fields["group"]]:
+    if responsible is None or not policy.group_readers(responsible, fields["student_id"], fields["group"]):
         raise Problem(422, "负责人无效 / Invalid responsible person",
                       errors={"responsible_id": ["The responsible person must be staff who may see this group."]})
     record = SpecialGroupRecord(registered_by=viewer.id, **fields)
@@ -56,8 +39,8 @@ def register(viewer: User, fields: dict) -> SpecialGroupRecord:
 
 
 def close(viewer: User, record: SpecialGroupRecord, note: str) -> SpecialGroupRecord:
-    if not _may_read(viewer, record):
-        raise Problem(404, "未找到 / Not found")
+    """Closing needs the right to register (the responsible person follows, a registrar closes)."""
+    authorize(viewer, "close", record)
     if record.closed_at is None:
         record.closed_at, record.closed_by, record.close_note = clock.now(), viewer.id, note
         audit.record(viewer.id, "special_group.close", "special_group", str(record.id))
@@ -71,7 +54,7 @@ def listing(viewer: User, group: str | None, include_closed: bool, purpose: str)
         query = query.where(SpecialGroupRecord.group == group)
     if not include_closed:
         query = query.where(SpecialGroupRecord.closed_at.is_(None))
-    found = [r for r in db.session.scalars(query) if _may_read(viewer, r)]
+    found = [r for r in db.session.scalars(query) if can(viewer, "view", r)]
     if found:
         audit.sensitive_read(viewer.id, "special_group_list", None, {"purpose": purpose, "records": [r.id for r in found]})
     return found

@@ -6,7 +6,7 @@ from functools import cache
 import yaml
 from sqlalchemy import select
 
-from backend.auth.policy import SENSITIVE_READERS
+from backend.auth.policy.alerts import SENSITIVE_CHAIN
 from backend.auth.roles import Role
 from backend.config import ROOT
 from backend.errors import Problem
@@ -21,7 +21,6 @@ GROUPS = ("hardship", "psychological", "employment")
 OPS = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 # Who may act on a need-to-know warning: the roles that read sensitive data, and the department
 # as the last step of escalation (docs/DOMAIN.md §7).
-SENSITIVE_CHAIN = SENSITIVE_READERS | {Role.DEPT_ADMIN}
 EDITABLE = ("params", "levels", "chain", "ack_hours", "enabled", "explanation_zh", "explanation_en",
             "advice_zh", "advice_en")
 

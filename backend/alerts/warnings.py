@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from backend.alerts import warning_rules
 from backend.alerts.warning_rules import LEVELS, Finding, Subject
-from backend.auth.policy import roles_over_class
+from backend.auth.policy import alerts as policy
+from backend.auth.policy import authorize, can, roles_over_class
 from backend.development import assessment, plans
 from backend.errors import Problem
 from backend.extensions import db
@@ -176,16 +177,14 @@ def escalate_overdue(now=None) -> int:
 # --- reading and working warnings ---------------------------------------------------------
 
 def acting_roles(viewer: User, w: StudentWarning) -> set[str]:
-    return roles_over_class(viewer, db.session.get(ClassGroup, w.class_id)) & set(w.rule.chain)
+    return policy.warning_roles(viewer, w)
 
 
 def open_warning(viewer: User, warning_id: int, purpose: str) -> StudentWarning:
     """A warning the viewer acts on (staff) or owns (student, non-sensitive only); reads of
     need-to-know warnings are audited."""
     w = db.session.get(StudentWarning, warning_id)
-    own = w is not None and w.student_id == viewer.id and not w.sensitive
-    if w is None or not (own or acting_roles(viewer, w)):
-        raise Problem(404, "未找到 / Not found")
+    authorize(viewer, "view", w)  # before the audit row: a refused read is not a read
     if w.sensitive:
         audit.sensitive_read(viewer.id, "warning", str(w.id), purpose)
     return w
@@ -200,7 +199,7 @@ def staff_list(viewer: User, status: str, class_id: int | None, purpose: str) ->
         query = query.where(StudentWarning.status.in_(OPEN))
     elif status == "resolved":
         query = query.where(StudentWarning.status == "resolved")
-    found = [w for w in db.session.scalars(query) if roles[w.class_id] & set(w.rule.chain)]
+    found = [w for w in db.session.scalars(query) if policy.warning_roles(viewer, w, roles[w.class_id])]
     found.sort(key=lambda w: (-LEVELS.index(w.level), w.raised_at))
     sensitive = [str(w.id) for w in found if w.sensitive]
     if sensitive:
@@ -215,7 +214,7 @@ def own(student: User) -> list[StudentWarning]:
 
 
 def _act(viewer: User, w: StudentWarning) -> None:
-    if not acting_roles(viewer, w):
+    if not can(viewer, "act", w):
         raise Problem(403, "无权操作 / Not allowed", "Only the roles this warning goes to can work on it.")
     if w.status == "resolved":
         raise Problem(409, "预警已关闭 / Warning closed", "This warning is resolved; it reopens by itself if it gets worse.")

@@ -4,6 +4,7 @@ import hashlib
 
 from sqlalchemy import select
 
+from backend.auth.policy import Resource, can
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import Attachment, PortfolioItem, User
@@ -27,7 +28,7 @@ def items(owner_id: int) -> list[PortfolioItem]:
 
 
 def add(owner: User, body: dict) -> PortfolioItem:
-    if owner.student is not None:
+    if not can(owner, "add", Resource.PORTFOLIO):
         raise Problem(403, "无权操作 / Not allowed", "The growth portfolio is a teacher's.")
     item = PortfolioItem(owner_id=owner.id, **body)
     db.session.add(item)

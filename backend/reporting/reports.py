@@ -7,13 +7,7 @@ and counsellor. Class ranks appear in these staff views only, never to students.
 """
 from sqlalchemy import func, select
 
-from backend.auth.policy import (
-    SENSITIVE_READERS,
-    roles_over_class,
-    roles_over_department,
-)
-from backend.auth.roles import Role, Scope
-from backend.errors import Problem
+from backend.auth.policy import reporting as policy
 from backend.extensions import db
 from backend.models import (
     ClassGroup,
@@ -28,20 +22,9 @@ from backend.platform import audit
 from backend.valuecard import catalogue
 from backend.valuecard.card import DOMAINS
 
-READERS = frozenset({Role.HEAD_TEACHER, Role.COUNSELLOR, Role.DEPT_ADMIN, Role.STUDENT_AFFAIRS,
-                     Role.TEACHING_OFFICE, Role.SCHOOL_ADMIN})
-NAMING = frozenset({Role.HEAD_TEACHER, Role.COUNSELLOR})  # who sees the names behind the counts
 DOMAIN_NAMES = {"academic": ("学业发展小计", "Academic subtotal"), "personal": ("个人发展小计", "Personal subtotal"),
                 "career": ("职业发展小计", "Career subtotal"), "total": ("总分", "Total")}
 SLIP = 0.05  # a weekly mean that worsens by 5% of the point's range counts as slipping
-
-
-def _roles(viewer: User, unit: str, obj) -> set[str]:
-    if unit == "class":
-        return roles_over_class(viewer, obj)
-    if unit == "department":
-        return roles_over_department(viewer, obj)
-    return {g.role for g in viewer.grants if (g.scope_type, g.scope_id) == (Scope.SCHOOL, obj.id)}
 
 
 UNITS = {"class": ClassGroup, "department": Department, "school": School}
@@ -50,12 +33,8 @@ UNITS = {"class": ClassGroup, "department": Department, "school": School}
 def open_unit(viewer: User, unit: str, unit_id: int, purpose: str):
     """The unit, if the viewer reads its reports, and the viewer's roles over it."""
     obj = db.session.get(UNITS[unit], unit_id) if unit in UNITS else None
-    roles = _roles(viewer, unit, obj) if obj is not None else set()
-    if not roles:
-        raise Problem(404, "未找到 / Not found")
-    if not roles & READERS:
-        raise Problem(403, "无权查看报表 / Not allowed", "Reports are for the staff who answer for this unit.")
-    if roles & SENSITIVE_READERS:
+    roles = policy.authorize_report(viewer, obj)
+    if policy.sees_sensitive(roles):
         audit.sensitive_read(viewer.id, f"{unit}_report", str(unit_id), purpose)
     return obj, roles
 
@@ -108,13 +87,13 @@ def _header(term: Term, unit: str, obj, students: int) -> dict:
 
 
 def class_report(viewer: User, cls: ClassGroup, roles: set[str], term: Term) -> dict:
-    rules = _shown(term, bool(roles & SENSITIVE_READERS))
+    rules = _shown(term, policy.sees_sensitive(roles))
     rows = _rows(term, "class", [cls.id])
     students = db.session.scalar(select(func.count()).where(StudentProfile.class_id == cls.id))
     classmates = db.session.scalars(select(ClassGroup.id).where(ClassGroup.department_id == cls.department_id)).all()
     ranks = _ranks(_rows(term, "class", classmates))
     under = []
-    if roles & NAMING:
+    if policy.sees_names(roles):
         flagged = {r.metric: r.flagged for r in rows if r.metric in rules and r.flagged}
         names = dict(db.session.execute(select(User.id, User.display_name).where(
             User.id.in_({s for ids in flagged.values() for s in ids}))).all())
@@ -122,7 +101,7 @@ def class_report(viewer: User, cls: ClassGroup, roles: set[str], term: Term) -> 
                   "students": [{"id": s, "name": names[s]} for s in ids]} for m, ids in sorted(flagged.items())]
     return {**_header(term, "class", cls, students), "metrics": _metrics(rows, rules),
             "rank": {"position": ranks.get(cls.id), "of": len(ranks)}, "under_warning": under,
-            "sensitive_hidden": not roles & SENSITIVE_READERS}
+            "sensitive_hidden": not policy.sees_sensitive(roles)}
 
 
 def _latest_weeks(rows: list[Rollup]) -> tuple[int, int] | None:
@@ -162,7 +141,7 @@ def _side_by_side(rows: list[Rollup], rules: dict, units: list, ranks: dict | No
 
 
 def department_report(viewer: User, dept: Department, roles: set[str], term: Term) -> dict:
-    rules = _shown(term, bool(roles & SENSITIVE_READERS))
+    rules = _shown(term, policy.sees_sensitive(roles))
     classes = db.session.scalars(select(ClassGroup).where(ClassGroup.department_id == dept.id)
                                  .order_by(ClassGroup.name)).all()
     class_rows = _rows(term, "class", [c.id for c in classes])
@@ -170,18 +149,18 @@ def department_report(viewer: User, dept: Department, roles: set[str], term: Ter
     own = _rows(term, "department", [dept.id])
     return {**_header(term, "department", dept, next((r.count for r in own if r.metric == "total"), 0)),
             "metrics": _metrics(own, rules), "classes": _side_by_side(class_rows, rules, classes, _ranks(class_rows)),
-            "week": week, "slipped": slipped, "sensitive_hidden": not roles & SENSITIVE_READERS}
+            "week": week, "slipped": slipped, "sensitive_hidden": not policy.sees_sensitive(roles)}
 
 
 def school_report(viewer: User, school: School, roles: set[str], term: Term) -> dict:
-    rules = _shown(term, bool(roles & SENSITIVE_READERS))
+    rules = _shown(term, policy.sees_sensitive(roles))
     departments = db.session.scalars(select(Department).where(Department.school_id == school.id)
                                      .order_by(Department.name)).all()
     own = _rows(term, "school", [school.id])
     return {**_header(term, "school", school, next((r.count for r in own if r.metric == "total"), 0)),
             "metrics": _metrics(own, rules),
             "departments": _side_by_side(_rows(term, "department", [d.id for d in departments]), rules, departments),
-            "sensitive_hidden": not roles & SENSITIVE_READERS}
+            "sensitive_hidden": not policy.sees_sensitive(roles)}
 
 
 REPORTS = {"class": class_report, "department": department_report, "school": school_report}

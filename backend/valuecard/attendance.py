@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, true
 
-from backend.auth.policy import authorize, roles_over_class
-from backend.auth.roles import Role
+from backend.auth.policy import Resource, authorize, can
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import (
@@ -35,7 +34,6 @@ CODE_SECONDS = 30
 EXPIRED_WINDOWS = 20  # a code up to 10 minutes old is "expired", not "wrong": a clearer message
 OPEN_HOURS = 12  # a session left open longer no longer takes check-ins
 MAX_FAILED_CHECKINS = 10  # per student per 5 minutes: a 6-digit code cannot be guessed
-RUNNERS = {Role.COURSE_TEACHER, Role.HEAD_TEACHER}
 
 
 def code_at(session: ClassSession, moment: datetime, windows_back: int = 0) -> str:
@@ -49,16 +47,10 @@ def current_code(session: ClassSession, now: datetime) -> dict:
             "rotates_every": CODE_SECONDS}
 
 
-def _runs(actor: User, session: ClassSession) -> bool:
-    """The teacher who opened the session, or the class's head teacher, runs it."""
-    return actor.id == session.teacher_id or Role.HEAD_TEACHER in roles_over_class(
-        actor, db.session.get(ClassGroup, session.class_id))
-
-
 def get_session(actor: User, session_id: int) -> ClassSession:
+    """A session the actor runs (the teacher who opened it, the class's head teacher); else 404."""
     session = db.session.get(ClassSession, session_id)
-    if session is None or not _runs(actor, session):
-        raise Problem(404, "未找到 / Not found")
+    authorize(actor, "run", session)
     return session
 
 
@@ -66,7 +58,7 @@ def open_session(actor: User, class_id: int, course_id: int | None, starts_at: d
                  grace_minutes: int) -> ClassSession:
     cls = db.session.get(ClassGroup, class_id)
     authorize(actor, "view", cls)
-    if not roles_over_class(actor, cls) & RUNNERS:
+    if not can(actor, "open_session", cls):
         raise Problem(403, "无权操作 / Not allowed", "Only a course teacher or the head teacher of this class opens sessions.")
     starts_at = starts_at or clock.now()
     day = clock.school_date(starts_at)
@@ -121,7 +113,7 @@ def _failed_checkin(user_id: int) -> None:
 
 def check_in(student: User, code: str, now: datetime) -> dict:
     """Check a student in to their class's open session whose code they typed."""
-    if student.student is None:
+    if not can(student, "check_in", Resource.CHECKIN):
         raise Problem(403, "仅学生签到 / Only students check in")
     recent = db.session.scalars(select(ClassSession).where(
         ClassSession.starts_at > now - timedelta(hours=OPEN_HOURS),

@@ -4,15 +4,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from backend.auth.policy import roles_over_class
-from backend.auth.roles import Role
+from backend.auth.policy import Resource, authorize, can
+from backend.auth.policy import valuecard as policy
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import AttendanceMark, ClassGroup, ClassSession, LeaveRequest, User
+from backend.models import AttendanceMark, ClassSession, LeaveRequest, User
 from backend.org import directory
 from backend.platform import audit, changes, clock
 
-DECIDERS = {Role.HEAD_TEACHER, Role.COUNSELLOR}
 MAX_DAYS = 30
 
 
@@ -23,7 +22,7 @@ def out(leave: LeaveRequest, name: str | None = None) -> dict:
 
 
 def apply(student: User, starts_at: datetime, ends_at: datetime, reason: str) -> dict:
-    if student.student is None:
+    if not can(student, "apply", Resource.LEAVE):
         raise Problem(403, "仅学生可请假 / Only students apply for leave")
     if ends_at <= starts_at:
         raise Problem(422, "请求数据有误 / Invalid request data",
@@ -45,7 +44,7 @@ def mine(student: User) -> list[dict]:
 
 
 def _decider_classes(actor: User) -> set[int]:
-    return {c.id for c in directory.visible_classes(actor) if roles_over_class(actor, c) & DECIDERS}
+    return {c.id for c in directory.visible_classes(actor) if policy.decides_leave(actor, c)}
 
 
 def pending(actor: User) -> list[dict]:
@@ -59,8 +58,7 @@ def pending(actor: User) -> list[dict]:
 
 def decide(actor: User, leave_id: int, approve: bool, comment: str | None) -> dict:
     leave = db.session.get(LeaveRequest, leave_id)
-    if leave is None or not roles_over_class(actor, db.session.get(ClassGroup, leave.class_id)) & DECIDERS:
-        raise Problem(404, "未找到 / Not found")
+    authorize(actor, "decide", leave)
     if leave.status != "pending":
         raise Problem(409, "该请假已处理 / Already decided", f"This request was {leave.status}.")
     leave.status = "approved" if approve else "rejected"

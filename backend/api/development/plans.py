@@ -7,7 +7,7 @@ from backend.auth.current import login_required
 from backend.auth.policy import authorize
 from backend.development import development_report, diagnosis, plans
 from backend.extensions import db
-from backend.models import ClassGroup, Department, Goal, Plan, StaffProfile, User
+from backend.models import ClassGroup, Department, Goal, Plan, StaffProfile, StudentProfile, User
 from backend.org import directory
 from backend.reporting import document
 from backend.schemas.development import (
@@ -226,8 +226,9 @@ def _download(report: dict, doc: dict, fmt: str):
 @login_required
 def student_report(query, student_id):
     """The term development report: card, radar, goals, self-diagnosis, suggestions (`format` json, pdf, xlsx)."""
+    # The right to the report first: a refused read writes no audit row.
+    authorize(current_user, "view_development", db.session.get(StudentProfile, student_id))
     profile, sensitive = access.student(current_user, student_id, "development report")
-    authorize(current_user, "view_development", profile)
     report = development_report.student_term(profile, directory.term_or_current(query["term_id"]), sensitive)
     return _download(report, development_report.student_document(report), query["format"])
 

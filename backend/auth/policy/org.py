@@ -1,0 +1,41 @@
+"""Organisation: classes, departments, students, terms, the roster, the catalogue, the audit log."""
+from backend.auth.policy.core import STAFF_ROLES, Resource, has_role, roles_over_class, roles_over_department
+from backend.auth.roles import Role
+from backend.extensions import db
+from backend.models import ClassGroup, Department, StudentProfile
+
+
+def _class_view(user, cls) -> bool:
+    """Staff over the class, or a student of it."""
+    if roles_over_class(user, cls) & STAFF_ROLES:
+        return True
+    return user.student is not None and user.student.class_id == cls.id
+
+
+def _student_view(user, student: StudentProfile) -> bool:
+    """The student, and staff over their class."""
+    if student.user_id == user.id:
+        return True
+    return bool(roles_over_class(user, db.session.get(ClassGroup, student.class_id)) & STAFF_ROLES)
+
+
+def _school_admin(user, _) -> bool:
+    return has_role(user, Role.SCHOOL_ADMIN)
+
+
+def _anyone(user, _) -> bool:
+    return True
+
+
+RULES = {
+    (ClassGroup, "view"): _class_view,
+    (ClassGroup, "view_roster"): lambda u, c: bool(roles_over_class(u, c) & STAFF_ROLES),
+    (Department, "view"): lambda u, d: bool(roles_over_department(u, d) & STAFF_ROLES),
+    (StudentProfile, "view"): _student_view,
+    (Resource.CATALOGUE, "view"): _anyone,
+    (Resource.CATALOGUE, "edit"): _school_admin,
+    (Resource.TERMS, "view"): _anyone,
+    (Resource.TERMS, "edit"): _school_admin,
+    (Resource.ROSTER, "import"): _school_admin,
+    (Resource.AUDIT, "view"): _school_admin,
+}
