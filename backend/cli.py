@@ -1,4 +1,4 @@
-"""flask commands: seed, demo, worker, scheduler, rollups, warnings, push."""
+"""flask commands: seed, demo, worker, scheduler, housekeeping, rollups, warnings, push."""
 import json
 import time
 from pathlib import Path
@@ -75,6 +75,14 @@ def register_cli(app: Flask) -> None:
             click.echo(json.dumps(tick()))
         else:
             run_scheduler(app)
+
+    @app.cli.command("housekeeping")
+    def housekeeping_command():
+        """Delete idempotency records, failed logins and ended sessions past their retention now
+        (the scheduler does this daily; RETENTION_* settings)."""
+        from backend.platform import housekeeping
+
+        click.echo(json.dumps(housekeeping.prune()))
 
     @app.cli.group("rollups")
     def rollups_group():

@@ -34,11 +34,11 @@ class Config:
         self.JWT_SECRET_KEY = env.get("JWT_SECRET_KEY") or generated["JWT_SECRET_KEY"]
         self.SQLALCHEMY_DATABASE_URI = _database_url(env.get("DATABASE_URL"), instance)
         self.REDIS_URL = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-        # Workers: how often one looks for jobs abandoned by a dead worker, and how long
-        # past its timeout a job's heartbeat lasts. A job killed with its worker is retried
-        # within timeout + grace + maintenance interval + (worker TTL - 15) seconds.
+        # Workers: how often one looks for jobs abandoned by a dead worker, and how long an
+        # idle worker waits on Redis between looks. RQ counts a job abandoned 60 s past its
+        # timeout, so a job killed with its worker is retried within timeout + 60 + maintenance
+        # interval + (worker TTL - 15) seconds (jobs/worker.make_worker).
         self.JOBS_MAINTENANCE_SECONDS = int(env.get("JOBS_MAINTENANCE_SECONDS", 60))
-        self.JOBS_HEARTBEAT_GRACE = int(env.get("JOBS_HEARTBEAT_GRACE", 10))
         self.JOBS_WORKER_TTL = int(env.get("JOBS_WORKER_TTL", 60))
         self.SCHOOL_TZ = env.get("SCHOOL_TZ", "Asia/Shanghai")
         # Where the clock starts (ISO 8601 with offset); unset, it is the real time. Drills and the
@@ -66,6 +66,18 @@ class Config:
         self.LOGIN_MAX_PER_ACCOUNT = int(env.get("LOGIN_MAX_PER_ACCOUNT", 5))
         self.LOGIN_MAX_PER_DEVICE = int(env.get("LOGIN_MAX_PER_DEVICE", 10))
         self.LOGIN_MAX_PER_IP = int(env.get("LOGIN_MAX_PER_IP", 50))
+
+        # Housekeeping (platform/housekeeping.py, daily): rows kept this many days, then deleted.
+        # Idempotency records: a replay after its record is gone would count the write twice. The
+        # PWA outbox gives up on a write after 7 days, timed by the phone's clock, which can be
+        # wrong by days; 30 leaves that margin many times over for rows of a few hundred bytes.
+        self.RETENTION_IDEMPOTENCY_DAYS = int(env.get("RETENTION_IDEMPOTENCY_DAYS", 30))
+        # Failed logins: the throttle reads only LOGIN_WINDOW_SECONDS back (never less is kept);
+        # the rest is there to look into a guessing campaign afterwards.
+        self.RETENTION_LOGIN_FAILURE_DAYS = int(env.get("RETENTION_LOGIN_FAILURE_DAYS", 30))
+        # Login sessions, counted from when they expired or were revoked (whichever came first):
+        # after that their tokens are refused anyway, and a deleted session reads as revoked.
+        self.RETENTION_SESSION_DAYS = int(env.get("RETENTION_SESSION_DAYS", 30))
 
         # Web Push (services/push.py). Keys come from the environment or `flask push keys`.
         self.VAPID_PRIVATE_KEY = env.get("VAPID_PRIVATE_KEY")

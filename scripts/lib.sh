@@ -20,15 +20,22 @@ apt_install() {  # apt_install PACKAGE... (only called for what is missing)
 
 have_postgres() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; }
 
-ensure_venv() {  # ensure_venv REQUIREMENTS_FILE
-  local req="$1"
-  local stamp=".venv/.installed-$(basename "$req")"
+# The pip every host installs with: hash-checking mode and the lock's format need a recent one,
+# and an unpinned "pip install --upgrade pip" would be the one thing not locked.
+PIP_VERSION=26.3
+
+ensure_venv() {  # ensure_venv LOCK_FILE (requirements.lock or requirements-dev.lock; see scripts/lock.sh)
+  local lock="$1"
+  local stamp=".venv/.installed-$(basename "$lock")"
   [ -x .venv/bin/python ] || { log "creating .venv"; "$PY" -m venv .venv; }
-  local want; want="$(cat requirements*.txt | sha256sum | cut -d' ' -f1)"
+  # Reinstall when the lock (or the pip to install it with) changes, nothing otherwise.
+  local want; want="$( (cat "$lock"; echo "pip==$PIP_VERSION") | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    log "installing Python packages from $req"
-    .venv/bin/pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-    .venv/bin/pip install -q --disable-pip-version-check -r "$req"
+    log "installing Python packages from $lock"
+    .venv/bin/pip install -q --disable-pip-version-check "pip==$PIP_VERSION" >/dev/null
+    # Every package, transitive ones included, at the lock's version and with one of its hashes:
+    # pip refuses anything else, and fails if the lock misses a dependency.
+    .venv/bin/pip install -q --disable-pip-version-check --require-hashes -r "$lock"
     echo "$want" > "$stamp"
   fi
 }

@@ -4,7 +4,7 @@
 # Environment: PORT (5000), HOST (127.0.0.1), DEMO_STUDENTS (2000), DATABASE_URL, REDIS_URL.
 source "$(dirname "$0")/lib.sh"
 
-ensure_venv requirements.txt
+ensure_venv requirements.lock
 export FLASK_APP=wsgi
 
 REDIS_PID=""

@@ -4,7 +4,7 @@
 # Extra arguments go to pytest (e.g. -k roster, -x).
 source "$(dirname "$0")/lib.sh"
 
-ensure_venv requirements-dev.txt
+ensure_venv requirements-dev.lock
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 have_postgres || missing+=(postgresql)

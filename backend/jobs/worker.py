@@ -7,48 +7,32 @@ from datetime import datetime, timezone
 from flask import Flask
 from rq import Queue, SimpleWorker
 
-from backend.extensions import db
-from backend.jobs import alerts
+from backend.jobs import alerts, housekeeping
 from backend.jobs import rollups as rollup_jobs
 from backend.platform import queue
 
 log = logging.getLogger(__name__)
 
 
-class AppWorker(SimpleWorker):
-    """Runs each job in this process, inside a fresh app context of the one app the worker
-    made when it started.
+def make_worker(app: Flask, queues=queue.QUEUES) -> SimpleWorker:
+    """An RQ worker for `app`: each job runs in a fresh app context of this one app (the @job
+    wrapper opens it, platform/queue.py), in this process.
 
-    Why not RQ's forking worker: rollup jobs take milliseconds, and a fork per job costs
-    more than the job and would inherit the parent's database connections. Why the shorter
-    heartbeat: a job that dies with its worker (SIGKILL, a lost host) is only retried once
-    its heartbeat runs out; with this one that is its timeout plus a small grace instead of
-    RQ's fixed extra minute."""
+    Why RQ's SimpleWorker, not its forking Worker: rollup jobs take milliseconds, a fork per job
+    costs more than the job and would inherit the parent's database connections.
 
-    def __init__(self, *args, app: Flask, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.app = app
-
-    def perform_job(self, job, queue_):
-        with self.app.app_context():
-            succeeded = super().perform_job(job, queue_)
-            if not succeeded:
-                # A job stopped by its timeout may have been interrupted inside a database
-                # call, its connection mid-protocol: a rollback would fail and take the
-                # worker down, so the connection is discarded instead.
-                db.session().invalidate()  # scoped_session does not proxy invalidate()
-            return succeeded
-
-    def get_heartbeat_ttl(self, job) -> int:
-        return int(job.timeout or 180) + self.app.config["JOBS_HEARTBEAT_GRACE"]
-
-
-def make_worker(app: Flask, queues=queue.QUEUES) -> AppWorker:
+    Nothing of RQ is overridden; two documented worker arguments set how soon a job that died
+    with its worker (SIGKILL, a lost host) is retried. RQ gives such a job until its timeout
+    + 60 s (a SimpleWorker sends no heartbeats during a job); after that the next maintenance
+    pass of any live worker (every JOBS_MAINTENANCE_SECONDS, looked at least every
+    JOBS_WORKER_TTL - 15 s while idle) re-enqueues it as a retry. So: within timeout + 60 +
+    JOBS_MAINTENANCE_SECONDS + (JOBS_WORKER_TTL - 15) s, plus the job's first backoff."""
+    queue.run_jobs_in(app)
     with app.app_context():
         connection = queue.redis_connection()
-    return AppWorker([Queue(q, connection=connection) for q in queues], connection=connection, app=app,
-                     worker_ttl=app.config["JOBS_WORKER_TTL"],
-                     maintenance_interval=app.config["JOBS_MAINTENANCE_SECONDS"])
+    return SimpleWorker([Queue(q, connection=connection) for q in queues], connection=connection,
+                        worker_ttl=app.config["JOBS_WORKER_TTL"],
+                        maintenance_interval=app.config["JOBS_MAINTENANCE_SECONDS"])
 
 
 @dataclass(frozen=True)
@@ -56,6 +40,7 @@ class Periodic:
     name: str
     every: int  # seconds
     func: object
+    at: int = 0  # seconds into each period (from the Unix epoch, UTC) that its slot begins
 
 
 # Each run of a periodic job has an id made of its name and its time slot, claimed in Redis
@@ -66,6 +51,7 @@ SCHEDULE = (
     Periodic("warnings-escalate", 300, alerts.escalate_overdue),
     Periodic("notifications-digest", 3600, alerts.send_digests),
     Periodic("push-due", 60, alerts.deliver_push),  # quiet hours ending; retries if Redis lost them
+    Periodic("housekeeping", 86400, housekeeping.prune, at=19 * 3600),  # daily from 19:00 UTC, 03:00 in Shanghai
 )
 
 
@@ -74,7 +60,7 @@ def tick(now: datetime | None = None) -> list[str]:
     moment = int((now or datetime.now(timezone.utc)).timestamp())
     enqueued = []
     for periodic in SCHEDULE:
-        job_id = f"{periodic.name}-{moment // periodic.every}"
+        job_id = f"{periodic.name}-{(moment - periodic.at) // periodic.every}"
         if queue.claim(job_id, 2 * periodic.every):
             queue.enqueue(periodic.func, job_id=job_id)
             enqueued.append(job_id)

@@ -1,6 +1,6 @@
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Float, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
 
 # Deterministic constraint names so Alembic can alter them on SQLite and PostgreSQL alike.
@@ -33,5 +33,9 @@ class UTCDateTime(TypeDecorator):
 
 
 class Base(DeclarativeBase):
-    registry = registry(metadata=MetaData(naming_convention=NAMING), type_annotation_map={datetime: UTCDateTime})
+    # float stays Float: SQLAlchemy 2.1 maps a bare Mapped[float] to Double, which would read as a
+    # type change against the migrations (FLOAT is already double precision on PostgreSQL, REAL on
+    # SQLite, so nothing would be gained by migrating).
+    registry = registry(metadata=MetaData(naming_convention=NAMING),
+                        type_annotation_map={datetime: UTCDateTime, float: Float()})
 

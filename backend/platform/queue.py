@@ -3,12 +3,18 @@
 Each job declares where it runs, how long it may take and how it retries, next to its
 code (`@job`). The embedded default must keep working on a laptop without Redis: jobs
 then run at once in a fresh app context, and each time that happens a log line says so.
+
+Run by an RQ worker, a job runs in a fresh app context of the worker's one app (Flask's
+pattern for task queues: the task body, not the queue library, opens the context). That
+uses only RQ's public `get_current_job()`; no RQ method is overridden (requirements.in).
 """
+import functools
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 
-from flask import current_app
+from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
 
@@ -24,13 +30,56 @@ class Spec:
     retry_after: tuple[int, ...]  # backoff before each retry
 
 
+# The app whose context jobs run in when an RQ worker runs them: one per worker process,
+# set by jobs/worker.make_worker. A job called directly (inline, from a command, from another
+# job) runs in its caller's context instead.
+_worker_app: Flask | None = None
+_in_job: ContextVar[bool] = ContextVar("spiral_in_job", default=False)
+
+
+def run_jobs_in(app: Flask) -> None:
+    global _worker_app
+    _worker_app = app
+
+
+def _run_as_worker_job(func, args, kwargs):
+    from backend.extensions import db
+
+    token = _in_job.set(True)
+    try:
+        with _worker_app.app_context():
+            try:
+                return func(*args, **kwargs)
+            except BaseException:
+                # A job stopped by its timeout (RQ raises inside it) may have been interrupted in
+                # a database call, its connection mid-protocol: a rollback would fail and take the
+                # worker down with it, so the connection is discarded instead.
+                db.session().invalidate()  # scoped_session does not proxy invalidate()
+                raise
+    finally:
+        _in_job.reset(token)
+
+
 def job(queue: str, timeout: int, retry_after: tuple[int, ...] = (5, 30, 120)):
     assert queue in QUEUES, queue
 
     def declare(func):
-        func.spec = Spec(queue, timeout, retry_after)
-        return func
+        @functools.wraps(func)  # same module and name: RQ imports the job by them
+        def run(*args, **kwargs):
+            if _worker_app is not None and not _in_job.get() and _performed_by_rq():
+                return _run_as_worker_job(func, args, kwargs)
+            return func(*args, **kwargs)
+
+        run.spec = Spec(queue, timeout, retry_after)
+        return run
     return declare
+
+
+def _performed_by_rq() -> bool:
+    """True inside the job an RQ worker is performing (RQ 3 keeps it in a contextvar)."""
+    from rq import get_current_job
+
+    return get_current_job() is not None
 
 
 @cache
