@@ -79,7 +79,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("housekeeping")
     def housekeeping_command():
         """Delete idempotency records, failed logins and ended sessions past their retention now
-        (the scheduler does this daily; RETENTION_* settings)."""
+        (the scheduler does this every six hours; RETENTION_* settings)."""
         from backend.platform import housekeeping
 
         click.echo(json.dumps(housekeeping.prune()))

@@ -67,7 +67,7 @@ class Config:
         self.LOGIN_MAX_PER_DEVICE = int(env.get("LOGIN_MAX_PER_DEVICE", 10))
         self.LOGIN_MAX_PER_IP = int(env.get("LOGIN_MAX_PER_IP", 50))
 
-        # Housekeeping (platform/housekeeping.py, daily): rows kept this many days, then deleted.
+        # Housekeeping (platform/housekeeping.py, every six hours): rows kept this many days, then deleted.
         # Idempotency records: a replay after its record is gone would count the write twice. The
         # PWA outbox gives up on a write after 7 days, timed by the phone's clock, which can be
         # wrong by days; 30 leaves that margin many times over for rows of a few hundred bytes.

@@ -40,7 +40,6 @@ class Periodic:
     name: str
     every: int  # seconds
     func: object
-    at: int = 0  # seconds into each period (from the Unix epoch, UTC) that its slot begins
 
 
 # Each run of a periodic job has an id made of its name and its time slot, claimed in Redis
@@ -51,7 +50,7 @@ SCHEDULE = (
     Periodic("warnings-escalate", 300, alerts.escalate_overdue),
     Periodic("notifications-digest", 3600, alerts.send_digests),
     Periodic("push-due", 60, alerts.deliver_push),  # quiet hours ending; retries if Redis lost them
-    Periodic("housekeeping", 86400, housekeeping.prune, at=19 * 3600),  # daily from 19:00 UTC, 03:00 in Shanghai
+    Periodic("housekeeping", 6 * 3600, housekeeping.prune),  # a quarter day's expired rows per run
 )
 
 
@@ -60,7 +59,7 @@ def tick(now: datetime | None = None) -> list[str]:
     moment = int((now or datetime.now(timezone.utc)).timestamp())
     enqueued = []
     for periodic in SCHEDULE:
-        job_id = f"{periodic.name}-{(moment - periodic.at) // periodic.every}"
+        job_id = f"{periodic.name}-{moment // periodic.every}"
         if queue.claim(job_id, 2 * periodic.every):
             queue.enqueue(periodic.func, job_id=job_id)
             enqueued.append(job_id)

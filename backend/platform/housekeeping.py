@@ -11,7 +11,7 @@
 
 Deleted in batches, each in its own short transaction, so SQLite's one writer is held for
 milliseconds at a time and PostgreSQL never locks a large range at once. Times come from the
-app's clock. The job (jobs/housekeeping.py) runs daily; `flask housekeeping` runs it now.
+app's clock. The job (jobs/housekeeping.py) runs every six hours; `flask housekeeping` runs it now.
 """
 from datetime import datetime, timedelta
 
