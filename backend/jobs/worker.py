@@ -2,14 +2,14 @@
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import Flask
 from rq import Queue, SimpleWorker
 
 from backend.jobs import alerts, housekeeping
 from backend.jobs import rollups as rollup_jobs
-from backend.platform import queue
+from backend.platform import clock, queue
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ SCHEDULE = (
 
 def tick(now: datetime | None = None) -> list[str]:
     """Enqueue every periodic job whose slot has begun and nobody has claimed; returns their ids."""
-    moment = int((now or datetime.now(timezone.utc)).timestamp())
+    moment = int((now or clock.now()).timestamp())
     enqueued = []
     for periodic in SCHEDULE:
         job_id = f"{periodic.name}-{moment // periodic.every}"

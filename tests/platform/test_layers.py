@@ -4,6 +4,7 @@ platform ← auth ← org ← valuecard ← notify ← development ← alerts, a
 Function-level imports count too: a late import is still a dependency.
 """
 import ast
+import re
 from pathlib import Path
 
 BACKEND = Path(__file__).resolve().parents[2] / "backend"
@@ -49,3 +50,15 @@ def test_only_the_app_factory_imports_the_http_layer():
                  if "api" not in path.relative_to(BACKEND).parts[:1] and path != BACKEND / "__init__.py"
                  for line, target in backend_imports(path) if target == "api"]
     assert importers == []
+
+
+# Reads of the real time allowed outside the clock, each because another party checks it against its own clock.
+REAL_TIME = {"notify/push.py": "VAPID expiry"}
+
+
+def test_every_now_and_today_comes_from_the_clock():
+    readers = re.compile(r"datetime\.now\(|datetime\.utcnow\(|date\.today\(|time\.time\(\)")
+    found = [f"{path.relative_to(BACKEND)}:{number}" for path in sorted(BACKEND.rglob("*.py"))
+             if path != BACKEND / "platform" / "clock.py" and str(path.relative_to(BACKEND)) not in REAL_TIME
+             for number, line in enumerate(path.read_text().splitlines(), 1) if readers.search(line)]
+    assert found == []
