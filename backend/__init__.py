@@ -42,6 +42,10 @@ def create_app(**overrides) -> Flask:
     register_api(app, api)
     register_error_handlers(app)
 
+    from backend.platform import headers
+
+    headers.register(app)  # CSP, nosniff, HSTS, no-store (platform/headers.py)
+
     from backend.cli import register_cli
 
     register_cli(app)
