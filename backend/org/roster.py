@@ -28,8 +28,8 @@ from backend.models import (
     StudentProfile,
     User,
 )
-from backend.platform import audit
-from backend.platform.csvfile import csv_bytes
+from backend.platform import audit, sheets
+from backend.platform.sheets import csv_bytes
 
 # (key, zh header, en header, required)
 STUDENT_COLUMNS = [
@@ -357,8 +357,7 @@ def template_xlsx() -> bytes:
     for i, (kind, (sheet, columns)) in enumerate(SHEETS.items()):
         ws = book.active if i == 0 else book.create_sheet()
         ws.title = sheet
-        ws.append(_headers(columns))
-        ws.append(EXAMPLE_STUDENT if kind == "students" else EXAMPLE_STAFF)
+        sheets.write_rows(ws, [_headers(columns), EXAMPLE_STUDENT if kind == "students" else EXAMPLE_STAFF])
         for col in ws.columns:
             ws.column_dimensions[col[0].column_letter].width = 18
     out = io.BytesIO()

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import AuditEvent
-from backend.platform.csvfile import csv_bytes
+from backend.platform.sheets import csv_bytes
 
 
 def record(actor_id: int | None, action: str, object_type: str, object_id: str | None, detail=None) -> None:

@@ -20,6 +20,7 @@ from openpyxl.chart import RadarChart, Reference
 from openpyxl.styles import Font
 
 from backend.errors import Problem
+from backend.platform import sheets
 
 COLOURS = [(37, 99, 235), (148, 163, 184), (22, 163, 74), (234, 88, 12)]
 
@@ -35,7 +36,8 @@ def cjk_font() -> str | None:
 
 
 def _cell(value) -> str:
-    return "" if value is None else str(value)
+    """A value as PDF text: control characters (stored before input refused them) replaced."""
+    return "" if value is None else sheets.clean(str(value))
 
 
 def render(doc: dict, fmt: str) -> bytes:
@@ -53,13 +55,13 @@ def to_pdf(doc: dict) -> bytes:
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("cjk", size=16)
-    pdf.multi_cell(0, 10, doc["title"], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 10, _cell(doc["title"]), new_x="LMARGIN", new_y="NEXT")
     for section in doc["sections"]:
         pdf.set_font("cjk", size=13)
-        pdf.multi_cell(0, 9, section["heading"], new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 9, _cell(section["heading"]), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("cjk", size=10)
         for line in section.get("lines", []):
-            pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 6, _cell(line), new_x="LMARGIN", new_y="NEXT")
         if section.get("radar"):
             _radar(pdf, section["radar"])
         if section.get("table") and section["table"]["rows"]:
@@ -90,6 +92,7 @@ def _radar(pdf: FPDF, radar: dict, radius: float = 45) -> None:
     pdf.set_font("cjk", size=6)
     pdf.set_text_color(80, 80, 80)
     for i, label in enumerate(radar["labels"]):
+        label = _cell(label)
         pdf.line(cx, cy, *at(i, top))
         x, y = at(i, top * 1.13)
         pdf.text(x - pdf.get_string_width(label) / 2, y + 1, label)
@@ -102,8 +105,9 @@ def _radar(pdf: FPDF, radar: dict, radius: float = 45) -> None:
         pdf.polygon([at(i, v or 0) for i, v in enumerate(series["values"])], style="D")
         pdf.set_text_color(*colour)
         pdf.set_font("cjk", size=8)
-        pdf.text(legend_x, cy + radius + 16, f"— {series['name']}")
-        legend_x += pdf.get_string_width(f"— {series['name']}") + 8
+        legend = f"— {_cell(series['name'])}"
+        pdf.text(legend_x, cy + radius + 16, legend)
+        legend_x += pdf.get_string_width(legend) + 8
     pdf.set_text_color(0, 0, 0)
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.2)
@@ -111,14 +115,14 @@ def _radar(pdf: FPDF, radar: dict, radius: float = 45) -> None:
 
 
 def sheet(book: Workbook, title: str, headers: list, rows: list[list], first: bool = False):
-    """A table on a sheet of its own, headers bold and frozen, columns sized to fit."""
+    """A table on a sheet of its own, headers bold and frozen, columns sized to fit; every
+    cell written through platform/sheets (text is text, never a formula)."""
     ws = book.active if first else book.create_sheet()
-    ws.title = title[:31]
-    ws.append(headers)
+    ws.title = sheets.sheet_title(title)
+    sheets.append(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
+    sheets.write_rows(ws, rows)
     ws.freeze_panes = "A2"
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = max(
@@ -129,14 +133,13 @@ def sheet(book: Workbook, title: str, headers: list, rows: list[list], first: bo
 def to_xlsx(doc: dict) -> bytes:
     book = Workbook()
     text = book.active
-    text.title = doc.get("sheet", "报告")
-    text.append([doc["title"]])
+    text.title = sheets.sheet_title(doc.get("sheet", "报告"))
+    sheets.append(text, [doc["title"]])
     text["A1"].font = Font(bold=True, size=14)
     for section in doc["sections"]:
         text.append([])
-        text.append([section["heading"]])
-        for line in section.get("lines", []):
-            text.append([line])
+        sheets.append(text, [section["heading"]])
+        sheets.write_rows(text, [[line] for line in section.get("lines", [])])
         if section.get("table"):
             sheet(book, section["table"].get("sheet", section["heading"]), section["table"]["headers"],
                    section["table"]["rows"])
@@ -155,7 +158,7 @@ def _radar_sheet(book: Workbook, title: str, radar: dict) -> None:
     if not shown:
         return
     chart = RadarChart()
-    chart.title, chart.y_axis.scaling.min, chart.y_axis.scaling.max = title, 0, radar["max"]
+    chart.title, chart.y_axis.scaling.min, chart.y_axis.scaling.max = sheets.clean(title), 0, radar["max"]
     chart.add_data(Reference(values, min_col=2, max_col=1 + len(shown), min_row=1, max_row=1 + len(radar["labels"])),
                    titles_from_data=True)
     chart.set_categories(Reference(values, min_col=1, min_row=2, max_row=1 + len(radar["labels"])))

@@ -8,7 +8,7 @@ import io
 
 from openpyxl import Workbook
 
-from backend.platform.csvfile import csv_bytes
+from backend.platform.sheets import csv_bytes
 from backend.reporting.document import sheet
 
 UNIT_ZH = {"class": "班级", "department": "系部", "school": "学校"}

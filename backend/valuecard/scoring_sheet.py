@@ -10,6 +10,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from backend.errors import Problem
 from backend.models import ClassGroup, ScoringRule, Term
 from backend.org import directory
+from backend.platform import sheets
 from backend.valuecard import catalogue, ledger
 
 SHEET = "采分表"
@@ -37,12 +38,12 @@ def build(cls: ClassGroup, term: Term, code: str, period: str | None) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet.append([f"{cls.name} · {rule.point.code} {rule.point.name_zh} / {rule.point.name_en} · {key} · {term.name}"])
-    sheet.append([f"取值 / Values: {_hint(rule)}"])
-    sheet.append(["学号 Number", "姓名 Name", "值 Value", "备注 Note"])
+    # Every cell through platform/sheets: a student's name is text, never a formula.
+    sheets.write_rows(sheet, [
+        [f"{cls.name} · {rule.point.code} {rule.point.name_zh} / {rule.point.name_en} · {key} · {term.name}"],
+        [f"取值 / Values: {_hint(rule)}"], ["学号 Number", "姓名 Name", "值 Value", "备注 Note"]])
     students = directory.class_students(cls)
-    for _, user in students:
-        sheet.append([user.username, user.display_name, None, None])
+    sheets.write_rows(sheet, [[user.username, user.display_name, None, None] for _, user in students])
     low, high = rule.min_value, rule.max_value
     whole = rule.value_type in ("count", "level", "document")
     check = DataValidation(type="whole" if whole else "decimal", operator="between", formula1=f"{low:g}",
@@ -52,8 +53,7 @@ def build(cls: ClassGroup, term: Term, code: str, period: str | None) -> bytes:
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 12
     meta = book.create_sheet(META)
-    meta.append(["class_id", "term_id", "point", "period"])
-    meta.append([cls.id, term.id, rule.point.code, key])
+    sheets.write_rows(meta, [["class_id", "term_id", "point", "period"], [cls.id, term.id, rule.point.code, key]])
     meta.sheet_state = "hidden"
     out = io.BytesIO()
     book.save(out)
