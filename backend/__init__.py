@@ -29,6 +29,13 @@ def create_app(**overrides) -> Flask:
     start = app.config["CLOCK_START"]
     app.extensions["clock"] = Clock(datetime.fromisoformat(start) if isinstance(start, str) else start)
 
+    if app.config["TRUSTED_PROXIES"]:
+        # The client address is the one the nearest TRUSTED_PROXIES proxies appended to
+        # X-Forwarded-For (login throttling keys on it); with 0, the header is never read.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     jwt.init_app(app)

@@ -61,11 +61,17 @@ class Config:
         self.JWT_COOKIE_CSRF_PROTECT = True
         self.JWT_SESSION_COOKIE = False
 
-        # Login throttling (see services/throttle.py for why these shapes).
+        # Login throttling (see auth/throttle.py for why these shapes). LOGIN_MAX_PER_IP is a
+        # ceiling that only slows an address: past it, an unknown client there gets
+        # LOGIN_MAX_PER_IP_ACCOUNT failures per account; no account it did not attack is refused.
         self.LOGIN_WINDOW_SECONDS = int(env.get("LOGIN_WINDOW_SECONDS", 900))
         self.LOGIN_MAX_PER_ACCOUNT = int(env.get("LOGIN_MAX_PER_ACCOUNT", 5))
         self.LOGIN_MAX_PER_DEVICE = int(env.get("LOGIN_MAX_PER_DEVICE", 10))
-        self.LOGIN_MAX_PER_IP = int(env.get("LOGIN_MAX_PER_IP", 50))
+        self.LOGIN_MAX_PER_IP = int(env.get("LOGIN_MAX_PER_IP", 100))
+        self.LOGIN_MAX_PER_IP_ACCOUNT = int(env.get("LOGIN_MAX_PER_IP_ACCOUNT", 2))
+        # How many reverse proxies in front of the app append to X-Forwarded-For (the production
+        # shape, one TLS proxy: 1). 0 trusts no header: the client is the TCP peer.
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", 0))
 
         # Housekeeping (platform/housekeeping.py, every six hours): rows kept this many days, then deleted.
         # Idempotency records: a replay after its record is gone would count the write twice. The

@@ -16,13 +16,12 @@ INVALID_LOGIN = "用户名或密码错误 / Wrong username or password"
 
 
 def login(username: str, password: str, ip: str, trusted_device: bool, user_agent: str | None) -> tuple[User, dict]:
-    throttle.check(username, ip, trusted_device)
+    throttle.begin(username, ip, trusted_device)  # counted as a failure before the password is checked
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None:
         passwords.burn_time(password)
     if user is None or not user.is_active or not passwords.verify_password(user.password_hash, password):
         db.session.rollback()
-        throttle.record_failure(username, ip, trusted_device)
         raise Problem(401, INVALID_LOGIN)
     throttle.clear(username)
     tokens = _issue(user, AuthSession(id=str(uuid.uuid4()), user_id=user.id, user_agent=(user_agent or "")[:255]))
