@@ -82,9 +82,15 @@ def upload(item_id):
 @blp.get("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id):
+    """The file as it was stored: always a download (never shown in the page), its stored type and no
+    other (nosniff), and sandboxed should a browser render it anyway; never cached (no-store)."""
     found = _attachment(attachment_id, "view")
-    return send_file(io.BytesIO(found.data), mimetype=found.content_type, as_attachment=True,
-                     download_name=found.filename)
+    response = send_file(io.BytesIO(found.data), mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename, conditional=False, etag=False, last_modified=None)
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blp.delete("/attachments/<int:attachment_id>")
