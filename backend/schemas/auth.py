@@ -1,7 +1,7 @@
 """Validation for sign-in, tokens and the signed-in person."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
-from backend.auth.passwords import MIN_LENGTH
+from backend.auth import passwords
 from backend.schemas.common import StrictSchema
 
 
@@ -16,11 +16,21 @@ class TokenOut(Schema):
     must_change_password = fields.Boolean()
 
 
+def _strong(password: str) -> None:
+    if len(password) < passwords.MIN_LENGTH:
+        return  # the length validator says so
+    if found := passwords.weaknesses(password):
+        raise ValidationError(found)
+
+
 class PasswordChangeIn(StrictSchema):
     current_password = fields.String(required=True, load_only=True)
+    # NIST SP 800-63B: a length, any Unicode, no composition rules, not a common password
+    # (auth/passwords.py); that it does not contain the username is checked where the user is known.
     new_password = fields.String(required=True, load_only=True, validate=[
-        validate.Length(min=MIN_LENGTH, max=256, error=f"密码至少{MIN_LENGTH}位 / At least {MIN_LENGTH} characters."),
-        validate.Regexp(r"(?=.*[A-Za-z])(?=.*\d)", error="密码需同时包含字母和数字 / Use letters and digits."),
+        validate.Length(min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH,
+                        error="密码应为{min}–{max}个字符 / Use {min} to {max} characters."),
+        _strong,
     ])
 
 

@@ -10,8 +10,9 @@ from flask_jwt_extended import (
 from flask_smorest import Blueprint
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from backend.auth import sessions
+from backend.auth import passwords, sessions
 from backend.auth.current import login_required
+from backend.errors import Problem
 from backend.schemas.auth import LoginIn, PasswordChangeIn, TokenOut
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in, refresh, log out")
@@ -90,5 +91,11 @@ def logout():
 @blp.response(204)
 @login_required(allow_password_change=True)
 def change_password(body):
-    """Change the password (required after an import or reset); other devices are logged out."""
+    """Change the password (required after an import or reset); other devices are logged out.
+
+    The new password: at least 8 characters of any script, no composition rules, not one of the
+    common passwords shipped with the app, not the username nor containing it (NIST SP 800-63B).
+    """
+    if found := passwords.weaknesses(body["new_password"], current_user.username):
+        raise Problem(422, "请求数据有误 / Invalid request data", errors={"new_password": found})
     sessions.change_password(current_user, body["current_password"], body["new_password"], get_jwt()["sid"])
