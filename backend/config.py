@@ -94,6 +94,10 @@ class Config:
         self.PUSH_BACKOFF = (10, 60, 300, 1800)  # seconds before each retry of 429, 5xx, timeouts
         self.PUSH_CONCURRENCY = int(env.get("PUSH_CONCURRENCY", 64))
         self.PUSH_DAILY_BUDGET = int(env.get("PUSH_DAILY_BUDGET", 6))  # non-red pushes a day; the rest wait for the digest
+        # Test and lab setting only, empty in production: origins (scheme://host:port, exact, comma
+        # separated) of a local push service that may be plain http on a loopback or private address.
+        # Every other endpoint must be https on a public address (notify/push.py).
+        self.PUSH_ALLOWED_ORIGINS = tuple(o.strip() for o in env.get("PUSH_ALLOWED_ORIGINS", "").split(",") if o.strip())
 
         self.API_TITLE = "Spiral API"
         self.API_VERSION = "v1"

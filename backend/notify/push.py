@@ -6,20 +6,35 @@ service's answer sorts each row three ways (as mastodon's push worker does): 2xx
 404/410 the subscription is gone and is deleted; 429, 5xx and timeouts are retried later
 with backoff; any other 4xx (413: too large) fails for good. Rows make retries exact:
 a retry sends only what failed, and a job run twice sends nothing twice.
+
+Push goes only to push services. An endpoint is a URL the device hands us, so it is checked as
+untrusted input twice: at subscribe time (`endpoint_problem`, `keys_problems`: https, no
+credentials, at most MAX_ENDPOINT characters, a DNS name or a public address written as four
+decimal numbers, keys a P-256 point and a 16-byte secret) and again at send time, after
+resolving the name: every address it resolves to must be public, and libcurl is pinned to those
+checked addresses (CURLOPT_RESOLVE, and an open-socket callback that refuses any other), follows
+no redirect, speaks only HTTPS and uses no proxy. A refused delivery fails alone, without a
+request, and never deletes its subscription. PUSH_ALLOWED_ORIGINS (exact origins, for tests and
+labs only; empty in production) lifts the https and address rules for a local push service.
 """
+import base64
+import ipaddress
 import json
 import logging
 import os
+import re
+import socket
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 import certifi
 import pycurl
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from py_vapid import Vapid
 from py_vapid.utils import b64urlencode
@@ -37,6 +52,130 @@ MAX_PAYLOAD = 3072  # bytes of JSON before encryption; push services refuse ~4 K
 URGENCY = {"red": "high", "orange": "normal", "yellow": "low"}
 CLAIM_SECONDS = 600  # a claim older than this belongs to a dead worker and is taken over
 BATCH = 1000
+MAX_ENDPOINT = 1024  # characters; real endpoints (FCM, Mozilla, Apple, WNS) are under 600
+REFUSED = 0  # the status of a delivery refused before any request: it fails alone, nothing is deleted
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+_NUMBER = re.compile(r"[0-9]+|0x[0-9a-f]*")  # a label URL parsers (WHATWG, libcurl) read as a number
+_QUAD = re.compile(r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}")
+_B64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """An address on the public internet: not loopback, private, shared (100.64/10), link-local,
+    multicast, reserved or unspecified, nor an IPv6 address that carries such an IPv4 address."""
+    if ip.version == 6:
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+                                                      if ip in _NAT64 else None)
+        if embedded is not None and not public_address(embedded):
+            return False
+        if ip.is_site_local:
+            return False
+    return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
+                                 or ip.is_reserved or ip.is_unspecified)
+
+
+def _origin(scheme: str, host: str, port: int | None) -> str:
+    port = port or {"https": 443, "http": 80}.get(scheme)
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def allowed_origins() -> frozenset[str]:
+    """PUSH_ALLOWED_ORIGINS, normalised (scheme://host:port): a test or lab push service on a
+    local address. Production has none."""
+    found = set()
+    for origin in current_app.config.get("PUSH_ALLOWED_ORIGINS") or ():
+        url = urlsplit(origin.strip().lower())
+        if url.hostname:
+            found.add(_origin(url.scheme, url.hostname, url.port))
+    return frozenset(found)
+
+
+def _parse(endpoint: str) -> tuple[str, str, int | None, str]:
+    """(scheme, host, port, origin) of an endpoint; ValueError names what is wrong with it."""
+    if len(endpoint) > MAX_ENDPOINT:
+        raise ValueError(f"longer than {MAX_ENDPOINT} characters")
+    if not endpoint.isascii() or any(c <= " " or c in "\x7f\\" for c in endpoint):
+        raise ValueError("not a plain URL")
+    url = urlsplit(endpoint)
+    port = url.port  # raises ValueError for a bad port
+    if "@" in url.netloc:
+        raise ValueError("a push endpoint has no user name or password")
+    scheme, host = url.scheme.lower(), url.hostname
+    if not host:
+        raise ValueError("no host")
+    return scheme, host, port, _origin(scheme, host, port)
+
+
+def _host_problem(host: str) -> str | None:
+    """Why a host is not a push service's, before any DNS lookup, or None."""
+    if ":" in host:  # an IPv6 literal
+        try:
+            ip = ipaddress.IPv6Address(host)
+        except ValueError:
+            return "not a valid IPv6 address"
+        return None if public_address(ip) else "not a public address"
+    name = host[:-1] if host.endswith(".") else host
+    labels = name.split(".")
+    if _NUMBER.fullmatch(labels[-1]):  # an IPv4 address, in whatever spelling libcurl would accept
+        if not _QUAD.fullmatch(name):
+            return "an IP address must be written as four decimal numbers"
+        return None if public_address(ipaddress.IPv4Address(name)) else "not a public address"
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels) or labels[-1] == "localhost":
+        return "not a public host name"
+    return None
+
+
+def endpoint_problem(endpoint: str) -> str | None:
+    """Why an endpoint is refused (before DNS), or None: https, no credentials, at most
+    MAX_ENDPOINT characters, a public host. An origin in PUSH_ALLOWED_ORIGINS passes."""
+    try:
+        scheme, host, _, origin = _parse(endpoint)
+    except ValueError as exc:
+        return str(exc) if "port" not in str(exc).lower() else "not a valid port"
+    if origin in allowed_origins():
+        return None
+    if scheme != "https":
+        return "a push endpoint must be https"
+    return _host_problem(host)
+
+
+def _b64url(text: str) -> bytes | None:
+    if not isinstance(text, str) or len(text) > 128 or not _B64URL.fullmatch(text):
+        return None
+    try:
+        return base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
+    except ValueError:
+        return None
+
+
+def keys_problems(keys: dict) -> dict[str, str]:
+    """{"p256dh" or "auth": why} for keys a message cannot be encrypted to (RFC 8291): p256dh
+    an uncompressed point on P-256, auth a 16-byte secret, both base64url."""
+    problems = {}
+    point = _b64url(keys.get("p256dh"))
+    try:
+        if point is None or len(point) != 65:
+            raise ValueError
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:
+        problems["p256dh"] = "not an uncompressed P-256 public key (65 bytes, base64url)"
+    secret = _b64url(keys.get("auth"))
+    if secret is None or len(secret) != 16:
+        problems["auth"] = "not a 16-byte secret (base64url)"
+    return problems
+
+
+def subscription_problems(info: dict) -> dict[str, list[str]]:
+    """Errors by field (endpoint, keys.p256dh, keys.auth) for a subscription refused at
+    subscribe time; empty when it may be stored."""
+    errors = {}
+    problem = endpoint_problem(info.get("endpoint") or "")
+    if problem:
+        errors["endpoint"] = [problem]
+    for name, why in keys_problems(info.get("keys") or {}).items():
+        errors[f"keys.{name}"] = [why]
+    return errors
 
 
 def _keys_file() -> Path:
@@ -113,7 +252,13 @@ def _signer() -> _Signer:
 
 
 def subscribe(user_id: int, info: dict) -> PushSubscription:
-    """Register a device; a known endpoint moves to whoever subscribed it last (a handed-on phone)."""
+    """Register a device; a known endpoint moves to whoever subscribed it last (a handed-on phone).
+    The endpoint and keys are checked here as well as by the schema: nothing unchecked is stored."""
+    errors = subscription_problems(info)
+    if errors:
+        raise Problem(422, "推送订阅无效 / Invalid push subscription",
+                      "A push endpoint must be an https URL of a push service; keys as the browser gives them.",
+                      errors=errors)
     sub = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == info["endpoint"]))
     if sub is None:
         sub = PushSubscription(endpoint=info["endpoint"])
@@ -145,26 +290,117 @@ class Outgoing:
     info: dict
     data: bytes
     headers: dict
+    refused: str | None = None  # why it is not sent at all, found before any request
+
+
+@dataclass
+class _Target:
+    """Where one delivery may connect: the addresses its host resolved to, all checked."""
+    host: str
+    port: int
+    addresses: frozenset  # of ipaddress objects
+    lab: bool  # an origin in PUSH_ALLOWED_ORIGINS: plain http and local addresses allowed
+
+
+def _resolve(host: str, port: int, lab: bool) -> tuple[frozenset | None, str | None, bool]:
+    """(addresses, problem, refused) for host:port, resolved now. Every address must be public
+    (unless lab): one private answer among public ones refuses the host, since libcurl could
+    connect to any of them. A lookup that fails is retried later; a refusal is not."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        return None, f"dns: {exc}", False
+    addresses = frozenset(ipaddress.ip_address(info[4][0].partition("%")[0]) for info in infos)
+    if not addresses:
+        return None, "dns: no address", False
+    if not lab:
+        for ip in addresses:
+            if not public_address(ip):
+                return None, f"refused: {host} resolves to {ip}", True
+    return addresses, None, False
+
+
+def _targets(items: list[Outgoing], results: list) -> dict[int, _Target]:
+    """The checked target of each item that may be sent; the others get their result now
+    (REFUSED, or None for a failed lookup, retried later) without any request."""
+    allowed, looked_up, targets = allowed_origins(), {}, {}
+    for i, item in enumerate(items):
+        problem = item.refused or endpoint_problem(item.info["endpoint"])
+        if problem is None and keys_problems(item.info["keys"]):
+            problem = "refused: keys"
+        if problem is not None:
+            results[i] = (REFUSED, problem if problem.startswith("refused") else f"refused: {problem}")
+            log.warning("push delivery %s (subscription %s) not sent: %s", item.delivery_id,
+                        item.subscription_id, problem)
+            continue
+        scheme, host, port, origin = _parse(item.info["endpoint"])
+        lab, port = origin in allowed, port or (80 if scheme == "http" else 443)
+        if (host, port, lab) not in looked_up:
+            looked_up[host, port, lab] = _resolve(host, port, lab)
+        addresses, problem, refused = looked_up[host, port, lab]
+        if problem is not None:
+            results[i] = (REFUSED if refused else None, problem)
+            log.warning("push delivery %s (subscription %s) not sent: %s", item.delivery_id,
+                        item.subscription_id, problem)
+        else:
+            targets[i] = _Target(host, port, addresses, lab)
+    return targets
+
+
+def _open_socket(pinned: dict, key: int, curl_address):
+    """libcurl's socket(2): only to an address checked for this transfer, whatever libcurl
+    made of the URL (CURLOPT_OPENSOCKETFUNCTION)."""
+    family, socktype, protocol, address = curl_address
+    try:
+        ip = ipaddress.ip_address(str(address[0]).partition("%")[0])
+    except ValueError:
+        return pycurl.SOCKET_BAD
+    if ip not in pinned.get(key, ()):
+        log.warning("push: refused a connection to %s, not among the checked addresses", ip)
+        return pycurl.SOCKET_BAD
+    return socket.socket(family, socktype, protocol)
 
 
 def _send_all(items: list[Outgoing], cfg) -> list[tuple[int | None, str | None]]:
     """(status, Retry-After or error) per item, in order. libcurl's multi interface (pycurl)
     keeps up to PUSH_CONCURRENCY requests in flight over kept-alive connections for a
-    fraction of the CPU a Python HTTP client spends per request; pywebpush encrypts."""
-    multi, results = pycurl.CurlMulti(), [None] * len(items)
-    handles = [pycurl.Curl() for _ in range(min(cfg["PUSH_CONCURRENCY"], len(items)))]
-    free, busy, waiting = list(handles), {}, list(range(len(items)))[::-1]
-
-    def start(i: int) -> None:
-        item, c, retry_after = items[i], free.pop(), {}
-        headers = {**item.headers, "ttl": str(cfg["PUSH_TTL"]), "content-encoding": "aes128gcm",
-                   "content-type": "application/octet-stream", "expect": ""}
-        c.setopt(pycurl.URL, item.info["endpoint"])
-        c.setopt(pycurl.POSTFIELDS, WebPusher(item.info).encode(item.data, "aes128gcm")["body"])
-        c.setopt(pycurl.HTTPHEADER, [f"{k}: {v}" for k, v in headers.items()])
+    fraction of the CPU a Python HTTP client spends per request; pywebpush encrypts.
+    Each item goes only to the addresses its host resolved to and were checked (_targets):
+    pinned with CURLOPT_RESOLVE, enforced by the open-socket callback, no redirect, no proxy,
+    HTTPS only. An item that cannot be sent (refused, or keys that do not encrypt) gets its
+    result without a request and does not stop the others."""
+    results: list = [None] * len(items)
+    targets = _targets(items, results)
+    multi, pinned = pycurl.CurlMulti(), {}
+    handles = [pycurl.Curl() for _ in range(min(cfg["PUSH_CONCURRENCY"], len(targets)))]
+    for c in handles:
+        c.setopt(pycurl.OPENSOCKETFUNCTION, lambda purpose, address, key=id(c): _open_socket(pinned, key, address))
+        c.setopt(pycurl.FOLLOWLOCATION, 0)
+        c.setopt(pycurl.PROXY, "")  # never through a proxy from the environment: the checked address is the peer
         c.setopt(pycurl.TIMEOUT_MS, int(cfg["PUSH_TIMEOUT"] * 1000))
         c.setopt(pycurl.CAINFO, certifi.where())
         c.setopt(pycurl.WRITEFUNCTION, len)  # the body of the answer is not needed
+    free, busy, waiting = list(handles), {}, sorted(targets, reverse=True)
+
+    def start(i: int) -> None:
+        item, target, retry_after = items[i], targets[i], {}
+        try:
+            body = WebPusher(item.info).encode(item.data, "aes128gcm")["body"]
+        except Exception as exc:  # noqa: BLE001 - keys stored before they were checked: this item fails alone
+            log.warning("push delivery %s not sent: cannot encrypt (%r)", item.delivery_id, exc)
+            results[i] = (REFUSED, "refused: keys")
+            return
+        c = free.pop()
+        headers = {**item.headers, "ttl": str(cfg["PUSH_TTL"]), "content-encoding": "aes128gcm",
+                   "content-type": "application/octet-stream", "expect": ""}
+        c.setopt(pycurl.URL, item.info["endpoint"])
+        c.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTPS | (pycurl.PROTO_HTTP if target.lab else 0))
+        literal = ":" in target.host or _QUAD.fullmatch(target.host)
+        c.setopt(pycurl.RESOLVE, [] if literal else [f"{target.host}:{target.port}:" + ",".join(
+            f"[{ip}]" if ip.version == 6 else str(ip) for ip in sorted(target.addresses, key=str))])
+        pinned[id(c)] = target.addresses
+        c.setopt(pycurl.POSTFIELDS, body)
+        c.setopt(pycurl.HTTPHEADER, [f"{k}: {v}" for k, v in headers.items()])
         c.setopt(pycurl.HEADERFUNCTION, lambda line: _retry_after(line, retry_after))
         busy[id(c)] = (i, retry_after)
         multi.add_handle(c)
@@ -172,12 +408,15 @@ def _send_all(items: list[Outgoing], cfg) -> list[tuple[int | None, str | None]]
     def finish(c, status: int | None, note: str | None) -> None:
         multi.remove_handle(c)
         i, retry_after = busy.pop(id(c))
+        pinned.pop(id(c), None)
         results[i] = (status, retry_after.get("seconds") if status else note)
         free.append(c)
 
     while waiting or busy:
         while waiting and free:
             start(waiting.pop())
+        if not busy:
+            continue
         while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
             pass
         finished = 0
@@ -227,9 +466,15 @@ def _claim(now) -> list[Outgoing]:
         return []
     signer = _signer()
     # A row has the notification's fields by name, which is all payload() and _headers() read.
-    return [Outgoing(r.delivery_id, r.attempts, r.subscription_id,
-                     {"endpoint": r.endpoint, "keys": {"p256dh": r.p256dh, "auth": r.auth}},
-                     payload(r), _headers(r, r.endpoint, signer)) for r in rows]
+    # An endpoint stored before endpoints were checked is refused here, before it is parsed for
+    # its VAPID audience, and fails alone.
+    out = []
+    for r in rows:
+        refused = endpoint_problem(r.endpoint)
+        out.append(Outgoing(r.delivery_id, r.attempts, r.subscription_id,
+                            {"endpoint": r.endpoint, "keys": {"p256dh": r.p256dh, "auth": r.auth}}, payload(r),
+                            {} if refused else _headers(r, r.endpoint, signer), refused))
+    return out
 
 
 def _headers(n: Notification, endpoint: str, signer: _Signer) -> dict:
@@ -243,6 +488,8 @@ def _outcome(d: Outgoing, status: int | None, note: str | None, now) -> dict:
     """The row's new state for the push service's answer."""
     attempts = d.attempts + 1
     answer = str(status or note)
+    if status == REFUSED:  # not sent: the endpoint or keys are refused; the subscription stays
+        return _row("failed", attempts, answer, now)
     if status is not None and 200 <= status < 300:
         return _row("sent", attempts, answer, now)
     if status is None or status == 429 or status >= 500:
@@ -271,7 +518,7 @@ def deliver_due(now=None) -> dict:
         results = _send_all(claimed, current_app.config)
         rows, gone = [], set()
         for d, (status, note) in zip(claimed, results, strict=True):
-            if status in (404, 410):
+            if status in (404, 410):  # only a push service that was checked and answered says so
                 gone.add(d.subscription_id)
             else:
                 rows.append({"row_id": d.delivery_id, **_outcome(d, status, note, now_)})

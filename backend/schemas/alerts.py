@@ -152,15 +152,33 @@ class AuditOut(Schema):
 
 
 class KeysIn(StrictSchema):
-    p256dh = fields.String(required=True, validate=validate.Length(80, 128))
-    auth = fields.String(required=True, validate=validate.Length(16, 64))
+    # Checked with the endpoint below (SubscriptionIn.push_service), by content: a P-256 point and
+    # a 16-byte secret, base64url; errors name keys.p256dh and keys.auth.
+    p256dh = fields.String(required=True, metadata={"description": "65-byte uncompressed P-256 point, base64url"})
+    auth = fields.String(required=True, metadata={"description": "16-byte secret, base64url"})
 
 
 class SubscriptionIn(StrictSchema):
-    endpoint = fields.Url(required=True, require_tld=False, validate=validate.Length(max=1024))
+    endpoint = fields.Url(required=True, require_tld=False, validate=validate.Length(max=1024),
+                          metadata={"description": "https URL of a push service on a public address, "
+                                                   "without credentials"})
     keys = fields.Nested(KeysIn, required=True)
     device = fields.String(load_default=None, validate=validate.Length(max=120))
     expirationTime = fields.Raw(load_default=None)  # sent by PushSubscription.toJSON(); unused
+
+    @validates_schema(skip_on_field_errors=False)
+    def push_service(self, data, **kwargs):
+        """Push goes only to push services (notify/push.py: https, public host, no credentials;
+        keys that a message can be encrypted to)."""
+        from backend.notify.push import subscription_problems
+
+        checked = {"endpoint": data["endpoint"]} if "endpoint" in data else {}
+        if isinstance(data.get("keys"), dict):
+            checked["keys"] = data["keys"]
+        errors = {field: why for field, why in subscription_problems(checked).items()
+                  if field.partition(".")[0] in checked}
+        if errors:
+            raise ValidationError(errors)
 
 
 class SubscriptionPatch(StrictSchema):

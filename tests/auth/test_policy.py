@@ -301,7 +301,9 @@ RUNNERS = frozenset({"head_teacher", "course_teacher"})
 ONLY = {r: frozenset({r}) for r in ROLES}
 NONE = frozenset()
 GOAL = {"part": "A", "title": "新目标", "target": 10, "standard": 8, "warning": 5}
-PUSH = {"endpoint": "https://push.example/device", "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}
+PUSH = {"endpoint": "https://push.example/device",  # keys are checked: a point on P-256 (7·G) and 16 bytes
+        "keys": {"p256dh": "BI5TO2-gv3tGJbswZnwB-2B--fi4qA_vWzAGKHAxh7Kjc-sdveAzGDZtBp-DpvWQAFPHNjPLBBshxV4ahsH0ALQ",
+                 "auth": "A" * 22}}
 
 
 def _plan_body(world, role, kind):

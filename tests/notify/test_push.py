@@ -19,8 +19,9 @@ SHANGHAI = timezone(timedelta(hours=8))
 
 
 @pytest.fixture
-def endpoint():
+def endpoint(app):
     server = PushEndpoint(hang_seconds=3)
+    app.config["PUSH_ALLOWED_ORIGINS"] = (server.origin,)  # the test-only allowance for a loopback push service
     yield server
     server.close()
 

@@ -45,7 +45,12 @@ def my_devices():
 @blp.response(201, SubscriptionOut)
 @login_required
 def subscribe(body):
-    """Register this device (PushSubscription.toJSON() plus a device label). Repeating it is harmless."""
+    """Register this device (PushSubscription.toJSON() plus a device label). Repeating it is harmless.
+
+    Push goes only to push services: the endpoint must be an https URL on a public host without
+    credentials, p256dh a P-256 point and auth a 16-byte secret; otherwise 422 naming `endpoint`,
+    `keys.p256dh` or `keys.auth`, and nothing is stored. The worker checks the address again
+    after resolving the name, each time it sends."""
     sub = push.subscribe(current_user.id, body)
     db.session.commit()
     return sub
