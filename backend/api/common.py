@@ -1,5 +1,8 @@
 """What several blueprints share: idempotent writes, file downloads."""
 import io
+import re
+import unicodedata
+from urllib.parse import quote
 
 from flask import jsonify, request, send_file
 from flask_jwt_extended import current_user
@@ -28,6 +31,28 @@ TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
+# What may not be in a file name: control characters, lone surrogates, path separators and the
+# characters Windows refuses; each run becomes "_".
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f-\x9f\ud800-\udfff/\\:*?"<>|]+')
+_NOT_ASCII_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+ATTR_CHARS = "!#$&+-.^_`|~"  # RFC 5987 attr-char besides letters and digits
+
+
+def disposition(filename: str) -> str:
+    """`Content-Disposition` for an attachment (RFC 6266): the name in UTF-8 as `filename*`
+    (RFC 5987) and an ASCII fallback as `filename`. Names come from users (a class, a student, an
+    uploaded file), so nothing in them can end the header or the quoted string, or be a path."""
+    stem, dot, ext = filename.rpartition(".") if "." in filename else (filename, "", "")
+    stem, ext = _UNSAFE_NAME.sub("_", stem).strip(" ."), _UNSAFE_NAME.sub("_", ext)[:16]
+    name = f"{stem[:120] or 'download'}{dot}{ext}"
+    ascii_stem = _NOT_ASCII_NAME.sub("_", unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode())
+    ascii_ext = _NOT_ASCII_NAME.sub("_", ext)
+    fallback = f"{ascii_stem.strip('._')[:120] or 'download'}{dot}{ascii_ext}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe=ATTR_CHARS)}"
+
+
 def download(body: bytes, fmt: str, stem: str):
-    """A generated file as an attachment named `stem.fmt`."""
-    return send_file(io.BytesIO(body), mimetype=TYPES[fmt], as_attachment=True, download_name=f"{stem}.{fmt}")
+    """A generated file as an attachment named `stem.fmt`, the name safely encoded."""
+    response = send_file(io.BytesIO(body), mimetype=TYPES[fmt], as_attachment=True, download_name=f"{fmt}.{fmt}")
+    response.headers["Content-Disposition"] = disposition(f"{stem}.{fmt}")
+    return response

@@ -86,12 +86,14 @@ class WarningDetailOut(WarningOut):
 
 
 class OwnWarningOut(Schema):
-    """The student's view: what crossed the line and what to do next; no staff notes."""
+    """The student's view (their own warnings, and `GET /warnings/{id}` on one of them): what
+    crossed the line and what to do next. No case notes, no staff ids, no ledger entries, no chain."""
     id = fields.Integer()
     category = fields.String()
     level = fields.String()
     status = fields.String()
     raised_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
     rule = fields.Nested(WarningRuleBriefOut)
     values = fields.Function(lambda w: w.evidence.get("values", []))
 

@@ -334,7 +334,8 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("POST", f"{V1}/auth/password"): [Row(EVERYONE, body={"current_password": "not-my-password",
                                                           "new_password": "Quite-New-Passw0rd!"}, ok={422})],
     ("GET", f"{V1}/me"): [Row(EVERYONE)],
-    ("PATCH", f"{V1}/me"): [Row(EVERYONE, body={"display_name": "新名字"})],
+    ("PATCH", f"{V1}/me"): [Row(STAFF, body={"display_name": "新名字"}),  # a student's name comes from the roster
+                            Row(EVERYONE, body={"locale": "en"})],
     ("GET", f"{V1}/me/notification-settings"): [Row(EVERYONE)],
     ("PUT", f"{V1}/me/notification-settings"): [Row(EVERYONE, body={"digest": False})],
     ("GET", f"{V1}/notifications"): [Row(EVERYONE)],

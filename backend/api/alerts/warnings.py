@@ -1,4 +1,4 @@
-from flask import request
+from flask import jsonify, request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -6,7 +6,7 @@ from sqlalchemy import select
 from backend.alerts import special_groups, warning_rules, warnings
 from backend.api.common import KEY_DOC, download, once
 from backend.auth.current import login_required
-from backend.auth.policy import Resource, authorize
+from backend.auth.policy import Resource, authorize, can
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import SpecialGroupRecord, WarningRule
@@ -45,11 +45,17 @@ def list_warnings(query):
 
 
 @blp.get("/warnings/<int:warning_id>")
-@blp.response(200, WarningDetailOut)
+@blp.response(200, {"anyOf": [WarningDetailOut, OwnWarningOut]},
+              description="The staff view (WarningDetailOut) to the roles the warning goes to; the student view "
+                          "(OwnWarningOut) to the student it is about.")
 @login_required
 def get_warning(warning_id):
-    """Evidence (the values past the line and the entries behind them) and the timeline."""
-    return _detail(warning_id)
+    """Evidence (the values past the line and the entries behind them) and the timeline, for the
+    roles of the rule's chain. The student the warning is about gets the student view only (level,
+    the rule's explanation and advice, status, dates, their own values): no case notes, no staff
+    ids, no chain (least exposure, docs/DESIGN.md decision 7)."""
+    w = _detail(warning_id)
+    return jsonify((WarningDetailOut if can(current_user, "act", w) else OwnWarningOut)().dump(w))
 
 
 @blp.post("/warnings/<int:warning_id>/acknowledge")

@@ -1,8 +1,15 @@
 """Organisation: classes, departments, students, terms, the roster, the catalogue, the audit log."""
-from backend.auth.policy.core import STAFF_ROLES, Resource, has_role, roles_over_class, roles_over_department
+from backend.auth.policy.core import (
+    STAFF_ROLES,
+    Resource,
+    has_role,
+    is_student,
+    roles_over_class,
+    roles_over_department,
+)
 from backend.auth.roles import Role
 from backend.extensions import db
-from backend.models import ClassGroup, Department, StudentProfile
+from backend.models import ClassGroup, Department, StudentProfile, User
 
 
 def _class_view(user, cls) -> bool:
@@ -38,4 +45,7 @@ RULES = {
     (Resource.TERMS, "edit"): _school_admin,
     (Resource.ROSTER, "import"): _school_admin,
     (Resource.AUDIT, "view"): _school_admin,
+    # A display name is one's own; a student's is their official name from the roster (what head
+    # teachers, sheets and reports show), so only staff change theirs.
+    (User, "rename"): lambda u, target: target.id == u.id and not is_student(u),
 }
