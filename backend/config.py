@@ -108,6 +108,16 @@ class Config:
         # Served from the swagger-ui-bundle package: the docs must work offline.
         self.OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
         self.MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+        # Spreadsheet uploads (roster, scoring sheets; platform/uploads.py), checked before parsing:
+        # the file, what its zip unpacks to, and rows and non-empty cells across all its sheets. A
+        # 5,000-student roster is about 0.3 MB packed, 4 MB unpacked, 5,000 rows and 50,000 cells.
+        self.UPLOAD_MAX_BYTES = int(env.get("UPLOAD_MAX_BYTES", 5 * 1024 * 1024))
+        self.UPLOAD_MAX_UNCOMPRESSED_BYTES = int(env.get("UPLOAD_MAX_UNCOMPRESSED_BYTES", 40 * 1024 * 1024))
+        self.UPLOAD_MAX_ROWS = int(env.get("UPLOAD_MAX_ROWS", 20000))
+        self.UPLOAD_MAX_CELLS = int(env.get("UPLOAD_MAX_CELLS", 400000))
+        # A roster import creating more accounts than this runs as a background job (Argon2 hashing
+        # takes about 0.1 s an account, too long for a request); smaller ones answer at once.
+        self.ROSTER_JOB_ACCOUNTS = int(env.get("ROSTER_JOB_ACCOUNTS", 50))
         self.JSON_SORT_KEYS = False
         self.__dict__.update(overrides)
 

@@ -1,18 +1,27 @@
 """Roster import: the student and staff lists a college exports, all or nothing.
 
-A file is parsed and validated whole before anything is written; any error
-answers 422 with every bad row and column and writes nothing. Rows are
-matched on student or staff number, so importing the same file twice
-changes nothing. Grants are only added: taking a role away is a deliberate
-act, not a side effect of a shorter spreadsheet.
+A file is read whole (platform/uploads.py bounds it first), every sheet is read or refused by
+name, and every row is validated before anything is written; any error answers one 422 listing
+each bad sheet, row and column, and writes nothing. Real workbooks are messy: a merged title row
+or notes above the header, a two-row header, extra columns such as 序号 or 身份证号. So the header
+is looked for in the first rows of each sheet by the names the templates write (zh, en or both,
+plus common variants); known extra columns are named in IGNORED_HEADERS and not imported; any
+other column is refused, never guessed. Rows are matched on student or staff number (case does
+not matter), so importing the same file twice changes nothing. Grants are only added: taking a
+role away is a deliberate act, not a side effect of a shorter spreadsheet.
+
+New accounts need an Argon2 hash each (about 0.1 s): hashing happens outside any transaction,
+and an import with many new accounts runs as a background job (jobs/roster.py).
 """
-import csv
 import io
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
-from sqlalchemy import select
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from sqlalchemy import func, select
 
 from backend.auth import passwords
 from backend.auth.roles import ALLOWED_SCOPES, ROLE_NAMES_ZH, Role, Scope
@@ -28,7 +37,7 @@ from backend.models import (
     StudentProfile,
     User,
 )
-from backend.platform import audit, sheets
+from backend.platform import audit, sheets, uploads
 from backend.platform.sheets import csv_bytes
 
 # (key, zh header, en header, required)
@@ -41,13 +50,43 @@ STUDENT_COLUMNS = [
 STAFF_COLUMNS = [
     ("number", "工号", "staff number", True), ("name", "姓名", "name", True),
     ("department", "所属系部", "home department", False), ("role", "角色", "role", True),
-    ("scope", "范围", "scope", False),
+    ("scope", "范围", "scope", True),
 ]
 SHEETS = {"students": ("学生", STUDENT_COLUMNS), "staff": ("教职工", STAFF_COLUMNS)}
-GENDERS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
-SCHOOL_WORDS = {"", "学校", "全校", "school"}
+# Other names colleges' exports give the same columns (compared after _norm).
+ALIASES = {
+    "students": {
+        "department": ["系", "系别", "院系", "学院", "二级学院", "所属系部", "所在系部", "dept"],
+        "major": ["专业名称", "所学专业"],
+        "class": ["班级名称", "行政班", "行政班级", "所在班级", "班别", "class name"],
+        "entry_year": ["年级", "入学年度", "入学年", "grade"],
+        "number": ["学生学号", "student no", "student no.", "student id"],
+        "name": ["学生姓名", "student name"],
+        "gender": ["sex"],
+    },
+    "staff": {
+        "number": ["教工号", "职工号", "教职工号", "staff no", "staff no.", "staff id"],
+        "name": ["教师姓名", "教职工姓名", "staff name"],
+        "department": ["系部", "部门", "所在部门", "所在系部", "department"],
+        "role": ["角色名称"],
+        "scope": ["管理范围", "负责范围"],
+    },
+}
+# Columns real exports carry that Spiral does not import (an ID number is never stored).
+IGNORED_HEADERS = {
+    "序号", "编号", "no", "no.", "#", "身份证号", "身份证号码", "身份证", "id number", "id card",
+    "联系电话", "电话", "手机", "手机号", "手机号码", "phone", "mobile", "备注", "说明", "note", "notes",
+    "remark", "remarks", "出生日期", "出生年月", "生日", "birth date", "date of birth", "民族", "ethnicity",
+    "政治面貌", "籍贯", "宿舍", "宿舍号", "家庭住址", "家庭地址", "住址", "address", "邮箱", "电子邮箱",
+    "email", "e-mail", "学籍号", "职称", "title", "学制", "层次", "培养层次", "生源地", "qq", "微信",
+}
+HEADER_SCAN = 10  # the header is looked for in this many rows: title rows and notes come first
+GENDERS = {"男": "M", "女": "F", "男性": "M", "女性": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
+SCHOOL_WORDS = {"学校", "全校", "本校", "school"}
 NUMBER = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
+TEXT_MAX = 120  # the database's name columns (user, department, major, class)
 ROLE_BY_NAME = {**{r.value: r for r in Role}, **{zh: r for r, zh in ROLE_NAMES_ZH.items()}}
+REFUSED = "名单有误，未导入任何数据 / The roster has errors; nothing was imported"
 
 
 @dataclass
@@ -68,29 +107,6 @@ class Parsed:
 
 # ---------------------------------------------------------------- reading files
 
-def _rows_from_upload(filename: str, data: bytes) -> dict[str, list[list]]:
-    """Sheets as lists of rows, keyed students/staff, from an .xlsx or a .csv."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a broken file
-            raise Problem(422, "无法读取文件 / Cannot read the file", str(exc)) from exc
-        sheets = {}
-        for ws in book.worksheets:
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
-            kind = _kind_of(rows[0] if rows else [])
-            if kind:
-                sheets[kind] = rows
-        return sheets
-    if name.endswith(".csv"):
-        text = data.decode("utf-8-sig", errors="replace")
-        rows = [r for r in csv.reader(io.StringIO(text))]
-        kind = _kind_of(rows[0] if rows else [])
-        return {kind: rows} if kind else {}
-    raise Problem(415, "文件类型不支持 / Unsupported file type", "Upload an .xlsx or a .csv file.")
-
-
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -99,72 +115,176 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _kind_of(header) -> str | None:
-    cells = [_cell(c).lower() for c in header]
-    if any("学号" in c or "student number" in c for c in cells):
-        return "students"
-    if any("工号" in c or "staff number" in c for c in cells):
-        return "staff"
+_BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+
+
+def _norm(value) -> str:
+    """A header as compared: brackets (必填, 班级/系部/学校…), stars and colons dropped, spaces and case folded."""
+    text = _BRACKETS.sub("", unicodedata.normalize("NFKC", _cell(value)))
+    text = text.replace("*", "").replace(":", "")
+    return " ".join(text.lower().split())
+
+
+def _names(kind: str) -> dict[str, str]:
+    names = {}
+    for key, zh, en, _ in SHEETS[kind][1]:
+        for name in (zh, en, f"{zh} {en}", f"{zh}{en}", *ALIASES[kind].get(key, ())):
+            names[_norm(name)] = key
+    return names
+
+
+HEADER_NAMES = {kind: _names(kind) for kind in SHEETS}
+
+
+def _find_header(rows) -> tuple[str, int] | None:
+    """The kind of list and the index of its header row: the first of the first HEADER_SCAN rows
+    holding the key column (学号 or 工号) and at least one other known column."""
+    for i, row in enumerate(rows[:HEADER_SCAN]):
+        cells = [_norm(c) for c in row]
+        for kind, names in HEADER_NAMES.items():
+            keys = [names.get(c) for c in cells]
+            if "number" in keys and sum(k is not None for k in keys) >= 2:
+                return kind, i
     return None
 
 
-def _map_header(sheet: str, header, columns, errors) -> dict[str, int]:
-    cells = [_cell(c).lower() for c in header]
-    index = {}
-    for key, zh, en, required in columns:
-        found = next((i for i, c in enumerate(cells) if zh in c or en in c), None)
-        if found is not None:
-            index[key] = found
-        elif required:
-            errors.append(RowError(sheet, 1, zh, f"缺少“{zh}”列", f"Missing column '{en}'"))
-    return index
+def _header(rows, kind: str, at: int) -> tuple[list, int]:
+    """The header cells and the index of the first data row. A second header row (labels under a
+    merged group heading such as 联系方式 → 电话, 邮箱) fills in the cells it has."""
+    header, start = list(rows[at]), at + 1
+    names = HEADER_NAMES[kind]
+    if start < len(rows):
+        below = [(j, _norm(v)) for j, v in enumerate(rows[start]) if _cell(v)]
+        key = next(j for j, v in enumerate(header) if names.get(_norm(v)) == "number")
+        if below and all(n in names or n in IGNORED_HEADERS for _, n in below) and \
+                not (key < len(rows[start]) and _cell(rows[start][key])):
+            header += [None] * (len(rows[start]) - len(header))
+            for j, _ in below:
+                header[j] = rows[start][j]
+            start += 1
+    return header, start
+
+
+def _bad_text(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
+def _read_sheet(sheet: str, kind: str, rows, at: int, parsed: Parsed) -> None:
+    err = parsed.errors.append
+    _, columns = SHEETS[kind]
+    names = HEADER_NAMES[kind]
+    header, start = _header(rows, kind, at)
+    header_row = start  # the (last) header row, 1-based
+    index: dict[str, int] = {}
+    known: set[int] = set()
+    for j, raw in enumerate(header):
+        name = _norm(raw)
+        if not name:
+            continue
+        known.add(j)
+        key = names.get(name)
+        if key is None and name not in IGNORED_HEADERS:
+            err(RowError(sheet, header_row, _cell(raw), f"未知的列“{_cell(raw)}”：请删除该列或使用模板中的列名",
+                         f"Unknown column '{_cell(raw)}': remove it or use the template's column names"))
+        elif key is not None and key in index:
+            err(RowError(sheet, header_row, _cell(raw), f"“{_cell(raw)}”列重复（另见第{get_column_letter(index[key] + 1)}列）",
+                         f"Column '{_cell(raw)}' appears twice (also column {get_column_letter(index[key] + 1)})"))
+        elif key is not None:
+            index[key] = j
+    missing = [(zh, en) for key, zh, en, required in columns if required and key not in index]
+    for zh, en in missing:
+        err(RowError(sheet, header_row, zh, f"缺少“{zh}”列", f"Missing column '{en}'"))
+    headless: set[int] = set()
+    for n, raw in enumerate(rows[start:], start=start + 1):
+        for j, value in enumerate(raw):
+            if j not in known and j not in headless and _cell(value):
+                headless.add(j)
+                letter = get_column_letter(j + 1)
+                err(RowError(sheet, n, letter, f"第{letter}列有数据但没有列名", f"Column {letter} has values but no header"))
+        if missing:
+            continue  # rows cannot be judged without their columns
+        record = {key: _cell(raw[i]) if i < len(raw) else "" for key, i in index.items()}
+        if not any(record.values()):
+            continue  # a blank row, or one with only a 序号
+        record["_sheet"], record["_row"] = sheet, n
+        for key, zh, en, required in columns:
+            value = record.get(key, "")
+            if required and not value:
+                err(RowError(sheet, n, zh, f"“{zh}”不能为空", f"'{en}' is required"))
+            elif _bad_text(value):
+                err(RowError(sheet, n, zh, f"“{zh}”含有控制字符", f"'{en}' contains control characters"))
+            elif len(value) > TEXT_MAX:
+                err(RowError(sheet, n, zh, f"“{zh}”过长（最多{TEXT_MAX}字）", f"'{en}' is too long (at most {TEXT_MAX})"))
+        getattr(parsed, kind).append(record)
 
 
 def parse(filename: str, data: bytes) -> Parsed:
-    sheets = _rows_from_upload(filename, data)
-    if not sheets:
+    """Every sheet read or refused by name; the rows of every student and staff sheet found."""
+    found = uploads.read_table(filename, data)
+    parsed = Parsed()
+    for sheet in found:
+        located = _find_header(sheet.rows)
+        if located is None:
+            if any(_cell(v) for row in sheet.rows for v in row):
+                parsed.errors.append(RowError(
+                    sheet.name, 1, "", f"工作表“{sheet.name}”中找不到学号或工号的表头（前{HEADER_SCAN}行）：请删除该表或使用模板",
+                    f"Sheet '{sheet.name}' has no header with 学号 or 工号 in its first {HEADER_SCAN} rows: "
+                    "remove the sheet or use the template"))
+            continue  # an empty sheet has nothing to import
+        kind, at = located
+        name = SHEETS[kind][0] if filename.lower().endswith(".csv") else sheet.name
+        _read_sheet(name, kind, sheet.rows, at, parsed)
+    if not parsed.students and not parsed.staff and not parsed.errors:
         raise Problem(422, "文件中没有名单 / No roster found",
                       "The file needs a header row with 学号 (students) or 工号 (staff); download the template.")
-    parsed = Parsed()
-    for kind, rows in sheets.items():
-        sheet, columns = SHEETS[kind]
-        index = _map_header(sheet, rows[0], columns, parsed.errors)
-        if len(index) < sum(1 for c in columns if c[3]):
-            continue
-        for n, raw in enumerate(rows[1:], start=2):
-            record = {key: _cell(raw[i]) if i < len(raw) else "" for key, i in index.items()}
-            if not any(record.values()):
-                continue
-            record["_row"] = n
-            for key, zh, en, required in columns:
-                if required and not record.get(key):
-                    parsed.errors.append(RowError(sheet, n, zh, f"“{zh}”不能为空", f"'{en}' is required"))
-            getattr(parsed, kind).append(record)
     return parsed
 
 
 # ---------------------------------------------------------------- validation
+
+def _entry_year(text: str) -> int:
+    year = int(text.removesuffix("级").removesuffix("年"))
+    if not 2000 <= year <= 2100:
+        raise ValueError(text)
+    return year
+
+
+def check(parsed: Parsed) -> Parsed:
+    """The validated rows (copies: roles, scopes and years resolved), or a 422 naming every bad one.
+    Reads the database, writes nothing; safe to run again just before writing."""
+    checked = Parsed(students=[dict(r) for r in parsed.students], staff=[dict(r) for r in parsed.staff],
+                     errors=list(parsed.errors))
+    _validate(checked)
+    if checked.errors:
+        raise Problem(422, REFUSED, f"{len(checked.errors)} problem(s) found.",
+                      errors=[e.__dict__ for e in sorted(checked.errors, key=lambda e: (e.sheet, e.row, e.column))])
+    return checked
+
 
 def _validate(parsed: Parsed) -> None:
     err = parsed.errors.append
     classes: dict[str, tuple] = {}
     existing_classes = {c.name: (c.major.department.name, c.major.name, c.entry_year)
                         for c in db.session.scalars(select(ClassGroup))}
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[str, int]] = {}  # a number, lower case -> where it first appeared
+
+    def where(place: tuple[str, int], sheet: str) -> tuple[str, str]:
+        other, row = place
+        return ((f"第{row}行", f"row {row}") if other == sheet else
+                (f"“{other}”表第{row}行", f"sheet '{other}' row {row}"))
+
     for r in parsed.students:
-        row, sheet = r["_row"], "学生"
+        row, sheet, key = r["_row"], r["_sheet"], r["number"].lower()
         if r["number"] and not NUMBER.match(r["number"]):
             err(RowError(sheet, row, "学号", "学号只能包含字母、数字、-、_（3–32位）",
                          "Student number: 3–32 letters, digits, - or _"))
-        if r["number"] in seen:
-            err(RowError(sheet, row, "学号", f"学号与第{seen[r['number']]}行重复",
-                         f"Duplicate student number (also on row {seen[r['number']]})"))
-        seen[r["number"]] = row
+        if key and key in seen:
+            zh, en = where(seen[key], sheet)
+            err(RowError(sheet, row, "学号", f"学号与{zh}重复", f"Duplicate student number (also on {en})"))
+        elif key:
+            seen[key] = (sheet, row)
         try:
-            year = int(r["entry_year"])
-            if not 2000 <= year <= 2100:
-                raise ValueError
-            r["entry_year"] = year
+            r["entry_year"] = _entry_year(r["entry_year"])
         except ValueError:
             if r["entry_year"]:
                 err(RowError(sheet, row, "入学年份", "入学年份应为四位年份", "Entry year must be a four-digit year"))
@@ -177,28 +297,52 @@ def _validate(parsed: Parsed) -> None:
         if known != placement:
             err(RowError(sheet, row, "班级", "同一班级的系部、专业或入学年份不一致",
                          "This class appears with another department, major or entry year"))
-    staff_numbers = {u for u, in db.session.execute(
+    staff_numbers = {u.lower() for u, in db.session.execute(
         select(User.username).join(StaffProfile, StaffProfile.user_id == User.id))}
-    student_numbers = {u for u, in db.session.execute(
+    student_numbers = {u.lower() for u, in db.session.execute(
         select(User.username).join(StudentProfile, StudentProfile.user_id == User.id))}
     for r in parsed.students:
-        if r["number"] in staff_numbers:
-            err(RowError("学生", r["_row"], "学号", "该号码已是教职工工号", "This number belongs to a staff member"))
+        if r["number"].lower() in staff_numbers:
+            err(RowError(r["_sheet"], r["_row"], "学号", "该号码已是教职工工号", "This number belongs to a staff member"))
+    # Login ignores case: a number spelled in another case than an account's or an earlier row's
+    # (t10042 beside T10042) is refused, neither merged nor made a second account (one error a cell).
+    spelled = {u.lower(): u for u, in db.session.execute(select(User.username))}
+    for r in [*parsed.students, *parsed.staff]:
+        first, column = spelled.setdefault(r["number"].lower(), r["number"]), "工号" if "role" in r else "学号"
+        if first != r["number"] and not any((e.sheet, e.row, e.column) == (r["_sheet"], r["_row"], column)
+                                            for e in parsed.errors):
+            err(RowError(r["_sheet"], r["_row"], column, f"与“{first}”仅大小写不同，请统一写法",
+                         f"Differs from '{first}' only in case; write it the same way"))
     departments = {d for d, in db.session.execute(select(Department.name))} | {r["department"] for r in parsed.students}
     class_names = set(existing_classes) | set(classes)
+    people: dict[str, tuple[str, str, int]] = {}  # staff number, lower case -> (name, sheet, row)
+    grants: dict[tuple, tuple[str, int]] = {}
     for r in parsed.staff:
-        row, sheet = r["_row"], "教职工"
+        row, sheet, key = r["_row"], r["_sheet"], r["number"].lower()
         if r["number"] and not NUMBER.match(r["number"]):
             err(RowError(sheet, row, "工号", "工号只能包含字母、数字、-、_（3–32位）", "Staff number: 3–32 letters, digits, - or _"))
-        if r["number"] in student_numbers or r["number"] in seen:
+        if key in student_numbers or key in seen:
             err(RowError(sheet, row, "工号", "该号码已是学生学号", "This number belongs to a student"))
+        if key and key in people and people[key][0] != r["name"]:
+            zh, en = where(people[key][1:], sheet)
+            err(RowError(sheet, row, "姓名", f"同一工号在{zh}的姓名不同", f"This staff number has another name on {en}"))
+        elif key:
+            people.setdefault(key, (r["name"], sheet, row))
+        grant = (key, r["role"], r.get("scope", ""))
+        if key and grant in grants:
+            zh, en = where(grants[grant], sheet)
+            err(RowError(sheet, row, "角色", f"与{zh}重复", f"Duplicate of {en}"))
+        grants.setdefault(grant, (sheet, row))
         if r.get("department") and r["department"] not in departments:
             err(RowError(sheet, row, "所属系部", "系部不存在", "Unknown department"))
-        role = ROLE_BY_NAME.get(r["role"])
+        role = ROLE_BY_NAME.get(r["role"]) or ROLE_BY_NAME.get(r["role"].lower())
         if role is None or role == Role.STUDENT:
-            err(RowError(sheet, row, "角色", "未知的教职工角色", "Unknown staff role"))
+            if r["role"]:
+                err(RowError(sheet, row, "角色", "未知的教职工角色", "Unknown staff role"))
             continue
         scope_text = r.get("scope", "")
+        if not scope_text:
+            continue  # already refused as required: a blank scope is never the whole school
         if scope_text.lower() in SCHOOL_WORDS:
             scope = Scope.SCHOOL
         elif scope_text in class_names:
@@ -211,12 +355,14 @@ def _validate(parsed: Parsed) -> None:
         if scope not in ALLOWED_SCOPES[role]:
             allowed = "、".join(sorted(ALLOWED_SCOPES[role]))
             err(RowError(sheet, row, "范围", f"该角色的范围只能是：{allowed}", f"This role can only be scoped to: {allowed}"))
+            continue
         r["role"], r["scope_type"] = role, scope
 
 
 # ---------------------------------------------------------------- writing
 
 _RANK = {"unchanged": 0, "updated": 1, "created": 2}
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 def _worst(*outcomes: str) -> str:
@@ -231,24 +377,54 @@ def _count(outcomes) -> dict:
     return counts
 
 
-def import_roster(filename: str, data: bytes, actor_id: int) -> dict:
+def new_accounts(checked: Parsed) -> dict[str, str]:
+    """The numbers (lower case) of the people the import would create, with their names."""
+    existing = {u.lower() for u in db.session.scalars(select(User.username))}
+    wanted = {}
+    for r in [*checked.students, *checked.staff]:
+        if r["number"].lower() not in existing:
+            wanted.setdefault(r["number"].lower(), r["name"])
+    return wanted
+
+
+def prepare(filename: str, data: bytes) -> tuple[Parsed, Parsed]:
+    """The file read and validated (no hashing, no writes): (as read, as checked), or a 422."""
     parsed = parse(filename, data)
-    _validate(parsed)
-    if parsed.errors:
-        raise Problem(422, "名单有误，未导入任何数据 / The roster has errors; nothing was imported",
-                      f"{len(parsed.errors)} problem(s) found.",
-                      errors=[e.__dict__ for e in sorted(parsed.errors, key=lambda e: (e.sheet, e.row))])
-    writer = _Writer()
-    result = {"students": writer.students(parsed.students), "staff": writer.staff(parsed.staff),
+    return parsed, check(parsed)
+
+
+def import_roster(filename: str, data: bytes, actor_id: int, progress: Progress | None = None,
+                  parsed: Parsed | None = None) -> dict:
+    """Validate, hash the new accounts' passwords outside any transaction, then validate again and
+    write everything in one transaction (a change made meanwhile is seen, never half-applied)."""
+    if parsed is None:
+        parsed, checked = prepare(filename, data)
+    else:
+        checked = check(parsed)
+    wanted = new_accounts(checked)
+    db.session.rollback()  # no transaction (SQLite: no write lock) is held while hashing
+    hashes: dict[str, tuple[str, str]] = {}
+    for done, number in enumerate(wanted, start=1):
+        initial = passwords.random_password()
+        hashes[number] = (initial, passwords.hash_password(initial))
+        if progress and (done % 10 == 0 or done == len(wanted)):
+            progress("hashing", done, len(wanted))
+    checked = check(parsed)
+    if progress:
+        progress("writing", 0, len(checked.students) + len(checked.staff))
+    writer = _Writer(hashes)
+    result = {"students": writer.students(checked.students), "staff": writer.staff(checked.staff),
               "credentials": writer.credentials}
     audit.record(actor_id, "roster.import", "roster", filename,
                  {"students": result["students"], "staff": result["staff"]})
     db.session.commit()
+    if progress:
+        progress("done", len(checked.students) + len(checked.staff), len(checked.students) + len(checked.staff))
     return result
 
 
 class _Writer:
-    def __init__(self):
+    def __init__(self, hashes: dict[str, tuple[str, str]] | None = None):
         self.school = db.session.scalar(select(School).limit(1))
         if self.school is None:
             self.school = School(code="default", name="本校")
@@ -257,6 +433,7 @@ class _Writer:
         self.depts = {d.name: d for d in db.session.scalars(select(Department))}
         self.majors = {(m.department_id, m.name): m for m in db.session.scalars(select(Major))}
         self.classes = {c.name: c for c in db.session.scalars(select(ClassGroup))}
+        self.hashes = hashes or {}
         self.credentials: list[dict] = []
 
     def _dept(self, name: str) -> Department:
@@ -281,11 +458,10 @@ class _Writer:
         return self.classes[r["class"]]
 
     def _user(self, number: str, name: str) -> tuple[User, str]:
-        user = db.session.scalar(select(User).where(User.username == number))
+        user = db.session.scalar(select(User).where(func.lower(User.username) == number.lower()))
         if user is None:
-            initial = passwords.random_password()
-            user = User(username=number, display_name=name, password_hash=passwords.hash_password(initial),
-                        must_change_password=True)
+            initial, hashed = self.hashes.pop(number.lower(), None) or _fresh_password()
+            user = User(username=number, display_name=name, password_hash=hashed, must_change_password=True)
             db.session.add(user)
             db.session.flush()
             self.credentials.append({"username": number, "display_name": name, "initial_password": initial})
@@ -316,7 +492,7 @@ class _Writer:
         outcomes: dict[str, str] = {}  # one person may have several rows, one per role
         for r in rows:
             user, outcome = self._user(r["number"], r["name"])
-            outcome = _worst(outcomes.get(r["number"], outcome), outcome)
+            outcome = _worst(outcomes.get(r["number"].lower(), outcome), outcome)
             dept_id = self.depts[r["department"]].id if r.get("department") else None
             profile = db.session.get(StaffProfile, user.id)
             if profile is None:
@@ -331,7 +507,7 @@ class _Writer:
                 outcome = _worst(outcome, "updated")
             if r["role"] == Role.HEAD_TEACHER:
                 self.classes[r["scope"]].head_teacher_id = user.id
-            outcomes[r["number"]] = outcome
+            outcomes[r["number"].lower()] = outcome
         return _count(outcomes.values())
 
     def _scope_id(self, scope_type: str, name: str) -> int:
@@ -340,6 +516,11 @@ class _Writer:
         if scope_type == Scope.DEPARTMENT:
             return self._dept(name).id
         return self.classes[name].id
+
+
+def _fresh_password() -> tuple[str, str]:
+    initial = passwords.random_password()
+    return initial, passwords.hash_password(initial)
 
 
 # ---------------------------------------------------------------- templates

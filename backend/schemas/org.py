@@ -49,3 +49,39 @@ class TermIn(StrictSchema):
 
 class TermQuery(StrictSchema):
     term_id = fields.Integer(load_default=None)
+
+
+class RosterCountsOut(Schema):
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+
+
+class RosterCredentialOut(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    initial_password = fields.String()
+
+
+class RosterImportOut(Schema):
+    """What an import did; `credentials` are the new accounts' initial passwords, shown once."""
+    students = fields.Nested(RosterCountsOut)
+    staff = fields.Nested(RosterCountsOut)
+    credentials = fields.List(fields.Nested(RosterCredentialOut))
+
+
+class RosterImportProgressOut(Schema):
+    stage = fields.String(metadata={"description": "hashing (new accounts' passwords), writing, done"})
+    done = fields.Integer()
+    total = fields.Integer()
+
+
+class RosterImportJobOut(Schema):
+    """A background import: queued, running, finished (with `result`), refused (with `problem`,
+    whose `errors` name sheet, row and column) or failed."""
+    id = fields.String()
+    status = fields.String(metadata={"enum": ["queued", "running", "finished", "refused", "failed"]})
+    status_url = fields.String()
+    progress = fields.Nested(RosterImportProgressOut, allow_none=True)
+    result = fields.Nested(RosterImportOut, allow_none=True)
+    problem = fields.Dict(allow_none=True)

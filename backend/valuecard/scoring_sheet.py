@@ -2,15 +2,16 @@
 filled in, type the values offline, upload it. The upload goes through the same batch
 service as the API (validation, all or nothing); errors name the cell."""
 import io
+import math
 import re
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from backend.errors import Problem
 from backend.models import ClassGroup, ScoringRule, Term
 from backend.org import directory
-from backend.platform import sheets
+from backend.platform import sheets, uploads
 from backend.valuecard import catalogue, ledger
 
 SHEET = "采分表"
@@ -62,18 +63,20 @@ def build(cls: ClassGroup, term: Term, code: str, period: str | None) -> bytes:
 
 def parse(cls: ClassGroup, data: bytes) -> tuple[dict, list[int]]:
     """The batch a filled sheet describes and the sheet row of each entry, or a 422 naming each bad cell."""
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet, meta = book[SHEET], next(book[META].iter_rows(min_row=2, max_row=2, values_only=True))
-    except Exception:  # noqa: BLE001 — openpyxl raises many types for a file that is not our sheet
+    # Read through platform/uploads: size, zip, rows and cells are bounded before openpyxl parses
+    # (a zip bomb or a sheet declaring A1:XFD1048576 is a 413, never a stuck worker).
+    found = {s.name: s.rows for s in uploads.read_xlsx(data)}
+    meta = (found.get(META) or [])[1:2]
+    if SHEET not in found or not meta or len(meta[0]) < 4:
         raise Problem(422, INVALID, errors={"file": [
-            "请上传从本系统下载的采分表 / Upload a sheet downloaded from Spiral."]}) from None
-    class_id, term_id, point, period = meta[:4]
+            "请上传从本系统下载的采分表 / Upload a sheet downloaded from Spiral."]})
+    sheet = found[SHEET]
+    class_id, term_id, point, period = meta[0][:4]
     if class_id != cls.id:
         raise Problem(422, INVALID, errors={"file": ["这是其他班级的采分表 / This sheet is for another class."]})
     usernames = {u.username: p.user_id for p, u in directory.class_students(cls)}
     rows, cells, errors = [], [], {}
-    for number, row in enumerate(sheet.iter_rows(min_row=FIRST_ROW, max_col=3, values_only=True), start=FIRST_ROW):
+    for number, row in enumerate(sheet[FIRST_ROW - 1:], start=FIRST_ROW):
         username, _, value = (list(row) + [None] * 3)[:3]
         if value is None or str(value).strip() == "":
             continue  # a blank value: this student is not scored in this sheet
@@ -82,8 +85,10 @@ def parse(cls: ClassGroup, data: bytes) -> tuple[dict, list[int]]:
             errors[f"A{number}"] = ["不是本班学生 / Not a student of this class."]
             continue
         try:
-            value = float(value)
-        except ValueError:
+            value = float(value)  # a date or a bool cell is a TypeError, "nan" and "inf" are not numbers
+            if not math.isfinite(value):
+                raise ValueError(value)
+        except (TypeError, ValueError):
             errors[f"C{number}"] = ["应为数字 / Must be a number."]
             continue
         rows.append({"student_id": student, "value": value})

@@ -361,6 +361,8 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
                                                               "starts_on": "2030-09-01", "ends_on": "2031-01-15"})],
     ("GET", f"{V1}/roster/template"): [Row(ONLY["school_admin"])],
     ("POST", f"{V1}/roster/import"): [Row(ONLY["school_admin"], ok={422})],  # no file: past the check, then 422
+    ("GET", f"{V1}/roster/imports/<string:job_id>"): [  # not the caller's import (none is): past the check, then 404
+        Row(ONLY["school_admin"], {"job_id": "roster-import-0"}, ok={404})],
     ("GET", f"{V1}/audit"): [Row(ONLY["school_admin"])],
     # --- value card ------------------------------------------------------------------------
     ("GET", f"{V1}/catalogue"): [Row(EVERYONE)],

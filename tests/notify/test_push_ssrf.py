@@ -351,3 +351,28 @@ def test_a_failed_lookup_is_retried_not_refused(app, keys, endpoint, fake_dns, m
     assert _send(me) == {"sent": 0, "retry": 1, "failed": 0, "gone": 0}
     state, status = _outcome()["down"]
     assert state == "due" and status.startswith("dns:") and _count() == 1
+
+
+def test_a_name_is_sent_to_the_address_it_was_checked_at(app, keys, endpoint, fake_dns):
+    """libcurl does no lookup of its own: it connects to the addresses the worker resolved and
+    checked (CURLOPT_RESOLVE), IPv4 and IPv6 alike. Shown with names only the test's resolver
+    knows, on a lab allowance (the addresses are loopback)."""
+    created = b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    four = Listener(answer=created)
+    try:
+        six = Listener(socket.AF_INET6, "::1", answer=created)
+    except OSError:
+        six = None
+    try:
+        fake_dns.update({"four.push.test": ["127.0.0.1"], "six.push.test": ["::1"]})
+        origins = [f"http://four.push.test:{four.port}"] + ([f"http://six.push.test:{six.port}"] if six else [])
+        app.config["PUSH_ALLOWED_ORIGINS"] = tuple(origins)
+        me, good = _user(), endpoint.subscription()
+        for n, origin in enumerate(origins):
+            _stored(me, f"{origin}/push/{n}", good["keys"], origin)
+        assert _send(me) == {"sent": len(origins), "retry": 0, "failed": 0, "gone": 0}
+        assert four.connections == 1 and (six is None or six.connections == 1)
+    finally:
+        four.close()
+        if six:
+            six.close()

@@ -1,4 +1,4 @@
-from flask import request
+from flask import current_app, jsonify, request, url_for
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -7,8 +7,11 @@ from backend.api.common import download
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
 from backend.errors import Problem
+from backend.jobs import roster as roster_jobs
 from backend.org import roster
+from backend.platform import uploads
 from backend.schemas.common import StrictSchema
+from backend.schemas.org import RosterImportJobOut, RosterImportOut
 
 blp = Blueprint("roster", __name__, url_prefix="/api/v1/roster", description="Student and staff roster import")
 
@@ -20,21 +23,52 @@ class TemplateQuery(StrictSchema):
 
 
 @blp.post("/import")
-@blp.response(200)
+@blp.response(200, RosterImportOut)
+@blp.alt_response(202, schema=RosterImportJobOut, description="A large import, running as a background job")
 @login_required
 def import_roster():
     """Upload an .xlsx (sheets 学生 and 教职工) or a .csv as multipart field `file`.
 
-    All or nothing: any bad row answers 422 listing every row, column and
-    message (zh-CN and English), and nothing is written. Re-importing the same
-    file changes nothing. New accounts get a random initial password, returned
-    once here, which must be changed at first login.
+    All or nothing: any bad sheet, row or column answers 422 listing every sheet, row, column
+    and message (zh-CN and English), and nothing is written. The header may sit below title
+    rows; columns such as 序号 or 身份证号 are read past, not imported; any other unknown column,
+    and any sheet without a student or staff header that is not empty, is refused. A CSV may be
+    UTF-8 (with or without BOM), GBK/GB18030 or UTF-16. Files over the upload limits answer 413.
+    Re-importing the same file changes nothing. New accounts get a random initial password,
+    returned once, which must be changed at first login. An import creating more than
+    ROSTER_JOB_ACCOUNTS accounts answers 202 with a status URL (GET /roster/imports/{id}) where
+    its progress and then its result or errors appear.
     """
     authorize(current_user, "import", Resource.ROSTER)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise Problem(422, "请求数据有误 / Invalid request data", errors={"file": ["请上传文件 / Upload a file."]})
-    return roster.import_roster(upload.filename, upload.read(), current_user.id)
+    data = uploads.read_upload(upload)
+    parsed, checked = roster.prepare(upload.filename, data)  # a bad file is a 422 now, never in a job
+    if len(roster.new_accounts(checked)) > current_app.config["ROSTER_JOB_ACCOUNTS"]:
+        job_id = roster_jobs.start(upload.filename, data, current_user.id)
+        if job_id is not None:  # None: no Redis, so the import runs here, as below
+            body = roster_jobs.status(job_id, current_user.id) or {"id": job_id, "status": "queued"}
+            body["status_url"] = url_for("roster.import_status", job_id=job_id)
+            response = jsonify(RosterImportJobOut().dump(body))
+            response.status_code = 202
+            response.headers["Location"] = body["status_url"]
+            return response
+    return roster.import_roster(upload.filename, data, current_user.id, parsed=parsed)
+
+
+@blp.get("/imports/<string:job_id>")
+@blp.response(200, RosterImportJobOut)
+@login_required
+def import_status(job_id):
+    """A background import's progress, then its result (as the synchronous import answers it,
+    initial passwords included) or its problem. Only the user who started it may read it."""
+    authorize(current_user, "import", Resource.ROSTER)
+    body = roster_jobs.status(job_id, current_user.id)
+    if body is None:
+        raise Problem(404, "未找到 / Not found", "No such import.")
+    body["status_url"] = url_for("roster.import_status", job_id=job_id)
+    return body
 
 
 @blp.get("/template")

@@ -9,6 +9,7 @@ from backend.errors import Problem
 from backend.extensions import db
 from backend.models import ScoreEntry
 from backend.org import directory
+from backend.platform import uploads
 from backend.schemas.org import TermQuery
 from backend.schemas.valuecard import (
     BatchOut,
@@ -145,5 +146,5 @@ def scoring_sheet_upload(class_id):
     upload = request.files.get("file")
     if upload is None:
         raise Problem(422, "请求数据有误 / Invalid request data", errors={"file": ["请上传文件 / Upload a file."]})
-    batch, cells = scoring_sheet.parse(cls, upload.read())
+    batch, cells = scoring_sheet.parse(cls, uploads.read_upload(upload))  # 413 past UPLOAD_MAX_BYTES
     return once("entries", batch, lambda: scoring_sheet.record(current_user, batch, cells), BatchOut, 201)
