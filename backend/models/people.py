@@ -1,7 +1,7 @@
 """People: accounts, student and staff profiles, scoped role grants."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import Base
@@ -10,6 +10,9 @@ from backend.platform import clock
 
 class User(Base):
     __tablename__ = "user"
+    # Login matches a username in any case, so two that differ only in case could not both log in:
+    # unique case-insensitively (migration 18a1usernames).
+    __table_args__ = (Index("uq_user_username_lower", func.lower(text("username")), unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     # Student number (学号) or staff number (工号).
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,11 +1,17 @@
+import uuid
+
 import pytest
-from sqlalchemy import select
+from alembic import command as alembic
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
-from backend.models import LoginFailure, User
+from backend.models import ClassGroup, LoginFailure, ScoreEntry, StudentProfile, User
 from backend.platform import clock
 from tests.conftest import make_app
-from tests.helpers import assert_problem, build_college, csrf_cookie, login
+from tests.helpers import assert_problem, build_college, csrf_cookie, login, writing
+from tests.org.test_roster import upload, xlsx
 
 
 @pytest.fixture
@@ -151,3 +157,111 @@ def test_imported_user_must_change_initial_password(client, accounts):
     assert client.get("/api/v1/classes", headers=headers).status_code == 200
     assert_problem(_login(client, accounts["student"]["username"], accounts["student"]["password"]), 401)
     assert _login(client, accounts["student"]["username"], "Better-pass-1").status_code == 200
+
+
+# --- usernames are one account in any case -------------------------------------------------------
+
+def test_login_ignores_the_case_of_the_username(client, accounts):
+    staff = accounts["course_teacher"]
+    assert staff["username"] != staff["username"].lower()
+    assert _login(client, staff["username"].lower(), staff["password"]).status_code == 200
+
+
+def test_the_database_refuses_a_username_in_another_case(app, accounts):
+    staff = db.session.scalar(select(User).where(User.username == accounts["course_teacher"]["username"]))
+    db.session.add(User(username=staff.username.lower(), display_name="冒名", password_hash="x"))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_roster_number_in_another_case_is_refused_naming_the_row(client, accounts):
+    admin = login(client, accounts["school_admin"])
+    teacher = accounts["course_teacher"]["username"]
+    users = db.session.scalar(select(func.count()).select_from(User))
+    # beside an existing account
+    rows = [[teacher.lower(), "某老师", "", "学工办", "学校"]]
+    body = assert_problem(upload(client, admin, xlsx([], rows)), 422)
+    assert {(e["sheet"], e["row"], e["column"]) for e in body["errors"]} == {("教职工", 2, "工号")}
+    assert teacher in body["errors"][0]["message"]
+    # beside an earlier row of the same file, the same person in both
+    rows = [["T10042", "周老师", "", "学工办", "学校"], ["t10042", "周老师", "", "辅导员", "学校"]]
+    body = assert_problem(upload(client, admin, xlsx([], rows)), 422)
+    assert ("教职工", 3, "工号") in {(e["sheet"], e["row"], e["column"]) for e in body["errors"]}
+    assert db.session.scalar(select(func.count()).select_from(User)) == users
+
+
+def _database_at(revision, database, request, tmp_path, redis_server):
+    """A new database migrated to `revision`, and how to drop it."""
+    if database["kind"] == "sqlite":
+        url, drop = f"sqlite:///{tmp_path}/old.db", lambda: None
+    else:
+        pg = request.getfixturevalue("postgres_server")
+        name = f"spiral_old_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(pg.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        url = pg.url(name)
+
+        def drop():
+            with admin.connect() as conn:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    old = make_app(url, tmp_path, redis_server.url)
+    with old.app_context():
+        upgrade(revision=revision)
+        db.engine.dispose()
+    return old, drop
+
+
+def test_the_username_migration_refuses_clashes_naming_them(app, database, request, tmp_path, redis_server):
+    old, drop = _database_at("c6147b6cb43c", database, request, tmp_path, redis_server)
+    add = text('INSERT INTO "user" (username, display_name, password_hash, must_change_password, is_active, locale, '
+               "created_at) VALUES (:u, :u, 'x', true, true, 'zh-CN', :at)")
+    try:
+        with old.app_context():
+            for name in ("T10042", "t10042", "T10043"):
+                db.session.execute(add, {"u": name, "at": clock.now()})
+            db.session.commit()
+            with pytest.raises(RuntimeError, match=r"T10042 \(id \d+\), t10042 \(id \d+\)") as refused:
+                alembic.upgrade(old.extensions["migrate"].migrate.get_config(), "head")  # the error itself
+            assert "T10043" not in str(refused.value)
+            db.session.rollback()
+            # nothing merged or changed: both accounts are there, and the index is not
+            assert sorted(db.session.scalars(text('SELECT username FROM "user"'))) == ["T10042", "T10043", "t10042"]
+            db.session.execute(text('UPDATE "user" SET username = \'T10044\' WHERE username = \'t10042\''))
+            db.session.commit()
+            upgrade()  # the administrator renamed one: now it goes through
+            with pytest.raises(IntegrityError):
+                db.session.execute(add, {"u": "t10043", "at": clock.now()})
+            db.session.rollback()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()
+
+
+# --- reversing an entry: 404 to whoever may not, whatever its state -----------------------------
+
+def test_reversal_answers_404_to_whoever_may_not_reverse_whatever_its_state(client, accounts):
+    head = login(client, accounts["head_teacher"])
+    head_id = db.session.scalar(select(User.id).where(User.username == accounts["head_teacher"]["username"]))
+    cls = db.session.scalar(select(ClassGroup).where(ClassGroup.head_teacher_id == head_id))
+    pupils = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == cls.id)
+                                .order_by(StudentProfile.user_id).limit(2)).all()
+    assert client.post("/api/v1/entries", headers=writing(head), json={
+        "point": "S-A-09", "period": "term", "entries": [{"student_id": s, "value": 80} for s in pupils]}).status_code == 201
+    live, reversed_ = db.session.scalars(select(ScoreEntry.id).where(ScoreEntry.student_id.in_(pupils))
+                                         .order_by(ScoreEntry.id)).all()
+    assert client.post(f"/api/v1/entries/{reversed_}/reverse", headers=writing(head),
+                       json={"reason": "typo"}).status_code == 201
+    reversal = db.session.scalar(select(ScoreEntry.id).where(ScoreEntry.reverses_id == reversed_))
+    missing = db.session.scalar(select(func.max(ScoreEntry.id))) + 1000
+    entries = db.session.scalar(select(func.count()).select_from(ScoreEntry))
+    db.session.rollback()
+    for role in ("student", "course_teacher", "counsellor"):
+        outsider = login(app_client := client.application.test_client(), accounts[role])
+        answers = [app_client.post(f"/api/v1/entries/{entry}/reverse", headers=writing(outsider),
+                                   json={"reason": "录入错误"}) for entry in (live, reversed_, reversal, missing)]
+        bodies = [assert_problem(answer, 404) for answer in answers]
+        assert all(body == bodies[-1] for body in bodies), (role, bodies)
+    assert db.session.scalar(select(func.count()).select_from(ScoreEntry)) == entries
