@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from backend import demo
 from backend.extensions import db
-from backend.models import ClassGroup, Department, ScoringPoint, User
+from backend.models import Attachment, ClassGroup, Department, PortfolioItem, ScoringPoint, User
 from backend.org import directory
 from backend.platform import audit, clock, sheets
 from backend.reporting import rollups
@@ -40,6 +40,7 @@ POINT_NAME = "+cmd|' /C calc'!A0"
 TEACHER_NAME = "+SUM(1,2)老师"
 GOAL_TITLE = "=IMPORTXML(\"http://x\",\"//a\")"
 AUDIT_FILE = '=HYPERLINK("http://x","名单")\x0b.xlsx'
+ATTACHMENT_NAME = '证书"; filename=evil.exe\r\n\x0b/../奖状.pdf'  # stored before uploads were checked
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -69,12 +70,16 @@ def poisoned(app, client):
     db.session.scalar(select(ScoringPoint).where(ScoringPoint.code == flagged["metric"])).name_zh = POINT_NAME
     admin = db.session.scalar(select(User).where(User.username == accounts["school_admin"]["username"]))
     audit.record(admin.id, "roster.import", "roster", AUDIT_FILE, {"rows": 3})
+    item = PortfolioItem(owner_id=head.id, kind="honour", title="优秀教师", occurred_on=clock.school_today())
+    item.attachments.append(Attachment(filename=ATTACHMENT_NAME, content_type="application/pdf", size=5,
+                                       sha256="1" * 64, data=b"%PDF-"))
+    db.session.add(item)
     db.session.commit()
     # Staff choose their own display name (a student's comes from the roster).
     renamed = client.patch("/api/v1/me", headers=head_h, json={"display_name": TEACHER_NAME})
     assert renamed.status_code == 200, renamed.json
     ids = {"class": cls.id, "dept": cls.department_id, "school": cls.major.department.school_id,
-           "students": [s.id for s in students], "head": head.id}
+           "students": [s.id for s in students], "head": head.id, "attachment": item.attachments[0].id}
     db.session.rollback()
     return {"accounts": accounts, "ids": ids, "head": head_h, "admin": login(client, accounts["school_admin"]),
             "student": login(client, {"username": students[0].username, "password": accounts["student"]["password"]})}
@@ -182,6 +187,10 @@ def test_every_download_is_inert(client, poisoned):
     xlsx_texts(fetch(client, "/api/v1/roster/template?format=xlsx", admin, "xlsx")[0])
     for kind in ("students", "staff"):
         csv_fields(fetch(client, f"/api/v1/roster/template?format=csv&kind={kind}", admin, "csv")[0])
+
+    # A portfolio attachment keeps its owner's file name, minus what could end the header or be a path.
+    assert fetch(client, f"/api/v1/attachments/{ids['attachment']}", head, "pdf")[1] == \
+        "证书_; filename=evil.exe_.._奖状.pdf"
 
 
 def test_the_writer_keeps_numbers_and_neutralises_text():

@@ -4,7 +4,7 @@ from flask import request, send_file
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from backend.api.common import KEY_DOC, once
+from backend.api.common import KEY_DOC, disposition, once
 from backend.auth.current import login_required
 from backend.auth.policy import authorize
 from backend.development import portfolio
@@ -86,7 +86,8 @@ def download(attachment_id):
     other (nosniff), and sandboxed should a browser render it anyway; never cached (no-store)."""
     found = _attachment(attachment_id, "view")
     response = send_file(io.BytesIO(found.data), mimetype=found.content_type, as_attachment=True,
-                         download_name=found.filename, conditional=False, etag=False, last_modified=None)
+                         download_name="file", conditional=False, etag=False, last_modified=None)
+    response.headers["Content-Disposition"] = disposition(found.filename)  # a user's file name, safely encoded
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
