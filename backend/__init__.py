@@ -14,6 +14,9 @@ def create_app(**overrides) -> Flask:
     config = Config(app.instance_path, **overrides)
     app.config.from_object(config)
     app.instance_path = config.INSTANCE_PATH
+    from backend.extensions import Int32Converter
+
+    app.url_map.converters["int"] = Int32Converter  # ids beyond the database's INTEGER are 404, not 500
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

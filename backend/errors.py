@@ -1,8 +1,9 @@
 """One error shape for everything: RFC 9457 application/problem+json."""
 import logging
 import re
+from itertools import accumulate
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -86,7 +87,31 @@ def _live_value_problem(exc: IntegrityError) -> Problem:
     return Problem(422, BATCH_REFUSED, errors={subject: [f"{ALREADY_RECORDED} ({subject} {key[subject]})"]})
 
 
+# JSON bodies nest at most this deep (Spiral's own nest 4): Python's parser recurses, so a 50,000-deep
+# body was a RecursionError (500), and every layer after it walks the document again.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(data: bytes) -> int:
+    """How deep a JSON text nests, without parsing it: brackets outside strings, counted."""
+    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+        return 0 if not data.strip() else 1  # cannot nest deeper than the limit
+    brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    return max(accumulate(1 if b in b"[{" else -1 for b in brackets), default=0)
+
+
+def refuse_deep_json() -> None:
+    """Before any view or parser reads it: a JSON body nested deeper than MAX_JSON_DEPTH is a 400."""
+    if request.is_json and json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+        raise Problem(400, "请求数据有误 / Invalid request data",
+                      f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_deep_json)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         db.session.rollback()

@@ -1,5 +1,6 @@
 """Warning rules: seeded from seed/warning_rules.yaml, edited by a school admin, and checked
 against one student's indicators. Pure functions of their inputs apart from seeding and edits."""
+import math
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -13,6 +14,7 @@ from backend.errors import Problem
 from backend.extensions import db
 from backend.models import WarningRule
 from backend.platform import clock
+from backend.valuecard.card import DOMAINS
 
 SEED_FILE = ROOT / "seed" / "warning_rules.yaml"
 LEVELS = ("yellow", "orange", "red")
@@ -49,6 +51,45 @@ def enabled() -> list[WarningRule]:
     return list(db.session.scalars(select(WarningRule).where(WarningRule.enabled).order_by(WarningRule.id)))
 
 
+def _number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _signal_ok(s) -> bool:
+    if not isinstance(s, dict):
+        return False
+    if set(s) == {"point", "op", "value"}:
+        return isinstance(s["point"], str) and 0 < len(s["point"]) <= 32 and s["op"] in OPS and _number(s["value"])
+    if set(s) == {"group"}:
+        return s["group"] in GROUPS
+    return set(s) == {"assessment_drop"} and _number(s["assessment_drop"])
+
+
+def params_problem(kind: str, params) -> str | None:
+    """Why a rule's params (free JSON from a school admin's edit) cannot drive `check`, or None.
+    A threshold rule names a domain; a composite rule lists its signals and may have a gate."""
+    if not isinstance(params, dict):
+        return "params is an object."
+    if kind == "threshold":
+        if set(params) != {"domain"} or params["domain"] not in DOMAINS:
+            return f"A threshold rule's params are {{domain}}, one of {', '.join(DOMAINS)}."
+        return None
+    if set(params) - {"signals", "gate"}:
+        return "A composite rule's params are {signals} and optionally {gate}."
+    signals = params.get("signals")
+    if not isinstance(signals, list) or not signals:
+        return "A composite rule needs at least one signal (a list)."
+    for s in signals:
+        if not _signal_ok(s):
+            return f"Bad signal {s!r}: use {{point, op, value}}, {{group}} or {{assessment_drop}}."
+    gate = params.get("gate", {})
+    if not isinstance(gate, dict) or set(gate) - {"final_year", "group"} or \
+            ("final_year" in gate and not isinstance(gate["final_year"], bool)) or \
+            ("group" in gate and gate["group"] not in GROUPS):
+        return f"gate is {{final_year: true|false}} and/or {{group}}, a group of {', '.join(GROUPS)}."
+    return None
+
+
 def validate(rule: WarningRule, changes: dict) -> None:
     """422 with field errors for an edit that would make the rule meaningless or leak data."""
     errors: dict[str, list[str]] = {}
@@ -64,13 +105,9 @@ def validate(rule: WarningRule, changes: dict) -> None:
         errors["chain"] = ["A need-to-know warning goes only to head teachers, counsellors, student affairs, "
                            "the department or the school admin."]
     params = changes.get("params", rule.params)
-    signals = params.get("signals", [])
-    if rule.kind == "composite" and not signals:
-        errors["params"] = ["A composite rule needs at least one signal."]
-    for s in signals:
-        if not (("point" in s and s.get("op") in OPS and isinstance(s.get("value"), (int, float)))
-                or s.get("group") in GROUPS or isinstance(s.get("assessment_drop"), (int, float))):
-            errors["params"] = [f"Bad signal {s}: use {{point, op, value}}, {{group}} or {{assessment_drop}}."]
+    problem = params_problem(rule.kind, params)
+    if problem:
+        errors["params"] = [problem]
     if errors:
         raise Problem(422, "预警规则无效 / Invalid warning rule", errors=errors)
 

@@ -10,7 +10,7 @@ from backend.extensions import db
 from backend.models import CatalogueVersion, ScoringPoint, ScoringRule, Term
 from backend.platform import audit, clock
 from backend.platform.changes import touch
-from backend.valuecard.conversion import check_rule, value_range
+from backend.valuecard.conversion import check_rule, conversion_problems, value_range
 
 SEED_FILE = ROOT / "seed" / "catalogue.yaml"
 # Fields a school admin may change per term; names and identity stay fixed.
@@ -115,9 +115,11 @@ def update_rule(term: Term, code: str, changes: dict, actor_id: int) -> ScoringR
     before = {k: getattr(target, k) for k in changes}
     for key, value in changes.items():
         setattr(target, key, value)
-    problems = check_rule(target)
+    bad_conversion = conversion_problems(target)
+    problems = bad_conversion or check_rule(target)
     if problems:
-        raise Problem(422, "请求数据有误 / Invalid request data", errors={"rule": problems})
+        raise Problem(422, "请求数据有误 / Invalid request data",
+                      errors={"conversion" if bad_conversion else "rule": problems})
     target.updated_by = actor_id
     target.updated_at = clock.now()
     audit.record(actor_id, "catalogue.update", "scoring_rule", f"{term.id}:{code}",

@@ -21,6 +21,7 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="In
 
 @blp.get("/push/key")
 @blp.response(200, PublicKeyOut)
+@blp.doc(security=[])
 def public_key():
     """The VAPID public key a device subscribes with (applicationServerKey)."""
     return {"public_key": push.public_key()}
