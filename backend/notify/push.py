@@ -104,6 +104,10 @@ def _parse(endpoint: str) -> tuple[str, str, int | None, str]:
     scheme, host = url.scheme.lower(), url.hostname
     if not host:
         raise ValueError("no host")
+    if port == 0:
+        raise ValueError("port 0")
+    if ("[" in url.netloc) != (":" in host):
+        raise ValueError("brackets hold an IPv6 address and nothing else")
     return scheme, host, port, _origin(scheme, host, port)
 
 

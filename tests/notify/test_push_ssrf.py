@@ -3,6 +3,7 @@ address without credentials, its keys a P-256 point and a 16-byte secret; the wo
 address again after resolving the name, pins libcurl to it, follows no redirect, and never opens a
 connection to a refused address — shown with loopback listeners that count every connection.
 One bad subscription fails only its own delivery and is never deleted for a refused address."""
+import os
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -78,7 +79,12 @@ def endpoint(app):
 @pytest.fixture
 def keys(app, runner):
     app.config.update(PUSH_BACKOFF=(0, 0, 0, 0), PUSH_TIMEOUT=2)
+    path = os.path.join(app.config["INSTANCE_PATH"], "vapid.json")
+    made = not os.path.exists(path)
     assert runner.invoke(args=["push", "keys"]).exit_code == 0
+    yield
+    if made:  # the instance folder outlives the test: leave it without keys, as found
+        os.unlink(path)
 
 
 @pytest.fixture
@@ -155,6 +161,8 @@ REFUSED_ENDPOINTS = [
     "https://push.localhost/x",
     "https://redis/x",
     "https://push.example.com/" + "x" * 1024,  # too long
+    "https://[v1.push.example.com]/x",  # brackets hold an IPv6 address only
+    "https://push.example.com:0/x",
 ]
 
 
