@@ -69,9 +69,22 @@ function rosterCard() {
     if (!file.files.length) return;
     const form = new FormData();
     form.append("file", file.files[0]);
-    const response = await authFetch("/api/v1/roster/import", { method: "POST", body: form });
-    const body = await response.json();
-    result.textContent = response.ok ? t("imported", body.students)
+    let response = await authFetch("/api/v1/roster/import", { method: "POST", body: form });
+    let body = await response.json();
+    let ok = response.ok;
+    if (response.status === 202) {
+      // A large import runs as a background job: follow its status until it is done.
+      while (ok && ["queued", "running"].includes(body.status)) {
+        result.textContent = body.progress ? `… ${body.progress.done} / ${body.progress.total}` : "…";
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        response = await authFetch(body.status_url);
+        body = await response.json();
+        ok = response.ok;
+      }
+      if (ok && body.status === "finished") body = body.result;
+      else if (ok) [ok, body] = [false, body.problem || {}];
+    }
+    result.textContent = ok ? t("imported", body.students)
       : [body.title, ...(body.errors || []).map((e) => `${e.sheet} ${e.row}: ${e.column} ${getLang() === "en" ? e.message_en : e.message}`)].join("\n");
   };
   return card(t("roster"), el("p", { class: "muted" }, t("rosterHint")),
