@@ -3,7 +3,7 @@ const TEXT = {
   "zh-CN": {
     appName: "螺旋诊改", switchTo: "EN", loginTitle: "登录", username: "学号 / 工号", password: "密码",
     login: "登录", logout: "退出登录", loggingIn: "正在登录…", hello: "你好，{name}",
-    changeTitle: "请修改初始密码", changeHint: "首次登录需设置新密码（至少8位，包含字母和数字）。",
+    changeTitle: "请修改初始密码", changeHint: "首次登录需设置新密码：至少 8 个字符，任何文字均可（可用中文短语），不能是常见密码或包含学号。",
     currentPassword: "当前密码", newPassword: "新密码", save: "保存",
     role_student: "学生", role_head_teacher: "班主任", role_course_teacher: "任课教师", role_counsellor: "辅导员",
     role_student_affairs: "学工办", role_teaching_office: "教研室", role_pe_teacher: "体育老师",
@@ -93,7 +93,7 @@ const TEXT = {
   en: {
     appName: "Spiral", switchTo: "中文", loginTitle: "Log in", username: "Student / staff number", password: "Password",
     login: "Log in", logout: "Log out", loggingIn: "Logging in…", hello: "Hello, {name}",
-    changeTitle: "Change your initial password", changeHint: "Set a new password (8+ characters, letters and digits).",
+    changeTitle: "Change your initial password", changeHint: "Set a new password: at least 8 characters in any script (a phrase works), not a common password and not containing your number.",
     currentPassword: "Current password", newPassword: "New password", save: "Save",
     role_student: "Student", role_head_teacher: "Head teacher", role_course_teacher: "Course teacher",
     role_counsellor: "Counsellor", role_student_affairs: "Student affairs", role_teaching_office: "Teaching office",
