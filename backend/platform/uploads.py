@@ -14,7 +14,8 @@ order, and refused with a problem (413 too large, 422 not a readable file) befor
 3. **Rows and cells**, while reading: openpyxl in read-only mode streams each sheet row by row;
    the sheet's declared dimension is not trusted (`reset_dimensions`), a row is as wide as its
    last cell, and reading stops with a 413 as soon as the file passes `UPLOAD_MAX_ROWS` rows,
-   `UPLOAD_MAX_CELLS` non-empty cells or `MAX_COLUMNS` columns. XML entities are refused by
+   `UPLOAD_MAX_CELLS` cells (empty ones in a row included: parsing them is the cost) or
+   `MAX_COLUMNS` columns in a row. XML entities are refused by
    defusedxml, which openpyxl uses when it is installed (it is, in the runtime lock).
 
 A CSV is decoded as UTF-8 (with or without a BOM), else as GB18030 (a superset of GBK, what
@@ -158,14 +159,16 @@ class _Counter:
         self.rows += 1
         if self.rows > self.limits.max_rows:
             raise _too_large(f"More than {self.limits.max_rows} rows (sheet {sheet!r}); split the file.")
+        # Every cell the parser returned counts, empty ones too: parsing is the cost (a sheet of
+        # formatted empty cells is as slow to read as one of values).
+        if len(row) > MAX_COLUMNS:
+            raise _too_large(f"Sheet {sheet!r}, row {self.rows}: more than {MAX_COLUMNS} columns.")
+        self.cells += len(row)
+        if self.cells > self.limits.max_cells:
+            raise _too_large(f"More than {self.limits.max_cells} cells; split the file.")
         end = len(row)
         while end and (row[end - 1] is None or row[end - 1] == ""):
             end -= 1
-        if end > MAX_COLUMNS:
-            raise _too_large(f"Sheet {sheet!r}, row {self.rows}: more than {MAX_COLUMNS} columns.")
-        self.cells += sum(1 for v in row[:end] if v is not None and v != "")
-        if self.cells > self.limits.max_cells:
-            raise _too_large(f"More than {self.limits.max_cells} cells; split the file.")
         return tuple(row[:end])
 
 
