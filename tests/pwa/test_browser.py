@@ -141,7 +141,7 @@ def test_installable_and_works_offline(live, phone):
     assert {"192x192", "512x512"} <= {i["sizes"] for i in manifest["icons"]}
     # A predicate that returns a Promise is truthy at once, so wait_for_function would not wait:
     # poll a plain value (the worker controls this page), then await the cache in evaluate.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     assert page.evaluate("caches.match('/').then((hit) => hit !== undefined)")  # the shell is cached
     phone.set_offline(True)
     page.reload()
@@ -349,7 +349,7 @@ def test_a_push_opens_the_warning_which_the_head_teacher_works_to_a_close(tmp_pa
         registrations = []
         cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
         cdp.send("ServiceWorker.enable")
-        page.wait_for_function("navigator.serviceWorker.controller !== null")  # the worker is active
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")  # the worker is active
         for _ in range(50):
             if any(not r["isDeleted"] for r in registrations):
                 break
