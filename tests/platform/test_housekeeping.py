@@ -48,14 +48,14 @@ def test_the_periodic_job_deletes_rows_past_the_default_retention_and_keeps_the_
     user, moves = make_user(), app.extensions["clock"]
     # Day 0.
     answered(user, "written-day-0")
-    throttle.record_failure("failed-day-0", "10.0.0.1", trusted=False)
+    throttle.begin("failed-day-0", "10.0.0.1", trusted=False)
     session(user, "expired-day-0.5", DAY / 2)
     session(user, "revoked-day-0", 14 * DAY, revoked=True)
     session(user, "expires-day-14", 14 * DAY)
     moves.advance(2 * DAY)
     # Day 2.
     answered(user, "written-day-2")
-    throttle.record_failure("failed-day-2", "10.0.0.1", trusted=False)
+    throttle.begin("failed-day-2", "10.0.0.1", trusted=False)
     session(user, "expired-day-2.5", DAY / 2)
     session(user, "revoked-day-2", 14 * DAY, revoked=True)
     moves.advance(18 * DAY)
@@ -80,7 +80,7 @@ def test_retention_comes_from_the_configuration_and_deletes_in_batches(app, runn
     for n in range(5):
         answered(user, f"old-{n}")
         answered(other, f"old-{n}")  # the same keys for another user: (user, key) is the record's key
-        throttle.record_failure(f"old-{n}", "10.0.0.2", trusted=n % 2 == 0)
+        throttle.begin(f"old-{n}", "10.0.0.2", trusted=n % 2 == 0)
         session(user, f"revoked-{n}", 14 * DAY, revoked=True)
     moves.advance(DAY + timedelta(hours=1))
     # Day 1, 01:00.
@@ -88,7 +88,7 @@ def test_retention_comes_from_the_configuration_and_deletes_in_batches(app, runn
     moves.advance(DAY)
     answered(user, "recent")
     moves.advance(DAY / 2)
-    throttle.record_failure("recent", "10.0.0.2", trusted=False)
+    throttle.begin("recent", "10.0.0.2", trusted=False)
     moves.advance(DAY / 2)
     # Day 3, 01:00: records older than 3 days, failures older than 1, sessions ended over 2 days ago.
 
@@ -102,9 +102,9 @@ def test_retention_comes_from_the_configuration_and_deletes_in_batches(app, runn
 def test_failed_logins_inside_the_throttle_window_are_never_deleted(app):
     """Even with a retention of 0 days the throttle still sees the failures it counts."""
     app.config.update(RETENTION_LOGIN_FAILURE_DAYS=0, LOGIN_WINDOW_SECONDS=900)
-    throttle.record_failure("guessed", "10.0.0.3", trusted=False)
+    throttle.begin("guessed", "10.0.0.3", trusted=False)
     app.extensions["clock"].advance(timedelta(minutes=10))
-    throttle.record_failure("guessed-again", "10.0.0.3", trusted=False)
+    throttle.begin("guessed-again", "10.0.0.3", trusted=False)
     app.extensions["clock"].advance(timedelta(minutes=10))
 
     assert housekeeping.prune()["login_failures"] == 1
