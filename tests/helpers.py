@@ -1,4 +1,5 @@
 """Factories and helpers shared by the tests."""
+import io
 import uuid
 from datetime import date
 
@@ -71,3 +72,8 @@ def make_plan(owner, kind: str = "student_term", submit: bool = True, **fields):
         plans.submit(plan)
     db.session.commit()
     return plan
+
+
+def upload_roster(client, headers, data: bytes, name: str = "roster.xlsx"):
+    return client.post("/api/v1/roster/import", headers=headers,
+                       data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")

@@ -20,7 +20,7 @@ from backend.auth.passwords import hash_password
 from backend.auth.roles import Role, Scope
 from backend.extensions import db
 from backend.models import ClassGroup, RoleGrant, School, StaffProfile, StudentProfile, User
-from tests.helpers import assert_problem, build_college, login, run_worker, writing
+from tests.helpers import assert_problem, build_college, login, run_worker, upload_roster, writing
 
 HEADER = ["序号", "系部", "专业", "班级", "入学年份", "学号*", "姓名", "性别", "身份证号", "联系电话", "备注"]
 STAFF_HEADER = ["工号", "姓名", "所属系部", "角色", "范围"]
@@ -70,17 +70,6 @@ def simple(header, rows, title="教职工") -> bytes:
     return book_bytes(book)
 
 
-@pytest.fixture
-def admin(app, client):
-    accounts = build_college(students=50)
-    return login(client, accounts["school_admin"])
-
-
-def upload(client, headers, data: bytes, name="roster.xlsx"):
-    return client.post("/api/v1/roster/import", headers=headers,
-                       data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
-
-
 def counts():
     return (db.session.scalar(select(func.count()).select_from(User)),
             db.session.scalar(select(func.count()).select_from(RoleGrant)))
@@ -94,7 +83,7 @@ def located(body) -> set:
 
 def test_header_below_a_merged_title_row_is_found_and_mapped(client, admin):
     before = counts()
-    response = upload(client, admin, messy([student(i) for i in range(1, 11)], STAFF))
+    response = upload_roster(client, admin, messy([student(i) for i in range(1, 11)], STAFF))
     assert response.status_code == 200, response.json
     assert response.json["students"]["created"] == 10 and response.json["staff"]["created"] == 2
     cls = db.session.scalar(select(ClassGroup).where(ClassGroup.name == "新能源2601班"))
@@ -108,7 +97,7 @@ def test_a_bad_row_under_a_title_row_is_named_by_sheet_row_and_column(client, ad
     rows[4][4] = "二〇二六"   # sheet row 8 (title, notes, header, then data from row 4)
     rows[6][7] = "未知"       # sheet row 10
     before = counts()
-    body = assert_problem(upload(client, admin, messy(rows)), 422)
+    body = assert_problem(upload_roster(client, admin, messy(rows)), 422)
     assert located(body) == {("2026级新生", 8, "入学年份"), ("2026级新生", 10, "性别")}
     assert counts() == before
 
@@ -119,7 +108,7 @@ def test_a_valid_staff_sheet_beside_a_bad_student_sheet_writes_nothing(client, a
     rows[2][5] = ""  # a missing student number, sheet row 6
     staff = [["T90001", "周老师", "信息工程系", "辅导员", "信息工程系"]]  # valid on its own
     before = counts()
-    body = assert_problem(upload(client, admin, messy(rows, staff)), 422)
+    body = assert_problem(upload_roster(client, admin, messy(rows, staff)), 422)
     assert located(body) == {("2026级新生", 6, "学号")}
     assert counts() == before
     assert db.session.scalar(select(User).where(User.username == "T90001")) is None
@@ -134,7 +123,7 @@ def test_every_sheet_is_read_or_refused_by_name(client, admin):
     students.append(student(1))
     book.create_sheet("Sheet3")  # empty: ignored
     before = counts()
-    body = assert_problem(upload(client, admin, book_bytes(book)), 422)
+    body = assert_problem(upload_roster(client, admin, book_bytes(book)), 422)
     assert located(body) == {("说明", 1, "")}
     assert "说明" in body["errors"][0]["message"] and "说明" in body["errors"][0]["message_en"]
     assert counts() == before
@@ -153,12 +142,12 @@ def test_students_on_two_sheets_are_both_imported_and_a_duplicate_across_them_is
         b.append(student(i, "新能源2602班"))
     b.append(student(2, "新能源2602班"))  # row 5: the number of 新能源2601班 row 3
     before = counts()
-    body = assert_problem(upload(client, admin, book_bytes(book)), 422)
+    body = assert_problem(upload_roster(client, admin, book_bytes(book)), 422)
     assert located(body) == {("新能源2602班", 5, "学号")}
     assert "新能源2601班" in body["errors"][0]["message"]
     assert counts() == before
     b.delete_rows(5)
-    response = upload(client, admin, book_bytes(book))
+    response = upload_roster(client, admin, book_bytes(book))
     assert response.status_code == 200 and response.json["students"]["created"] == 6
 
 
@@ -172,7 +161,7 @@ def test_a_two_row_header_under_a_merged_group_heading(client, admin):
     for c in "ABCDEFG":
         ws.merge_cells(f"{c}1:{c}2")
     ws.append([1, "汽车工程系", "新能源汽车技术", "新能源2601班", 2026, "2026990101", "学生1", "13800000001", "a@b.cn"])
-    response = upload(client, admin, book_bytes(book))
+    response = upload_roster(client, admin, book_bytes(book))
     assert response.status_code == 200, response.json
     assert response.json["students"]["created"] == 1
 
@@ -188,7 +177,7 @@ def test_unknown_columns_and_headless_data_are_refused_by_name(client, admin):
     for row in rows:
         ws.append(row)
     before = counts()
-    body = assert_problem(upload(client, admin, book_bytes(book)), 422)
+    body = assert_problem(upload_roster(client, admin, book_bytes(book)), 422)
     assert located(body) == {("学生", 2, "家长姓名"), ("学生", 4, "L")}
     assert counts() == before
 
@@ -198,16 +187,16 @@ def test_staff_scope_blank_unknown_and_unknown_scope_column_are_422_and_grant_no
     staff = [["T90011", "郑老师", "", "学工办", ""],            # row 2: blank scope, never the whole school
              ["T90012", "王老师", "", "辅导员", "火星系"],        # row 3: unknown scope
              ["T90013", "冯老师", "", "班主任", "新能源9999班"]]  # row 4: unknown class
-    body = assert_problem(upload(client, admin, simple(STAFF_HEADER, staff)), 422)
+    body = assert_problem(upload_roster(client, admin, simple(STAFF_HEADER, staff)), 422)
     assert located(body) == {("教职工", 2, "范围"), ("教职工", 3, "范围"), ("教职工", 4, "范围")}
     assert counts() == before
     # A scope split into two columns the template does not have: refused by name, not guessed.
     header = ["工号", "姓名", "所属系部", "角色", "范围类型", "范围"]
     rows = [["T90014", "陈老师", "", "学工办", "学校", "学校"], ["T90015", "褚老师", "", "辅导员", "系部", ""]]
-    body = assert_problem(upload(client, admin, simple(header, rows)), 422)
+    body = assert_problem(upload_roster(client, admin, simple(header, rows)), 422)
     assert located(body) == {("教职工", 1, "范围类型"), ("教职工", 3, "范围")}
     # And no scope column at all.
-    body = assert_problem(upload(client, admin, simple(STAFF_HEADER[:4], [["T90016", "卫老师", "", "学工办"]])), 422)
+    body = assert_problem(upload_roster(client, admin, simple(STAFF_HEADER[:4], [["T90016", "卫老师", "", "学工办"]])), 422)
     assert located(body) == {("教职工", 1, "范围")}
     assert counts() == before
     assert db.session.scalar(select(func.count()).select_from(StaffProfile).join(
@@ -218,17 +207,17 @@ def test_duplicate_staff_rows_and_numbers_in_another_case(client, admin):
     staff = [["T90001", "周老师", "汽车工程系", "辅导员", "汽车工程系"],
              ["T90001", "周老师", "汽车工程系", "辅导员", "汽车工程系"],   # row 3: the same grant twice
              ["t90001", "赵老师", "汽车工程系", "任课教师", "汽车工程系"]]  # row 4: same number, other name
-    body = assert_problem(upload(client, admin, simple(STAFF_HEADER, staff)), 422)
+    body = assert_problem(upload_roster(client, admin, simple(STAFF_HEADER, staff)), 422)
     assert {("教职工", 3, "角色"), ("教职工", 4, "姓名")} <= located(body)
 
 
 def test_control_characters_and_overlong_names_are_refused(client, admin):
     rows = [student(i) for i in range(1, 4)]
     rows[1][6] = "长" * 121  # past the database's 120: a 500 on PostgreSQL before
-    body = assert_problem(upload(client, admin, messy(rows)), 422)
+    body = assert_problem(upload_roster(client, admin, messy(rows)), 422)
     assert located(body) == {("2026级新生", 5, "姓名")}
     text = "系部,专业,班级,入学年份,学号,姓名\n汽车工程系,新能源汽车技术,新能源2601班,2026,2026990101,张\x0b三\n"
-    body = assert_problem(upload(client, admin, text.encode(), "students.csv"), 422)
+    body = assert_problem(upload_roster(client, admin, text.encode(), "students.csv"), 422)
     assert located(body) == {("学生", 2, "姓名")}
 
 
@@ -249,11 +238,11 @@ def test_the_held_out_kind_of_workbook_is_mapped_or_refused_whole(client, admin)
     ws.append([None, "制表人：王老师", None, None, None, None, None, None, None, None, "审核：李老师"])
     ws.append(["共5人"])  # only in 序号, a column not imported: nothing to read
     before = counts()
-    body = assert_problem(upload(client, admin, book_bytes(book)), 422)
+    body = assert_problem(upload_roster(client, admin, book_bytes(book)), 422)
     assert {e["row"] for e in body["errors"]} == {10}
     assert counts() == before
     ws.delete_rows(10)
-    response = upload(client, admin, book_bytes(book))
+    response = upload_roster(client, admin, book_bytes(book))
     assert response.status_code == 200, response.json
     assert response.json["students"]["created"] == 5
 
@@ -264,15 +253,15 @@ def test_the_held_out_kind_of_workbook_is_mapped_or_refused_whole(client, admin)
 def test_csv_encodings_are_detected(client, admin, encoding):
     text = "系部,专业,班级,入学年份,学号,姓名\r\n" + "\r\n".join(
         f"汽车工程系,新能源汽车技术,新能源2601班,2026,20269901{i:02d},张{'三四五'[i - 1]}" for i in range(1, 4))
-    response = upload(client, admin, text.encode(encoding), "students.csv")
+    response = upload_roster(client, admin, text.encode(encoding), "students.csv")
     assert response.status_code == 200, response.json
     assert db.session.scalar(select(User.display_name).where(User.username == "2026990102")) == "张四"
     assert db.session.scalar(select(ClassGroup.name).where(ClassGroup.name == "新能源2601班")) == "新能源2601班"
 
 
 def test_undecodable_or_binary_csv_is_a_422(client, admin):
-    assert_problem(upload(client, admin, b"\xff\xfe\xfd" * 50 + b"\x81", "students.csv"), 422)
-    assert_problem(upload(client, admin, "学号,姓名\n1\x00,2\n".encode(), "students.csv"), 422)
+    assert_problem(upload_roster(client, admin, b"\xff\xfe\xfd" * 50 + b"\x81", "students.csv"), 422)
+    assert_problem(upload_roster(client, admin, "学号,姓名\n1\x00,2\n".encode(), "students.csv"), 422)
 
 
 # ---------------------------------------------------------------- hostile files
@@ -352,9 +341,9 @@ def test_a_zip_bomb_is_refused_quickly_in_bounded_memory(client, admin):
     bomb = zip_bomb(messy([student(1)]))
     assert len(bomb) < 200_000  # 64 MB inside
     before = counts()
-    response = bounded(lambda: upload(client, admin, bomb))
+    response = bounded(lambda: upload_roster(client, admin, bomb))
     assert_problem(response, 413)
-    response = bounded(lambda: upload(client, admin, lying_bomb(messy([student(1)]))))
+    response = bounded(lambda: upload_roster(client, admin, lying_bomb(messy([student(1)]))))
     assert_problem(response, 422)  # the member inflates past its declared size: a CRC error, never more
     assert counts() == before
 
@@ -363,27 +352,27 @@ def test_a_huge_declared_dimension_costs_nothing(client, admin):
     """Before: a 5 KB file declaring A1:XFD1048576 drove a worker to 2.8 GB."""
     data = declared_dimension(messy([student(i) for i in range(1, 6)]))
     assert len(data) < 10_000
-    response = bounded(lambda: upload(client, admin, data))
+    response = bounded(lambda: upload_roster(client, admin, data))
     assert response.status_code == 200, response.json  # the dimension is not believed: mapped as it is
     assert response.json["students"]["created"] == 5
 
 
 def test_real_cells_past_the_limits_are_413(client, admin):
     base = messy([student(i) for i in range(1, 6)])
-    assert_problem(bounded(lambda: upload(client, admin, far_cell(base, "XFD9"))), 413)
-    assert_problem(bounded(lambda: upload(client, admin, far_cell(base, "A1048576"))), 413)
+    assert_problem(bounded(lambda: upload_roster(client, admin, far_cell(base, "XFD9"))), 413)
+    assert_problem(bounded(lambda: upload_roster(client, admin, far_cell(base, "A1048576"))), 413)
 
 
 def test_upload_limits_are_settings(app, client, admin):
     data = messy([student(i) for i in range(1, 11)])
     app.config["UPLOAD_MAX_ROWS"] = 8
-    assert_problem(upload(client, admin, data), 413)
+    assert_problem(upload_roster(client, admin, data), 413)
     app.config["UPLOAD_MAX_ROWS"], app.config["UPLOAD_MAX_CELLS"] = 20000, 50
-    assert_problem(upload(client, admin, data), 413)
+    assert_problem(upload_roster(client, admin, data), 413)
     app.config["UPLOAD_MAX_CELLS"], app.config["UPLOAD_MAX_BYTES"] = 400000, len(data) - 1
-    assert_problem(upload(client, admin, data), 413)
+    assert_problem(upload_roster(client, admin, data), 413)
     app.config["UPLOAD_MAX_BYTES"], app.config["UPLOAD_MAX_UNCOMPRESSED_BYTES"] = 5 << 20, 20_000
-    assert_problem(upload(client, admin, data), 413)
+    assert_problem(upload_roster(client, admin, data), 413)
 
 
 # ---------------------------------------------------------------- the scoring sheet upload
@@ -426,10 +415,10 @@ def test_a_large_import_runs_as_a_job_with_progress_and_its_result(app, client, 
     rows = [student(i) for i in range(1, 21)]
     bad = [r[:] for r in rows]
     bad[3][4] = "明年"
-    body = assert_problem(upload(client, admin, messy(bad)), 422)  # a bad file is refused at once, no job
+    body = assert_problem(upload_roster(client, admin, messy(bad)), 422)  # a bad file is refused at once, no job
     assert located(body) == {("2026级新生", 7, "入学年份")}
 
-    response = upload(client, admin, messy(rows, STAFF))
+    response = upload_roster(client, admin, messy(rows, STAFF))
     assert response.status_code == 202, response.json
     job = response.json
     assert job["status"] == "queued" and response.headers["Location"] == job["status_url"]
