@@ -52,6 +52,10 @@ def create_app(**overrides) -> Flask:
     register_api(app, api)
     register_error_handlers(app)
 
+    from backend.auth import current
+
+    current.register(app)  # the access token before the body is parsed (auth/current.py)
+
     from backend.platform import headers
 
     headers.register(app)  # CSP, nosniff, HSTS, no-store (platform/headers.py)

@@ -31,6 +31,19 @@ TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
+def answers(blp, *formats: str, description: str = "A generated file"):
+    """Document a 200 in each media type it is sent as (the OpenAPI states what the server sends):
+    `json` a JSON object (the view declares no schema of its own), a file format its type from
+    TYPES, anything else a media type as it is."""
+    def decorate(view):
+        for fmt in reversed(formats):
+            schema = {"type": "object"} if fmt == "json" else {"type": "string", "format": "binary"}
+            content_type = "application/json" if fmt == "json" else TYPES.get(fmt, fmt).split(";")[0]
+            view = blp.alt_response(200, schema=schema, content_type=content_type, description=description)(view)
+        return view
+    return decorate
+
+
 # What may not be in a file name: control characters, lone surrogates, path separators and the
 # characters Windows refuses; each run becomes "_".
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f-\x9f\ud800-\udfff/\\:*?"<>|]+')

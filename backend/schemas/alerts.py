@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.alerts.warning_rules import GROUPS
-from backend.schemas.common import StrictSchema
+from backend.schemas.common import ChangeIn, JsonBoolean, JsonInteger, StrictSchema
 
 HOUR = validate.Range(0, 23)
 
@@ -47,7 +47,7 @@ class WarningRuleBriefOut(Schema):
     advice_en = fields.String()
 
 
-class WarningRuleIn(StrictSchema):
+class WarningRuleIn(ChangeIn):
     params = fields.Dict()
     levels = fields.Dict(keys=fields.String(), values=fields.Float())
     chain = fields.List(fields.String(), validate=validate.Length(1, 5))
@@ -196,11 +196,11 @@ class SubscriptionOut(Schema):
     endpoint = fields.String()
 
 
-class PreferencesIO(StrictSchema):
-    quiet_from = fields.Integer(allow_none=True, validate=HOUR)
-    quiet_until = fields.Integer(allow_none=True, validate=HOUR)
-    digest = fields.Boolean()
-    digest_hour = fields.Integer(validate=HOUR)
+class PreferencesIO(ChangeIn):
+    quiet_from = JsonInteger(allow_none=True, validate=HOUR)
+    quiet_until = JsonInteger(allow_none=True, validate=HOUR)
+    digest = JsonBoolean()
+    digest_hour = JsonInteger(validate=HOUR)
 
     @validates_schema
     def both_or_neither(self, data, **kwargs):

@@ -2,7 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.auth import passwords
-from backend.schemas.common import StrictSchema
+from backend.schemas.common import ChangeIn, StrictSchema
 
 
 class LoginIn(StrictSchema):
@@ -50,7 +50,7 @@ class MeOut(Schema):
     class_id = fields.Function(lambda u: u.student.class_id if u.student else None)
 
 
-class MePatchIn(StrictSchema):
+class MePatchIn(ChangeIn):
     display_name = fields.String(validate=validate.Length(min=1, max=120))
     locale = fields.String(validate=validate.OneOf(["zh-CN", "en"]))
 

@@ -1,7 +1,7 @@
 """The base of every input schema, and the input hygiene every field gets from it."""
 import re
 
-from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 # Every id and count the database stores is a signed 32-bit INTEGER (both databases): a larger number
 # cannot name a row, and PostgreSQL refuses to compare it (a 500 before this bound).
@@ -87,6 +87,37 @@ class StrictSchema(Schema):
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         _harden(field_obj)
+
+
+class ChangeIn(StrictSchema):
+    """A change (PATCH, or a PUT of settings) whose fields are each optional: one of them at least,
+    or it is a 422 "nothing to change" (the body is required, and an empty one would say nothing)."""
+
+    @validates_schema
+    def something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError("没有要修改的内容 / Nothing to change: send at least one field.")
+
+
+class JsonBoolean(fields.Boolean):
+    """true or false, as JSON says them: marshmallow's Boolean also takes 0, 1, "yes", "on"…"""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class JsonInteger(fields.Integer):
+    """An integer, as JSON says it: not 2.5 (marshmallow's Integer truncates it to 2), not true."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class ProblemSchema(Schema):

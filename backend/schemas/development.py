@@ -169,7 +169,7 @@ class AssessmentOut(Schema):
     term_id = fields.Integer()
     answers = fields.Dict()
     status = fields.String()
-    updated_at = fields.DateTime()
+    updated_at = fields.DateTime(allow_none=True, metadata={"description": "null while not_started (nothing saved yet)"})
     submitted_at = fields.DateTime(allow_none=True)
 
 

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from backend.alerts import special_groups, warning_rules, warnings
-from backend.api.common import KEY_DOC, download, once
+from backend.api.common import KEY_DOC, answers, download, once
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize, can
 from backend.errors import Problem
@@ -165,6 +165,7 @@ def close_group(body, record_id):
 @blp.get("/audit")
 @blp.arguments(AuditQuery, location="query")
 @blp.response(200, AuditOut(many=True))
+@answers(blp, "csv", description="The audit log: JSON, or CSV with `format=csv`")
 @login_required
 def audit_log(query):
     """The audit log for a school admin's review, newest first; `format=csv` to export."""

@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
+from backend.api.common import answers
 from backend.auth.current import login_required
 from backend.auth.policy import authorize, can
 from backend.development import assessment
@@ -23,6 +24,7 @@ def _subject(student_id: int) -> StudentProfile:
 
 
 @blp.get("/self-assessment")
+@answers(blp, "json", description="The questionnaire")
 @login_required
 def instrument():
     """The questionnaire: 4 dimensions × 5 elements × 4 levels in zh-CN and English, the levels,

@@ -1,7 +1,7 @@
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from backend.api.common import KEY_DOC, download, once
+from backend.api.common import KEY_DOC, answers, download, once
 from backend.auth import access
 from backend.auth.current import login_required
 from backend.auth.policy import authorize
@@ -223,6 +223,7 @@ def _download(report: dict, doc: dict, fmt: str):
 
 @blp.get("/students/<int:student_id>/development-report")
 @blp.arguments(ReportQuery, location="query")
+@answers(blp, "json", "pdf", "xlsx", description="The report, as `format` asks")
 @login_required
 def student_report(query, student_id):
     """The term development report: card, radar, goals, self-diagnosis, suggestions (`format` json, pdf, xlsx)."""
@@ -235,6 +236,7 @@ def student_report(query, student_id):
 
 @blp.get("/teachers/<int:teacher_id>/yearly-report")
 @blp.arguments(ReportQuery, location="query")
+@answers(blp, "json", "pdf", "xlsx", description="The report, as `format` asks")
 @login_required
 def teacher_report(query, teacher_id):
     """The teacher's yearly self-diagnosis report: stage, annual plan achievement, portfolio, diagnosis."""

@@ -4,7 +4,7 @@ from flask import request, send_file
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from backend.api.common import KEY_DOC, disposition, once
+from backend.api.common import KEY_DOC, answers, disposition, once
 from backend.auth.current import login_required
 from backend.auth.policy import authorize
 from backend.development import portfolio
@@ -80,6 +80,7 @@ def upload(item_id):
 
 
 @blp.get("/attachments/<int:attachment_id>")
+@answers(blp, *sorted({media for _, media in portfolio.TYPES.values()}), description="The file, its stored type")
 @login_required
 def download(attachment_id):
     """The file as it was stored: always a download (never shown in the page), its stored type and no

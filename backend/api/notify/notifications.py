@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 
 from backend.auth.current import login_required
 from backend.errors import Problem
-from backend.extensions import db
+from backend.extensions import PROBLEM_JSON, db
 from backend.models import PushSubscription
 from backend.notify import notifications, push
 from backend.schemas.alerts import (
@@ -15,15 +15,18 @@ from backend.schemas.alerts import (
     SubscriptionOut,
     SubscriptionPatch,
 )
+from backend.schemas.common import ProblemSchema
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Inbox, push devices, alert budget")
 
 
 @blp.get("/push/key")
 @blp.response(200, PublicKeyOut)
+@blp.alt_response(503, schema=ProblemSchema, content_type=PROBLEM_JSON,
+                  description="推送未配置 / Push not configured: no VAPID key (`flask push keys`)")
 @blp.doc(security=[])
 def public_key():
-    """The VAPID public key a device subscribes with (applicationServerKey)."""
+    """The VAPID public key a device subscribes with (applicationServerKey); 503 while none is configured."""
     return {"public_key": push.public_key()}
 
 

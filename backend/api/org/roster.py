@@ -3,7 +3,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from backend.api.common import download
+from backend.api.common import answers, download
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
 from backend.errors import Problem
@@ -73,6 +73,7 @@ def import_status(job_id):
 
 @blp.get("/template")
 @blp.arguments(TemplateQuery, location="query")
+@answers(blp, "csv", "xlsx", description="The template, as `format` asks")
 @login_required
 def template(query):
     """The import template, with one example row per sheet."""

@@ -2,7 +2,7 @@ from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from backend.api.common import download
+from backend.api.common import answers, download
 from backend.auth.current import login_required
 from backend.errors import Problem
 from backend.org import directory
@@ -35,6 +35,7 @@ def unit_report(query, unit, unit_id):
 
 @blp.get("/<unit>/<int:unit_id>/export")
 @blp.arguments(ExportQuery, location="query")
+@answers(blp, "csv", "xlsx", description="The report's tables, as `format` asks")
 @login_required
 def export(query, unit, unit_id):
     """The report's tables as CSV (one table) or XLSX (statistics, comparison, trends, ...), Chinese headers."""
@@ -45,6 +46,7 @@ def export(query, unit, unit_id):
 
 @blp.get("/<unit>/<int:unit_id>/diagnosis")
 @blp.arguments(DiagnosisQuery, location="query")
+@answers(blp, "xlsx", "pdf", description="The diagnosis, as `format` asks")
 @login_required
 def diagnosis(query, unit, unit_id):
     """学生学期诊断分析 (seed 003) for the unit, as XLSX or PDF."""

@@ -2,7 +2,7 @@ from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from backend.api.common import KEY_DOC, download, once
+from backend.api.common import KEY_DOC, answers, download, once
 from backend.auth import access
 from backend.auth.current import login_required
 from backend.errors import Problem
@@ -127,6 +127,7 @@ def resolve(body, dispute_id):
 
 @blp.get("/classes/<int:class_id>/scoring-sheet")
 @blp.arguments(SheetQuery, location="query")
+@answers(blp, "xlsx", description="The scoring sheet")
 @login_required
 def scoring_sheet_download(query, class_id):
     """An .xlsx scoring sheet for a class, point and period, with the students filled in."""
