@@ -10,8 +10,8 @@ from backend.extensions import db
 from backend.models import ClassGroup, LoginFailure, ScoreEntry, StudentProfile, User
 from backend.platform import clock
 from tests.conftest import make_app
-from tests.helpers import assert_problem, build_college, csrf_cookie, login, writing
-from tests.org.test_roster import upload, xlsx
+from tests.helpers import assert_problem, build_college, csrf_cookie, login, upload_roster, writing
+from tests.org.test_roster import xlsx
 
 
 @pytest.fixture
@@ -181,12 +181,12 @@ def test_a_roster_number_in_another_case_is_refused_naming_the_row(client, accou
     users = db.session.scalar(select(func.count()).select_from(User))
     # beside an existing account
     rows = [[teacher.lower(), "某老师", "", "学工办", "学校"]]
-    body = assert_problem(upload(client, admin, xlsx([], rows)), 422)
+    body = assert_problem(upload_roster(client, admin, xlsx([], rows)), 422)
     assert {(e["sheet"], e["row"], e["column"]) for e in body["errors"]} == {("教职工", 2, "工号")}
     assert teacher in body["errors"][0]["message"]
     # beside an earlier row of the same file, the same person in both
     rows = [["T10042", "周老师", "", "学工办", "学校"], ["t10042", "周老师", "", "辅导员", "学校"]]
-    body = assert_problem(upload(client, admin, xlsx([], rows)), 422)
+    body = assert_problem(upload_roster(client, admin, xlsx([], rows)), 422)
     assert ("教职工", 3, "工号") in {(e["sheet"], e["row"], e["column"]) for e in body["errors"]}
     assert db.session.scalar(select(func.count()).select_from(User)) == users
 
