@@ -82,79 +82,71 @@ SCREENS = {
 }
 
 
+@pytest.fixture
+def watched(browser):
+    """A phone context whose CSP violations and console errors are collected; closed after the test."""
+    watched = Watched(browser)
+    yield watched
+    watched.context.close()
+
+
 @pytest.mark.parametrize("role", list(SCREENS))
-def test_the_main_screens_run_under_the_policy_with_no_violation(live, browser, role):
+def test_the_main_screens_run_under_the_policy_with_no_violation(live, watched, role):
     base, accounts, ids = live
-    watched = Watched(browser)
-    try:
-        page = watched.page
-        shell = page.goto(base + "/")
-        assert shell.headers["content-security-policy"] == PWA_POLICY  # the policy is really there
-        log_in(page, base, accounts[role])
-        expect(page.get_by_test_id(f"home-{role}")).to_be_visible()
-        for hash_, ready in SCREENS[role](ids):
-            watched.visit(base, hash_, ready)
-        if role == "dept_admin":  # Chart.js drew (it styles its canvas from script, which CSP allows)
-            page.wait_for_function("""() => { const c = document.querySelector('[data-testid=classes-chart]');
-                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false; }""")
-        if role == "head_teacher":  # evidence downloads through a blob: URL, as a file
-            watched.visit(base, "#/portfolio", "[data-testid=portfolio]")
-            with page.expect_download() as download:
-                page.get_by_text("证书.pdf").click()
-            assert download.value.suggested_filename == "证书.pdf"
-            assert Path(download.value.path()).read_bytes() == PDF
-        page.click("#lang")  # the language switch re-renders the screen
-        page.wait_for_timeout(200)
-        assert watched.problems() == []
-    finally:
-        watched.context.close()
+    page = watched.page
+    shell = page.goto(base + "/")
+    assert shell.headers["content-security-policy"] == PWA_POLICY  # the policy is really there
+    log_in(page, base, accounts[role])
+    expect(page.get_by_test_id(f"home-{role}")).to_be_visible()
+    for hash_, ready in SCREENS[role](ids):
+        watched.visit(base, hash_, ready)
+    if role == "dept_admin":  # Chart.js drew (it styles its canvas from script, which CSP allows)
+        page.wait_for_function("""() => { const c = document.querySelector('[data-testid=classes-chart]');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false; }""")
+    if role == "head_teacher":  # evidence downloads through a blob: URL, as a file
+        watched.visit(base, "#/portfolio", "[data-testid=portfolio]")
+        with page.expect_download() as download:
+            page.get_by_text("证书.pdf").click()
+        assert download.value.suggested_filename == "证书.pdf"
+        assert Path(download.value.path()).read_bytes() == PDF
+    page.click("#lang")  # the language switch re-renders the screen
+    page.wait_for_timeout(200)
+    assert watched.problems() == []
 
 
-def test_the_offline_page_retries_without_an_inline_handler(live, browser):
+def test_the_offline_page_retries_without_an_inline_handler(live, watched):
     base, _, _ = live
-    watched = Watched(browser)
-    try:
-        page = watched.page
-        page.goto(base + "/app/offline.html")
-        with page.expect_navigation(timeout=5000):  # an inline onclick would be blocked: no reload
-            page.get_by_role("button", name="重试 / Retry").click()
-        assert watched.problems() == []
-    finally:
-        watched.context.close()
+    page = watched.page
+    page.goto(base + "/app/offline.html")
+    with page.expect_navigation(timeout=5000):  # an inline onclick would be blocked: no reload
+        page.get_by_role("button", name="重试 / Retry").click()
+    assert watched.problems() == []
 
 
-def test_the_watch_sees_what_the_policy_blocks(live, browser):
+def test_the_watch_sees_what_the_policy_blocks(live, watched):
     """The harness itself: markup with an inline style and an inline script is blocked and reported."""
     base, _, _ = live
-    watched = Watched(browser)
-    try:
-        page = watched.page
-        page.goto(base + "/")
-        expect(page.locator("#username")).to_be_visible()
-        page.evaluate("""() => { document.body.insertAdjacentHTML('beforeend', '<p style="color: red">x</p>');
-            const s = document.createElement('script'); s.textContent = 'window.__ran = true';
-            document.body.append(s); }""")
-        page.wait_for_timeout(200)
-        blocked = page.evaluate("window.__violations")
-        assert any(v.startswith("style-src") for v in blocked) and any(v.startswith("script-src") for v in blocked)
-        assert page.evaluate("window.__ran === undefined")
-    finally:
-        watched.context.close()
+    page = watched.page
+    page.goto(base + "/")
+    expect(page.locator("#username")).to_be_visible()
+    page.evaluate("""() => { document.body.insertAdjacentHTML('beforeend', '<p style="color: red">x</p>');
+        const s = document.createElement('script'); s.textContent = 'window.__ran = true';
+        document.body.append(s); }""")
+    page.wait_for_timeout(200)
+    blocked = page.evaluate("window.__violations")
+    assert any(v.startswith("style-src") for v in blocked) and any(v.startswith("script-src") for v in blocked)
+    assert page.evaluate("window.__ran === undefined")
 
 
-def test_the_api_docs_render_under_their_own_policy(live, browser):
+def test_the_api_docs_render_under_their_own_policy(live, watched):
     base, _, _ = live
-    watched = Watched(browser)
-    try:
-        page = watched.page
-        docs = page.goto(base + "/api/docs")
-        assert "sha256-" in docs.headers["content-security-policy"]
-        expect(page.locator(".opblock").first).to_be_visible()  # Swagger UI ran and read the spec
-        page.locator(".opblock-summary").first.click()  # and opens an operation
-        expect(page.locator(".opblock-body").first).to_be_visible()
-        page.wait_for_timeout(300)
-        # flask-smorest's page names no icon, so the browser asks for /favicon.ico (there is none)
-        assert [p for p in watched.problems() if not p.endswith("/favicon.ico)")] == []
-    finally:
-        watched.context.close()
+    page = watched.page
+    docs = page.goto(base + "/api/docs")
+    assert "sha256-" in docs.headers["content-security-policy"]
+    expect(page.locator(".opblock").first).to_be_visible()  # Swagger UI ran and read the spec
+    page.locator(".opblock-summary").first.click()  # and opens an operation
+    expect(page.locator(".opblock-body").first).to_be_visible()
+    page.wait_for_timeout(300)
+    # flask-smorest's page names no icon, so the browser asks for /favicon.ico (there is none)
+    assert [p for p in watched.problems() if not p.endswith("/favicon.ico)")] == []
