@@ -78,7 +78,7 @@ def endpoint(app):
 
 @pytest.fixture
 def keys(app, runner):
-    app.config.update(PUSH_BACKOFF=(0, 0, 0, 0), PUSH_TIMEOUT=2)
+    app.config.update(PUSH_BACKOFF=(0, 0, 0, 0))
     path = os.path.join(app.config["INSTANCE_PATH"], "vapid.json")
     made = not os.path.exists(path)
     assert runner.invoke(args=["push", "keys"]).exit_code == 0
