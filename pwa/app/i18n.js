@@ -203,6 +203,12 @@ export function t(key, vars = {}) {
 
 export function getLang() { return lang; }
 
+// A screen's own words, kept in its module (so they load with it): addText({ key: "中文" }, { key: "English" }).
+export function addText(zh, en) {
+  Object.assign(TEXT["zh-CN"], zh);
+  Object.assign(TEXT.en, en);
+}
+
 // A bilingual field of an API object (`name_zh` / `name_en`) in the current language.
 export function local(item, field = "name") { return lang === "en" ? item[`${field}_en`] : item[`${field}_zh`]; }
 
