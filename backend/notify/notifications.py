@@ -26,6 +26,7 @@ LOCK_TEXT = {
     ("review", None): "有一份计划或自我诊断等待您审阅 · A plan or self-diagnosis awaits your review",
     ("plan", None): "您的计划或自我诊断有了新的审阅意见 · Your plan or self-diagnosis was reviewed",
     ("digest", None): "您的今日提醒汇总 · Your daily digest of alerts",
+    ("dispute", None): "您的申诉有了处理结果 · Your dispute was answered",
 }
 
 

@@ -7,6 +7,12 @@ from backend.schemas.common import StrictSchema
 from backend.valuecard.ledger import MAX_BATCH
 
 
+def reason_field() -> fields.String:
+    """Why an entry is reversed, disputed or a dispute resolved: required, said in words."""
+    return fields.String(required=True, validate=validate.Length(2, 500, error="原因须为 2–500 字 / A reason of 2–500 characters."),
+                         error_messages={"required": "请填写原因 / Give a reason."})
+
+
 class EntryRowIn(StrictSchema):
     student_id = fields.Integer(metadata={"description": "for individual points"})
     class_id = fields.Integer(metadata={"description": "for class (collective) points"})
@@ -30,20 +36,52 @@ class BatchOut(Schema):
 
 
 class ReverseIn(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(2, 500))
+    reason = reason_field()
 
 
-class EntryOut(Schema):
+class CorrectionIn(StrictSchema):
+    reason = reason_field()
+    value = fields.Float(required=True, allow_nan=False, metadata={"description": "the right value, within the point's range"},
+                         error_messages={"required": "请填写正确的值 / Give the right value."})
+
+
+class PeriodWords(Schema):
+    period = fields.String(metadata={"description": "the key the API takes: week:N, month:YYYY-MM, day:YYYY-MM-DD, term"})
+    period_zh = fields.String(metadata={"example": "第14周"})
+    period_en = fields.String(metadata={"example": "Week 14"})
+
+
+class CorrectionOut(PeriodWords):
+    reversed = fields.Integer(metadata={"description": "the entry reversed"})
+    reversal_batch_id = fields.String()
+    entry_id = fields.Integer(metadata={"description": "the entry holding the right value"})
+    point = fields.String()
+    value = fields.Float()
+    dispute = fields.Nested("DisputeOut", allow_none=True, metadata={"description": "an open dispute this resolved"})
+
+
+class PeriodOut(Schema):
+    key = fields.String(metadata={"description": "what POST /entries takes as period"})
+    label_zh = fields.String()
+    label_en = fields.String()
+    current = fields.Boolean(metadata={"description": "today's period: the picker's default"})
+
+
+class PeriodsQuery(StrictSchema):
+    term_id = fields.Integer(load_default=None)
+
+
+class EntryOut(PeriodWords):
     id = fields.Integer()
     point = fields.String()
     name_zh = fields.String()
     name_en = fields.String()
-    period = fields.String()
     value = fields.Float(allow_none=True)
     recorded_by = fields.String()
     recorded_at = fields.DateTime()
     reversed = fields.Boolean()
     reversal_reason = fields.String(allow_none=True)
+    dispute = fields.String(allow_none=True, metadata={"description": "its latest dispute: open, reversed or rejected"})
 
 
 class CardPointOut(Schema):
@@ -123,17 +161,17 @@ class ClassCardOut(Schema):
 
 
 class DisputeIn(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(2, 500))
+    reason = reason_field()
 
 
 class ResolveIn(StrictSchema):
     action = fields.String(required=True, validate=validate.OneOf(["reverse", "reject"]))
-    reason = fields.String(required=True, validate=validate.Length(2, 500))
+    reason = reason_field()
     value = fields.Float(load_default=None, allow_nan=False,
                          metadata={"description": "with reverse: the right value, entered in its place"})
 
 
-class DisputeOut(Schema):
+class DisputeOut(PeriodWords):
     id = fields.Integer()
     entry_id = fields.Integer()
     student_id = fields.Integer()
@@ -141,7 +179,6 @@ class DisputeOut(Schema):
     point = fields.String()
     name_zh = fields.String()
     name_en = fields.String()
-    period = fields.String()
     value = fields.Float(allow_none=True)
     reason = fields.String()
     status = fields.String()

@@ -11,8 +11,8 @@ from backend.valuecard import catalogue, ledger
 
 def out(d: Dispute, entry: ScoreEntry, point: ScoringPoint, name: str | None = None) -> dict:
     return {"id": d.id, "entry_id": d.entry_id, "student_id": d.student_id, "student_name": name,
-            "point": point.code, "name_zh": point.name_zh, "name_en": point.name_en, "period": entry.period,
-            "value": entry.value, "reason": d.reason, "status": d.status, "created_at": d.created_at,
+            "point": point.code, "name_zh": point.name_zh, "name_en": point.name_en,
+            **ledger.period_words(entry.period), "value": entry.value, "reason": d.reason, "status": d.status, "created_at": d.created_at,
             "resolution": d.resolution, "resolved_at": d.resolved_at}
 
 
@@ -65,13 +65,26 @@ def resolve(actor: User, dispute_id: int, action: str, reason: str, value: float
         raise Problem(404, "未找到 / Not found")
     if dispute.status != "open":
         raise Problem(409, "该申诉已处理 / Already resolved", f"This dispute was {dispute.status}.")
-    if action == "reverse":
+    if action == "reverse" and value is not None:
+        ledger.correct(actor, entry, reason, value)
+    elif action == "reverse":
         ledger.reverse(actor, entry, reason)
-        if value is not None:
-            term = db.session.get(Term, entry.term_id)
-            ledger.record_batch(actor, term, {"point": _rule(entry).point.code, "period": entry.period,
-                                              "entries": [{"student_id": entry.student_id, "value": value}]})
-    dispute.status = "reversed" if action == "reverse" else "rejected"
+    return _close(actor, dispute, entry, "reversed" if action == "reverse" else "rejected", reason)
+
+
+def _close(actor: User, dispute: Dispute, entry: ScoreEntry, status: str, reason: str) -> dict:
+    dispute.status = status
     dispute.resolved_by, dispute.resolved_at, dispute.resolution = actor.id, clock.now(), reason
     audit.record(actor.id, f"dispute.{dispute.status}", "dispute", str(dispute.id), reason)
     return out(dispute, entry, db.session.get(ScoringPoint, entry.point_id))
+
+
+def correct(actor: User, entry_id: int, reason: str, value: float) -> dict:
+    """A scorer corrects an entry (ledger.correct); a dispute open on it is thereby resolved, and
+    returned as `dispute` so the student can be told."""
+    entry = db.session.get(ScoreEntry, entry_id)
+    if entry is None:
+        raise Problem(404, "未找到 / Not found")
+    answer = ledger.correct(actor, entry, reason, value)
+    dispute = db.session.scalar(select(Dispute).where(Dispute.entry_id == entry.id, Dispute.status == "open"))
+    return {**answer, "dispute": dispute and _close(actor, dispute, entry, "reversed", reason)}

@@ -2,7 +2,7 @@
 import calendar
 import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +14,7 @@ from backend.extensions import db
 from backend.models import (
     CatalogueVersion,
     ClassGroup,
+    Dispute,
     ScoreEntry,
     ScoringPoint,
     ScoringRule,
@@ -53,6 +54,56 @@ def check_period(rule: ScoringRule, term: Term, period: str | None) -> str | Non
 
 
 PERIOD_HELP = {"weekly": "week:N", "monthly": "month:YYYY-MM", "session": "day:YYYY-MM-DD"}
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+SESSION_DAYS = 14  # a session point is entered soon after the lesson: the picker offers the last two weeks
+
+
+def period_label(period: str | None) -> tuple[str, str]:
+    """A period key in words (zh, en): people read 第14周, never week:14."""
+    kind, _, key = (period or "term").partition(":")
+    if kind == "week":
+        return f"第{int(key)}周", f"Week {int(key)}"
+    if kind == "month":
+        year, month = map(int, key.split("-"))
+        return f"{year}年{month}月", f"{MONTHS_EN[month - 1]} {year}"
+    if kind == "day":
+        day = date.fromisoformat(key)
+        return f"{day.year}年{day.month}月{day.day}日", f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    return "本学期", "Whole term"
+
+
+def period_words(period: str) -> dict:
+    """The key and its words, as every answer that shows a period carries them."""
+    zh, en = period_label(period)
+    return {"period": period, "period_zh": zh, "period_en": en}
+
+
+def allowed_periods(rule: ScoringRule, term: Term, today: date) -> list[dict]:
+    """The periods a point may be entered for in a term, newest first, up to today's (the one
+    `current` marks, the picker's default): the timing rule of check_period, in words."""
+    day = min(max(today, term.starts_on), term.ends_on)
+    if rule.timing in TERM_TIMINGS:
+        keys = ["term"]
+    elif rule.timing == "weekly":
+        keys = [f"week:{n}" for n in range(min(max(term.week_of(day), 1), term.weeks), 0, -1)]
+    elif rule.timing == "monthly":
+        keys, month = [], day.replace(day=1)
+        while month >= term.starts_on.replace(day=1):
+            keys.append(f"month:{month:%Y-%m}")
+            month = (month - timedelta(days=1)).replace(day=1)
+    else:
+        keys = [f"day:{d}" for d in (day - timedelta(days=n) for n in range(SESSION_DAYS)) if d >= term.starts_on]
+    out = []
+    for i, key in enumerate(keys):
+        zh, en = period_label(key)
+        if i == 0 and key != "term" and day == today:
+            zh, en = f"{CURRENT_ZH[rule.timing]}（{zh}）", f"{CURRENT_EN[rule.timing]} ({en})"
+        out.append({"key": key, "label_zh": zh, "label_en": en, "current": i == 0})
+    return out
+
+
+CURRENT_ZH = {"weekly": "本周", "monthly": "本月", "session": "今天"}
+CURRENT_EN = {"weekly": "This week", "monthly": "This month", "session": "Today"}
 
 
 def entry_week(term: Term, period: str, recorded_on: date) -> int:
@@ -204,6 +255,24 @@ def reverse(actor: User, entry: ScoreEntry, reason: str) -> dict:
     return {"batch_id": batch_id, "reversed": entry.id}
 
 
+def correct(actor: User, entry: ScoreEntry, reason: str, value: float) -> dict:
+    """Reverse an entry and enter the right value for the same subject, point and period: one
+    step, so the ledger never shows the slot empty and a refused value leaves the entry as it was."""
+    rule = catalogue.rule(db.session.get(Term, entry.term_id), db.session.get(ScoringPoint, entry.point_id).code)
+    if not can_score(actor, rule, db.session.get(ClassGroup, entry.class_id)):
+        raise Problem(404, "未找到 / Not found")  # before any other answer, as in reverse()
+    problem = check_value(rule, value)
+    if problem:
+        raise Problem(422, INVALID, errors={"value": [problem]})
+    reversal = reverse(actor, entry, reason)
+    key, subject = ("student_id", entry.student_id) if entry.student_id is not None else ("class_id", entry.class_id)
+    batch = record_batch(actor, db.session.get(Term, entry.term_id),
+                         {"point": rule.point.code, "period": entry.period, "entries": [{key: subject, "value": value}]})
+    new_id = db.session.scalar(select(ScoreEntry.id).where(ScoreEntry.batch_id == batch["batch_id"]))
+    return {"reversed": entry.id, "reversal_batch_id": reversal["batch_id"], "entry_id": new_id,
+            "point": rule.point.code, **period_words(entry.period), "value": float(value)}
+
+
 def student_entries(student_id: int, term_id: int, include_sensitive: bool) -> list[dict]:
     """A student's ledger for a term, newest first, with who recorded each entry and its reversal."""
     reversal = aliased(ScoreEntry)
@@ -216,8 +285,13 @@ def student_entries(student_id: int, term_id: int, include_sensitive: bool) -> l
         .where(ScoreEntry.student_id == student_id, ScoreEntry.term_id == term_id, ScoreEntry.reverses_id.is_(None),
                true() if include_sensitive else ScoreEntry.point_id.notin_(sensitive_point_ids(term_id)))
         .order_by(ScoreEntry.id.desc())).all()
-    return [{"id": e.id, "point": code, "name_zh": zh, "name_en": en, "period": e.period, "value": e.value,
-             "recorded_by": by, "recorded_at": e.recorded_at, "reversed": rid is not None, "reversal_reason": why}
+    # Each entry's latest dispute: the student's button says 申诉中 or 已处理 instead of offering another.
+    disputed = dict(db.session.execute(
+        select(Dispute.entry_id, Dispute.status).where(Dispute.entry_id.in_([r[0].id for r in rows]))
+        .order_by(Dispute.id)).all()) if rows else {}
+    return [{"id": e.id, "point": code, "name_zh": zh, "name_en": en, **period_words(e.period), "value": e.value,
+             "recorded_by": by, "recorded_at": e.recorded_at, "reversed": rid is not None, "reversal_reason": why,
+             "dispute": disputed.get(e.id)}
             for e, code, zh, en, by, rid, why in rows]
 
 

@@ -5,26 +5,32 @@ from flask_smorest import Blueprint
 from backend.api.common import KEY_DOC, answers, download, once
 from backend.auth import access
 from backend.auth.current import login_required
+from backend.auth.policy import Resource, authorize
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import ScoreEntry
+from backend.notify import disputes as dispute_news
 from backend.org import directory
-from backend.platform import uploads
+from backend.platform import clock, uploads
 from backend.schemas.org import TermQuery
 from backend.schemas.valuecard import (
     BatchOut,
     CardOut,
     ClassCardOut,
+    CorrectionIn,
+    CorrectionOut,
     DisputeIn,
     DisputeOut,
     EntryBatchIn,
     EntryOut,
+    PeriodOut,
+    PeriodsQuery,
     ResolveIn,
     ReverseIn,
     ReverseOut,
     SheetQuery,
 )
-from backend.valuecard import card, disputes, ledger, scoring_sheet
+from backend.valuecard import card, catalogue, disputes, ledger, scoring_sheet
 
 blp = Blueprint("entries", __name__, url_prefix="/api/v1", description="Score entries (the value-card ledger)")
 
@@ -56,6 +62,35 @@ def reverse(body, entry_id):
     if entry is None:
         raise Problem(404, "未找到 / Not found")
     return once(f"reverse:{entry_id}", body, lambda: ledger.reverse(current_user, entry, body["reason"]), ReverseOut, 201)
+
+
+@blp.post("/entries/<int:entry_id>/correction")
+@blp.arguments(CorrectionIn)
+@blp.response(201, CorrectionOut)
+@blp.doc(**KEY_DOC)
+@login_required
+def correction(body, entry_id):
+    """Correct an entry in one step: reverse it with a reason and enter the right value, in one transaction.
+
+    422 naming `value` when the value is outside the point's range (nothing written); 404 for an entry
+    the caller does not score; an open dispute on the entry is resolved by it and its student told."""
+    def write():
+        answer = disputes.correct(current_user, entry_id, body["reason"], body["value"])
+        if answer["dispute"]:
+            dispute_news.resolved(answer["dispute"])
+        return answer
+    return once(f"correction:{entry_id}", body, write, CorrectionOut, 201)
+
+
+@blp.get("/points/<code>/periods")
+@blp.arguments(PeriodsQuery, location="query")
+@blp.response(200, PeriodOut(many=True))
+@login_required
+def periods(query, code):
+    """The periods a point may be entered for in the term, newest first, in words (zh and en)."""
+    authorize(current_user, "view", Resource.CATALOGUE)
+    term = directory.term_or_current(query["term_id"])
+    return ledger.allowed_periods(catalogue.rule(term, code), term, clock.school_today())
 
 
 @blp.get("/students/<int:student_id>/entries")
@@ -121,8 +156,11 @@ def open_disputes():
 @login_required
 def resolve(body, dispute_id):
     """Reverse the entry (optionally entering the right value) or reject the dispute, with a reason."""
-    return once(f"resolve:{dispute_id}", body, lambda: disputes.resolve(
-        current_user, dispute_id, body["action"], body["reason"], body["value"]), DisputeOut)
+    def write():
+        answer = disputes.resolve(current_user, dispute_id, body["action"], body["reason"], body["value"])
+        dispute_news.resolved(answer)
+        return answer
+    return once(f"resolve:{dispute_id}", body, write, DisputeOut)
 
 
 @blp.get("/classes/<int:class_id>/scoring-sheet")
