@@ -29,7 +29,7 @@ from backend.valuecard import catalogue
 MAX_BATCH = 200  # a class is 40–50 students; 200 leaves room for merged classes
 INVALID = "请求数据有误 / Invalid request data"
 BATCH_REFUSED = "批次有误，未写入任何数据 / The batch has errors; nothing was written"
-ALREADY_RECORDED = "该期间已有记录，请先冲销再更正 / Already recorded for this period: reverse it to correct it."
+ALREADY_RECORDED = "该期间已有记录，可“更正”（撤销并重新录入） / Already recorded for this period: correct it (reverse and re-enter)."
 TERM_TIMINGS = {"semester_end", "year_start", "year_end", "mid_first_semester", "before_graduation"}
 
 
@@ -204,15 +204,16 @@ def _check_batch(actor: User, term: Term, body: dict):
     slot = and_(ScoreEntry.term_id == term.id, ScoreEntry.point_id == rule.point_id, ScoreEntry.period == period,
                 subject_column == key_column,
                 ScoreEntry.student_id.is_not(None) if individual else ScoreEntry.student_id.is_(None))
-    recorded = exists().where(slot, counts())
+    recorded = select(ScoreEntry.id).where(slot, counts()).limit(1).scalar_subquery()
     reversals = select(func.count()).where(slot, ScoreEntry.reverses_id.is_not(None)).scalar_subquery()
     query = select(key_column, ClassGroup, recorded, reversals).where(key_column.in_(subjects))
     if individual:
         query = query.join(ClassGroup, ClassGroup.id == StudentProfile.class_id)
     found = db.session.execute(query).all()
     class_of = {subject: cls for subject, cls, _, _ in found}
-    taken = {subject for subject, _, done, _ in found if done}
+    taken = {subject: live for subject, _, live, _ in found if live is not None}
     generation = {subject: n for subject, _, _, n in found}
+    recorded_rows = {}  # row index -> the live entry it collides with, for the app's "correct it" offer
     seen = set()
     for i, row in enumerate(rows):
         cls = class_of.get(row[key])
@@ -224,12 +225,13 @@ def _check_batch(actor: User, term: Term, body: dict):
             errors[f"entries[{i}].{key}"] = ["同一批次中重复 / Appears twice in this batch."]
         elif row[key] in taken:
             errors[f"entries[{i}].{key}"] = [ALREADY_RECORDED]
+            recorded_rows[str(i)] = taken[row[key]]
         seen.add(row[key])
         problem = check_value(rule, row["value"])
         if problem:
             errors[f"entries[{i}].value"] = [problem]
     if errors:
-        raise Problem(422, BATCH_REFUSED, errors=errors)
+        raise Problem(422, BATCH_REFUSED, errors=errors, **({"recorded": recorded_rows} if recorded_rows else {}))
     return rule, period, key, class_of, generation
 
 

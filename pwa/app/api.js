@@ -6,7 +6,7 @@
 // "views"), so a screen opened without a connection shows that data and says how old it is.
 // Only one user's data is kept: logging out, or another user logging in, clears it.
 import { run } from "./db.js";
-import { t } from "./i18n.js";
+import { getLang, t } from "./i18n.js";
 
 let accessToken = null;
 let viewer = null;        // the user whose data this page shows and keeps
@@ -177,13 +177,25 @@ export async function api(path, { method = "GET", body } = {}) {
   return data;
 }
 
-// A problem document as one readable message: title, then each field's errors. `error.field`
-// (set by the outbox) turns a field such as entries[3].value into the student it is about.
+const CJK = /[\u3400-\u9fff]/;
+
+// The UI language's half of a server message written "中文 / English" (until the server answers
+// in one language); a text without both halves is kept as it is.
+export function oneLanguage(text) {
+  const parts = String(text ?? "").split(" / ");
+  if (parts.length < 2 || !CJK.test(parts[0]) || CJK.test(parts.at(-1))) return String(text ?? "");
+  return getLang() === "en" ? parts.slice(1).join(" / ") : parts[0];
+}
+
+// A problem document as one readable message in the UI language: title, then each field's errors.
+// `error.field` (set by the outbox) turns a field such as entries[3].value into the student it is
+// about. A detail the server gave in English only is left out of a Chinese screen.
 export function problemText(error) {
   const problem = error.problem || { title: String(error.message || error) };
   const name = error.field || ((k) => k);
-  const fields = Object.entries(problem.errors || {}).map(([k, v]) => `${name(k)}: ${[v].flat().join(" ")}`);
-  return [problem.title, problem.detail, ...fields].filter(Boolean).join("\n");
+  const fields = Object.entries(problem.errors || {}).map(([k, v]) => `${name(k)}: ${[v].flat().map(oneLanguage).join(" ")}`);
+  const detail = problem.detail && (getLang() === "en" || CJK.test(problem.detail)) ? oneLanguage(problem.detail) : null;
+  return [oneLanguage(problem.title), detail, ...fields].filter(Boolean).join("\n");
 }
 
 // A file from the API saved through a temporary link (the token stays in this module).

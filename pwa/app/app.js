@@ -5,6 +5,7 @@ import { questionnaire, radarScreen } from "./assessment.js";
 import { classPlans, departmentTeachers, portfolioScreen, studentReport, teacherReport } from "./growth.js";
 import { diagnosisScreen, planScreen } from "./plans.js";
 import { card, el } from "./dom.js";
+import { disputesScreen, entryScreen, myDisputesScreen, studentScreen } from "./scoring.js";
 import { HOMES } from "./homes.js";
 import { getLang, setLang, t, when } from "./i18n.js";
 import * as outbox from "./outbox.js";
@@ -106,6 +107,10 @@ const ROUTES = [
   [/^#\/(portfolio)$/, async () => show(...await portfolioScreen(route))],
   [/^#\/class-plans\/(\d+)$/, async (id) => show(...await classPlans(id))],
   [/^#\/dept-teachers\/(\d+)$/, async (id) => show(...await departmentTeachers(id))],
+  [/^#\/(entry)$/, async () => show(...await entryScreen(me))],
+  [/^#\/students\/(\d+)$/, async (id) => show(...await studentScreen(Number(id), me))],
+  [/^#\/(disputes)$/, async () => show(...await disputesScreen())],
+  [/^#\/(my-disputes)$/, async () => show(...await myDisputesScreen())],
 ];
 
 async function route() {

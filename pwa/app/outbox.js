@@ -15,7 +15,7 @@
 // Nothing leaves the outbox without its user seeing it: sent, or dismissed from a notice.
 import { authFetch, NotThisUser, ProblemError, problemOf, problemText } from "./api.js";
 import { getAll, run } from "./db.js";
-import { t } from "./i18n.js";
+import { addText, t } from "./i18n.js";
 
 export const RETENTION_MS = 7 * 24 * 3600 * 1000;
 const BACKOFF_MS = 2000;
@@ -84,13 +84,18 @@ async function retryLater(write, response) {
   schedule(write.next);
 }
 
+// Fields people know by a word; a row without a known name is its row number, never entries[3].value.
+const FIELD_WORDS = { point: "point", period: "period", value: "value", reason: "reason", entries: "entries" };
+addText({ rowN: "第 {n} 行" }, { rowN: "row {n}" });
+
 // A field such as entries[3].value named by the student it is about, where the write knows the name.
 function fieldNamer(write) {
   return (field) => {
     const index = field.match(/^entries\[(\d+)\]/);
     const row = index && write.body?.entries?.[Number(index[1])];
     const name = row && write.names?.[row.student_id ?? row.class_id];
-    return name || field;
+    if (index) return name || t("rowN", { n: Number(index[1]) + 1 });
+    return FIELD_WORDS[field] ? t(FIELD_WORDS[field]) : field;
   };
 }
 

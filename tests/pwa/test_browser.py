@@ -226,7 +226,8 @@ def test_head_teacher_scores_the_whole_class_from_the_phone(live, browser, phone
     assert [e["value"] for e in entries_of(request, headers, roster[0]["id"], "S-A-07")] == [5]
     fill_grid(page, "S-A-07", 6)   # the same month again: refused whole, with the reason
     page.get_by_test_id("grid-submit").click()
-    expect(page.get_by_test_id("grid-result")).to_contain_text("冲销")
+    expect(page.get_by_test_id("grid-result")).to_contain_text("未保存")
+    expect(page.get_by_test_id(f"row-message-{roster[0]['id']}")).to_contain_text("该期间已有记录")
 
 
 def test_offline_scores_wait_in_the_outbox_and_are_sent_once(live, browser, phone):

@@ -145,3 +145,12 @@ def test_the_period_picker_offers_what_the_points_timing_allows_in_words(client,
         "point": "S-A-07", "period": monthly[2]["key"], "entries": [{"student_id": school["student"], "value": 2}]})
     assert entered.status_code == 201
     assert_problem(client.get("/api/v1/points/NOPE/periods", headers=school["head"]), 404)
+
+
+def test_a_duplicate_row_names_the_entry_to_correct(client, school):
+    first = entries(client, school["head"], school["student"])[0]
+    again = assert_problem(client.post("/api/v1/entries", headers=writing(school["head"]), json={
+        "point": "S-A-07", "period": "month:2026-10",
+        "entries": [{"student_id": school["roster"][5], "value": 1}, {"student_id": school["student"], "value": 4}]}), 422)
+    assert list(again["errors"]) == ["entries[1].student_id"] and "已有记录" in again["errors"]["entries[1].student_id"][0]
+    assert again["recorded"] == {"1": first["id"]}
