@@ -374,6 +374,9 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     # Another scorer's entry is not there at all for whoever does not score it.
     ("POST", f"{V1}/entries/<int:entry_id>/reverse"): [
         Row(ONLY["head_teacher"], {"entry_id": "@fresh_entry"}, body={"reason": "录入错误"}, refused={404})],
+    ("POST", f"{V1}/entries/<int:entry_id>/correction"): [
+        Row(ONLY["head_teacher"], {"entry_id": "@fresh_entry"}, body={"reason": "录入错误", "value": 70}, refused={404})],
+    ("GET", f"{V1}/points/<code>/periods"): [Row(EVERYONE, {"code": "S-A-09"})],
     ("POST", f"{V1}/entries/<int:entry_id>/disputes"): [
         Row(ONLY["student"], {"entry_id": "@own_entry"}, body={"reason": "成绩有误"})],
     ("GET", f"{V1}/disputes"): [Row(EVERYONE)],
