@@ -121,6 +121,8 @@ class HistoryWeekOut(Schema):
 
 class HistoryMonthOut(Schema):
     month = fields.String()
+    label_zh = fields.String(metadata={"example": "2026年11月"})
+    label_en = fields.String(metadata={"example": "Nov 2026"})
     total = fields.Float(allow_none=True)
 
 

@@ -159,7 +159,8 @@ def _history(term: Term, rules, weights, values: Values) -> dict:
     while day <= term.ends_on and term.week_of(max(day, term.starts_on)) <= last:
         month_end = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
         week = min(term.week_of(min(month_end, term.ends_on)), last)
-        months.append({"month": day.strftime("%Y-%m"), "total": weeks[week - 1]["total"]})
+        zh, en = ledger.period_label(f"month:{day:%Y-%m}")
+        months.append({"month": day.strftime("%Y-%m"), "label_zh": zh, "label_en": en, "total": weeks[week - 1]["total"]})
         day = month_end + timedelta(days=1)
     return {"weeks": weeks, "months": months}
 

@@ -265,7 +265,9 @@ export async function studentScreen(id, me) {
   return [back(),
     card(student.display_name, el("div", { class: "figures" },
       figure(t("total"), data.total, "student-total"), figure(t("classMedian"), data.class_median, "student-median"),
-      ...["academic", "personal", "career"].map((d) => figure(t(d), data.subtotals[d]?.score, `student-subtotal-${d}`)))),
+      ...["academic", "personal", "career"].map((d) => figure(t(d), data.subtotals[d]?.score, `student-subtotal-${d}`))),
+    el("details", {}, el("summary", {}, t("history")), el("ul", { class: "list", "data-testid": "student-history" },
+      data.history.months.map((m) => el("li", {}, el("span", {}, local(m, "label")), el("strong", {}, m.total ?? "—")))))),
     card(t("studentEntries"), list)];
 }
 

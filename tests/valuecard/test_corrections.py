@@ -47,6 +47,8 @@ def test_a_scorer_corrects_an_entry_in_one_step_and_a_replay_counts_once(client,
     assert [(e["id"], e["value"], e["reversed"]) for e in history] == [
         (answer.json["entry_id"], 4, False), (first["id"], 5, True)]
     assert history[1]["reversal_reason"] == "多录了一次"
+    months = client.get(f"/api/v1/students/{school['student']}/card", headers=school["me"]).json["history"]["months"]
+    assert [(m["month"], m["label_zh"]) for m in months][:2] == [("2026-09", "2026年9月"), ("2026-10", "2026年10月")]
     # The reversed entry cannot be corrected a second time.
     assert_problem(client.post(url, json={"reason": "再改", "value": 3}, headers=writing(school["head"])), 409)
 
