@@ -206,7 +206,8 @@ export async function entryGrid(role, term) {
   submitButton.addEventListener("click", submit);
   fitRule();
   await Promise.all([load(), loadPeriods()]);
-  return card(t("entry"), classSelect, pointSelect, hint, period, fill, el("div", { class: "actions" }, fillBlank, overwrite),
+  return card(t("entry"), classSelect, pointSelect, hint, el("label", {}, t("period"), period),
+    el("label", {}, t("fillAll"), fill), el("div", { class: "actions" }, fillBlank, overwrite),
     summary, rows, submitButton, result);
 }
 

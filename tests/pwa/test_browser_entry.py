@@ -56,6 +56,14 @@ def test_a_refused_batch_names_the_students_and_a_duplicate_is_corrected_in_plac
     assert "entries[" not in page.inner_text("main") and "Must" not in page.inner_text("main")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     expect(page.get_by_test_id("grid-summary")).to_have_text(result.inner_text())   # the same summary above the rows
+    # A server message "中文 / English" is shown in the UI language only.
+    english = page.evaluate("""() => Promise.all([import('/app/api.js'), import('/app/i18n.js')]).then(([a, i]) => {
+        i.setLang('en');
+        const text = a.problemText({ problem: { title: '请求数据有误 / Invalid request data',
+            errors: { value: ['应在 0–60 之间 / Must be between 0 and 60.'] } } });
+        i.setLang('zh-CN');
+        return text; })""")
+    assert english == "Invalid request data\nvalue: Must be between 0 and 60."
     page.screenshot(path=str(ARTIFACTS / "entry-refused-390x844.png"))
 
     row_input(page, first).fill("6")
