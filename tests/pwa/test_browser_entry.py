@@ -134,3 +134,32 @@ def test_offline_batches_clear_the_grid_and_never_resend_the_previous_rows(live,
     by_period = lambda student: sorted((e["period"], e["value"]) for e in entries_of(request, headers, student["id"], "S-A-08"))  # noqa: E731
     assert by_period(roster[0]) == sorted([(this_month, 3), (last_month, 2)])
     assert all(by_period(s) == [(this_month, 3)] for s in roster[1:])
+
+
+def test_a_student_disputes_once_and_reads_the_answer_in_my_disputes(live, browser, phone):
+    base, accounts = live
+    request, headers = staff_api(browser, base, accounts["head_teacher"])
+    me = next(s for s in request.get("/api/v1/classes/1/students", headers=headers).json()
+              if s["username"] == accounts["student"]["username"])
+    sent = request.post("/api/v1/entries", headers={**headers, "Idempotency-Key": "entry-dispute-0001"},
+                        data={"point": "S-A-09", "entries": [{"student_id": me["id"], "value": 50}]})
+    assert sent.status == 201, sent.text()
+    page = phone.new_page()
+    page.on("dialog", lambda dialog: dialog.accept("我的学分绩是65"))
+    log_in(page, base, accounts["student"])
+    mine = page.get_by_test_id("my-entries").locator("li").filter(has_text="学期学分绩")
+    expect(mine).to_contain_text("本学期")                         # the period in words
+    mine.get_by_role("button", name="申诉").click()
+    expect(mine).to_contain_text("申诉中")
+    expect(mine.get_by_role("button", name="申诉")).to_have_count(0)  # no second dispute
+
+    dispute = request.get("/api/v1/disputes", headers=headers).json()[0]
+    request.post(f"/api/v1/disputes/{dispute['id']}/resolve", headers={**headers, "Idempotency-Key": "entry-dispute-0002"},
+                 data={"action": "reverse", "reason": "核对成绩单，改为65", "value": 65})
+    page.goto(base + "/#/my-disputes")
+    answered = page.get_by_test_id("my-disputes").locator("li").first
+    expect(answered).to_contain_text("已更正")
+    expect(answered).to_contain_text("答复：核对成绩单，改为65")
+    page.goto(base + "/#/inbox")
+    expect(page.get_by_text("您的申诉已更正")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
