@@ -16,9 +16,11 @@ def live(tmp_path_factory, redis_server):
 
 def open_entry(page, base, account, point):
     log_in(page, base, account)
-    expect(page.get_by_test_id("logout")).to_be_visible()
+    # The home is drawn in full before the entry screen is asked for, so it cannot land on top of it.
+    # Generous waits: the home makes a dozen requests, slow on a loaded two-core machine.
+    expect(page.get_by_test_id("logout")).to_be_visible(timeout=20000)
     page.goto(base + "/#/entry")
-    expect(page.get_by_test_id("entry-screen")).to_be_visible()
+    expect(page.get_by_test_id("entry-screen")).to_be_visible(timeout=20000)
     page.get_by_test_id("grid-point").select_option(point)
     expect(page.get_by_test_id("grid-range")).to_contain_text("0–60")
 
