@@ -42,6 +42,8 @@ class MetricOut(Schema):
     buckets = fields.List(fields.List(fields.Float()), metadata={"description": "[[lower edge, students], ...]"})
     trend = fields.List(fields.Nested(TrendPointOut))
     updated_at = fields.DateTime()
+    points_scored = fields.Integer(allow_none=True, metadata={"description": "subtotals and total: points with data"})
+    points_of = fields.Integer(allow_none=True, metadata={"description": "subtotals and total: points shown"})
 
 
 class NamedOut(Schema):
@@ -92,6 +94,7 @@ class ReportOut(Schema):
     unit_id = fields.Integer()
     unit_name = fields.String()
     students = fields.Integer()
+    min_group = fields.Integer(metadata={"description": "fewest students a class figure is shown for"})
     metrics = fields.List(fields.Nested(MetricOut))
     sensitive_hidden = fields.Boolean()
     rank = fields.Nested(RankOut, metadata={"description": "class reports"})

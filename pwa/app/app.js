@@ -4,6 +4,7 @@ import { inboxCard, myWarnings, settingsCard, warningScreen } from "./alerts.js"
 import { questionnaire, radarScreen } from "./assessment.js";
 import { classPlans, departmentTeachers, portfolioScreen, studentReport, teacherReport } from "./growth.js";
 import { diagnosisScreen, planScreen } from "./plans.js";
+import { rollScreen } from "./roll.js";
 import { card, el } from "./dom.js";
 import { HOMES } from "./homes.js";
 import { getLang, setLang, t, when } from "./i18n.js";
@@ -106,6 +107,7 @@ const ROUTES = [
   [/^#\/(portfolio)$/, async () => show(...await portfolioScreen(route))],
   [/^#\/class-plans\/(\d+)$/, async (id) => show(...await classPlans(id))],
   [/^#\/dept-teachers\/(\d+)$/, async (id) => show(...await departmentTeachers(id))],
+  [/^#\/roll\/(\d+)$/, async (id) => show(...await rollScreen(id))],
 ];
 
 async function route() {
