@@ -53,8 +53,8 @@ function subtotalList(report) {
   return el("ul", { class: "list", "data-testid": "report-subtotals" }, rows.map((m) =>
     el("li", { "data-testid": `report-subtotal-${m.metric}` }, el("span", {}, local(m), el("br"),
       el("small", { class: "muted" }, t("pointsCovered", { scored: m.points_scored, of: m.points_of }))),
-    few(m, report.min_group) ? el("span", { class: "tag notice" }, t("fewStudents", { n: m.count }))
-      : el("span", { class: "tag" }, `${m.mean} · n=${m.count}`))));
+    el("span", {}, few(m, report.min_group) ? el("span", { class: "tag notice" }, t("fewStudents", { n: m.count }))
+      : el("span", { class: "tag" }, `${m.mean} · n=${m.count}`)))));
 }
 
 function trendChart(metrics, testid) {
@@ -104,7 +104,9 @@ async function classReport(id) {
     el("h3", {}, t("trends")), trendChart(r.metrics, "trend-chart"),
     el("h3", {}, t("underWarning")),
     r.under_warning.length ? el("ul", { class: "list", "data-testid": "under-warning" }, r.under_warning.map((u) =>
-      el("li", {}, el("span", {}, local(u)), el("span", { class: "tag warn" }, u.students.map((s) => s.name).join("、")))))
+      // A point can have many names: they wrap under it, never widen the page.
+      el("li", { class: "stack" }, el("span", {}, local(u), " ", el("span", { class: "tag warn" }, u.students.length)),
+        el("span", {}, u.students.map((s) => s.name).join("、")))))
       : empty(t("noneUnderWarning")),
     el("details", {}, el("summary", {}, t("allPoints")), metricList(r.metrics, r.min_group)),
     downloads("class", id));

@@ -37,6 +37,9 @@ def test_head_teacher_opens_sorts_scrolls_and_leaves_the_roll(live, browser):
     expect(page.get_by_test_id("home-head_teacher")).to_be_visible()
     link = page.locator("[data-testid^=roll-link-]").first
     expect(link).to_have_text("综合测评表 →")
+    expect(page.get_by_test_id("report-subtotal-academic")).to_contain_text("项有数据")
+    expect(page.get_by_test_id("report-median")).to_contain_text("n=")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # the names under warning wrap
     link.evaluate("(a) => a.click()")  # the home keeps moving while its charts draw
     class_id = page.evaluate("location.hash").rsplit("/", 1)[1]
     table = page.get_by_test_id("roll-table")

@@ -9,7 +9,9 @@ from sqlalchemy import event, select
 from backend import demo
 from backend.extensions import db
 from backend.models import AuditEvent, ClassGroup, StudentProfile, User
+from backend.org import directory
 from backend.platform import clock
+from backend.reporting import rollups
 from tests.helpers import assert_problem, build_college, demo_account, login
 
 
@@ -164,3 +166,18 @@ def test_a_class_is_read_in_a_fixed_number_of_queries(client, college):
     assert len(sizes) == 2, "the two classes should differ in size"
     assert len(set(sizes.values())) == 1, sizes  # no query per student
     assert max(sizes.values()) <= 30, sizes
+
+
+def test_class_reports_say_how_many_points_and_students_a_figure_covers(client, college):
+    rollups.rebuild(directory.current_term(clock.school_today()))
+    db.session.commit()
+    head = login(client, college["accounts"]["head_teacher"])
+    body = client.get(f"/api/v1/reports/class/{college['class']}", headers=head).json
+    assert body["min_group"] == 5
+    by = {m["metric"]: m for m in body["metrics"]}
+    assert (by["academic"]["points_scored"], by["personal"]["points_scored"]) == (3, 1)  # S-A-05/06/07, S-P-09
+    assert by["total"]["points_scored"] == 4 and by["S-A-05"]["points_scored"] is None
+    columns = roll(client, head, college["class"])["columns"]  # the same points, as the same reader sees them
+    assert by["total"]["points_of"] == len(columns)
+    assert by["academic"]["points_of"] == sum(c["domain"] == "academic" for c in columns)
+    assert by["academic"]["count"] == len(college["roster"])
