@@ -98,7 +98,7 @@ export async function rollScreen(classId) {
 
   const header = (c) => {
     const label = c.label;
-    if (!c.key) return el("th", { scope: "col" }, label);
+    if (!c.key) return el("th", { scope: "col", class: "point" }, label);
     const active = state.by === c.key;
     return el("th", { scope: "col", "aria-sort": active ? (state.descending ? "descending" : "ascending") : "none" },
       el("button", { type: "button", class: "sort", "data-testid": `roll-sort-${c.key}`, onclick: () => {
