@@ -37,7 +37,7 @@ function downloads(unit, id) {
 
 // A class figure always says its n; from fewer than min_group students it is not shown as one.
 const few = (m, minGroup) => m.count < minGroup;
-const figureOf = (m, field, minGroup) => (!m ? "—" : few(m, minGroup) ? "—" : m[field]);
+const figureOf = (m, field, minGroup) => (!m || few(m, minGroup) ? "—" : m[field]);
 
 function metricList(metrics, minGroup) {
   return el("ul", { class: "list", "data-testid": "report-metrics" }, metrics.filter((m) => m.level !== "summary").map((m) =>
