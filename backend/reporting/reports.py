@@ -5,6 +5,8 @@ Who sees what: the report itself is for the staff who answer for the unit; sensi
 audited; the names of students under warning values only for the class's head teacher
 and counsellor. Class ranks appear in these staff views only, never to students.
 """
+from collections import Counter
+
 from sqlalchemy import func, select
 
 from backend.auth.policy import reporting as policy
@@ -20,7 +22,7 @@ from backend.models import (
 )
 from backend.platform import audit
 from backend.valuecard import catalogue
-from backend.valuecard.card import DOMAINS
+from backend.valuecard.card import DOMAINS, MIN_GROUP
 
 DOMAIN_NAMES = {"academic": ("学业发展小计", "Academic subtotal"), "personal": ("个人发展小计", "Personal subtotal"),
                 "career": ("职业发展小计", "Career subtotal"), "total": ("总分", "Total")}
@@ -72,7 +74,16 @@ def _order(metrics: list[dict]) -> list[dict]:
 
 
 def _metrics(rows: list[Rollup], rules: dict) -> list[dict]:
-    return _order([_metric(r, rules.get(r.metric)) for r in rows if r.metric in rules or r.metric in DOMAIN_NAMES])
+    """The unit's metrics; a subtotal (and the total) says how many of its points have any data."""
+    metrics = _order([_metric(r, rules.get(r.metric)) for r in rows if r.metric in rules or r.metric in DOMAIN_NAMES])
+    scored = Counter(m["domain"] for m in metrics if m["level"] == "individual")
+    of = Counter(r.point.domain for r in rules.values() if r.point.level == "individual")
+    for m in metrics:
+        summary = m["level"] == "summary"
+        domains = DOMAINS if m["metric"] == "total" else (m["metric"],)
+        m["points_scored"] = sum(scored[d] for d in domains) if summary else None
+        m["points_of"] = sum(of[d] for d in domains) if summary else None
+    return metrics
 
 
 def _ranks(class_rows: list[Rollup]) -> dict[int, int]:
@@ -83,7 +94,7 @@ def _ranks(class_rows: list[Rollup]) -> dict[int, int]:
 
 def _header(term: Term, unit: str, obj, students: int) -> dict:
     return {"term_id": term.id, "term_name": term.name, "unit": unit, "unit_id": obj.id, "unit_name": obj.name,
-            "students": students}
+            "students": students, "min_group": MIN_GROUP}
 
 
 def class_report(viewer: User, cls: ClassGroup, roles: set[str], term: Term) -> dict:

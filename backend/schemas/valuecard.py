@@ -111,6 +111,12 @@ class ValueAddedOut(Schema):
     previous_term_total = fields.Float(allow_none=True)
     term_start = fields.Float(allow_none=True, metadata={"description": "against the first week with data"})
     term_start_total = fields.Float(allow_none=True)
+    term_start_week = fields.Integer(allow_none=True, metadata={"description": "the week term_start_total is from"})
+
+
+class CoverageOut(Schema):
+    scored = fields.Integer(metadata={"description": "points with a value"})
+    of = fields.Integer(metadata={"description": "points shown"})
 
 
 class HistoryWeekOut(Schema):
@@ -136,8 +142,12 @@ class CardOut(Schema):
     student_id = fields.Integer()
     total = fields.Float(allow_none=True)
     subtotals = fields.Dict(keys=fields.String(), values=fields.Nested(SubtotalOut))
+    coverage = fields.Dict(keys=fields.String(), values=fields.Nested(CoverageOut),
+                           metadata={"description": "per domain and `all`: how many of the points have a value"})
     value_added = fields.Nested(ValueAddedOut)
-    class_median = fields.Float(allow_none=True)
+    class_median = fields.Float(allow_none=True, metadata={"description": "none from fewer than min_group students"})
+    class_median_n = fields.Integer(metadata={"description": "classmates with a total, the median's n"})
+    min_group = fields.Integer(metadata={"description": "fewest students a class figure is shown for"})
     sensitive_hidden = fields.Boolean(metadata={"description": "need-to-know points left out of every figure"})
     points = fields.List(fields.Nested(CardPointOut))
     history = fields.Nested(HistoryOut)
@@ -159,6 +169,7 @@ class ClassCardOut(Schema):
     students = fields.Integer()
     total = fields.Float(allow_none=True)
     subtotals = fields.Dict(keys=fields.String(), values=fields.Nested(SubtotalOut))
+    coverage = fields.Dict(keys=fields.String(), values=fields.Nested(CoverageOut))
     points = fields.List(fields.Nested(ClassCardPointOut))
 
 

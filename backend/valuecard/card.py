@@ -33,6 +33,9 @@ from backend.valuecard import attendance, catalogue, ledger
 from backend.valuecard.conversion import is_past_warning, to_points
 
 DOMAINS = ("academic", "personal", "career")
+# A class figure (a median, a mean) over fewer students than this is not shown as the class's:
+# it says little, and from two students a median gives each one's figure away.
+MIN_GROUP = 5
 AGGREGATES = {
     "mean": lambda values, spec: round(sum(values) / len(values), 2),
     "sum": lambda values, spec: float(sum(values)),
@@ -49,6 +52,8 @@ class Card:
     points: list[dict] = field(default_factory=list)
     subtotals: dict = field(default_factory=dict)
     total: float | None = None
+    # Per domain and "all": how many of the points shown have a value ("3 / 12 项").
+    coverage: dict = field(default_factory=dict)
 
     def indicator(self, code: str) -> float | None:
         return next((p["indicator"] for p in self.points if p["code"] == code), None)
@@ -92,9 +97,12 @@ def _indicators(values: Values, until_week: int | None = None) -> Indicators:
 def card_of(rules, weights: dict, indicators: Indicators) -> Card:
     card = Card()
     sums = defaultdict(lambda: [0.0, 0.0])  # domain → [weighted points, covered weight]
+    of, scored = defaultdict(int), defaultdict(int)
     for rule in rules:
+        of[rule.point.domain] += 1
         if rule.point_id not in indicators:
             continue
+        scored[rule.point.domain] += 1
         indicator, periods = indicators[rule.point_id]
         points = to_points(rule, indicator)
         sums[rule.point.domain][0] += points * rule.weight
@@ -105,6 +113,8 @@ def card_of(rules, weights: dict, indicators: Indicators) -> Card:
                             "standard_value": rule.standard_value, "warning_value": rule.warning_value,
                             "below_warning": is_past_warning(rule, indicator), "sensitive": rule.sensitive,
                             "source": rule.source, "periods": periods})
+    card.coverage = {d: {"scored": scored[d], "of": of[d]} for d in DOMAINS}
+    card.coverage["all"] = {"scored": sum(scored.values()), "of": len(rules)}
     for domain in DOMAINS:
         weighted, covered = sums.get(domain, (0.0, 0.0))
         card.subtotals[domain] = {"score": round(weighted / covered, 2) if covered else None,
@@ -169,28 +179,70 @@ def _added(now: float | None, then: float | None) -> float | None:
     return round(now - then, 2) if now is not None and then is not None else None
 
 
+def term_start(term: Term, rules, weights, values: Values) -> tuple[int | None, float | None]:
+    """The start of the term: the week and total of the card at the end of the first week that had
+    any data (the first total of `_history`; only weeks with new values can change it)."""
+    last = _weeks_so_far(term)
+    for week in sorted({w for series in values.values() for w, _ in series if w < last}) + [last]:
+        total = card_of(rules, weights, _indicators(values, until_week=None if week == last else week)).total
+        if total is not None:
+            return week, total
+    return None, None
+
+
+def value_added(total: float | None, start: tuple[int | None, float | None], previous_total: float | None) -> dict:
+    """The total against the end of last term and against the start of this one (with its week, so
+    the figure can say what it is against)."""
+    return {"previous_term": _added(total, previous_total), "previous_term_total": previous_total,
+            "term_start": _added(total, start[1]), "term_start_total": start[1], "term_start_week": start[0]}
+
+
+def _own_cards(term: Term, shown, weights, values, student_ids, include_sensitive: bool) -> dict[int, dict]:
+    """Each student's card and value added, from values already read: the one computation behind a
+    student's card and a class's roll."""
+    before = previous_term(term)
+    previous = cards_for(student_ids, before, include_sensitive) if before else {}
+    out = {}
+    for sid in student_ids:
+        mine = values.get(sid, {})
+        card = card_of(shown, weights, _indicators(mine))
+        out[sid] = {"card": card, "value_added": value_added(
+            card.total, term_start(term, shown, weights, mine), previous[sid].total if before else None)}
+    return out
+
+
+def shown_rules(term: Term, include_sensitive: bool):
+    """The individual points a reader sees on a card (and as the roll's columns)."""
+    return _visible(_rules(term, "individual"), include_sensitive)
+
+
+def class_cards(student_ids, term: Term, include_sensitive: bool) -> dict[int, dict]:
+    """Every student's card as `student_card` computes it, for a whole class at once: one read of
+    the ledger and the marks per term, never a query per student."""
+    rules, weights = _rules(term, "individual"), _weights(term)
+    values = _values(term, rules, student_ids)
+    return _own_cards(term, _visible(rules, include_sensitive), weights, values, student_ids, include_sensitive)
+
+
 def student_card(profile: StudentProfile, term: Term, include_sensitive: bool) -> dict:
     classmates = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == profile.class_id)).all()
     rules, weights = _rules(term, "individual"), _weights(term)
     values = _values(term, rules, classmates)
     class_totals = [t for t in (card_of(rules, weights, _indicators(values.get(s, {}))).total for s in classmates)
                     if t is not None]
-    shown, mine = _visible(rules, include_sensitive), values.get(profile.user_id, {})
-    card = card_of(shown, weights, _indicators(mine))
-    history = _history(term, shown, weights, mine)
-    # The start of the term: the card at the end of the first week that had any data.
-    start = next((w["total"] for w in history["weeks"] if w["total"] is not None), None)
-    before = previous_term(term)
-    previous = cards_for([profile.user_id], before, include_sensitive)[profile.user_id].total if before else None
+    shown = _visible(rules, include_sensitive)
+    mine = _own_cards(term, shown, weights, values, [profile.user_id], include_sensitive)[profile.user_id]
+    card = mine["card"]
     return {
         "term_id": term.id, "student_id": profile.user_id, "total": card.total, "subtotals": card.subtotals,
-        "sensitive_hidden": not include_sensitive,
-        "value_added": {"previous_term": _added(card.total, previous), "previous_term_total": previous,
-                        "term_start": _added(card.total, start), "term_start_total": start},
-        # A median, never a rank: students are compared with their class, not ordered within it.
-        "class_median": round(median(class_totals), 2) if class_totals else None,
+        "coverage": card.coverage, "sensitive_hidden": not include_sensitive,
+        "value_added": mine["value_added"],
+        # A median, never a rank: students are compared with their class, not ordered within it;
+        # and none from a handful of classmates, which would give theirs away.
+        "class_median": round(median(class_totals), 2) if len(class_totals) >= MIN_GROUP else None,
+        "class_median_n": len(class_totals), "min_group": MIN_GROUP,
         "points": card.points,
-        "history": history,
+        "history": _history(term, shown, weights, values.get(profile.user_id, {})),
     }
 
 
@@ -221,4 +273,4 @@ def class_card(cls: ClassGroup, term: Term, include_sensitive: bool) -> dict:
     for point in card.points:
         point["students_with_data"] = point["periods"] if point["code"] in aggregates else None
     return {"term_id": term.id, "class_id": cls.id, "class_name": cls.name, "students": len(students),
-            "total": card.total, "subtotals": card.subtotals, "points": card.points}
+            "total": card.total, "subtotals": card.subtotals, "coverage": card.coverage, "points": card.points}

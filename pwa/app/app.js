@@ -4,6 +4,7 @@ import { inboxCard, myWarnings, settingsCard, warningScreen } from "./alerts.js"
 import { questionnaire, radarScreen } from "./assessment.js";
 import { classPlans, departmentTeachers, portfolioScreen, studentReport, teacherReport } from "./growth.js";
 import { diagnosisScreen, planScreen } from "./plans.js";
+import { rollScreen } from "./roll.js";
 import { card, el } from "./dom.js";
 import { disputesScreen, entryScreen, myDisputesScreen, studentScreen } from "./scoring.js";
 import { HOMES } from "./homes.js";
@@ -111,6 +112,7 @@ const ROUTES = [
   [/^#\/students\/(\d+)$/, async (id) => show(...await studentScreen(Number(id), me))],
   [/^#\/(disputes)$/, async () => show(...await disputesScreen())],
   [/^#\/(my-disputes)$/, async () => show(...await myDisputesScreen())],
+  [/^#\/roll\/(\d+)$/, async (id) => show(...await rollScreen(id))],
 ];
 
 async function route() {

@@ -1,8 +1,16 @@
 // Class, department and school reports (read from rollups) with Chart.js charts and downloads.
 import { api, download } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { local, t } from "./i18n.js";
+import { addText, local, t } from "./i18n.js";
+import { rollLink, rollLinks } from "./roll.js";
 import "./vendor/chart.umd.min.js"; // sets globalThis.Chart
+
+addText({
+  fewStudents: "仅 {n} 人，不作班级结果", pointsCovered: "{scored} / {of} 项有数据", subtotals: "各部分小计",
+}, {
+  fewStudents: "only {n} students: not a class figure", pointsCovered: "{scored} of {of} points have data",
+  subtotals: "Subtotals",
+});
 
 const percent = (part, whole) => (part == null || !whole ? "—" : `${Math.round((100 * part) / whole)}%`);
 
@@ -27,10 +35,26 @@ function downloads(unit, id) {
     el("button", { type: "button", class: "link", onclick: get(`${base}/diagnosis?format=xlsx`, `${unit}-${id}-diagnosis.xlsx`) }, t("diagnosisXlsx")));
 }
 
-function metricList(metrics) {
+// A class figure always says its n; from fewer than min_group students it is not shown as one.
+const few = (m, minGroup) => m.count < minGroup;
+const figureOf = (m, field, minGroup) => (!m || few(m, minGroup) ? "—" : m[field]);
+
+function metricList(metrics, minGroup) {
   return el("ul", { class: "list", "data-testid": "report-metrics" }, metrics.filter((m) => m.level !== "summary").map((m) =>
     el("li", {}, el("span", {}, local(m)),
-      el("span", { class: m.past_warning ? "tag warn" : "tag" }, `${m.mean} · ${t("pastWarning")} ${percent(m.past_warning, m.count)}`))));
+      few(m, minGroup) ? el("span", { class: "tag notice" }, t("fewStudents", { n: m.count }))
+        : el("span", { class: m.past_warning ? "tag warn" : "tag" },
+          `${m.mean} · n=${m.count} · ${t("pastWarning")} ${percent(m.past_warning, m.count)}`))));
+}
+
+// The domain subtotals, each with how many of its points have data and the students behind it.
+function subtotalList(report) {
+  const rows = report.metrics.filter((m) => m.level === "summary" && m.metric !== "total");
+  return el("ul", { class: "list", "data-testid": "report-subtotals" }, rows.map((m) =>
+    el("li", { "data-testid": `report-subtotal-${m.metric}` }, el("span", {}, local(m), el("br"),
+      el("small", { class: "muted" }, t("pointsCovered", { scored: m.points_scored, of: m.points_of }))),
+    el("span", {}, few(m, report.min_group) ? el("span", { class: "tag notice" }, t("fewStudents", { n: m.count }))
+      : el("span", { class: "tag" }, `${m.mean} · n=${m.count}`)))));
 }
 
 function trendChart(metrics, testid) {
@@ -43,40 +67,48 @@ function trendChart(metrics, testid) {
 
 function summary(report) {
   const total = report.metrics.find((m) => m.metric === "total");
+  const n = total ? el("small", { class: "muted" }, few(total, report.min_group)
+    ? t("fewStudents", { n: total.count }) : `n=${total.count}`) : null;
   return el("div", { class: "figures" },
     el("div", { class: "figure" }, el("span", { class: "muted" }, t("students")), el("strong", { "data-testid": "report-students" }, report.students)),
-    el("div", { class: "figure" }, el("span", { class: "muted" }, t("totalMean")), el("strong", {}, total?.mean ?? "—")),
-    el("div", { class: "figure" }, el("span", { class: "muted" }, t("totalMedian")), el("strong", {}, total?.median ?? "—")));
+    el("div", { class: "figure", "data-testid": "report-mean" }, el("span", { class: "muted" }, t("totalMean")),
+      el("strong", {}, figureOf(total, "mean", report.min_group)), n),
+    el("div", { class: "figure", "data-testid": "report-median" }, el("span", { class: "muted" }, t("totalMedian")),
+      el("strong", {}, figureOf(total, "median", report.min_group)), n?.cloneNode(true)));
 }
 
 async function departmentReport(id) {
   const r = await api(`/api/v1/reports/department/${id}`);
-  const totals = r.classes.map((c) => c.metrics.total?.mean ?? null);
+  const totals = r.classes.map((c) => (c.metrics.total && !few(c.metrics.total, r.min_group) ? c.metrics.total.mean : null));
   return card(`${t("deptReport")} · ${r.unit_name}`, summary(r),
     el("h3", {}, t("classesTotal")),
-    chart("bar", r.classes.map((c) => c.name), [{ label: t("totalMean"), data: totals }], "classes-chart",
-      { indexAxis: "y" }),
+    chart("bar", r.classes.map((c) => `${c.name} (n=${c.metrics.total?.count ?? 0})`), [{ label: t("totalMean"), data: totals }],
+      "classes-chart", { indexAxis: "y" }),
+    rollLinks(r.classes),
     el("h3", {}, t("slippedWeek", { week: r.week ?? "—" })),
     r.slipped.length ? el("ul", { class: "list", "data-testid": "slipped" }, r.slipped.map((s) =>
       el("li", {}, el("span", {}, `${s.class_name} · ${local(s)}`), el("span", { class: "tag warn" }, `${s.previous_mean} → ${s.mean}`))))
       : empty(t("noneSlipped")),
     el("h3", {}, t("trends")), trendChart(r.metrics, "trend-chart"),
-    el("details", {}, el("summary", {}, t("allPoints")), metricList(r.metrics)),
+    el("details", {}, el("summary", {}, t("allPoints")), metricList(r.metrics, r.min_group)),
     downloads("department", id));
 }
 
 async function classReport(id) {
   const r = await api(`/api/v1/reports/class/${id}`);
   const total = r.metrics.find((m) => m.metric === "total");
-  return card(`${t("classReport")} · ${r.unit_name}`, summary(r),
+  return card(`${t("classReport")} · ${r.unit_name}`, summary(r), rollLink(id),
     el("p", { class: "muted" }, t("rankOf", { position: r.rank.position ?? "—", of: r.rank.of })),
+    el("h3", {}, t("subtotals")), subtotalList(r),
     total ? chart("bar", total.buckets.map(([edge]) => `${edge}+`), [{ label: t("students"), data: total.buckets.map(([, n]) => n) }], "distribution-chart") : empty(t("reportsEmpty")),
     el("h3", {}, t("trends")), trendChart(r.metrics, "trend-chart"),
     el("h3", {}, t("underWarning")),
     r.under_warning.length ? el("ul", { class: "list", "data-testid": "under-warning" }, r.under_warning.map((u) =>
-      el("li", {}, el("span", {}, local(u)), el("span", { class: "tag warn" }, u.students.map((s) => s.name).join("、")))))
+      // A point can have many names: they wrap under it, never widen the page.
+      el("li", { class: "stack" }, el("span", {}, local(u), " ", el("span", { class: "tag warn" }, u.students.length)),
+        el("span", {}, u.students.map((s) => s.name).join("、")))))
       : empty(t("noneUnderWarning")),
-    el("details", {}, el("summary", {}, t("allPoints")), metricList(r.metrics)),
+    el("details", {}, el("summary", {}, t("allPoints")), metricList(r.metrics, r.min_group)),
     downloads("class", id));
 }
 

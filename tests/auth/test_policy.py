@@ -294,6 +294,7 @@ DEPT_STAFF = frozenset({"dept_admin", "student_affairs", "teaching_office", "pe_
 REPORT_CLASS = frozenset({"head_teacher", "counsellor", "dept_admin", "student_affairs", "teaching_office",
                           "school_admin"})  # not course or PE teachers, not students
 REPORT_DEPT = frozenset({"dept_admin", "student_affairs", "teaching_office", "school_admin"})
+ROLL = frozenset({"head_teacher", "counsellor", "course_teacher", "dept_admin", "school_admin"})  # the class roll
 CHAIN = frozenset({"head_teacher", "counsellor", "dept_admin"})  # the warning rules' chain over the class
 TEACHER = frozenset({"head_teacher", "dept_admin"})  # the head teacher's own file, and their dept admin
 REGISTRARS = frozenset({"counsellor", "student_affairs"})
@@ -416,6 +417,8 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
         Row(REPORT_DEPT, {"unit": "department", "unit_id": "@own_dept"}, query="?format=csv")],
     ("GET", f"{V1}/reports/<unit>/<int:unit_id>/diagnosis"): [
         Row(REPORT_CLASS, {"unit": "class", "unit_id": "@own_class"}, query="?format=xlsx")],
+    ("GET", f"{V1}/classes/<int:class_id>/roll"): [Row(ROLL, {"class_id": "@own_class"}),
+                                                   Row(ROLL, {"class_id": "@own_class"}, query="?format=xlsx")],
     # --- warnings and special groups ------------------------------------------------------
     ("GET", f"{V1}/warnings"): [Row(EVERYONE)],
     ("GET", f"{V1}/me/warnings"): [Row(EVERYONE)],
