@@ -364,6 +364,10 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("GET", f"{V1}/roster/imports/<string:job_id>"): [  # not the caller's import (none is): past the check, then 404
         Row(ONLY["school_admin"], {"job_id": "roster-import-0"}, ok={404})],
     ("GET", f"{V1}/audit"): [Row(ONLY["school_admin"])],
+    # Initial passwords answer only their maker, while they last: an unknown id is everyone's 404.
+    ("GET", f"{V1}/roster/slips/<string:slips_id>"): [Row(EVERYONE, {"slips_id": "no-such-slips-id"}, ok={404})],
+    ("POST", f"{V1}/students/<int:student_id>/password-reset"): [
+        Row(frozenset({"school_admin", "head_teacher"}), {"student_id": "@fresh_student"})],
     # --- value card ------------------------------------------------------------------------
     ("GET", f"{V1}/catalogue"): [Row(EVERYONE)],
     ("GET", f"{V1}/catalogue/<code>"): [Row(EVERYONE, {"code": "S-A-05"})],

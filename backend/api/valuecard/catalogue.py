@@ -7,7 +7,7 @@ from backend.extensions import db
 from backend.org import directory
 from backend.schemas.org import TermQuery
 from backend.schemas.valuecard import CatalogueOut, RuleOut, RulePatchIn
-from backend.valuecard import catalogue
+from backend.valuecard import catalogue, catalogue_edit
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1/catalogue",
                 description="Scoring points and their rules per term")
@@ -42,4 +42,4 @@ def get_rule(query, code):
 def update_rule(query, body, code):
     """Change a point's rule for one term only; other terms' cards are untouched."""
     authorize(current_user, "edit", Resource.CATALOGUE)
-    return catalogue.update_rule(directory.term_or_current(query["term_id"]), code, body, current_user.id)
+    return catalogue_edit.update_rule(directory.term_or_current(query["term_id"]), code, body, current_user.id)
