@@ -257,8 +257,11 @@ def check(parsed: Parsed) -> Parsed:
                      errors=list(parsed.errors))
     _validate(checked)
     if checked.errors:
+        # Each error also names the person on its row, so the importer finds the row by name.
+        names = {(r["_sheet"], r["_row"]): r.get("name", "") for r in [*parsed.students, *parsed.staff]}
         raise Problem(422, REFUSED, f"{len(checked.errors)} problem(s) found.",
-                      errors=[e.__dict__ for e in sorted(checked.errors, key=lambda e: (e.sheet, e.row, e.column))])
+                      errors=[{**e.__dict__, "name": names.get((e.sheet, e.row), "")}
+                              for e in sorted(checked.errors, key=lambda e: (e.sheet, e.row, e.column))])
     return checked
 
 

@@ -32,11 +32,11 @@ def sensitive_read(actor_id: int, object_type: str, object_id: str | None, detai
     db.session.commit()
 
 
-def _about_student(student_id: int):
+def _about_student(student_id):
     """Events about one student: the student row itself, or a row of theirs (leave, warning, ...)."""
     own = [(LeaveRequest, "leave_request"), (StudentWarning, "warning"), (Dispute, "dispute"),
            (SpecialGroupRecord, "special_group"), (ScoreEntry, "score_entry")]
-    return or_(and_(AuditEvent.object_type == "student", AuditEvent.object_id == str(student_id)),
+    return or_(and_(AuditEvent.object_type == "student", AuditEvent.object_id == cast(student_id, String)),
                *[and_(AuditEvent.object_type == kind,
                       AuditEvent.object_id.in_(select(cast(model.id, String)).where(model.student_id == student_id)))
                  for model, kind in own])
@@ -62,6 +62,10 @@ def search(filters: dict):
         query = query.where(AuditEvent.at < clock.school_moment(filters["date_to"] + timedelta(days=1), 0))
     if filters.get("student_id"):
         query = query.where(_about_student(filters["student_id"]))
+    if filters.get("student"):  # a student number, as the admin knows the student
+        number = filters["student"].strip().lower()
+        query = query.where(_about_student(
+            select(User.id).where(func.lower(User.username) == number).scalar_subquery()))
     return query.order_by(AuditEvent.id.desc())
 
 

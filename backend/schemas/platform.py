@@ -14,6 +14,8 @@ class AuditQuery(StrictSchema):
     date_to = fields.Date(load_default=None, metadata={"description": "school date, inclusive"})
     student_id = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1),
                                 metadata={"description": "events about this student"})
+    student = fields.String(load_default=None, validate=validate.Length(1, 32),
+                            metadata={"description": "events about the student with this number"})
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
@@ -39,5 +41,7 @@ class AuditOut(Schema):
 class AuditPageOut(Schema):
     items = fields.List(fields.Nested(AuditOut))
     total = fields.Integer()
+    student = fields.String(load_default=None, validate=validate.Length(1, 32),
+                            metadata={"description": "events about the student with this number"})
     page = fields.Integer()
     per_page = fields.Integer()
