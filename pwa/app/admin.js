@@ -6,7 +6,7 @@ import { addText, getLang, local, t } from "./i18n.js";
 
 addText({
   audit: "审计日志", auditWho: "操作人（账号或姓名）", auditWhat: "操作类型", auditFrom: "开始日期", auditTo: "结束日期",
-  auditStudent: "学生学号", auditFilter: "筛选", auditCsv: "下载 CSV", auditAll: "全部",
+  auditStudent: "学生学号", auditFilter: "筛选", auditFilters: "筛选条件", auditDetail: "详情", auditCsv: "下载 CSV", auditAll: "全部",
   auditPage: "第 {page} / {pages} 页 · 共 {total} 条", prev: "上一页", next: "下一页", auditEmpty: "没有符合条件的记录。",
   act_catalogue: "修改采分点", act_warning_rule: "修改预警规则", act_roster: "名单导入", act_slips: "下载初始密码",
   act_account: "重置密码", act_audit: "查看审计日志", "act_read.sensitive": "查阅敏感信息", act_leave: "请假审批",
@@ -26,7 +26,7 @@ addText({
   onlyAdmin: "只有学校管理员可以导入名单。",
 }, {
   audit: "Audit log", auditWho: "Who (login or name)", auditWhat: "Action", auditFrom: "From", auditTo: "To",
-  auditStudent: "Student number", auditFilter: "Filter", auditCsv: "Download CSV", auditAll: "All",
+  auditStudent: "Student number", auditFilter: "Filter", auditFilters: "Filters", auditDetail: "Details", auditCsv: "Download CSV", auditAll: "All",
   auditPage: "Page {page} of {pages} · {total} events", prev: "Previous", next: "Next", auditEmpty: "No events match.",
   act_catalogue: "Catalogue edit", act_warning_rule: "Warning rule edit", act_roster: "Roster import",
   act_slips: "Initial passwords downloaded", act_account: "Password reset", act_audit: "Audit log read",
@@ -79,8 +79,8 @@ function showProblem(error, slots, general) {
   general.textContent = [inLanguage(problem.title), ...rest].join("\n");
 }
 
-function field(id, label, input) {
-  const error = el("p", { class: "error", role: "alert", "data-testid": `error-${id}` });
+function field(key, label, input) {
+  const error = el("p", { class: "error", role: "alert", "data-testid": `error-${key}` });
   return { node: el("div", {}, el("label", { for: input.id }, label), input, error), error };
 }
 
@@ -109,7 +109,7 @@ export async function auditScreen() {
     student: el("input", { id: "audit-student", inputmode: "numeric", autocomplete: "off", "data-testid": "audit-student" }),
   };
   const labels = { actor: "auditWho", action: "auditWhat", date_from: "auditFrom", date_to: "auditTo", student: "auditStudent" };
-  const fields = Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, field(input.id, t(labels[k]), input)]));
+  const fields = Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, field(k, t(labels[k]), input)]));
   const slots = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.error]));
   const message = el("p", { class: "error", role: "alert" });
   const list = el("ul", { class: "list", "data-testid": "audit-list" });
@@ -130,7 +130,7 @@ export async function auditScreen() {
         el("strong", {}, actionLabel(e.action)),
         el("span", { class: "muted" }, `${when(e.at)} · ${e.actor_name ?? "—"}${e.actor_username ? ` (${e.actor_username})` : ""}`),
         el("span", { class: "muted" }, `${e.object_type}${e.object_id ? ` #${e.object_id}` : ""}`),
-        e.detail ? el("details", {}, el("summary", {}, "…"), el("p", { class: "muted" }, e.detail)) : null))
+        e.detail ? el("details", {}, el("summary", {}, t("auditDetail")), el("p", { class: "muted" }, e.detail)) : null))
         : [el("li", {}, empty(t("auditEmpty")))]));
       pager.replaceChildren(
         el("button", { type: "button", class: "secondary", disabled: page <= 1, onclick: () => { page -= 1; load(); } }, t("prev")),
@@ -149,7 +149,8 @@ export async function auditScreen() {
       el("button", { type: "button", class: "secondary", onclick: csv, "data-testid": "audit-csv" }, t("auditCsv"))),
     message);
   await load();
-  return [back(), card(t("audit"), form), el("section", { class: "card", "data-testid": "audit" }, list, pager)];
+  return [back(), card(t("audit"), el("details", { "data-testid": "audit-filters" },
+    el("summary", {}, t("auditFilters")), form), list, pager)];
 }
 
 // ---------------------------------------------------------------- catalogue
@@ -171,7 +172,7 @@ function ruleEditor(rule, onSaved) {
     inputs.max_value = numberInput(id("max"), rule.max_value, "edit-max");
   }
   const labels = { standard_value: "standardValue", warning_value: "warningValue", weight: "weight", min_value: "minValue", max_value: "maxValue" };
-  const fields = Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, field(input.id, t(labels[k]), input)]));
+  const fields = Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, field(k, t(labels[k]), input)]));
   const slots = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.error]));
   const message = el("p", { class: "error", role: "alert", "data-testid": "edit-message" });
   const save = async (event) => {
@@ -182,7 +183,7 @@ function ruleEditor(rule, onSaved) {
       const value = Number(input.value);
       if (value !== rule[k]) body[k] = value;
     }
-    if (!Object.keys(body).length) return;
+    if (!Object.keys(body).length) { showProblem({ problem: { title: "" } }, slots, message); return; }
     try {
       const saved = await api(`/api/v1/catalogue/${encodeURIComponent(rule.code)}`, { method: "PATCH", body });
       Object.assign(rule, saved);
@@ -230,7 +231,7 @@ function warningRuleEditor(rule) {
   const enabled = el("input", { id: id("enabled"), type: "checkbox", checked: rule.enabled, "data-testid": "rule-enabled" });
   const levelsError = el("p", { class: "error", role: "alert", "data-testid": "error-levels" });
   const paramsError = el("p", { class: "error", role: "alert", "data-testid": "error-params" });
-  const ackField = field(ack.id, t("ackHours"), ack);
+  const ackField = field("ack_hours", t("ackHours"), ack);
   const slots = { levels: levelsError, params: paramsError, ack_hours: ackField.error };
   const message = el("p", { class: "error", role: "alert", "data-testid": "rule-message" });
   const save = async (event) => {
