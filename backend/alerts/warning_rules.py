@@ -121,8 +121,8 @@ def _levels_problem(rule: WarningRule, levels: dict, params) -> str | None:
         return "界限应为非负数 / Each level's bound is a number of at least 0."
     if rule.kind == "threshold" and max(levels.values()) > 100:
         return "界限是超出预警值的百分比，应在 0–100 之间 / The bounds are percentages past the warning value: 0–100."
-    signals = params.get("signals") if isinstance(params, dict) else None
-    if rule.kind == "composite" and isinstance(signals, list) and max(levels.values()) > len(signals):
+    if rule.kind == "composite" and params_problem(rule.kind, params) is None and \
+            max(levels.values()) > len(signals := params["signals"]):
         return (f"该规则只有 {len(signals)} 个信号，界限不能超过此数 / "
                 f"The rule has {len(signals)} signals; no level can need more.")
     return None
