@@ -4,12 +4,12 @@ from sqlalchemy import func, select
 
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import ScoreEntry, ScoringRule, Term
+from backend.models import ScoreEntry, ScoringPoint, ScoringRule, Term
 from backend.platform import audit, clock
 from backend.platform.changes import touch
 from backend.valuecard import ledger
-from backend.valuecard.catalogue import rule
-from backend.valuecard.conversion import check_rule, conversion_problems
+from backend.valuecard.catalogue import ensure_version, rule
+from backend.valuecard.conversion import check_rule, conversion_problems, value_range
 
 INVALID = "评分规则无效 / Invalid scoring rule"
 # check_rule's findings, by how they begin: the field each is about and what it says in Chinese.
@@ -57,6 +57,35 @@ def _range_errors(target: ScoringRule) -> dict[str, list[str]]:
         errors["max_value"] = [f"已录入的值高至 {high:g}，最大值不能低于它 / "
                                f"Values up to {high:g} are recorded; the maximum cannot be below it."]
     return errors
+
+
+def add_point(term: Term, body: dict, actor_id: int) -> ScoringRule:
+    """A college's own point in this term's catalogue (later terms inherit it; earlier ones never
+    see it). Its code is made here: X-<domain letter>-<next number in the domain>."""
+    names = {n for n, in db.session.execute(select(ScoringPoint.name_zh).where(ScoringPoint.domain == body["domain"]))}
+    if body["name_zh"] in names:
+        raise Problem(422, INVALID, errors={"name_zh": ["该领域已有同名采分点 / The domain already has a point of this name."]})
+    number = (db.session.scalar(select(func.max(ScoringPoint.number)).where(ScoringPoint.domain == body["domain"])) or 0) + 1
+    lo, hi = value_range(body["value_type"], body["min_value"], body["max_value"], None)
+    point = ScoringPoint(code=f"X-{body['domain'][0].upper()}-{number:02d}", level="individual", domain=body["domain"],
+                         number=number, name_zh=body["name_zh"], name_en=body["name_en"])
+    db.session.add(point)
+    db.session.flush()
+    target = ScoringRule(
+        version_id=ensure_version(term).id, point_id=point.id, timing=body["timing"], scorer_roles=body["scorer_roles"],
+        value_type=body["value_type"], min_value=lo, max_value=hi, levels=None, source="entered", aggregate=None,
+        conversion={"kind": "linear", "from": [lo, hi]}, weight=body["weight"], direction=body["direction"],
+        standard_value=body["standard_value"], warning_value=body["warning_value"], sensitive=None,
+        rationale=body["rationale"], updated_by=actor_id, updated_at=clock.now())
+    target.point = point
+    errors = {**_by_field(check_rule(target)), **(_range_errors(target) if lo >= hi else {})}
+    if errors:
+        raise Problem(422, INVALID, errors=errors)
+    db.session.add(target)
+    audit.record(actor_id, "catalogue.add_point", "scoring_rule", f"{term.id}:{point.code}", body)
+    touch("term", term.id, [term.id])
+    db.session.commit()
+    return target
 
 
 def update_rule(term: Term, code: str, changes: dict, actor_id: int) -> ScoringRule:

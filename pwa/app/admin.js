@@ -24,6 +24,10 @@ addText({
   reset: "重置学生密码", resetHint: "新密码只显示一次，学生下次登录时须修改。", resetClass: "选择班级",
   resetDo: "重置密码", resetConfirm: "确定重置 {name} 的密码吗？", newInitial: "{name} 的新初始密码", slipPdf: "打印密码条（PDF）",
   onlyAdmin: "只有学校管理员可以导入名单。",
+  addPoint: "新增本校采分点", addPointHint: "新采分点加入本学期目录，以后的学期沿用；编号由系统生成。", domain: "领域",
+  nameZh: "中文名称", nameEn: "英文名称", valueType: "取值类型", timing: "采分时点", scorer: "采分主体",
+  vt_count: "次数", vt_score: "分数", vt_rate: "比率（%）", timing_session: "每节课", timing_weekly: "每周",
+  timing_monthly: "每月", timing_semester_end: "学期末", timing_year_start: "学年初", timing_year_end: "学年末",
 }, {
   audit: "Audit log", auditWho: "Who (login or name)", auditWhat: "Action", auditFrom: "From", auditTo: "To",
   auditStudent: "Student number", auditFilter: "Filter", auditFilters: "Filters", auditDetail: "Details", auditCsv: "Download CSV", auditAll: "All",
@@ -45,6 +49,11 @@ addText({
   slipsPdf: "Download slips (PDF)", slipsXlsx: "Download list (XLSX)",
   slipsGone: "The initial passwords have expired; reset the password of any student who needs one.",
   reset: "Reset a student's password", resetHint: "The new password is shown once; the student must change it at next login.",
+  addPoint: "Add a college point", addPointHint: "Added to this term's catalogue and inherited by later terms; the code is made for you.",
+  domain: "Domain", nameZh: "Name (Chinese)", nameEn: "Name (English)", valueType: "Value type", timing: "When scored",
+  scorer: "Scored by", vt_count: "Count", vt_score: "Score", vt_rate: "Rate (%)", timing_session: "Each session",
+  timing_weekly: "Weekly", timing_monthly: "Monthly", timing_semester_end: "End of term", timing_year_start: "Start of year",
+  timing_year_end: "End of year",
   resetClass: "Choose a class", resetDo: "Reset password", resetConfirm: "Reset the password of {name}?",
   newInitial: "New initial password for {name}", slipPdf: "Print the slip (PDF)", onlyAdmin: "Only the school admin imports the roster.",
 });
@@ -207,6 +216,57 @@ function ruleItem(rule) {
       ruleEditor(rule, (saved) => { summary.textContent = `${saved.standard_value} / ${saved.warning_value ?? "—"}`; })));
 }
 
+const TIMINGS = ["session", "weekly", "monthly", "semester_end", "year_start", "year_end"];
+const SCORERS = ["head_teacher", "course_teacher", "counsellor", "student_affairs", "teaching_office", "pe_teacher"];
+
+// A college's own point: the server makes its code and adds it to the current term.
+function addPointForm(onAdded) {
+  const select = (id, options, label) => el("select", { id, "data-testid": `add-${id}` },
+    options.map((o) => el("option", { value: o }, label(o))));
+  const inputs = {
+    domain: select("domain", ["academic", "personal", "career"], (d) => t(d)),
+    name_zh: el("input", { id: "name_zh", "data-testid": "add-name_zh" }),
+    name_en: el("input", { id: "name_en", "data-testid": "add-name_en" }),
+    value_type: select("value_type", ["count", "score", "rate"], (v) => t(`vt_${v}`)),
+    min_value: numberInput("min_value", "", "add-min"),
+    max_value: numberInput("max_value", "", "add-max"),
+    timing: select("timing", TIMINGS, (v) => t(`timing_${v}`)),
+    scorer_roles: select("scorer_roles", SCORERS, (r) => t(`role_${r}`)),
+    weight: numberInput("weight", 0, "add-weight"),
+    standard_value: numberInput("standard_value", "", "add-standard"),
+    warning_value: numberInput("warning_value", "", "add-warning"),
+    rationale: el("input", { id: "rationale", "data-testid": "add-rationale" }),
+  };
+  const labels = { domain: "domain", name_zh: "nameZh", name_en: "nameEn", value_type: "valueType", min_value: "minValue",
+    max_value: "maxValue", timing: "timing", scorer_roles: "scorer", weight: "weight", standard_value: "standardValue",
+    warning_value: "warningValue", rationale: "rationale" };
+  const fields = Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, field(k, t(labels[k]), input)]));
+  const slots = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.error]));
+  const message = el("p", { class: "error", role: "alert", "data-testid": "add-message" });
+  const numeric = new Set(["min_value", "max_value", "weight", "standard_value", "warning_value"]);
+  const submit = async (event) => {
+    event.preventDefault();
+    const body = {};
+    for (const [k, input] of Object.entries(inputs)) {
+      if (input.value.trim() === "") continue;
+      body[k] = numeric.has(k) ? Number(input.value) : input.value.trim();
+    }
+    body.scorer_roles = [inputs.scorer_roles.value];
+    try {
+      const added = await api("/api/v1/catalogue", { method: "POST", body });
+      showProblem({ problem: { title: "" } }, slots, message);
+      message.textContent = `${t("saved")} · ${added.code}`;
+      onAdded(added);
+    } catch (error) {
+      showProblem(error, slots, message);
+    }
+  };
+  return el("details", { "data-testid": "add-point" }, el("summary", {}, t("addPoint")),
+    el("form", { class: "stack", onsubmit: submit }, el("p", { class: "muted" }, t("addPointHint")),
+      Object.values(fields).map((f) => f.node),
+      el("button", { type: "submit", class: "wide", "data-testid": "add-save" }, t("addPoint")), message));
+}
+
 export async function catalogueScreen() {
   const catalogue = await api("/api/v1/catalogue");
   const groups = ["academic", "personal", "career"].map((domain) => {
@@ -215,7 +275,9 @@ export async function catalogueScreen() {
       el("summary", {}, `${t(domain)} · ${rules.length} ${t("points")}`),
       el("ul", { class: "list" }, rules.map(ruleItem)));
   });
-  return [back(), card(t("catalogue"), el("p", { class: "muted" }, t("catalogueHint")), ...groups)];
+  const lists = Object.fromEntries(groups.map((g) => [g.dataset.testid.slice(7), g.querySelector("ul")]));
+  return [back(), card(t("catalogue"), el("p", { class: "muted" }, t("catalogueHint")), ...groups,
+    addPointForm((rule) => lists[rule.domain].append(ruleItem(rule))))];
 }
 
 // ---------------------------------------------------------------- warning rules

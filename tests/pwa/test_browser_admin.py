@@ -91,6 +91,23 @@ def test_school_admin_screens_on_a_phone(admin_live, admin_phone, tmp_path):
     point.get_by_test_id("edit-warning").fill("75")
     point.get_by_test_id("edit-save").click()
     expect(point.get_by_test_id("edit-message")).to_have_text("已保存")
+    # A college's own point: refused by field, then added to its domain.
+    add = page.get_by_test_id("add-point")
+    add.locator("summary").click()
+    add.get_by_test_id("add-domain").select_option("career")
+    add.get_by_test_id("add-name_zh").fill("技能竞赛参与")
+    add.get_by_test_id("add-name_en").fill("Skills contests")
+    add.get_by_test_id("add-max").fill("10")
+    add.get_by_test_id("add-standard").fill("2")
+    add.get_by_test_id("add-warning").fill("5")
+    add.get_by_test_id("add-rationale").fill("本校特色")
+    add.get_by_test_id("add-save").click()
+    expect(add.get_by_test_id("error-warning_value")).to_contain_text("预警值应比标准值更差")
+    add.get_by_test_id("add-warning").fill("0")
+    add.get_by_test_id("add-save").click()
+    expect(add.get_by_test_id("add-message")).to_contain_text("X-C-")
+    expect(page.get_by_test_id("domain-career")).to_contain_text("技能竞赛参与")
+    fits(page)
 
     # Warning rules: a level past 100 % is refused by field; a sound one is saved.
     page.goto(base + "/#/rules")
@@ -110,9 +127,9 @@ def test_school_admin_screens_on_a_phone(admin_live, admin_phone, tmp_path):
     page.get_by_test_id("audit-filters").locator("summary").click()
     page.get_by_test_id("audit-action").select_option("catalogue")
     page.get_by_test_id("audit-filter").click()
-    expect(page.get_by_test_id("audit-page")).to_contain_text("共 1 条")
-    expect(page.get_by_test_id("audit-row")).to_have_count(1)
-    expect(page.get_by_test_id("audit-row").first).to_contain_text("修改采分点")
+    expect(page.get_by_test_id("audit-page")).to_contain_text("共 2 条")  # the edit and the new point
+    expect(page.get_by_test_id("audit-row")).to_have_count(2)
+    expect(page.get_by_test_id("audit-row").last).to_contain_text("修改采分点")
     fits(page)
     page.screenshot(path=str(ARTIFACTS / "audit-390x844.png"), full_page=True)
     with page.expect_download() as got:
@@ -120,7 +137,7 @@ def test_school_admin_screens_on_a_phone(admin_live, admin_phone, tmp_path):
     saved = tmp_path / "audit.csv"
     got.value.save_as(saved)
     lines = saved.read_text(encoding="utf-8-sig").splitlines()
-    assert len(lines) == 2 and "catalogue.update" in lines[1]
+    assert len(lines) == 3 and "catalogue.add_point" in lines[1] and "catalogue.update" in lines[2]
 
 
 def test_head_teacher_decides_leave_and_resets_a_password(admin_live, admin_phone):

@@ -79,3 +79,31 @@ def test_only_the_school_admin_edits(client, college):
     for role in ("head_teacher", "dept_admin", "student"):
         assert_problem(client.patch(f"{V1}/S-A-06", headers=headers[role], json={"standard_value": 91}), 403)
     assert_problem(client.patch(f"{V1}/NOPE", headers=headers["school_admin"], json={"weight": 0.1}), 404)
+
+
+POINT = {"domain": "career", "name_zh": "技能竞赛参与", "name_en": "Skills contests entered", "value_type": "count",
+         "max_value": 10, "timing": "semester_end", "scorer_roles": ["head_teacher"], "weight": 0.05,
+         "standard_value": 2, "warning_value": 0, "rationale": "本校特色：鼓励参加技能竞赛"}
+
+
+def test_a_college_point_is_added_to_this_term_only(client, college):
+    headers, _ = college
+    admin = headers["school_admin"]
+    terms = client.get("/api/v1/terms", headers=admin).json
+    added = client.post(V1, headers=admin, json=POINT)
+    assert added.status_code == 201, added.json
+    code = added.json["code"]
+    assert code.startswith("X-C-") and (added.json["min_value"], added.json["max_value"]) == (0, 10)
+    assert code in {r["code"] for r in client.get(V1, headers=admin).json["rules"]}
+    previous = client.get(f"{V1}?term_id={terms[0]['id']}", headers=admin).json["rules"]
+    assert code not in {r["code"] for r in previous}
+    assert assert_problem(client.post(V1, headers=admin, json=POINT), 422)["errors"] == {
+        "name_zh": ["该领域已有同名采分点 / The domain already has a point of this name."]}
+    score = {**POINT, "name_zh": "竞赛成绩", "value_type": "score", "max_value": None}
+    assert "max_value" in assert_problem(client.post(V1, headers=admin, json=score), 422)["errors"]
+    worse = {**POINT, "name_zh": "竞赛次数", "warning_value": 5}
+    assert "warning_value" in assert_problem(client.post(V1, headers=admin, json=worse), 422)["errors"]
+    assert_problem(client.post(V1, headers=headers["head_teacher"], json={**POINT, "name_zh": "别的"}), 403)
+    db.session.rollback()
+    events = db.session.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "catalogue.add_point")).all()
+    assert len(events) == 1 and events[0].endswith(code)
