@@ -11,7 +11,7 @@ addText({
   act_catalogue: "修改采分点", act_warning_rule: "修改预警规则", act_roster: "名单导入", act_slips: "下载初始密码",
   act_account: "重置密码", act_audit: "查看审计日志", "act_read.sensitive": "查阅敏感信息", act_leave: "请假审批",
   act_ledger: "冲销更正", act_dispute: "申诉处理", act_special_group: "特殊群体", act_attendance: "考勤更正",
-  catalogueHint: "修改只影响所选学期；已录入的值必须仍在取值范围内。", standardValue: "标准值", warningValue: "预警值",
+  catalogueHint: "修改只影响本学期（以后的学期沿用）；已录入的值必须仍在取值范围内。", standardValue: "标准值", warningValue: "预警值",
   weight: "权重（0–1）", minValue: "最小值", maxValue: "最大值", rationale: "理由", edit: "修改", saved: "已保存",
   range: "取值范围", field_conversion: "换算", field_rule: "规则", field_levels: "等级",
   rules: "预警规则", rulesHint: "阈值与等级：下次预警计算时生效。", enabled: "启用", ackHours: "确认时限（小时）",
@@ -36,7 +36,7 @@ addText({
   act_slips: "Initial passwords downloaded", act_account: "Password reset", act_audit: "Audit log read",
   "act_read.sensitive": "Sensitive read", act_leave: "Leave decision", act_ledger: "Reversal", act_dispute: "Dispute",
   act_special_group: "Special group", act_attendance: "Attendance correction",
-  catalogueHint: "Edits change the chosen term only; recorded values must stay inside the range.",
+  catalogueHint: "Edits change this term (and the terms after it); recorded values must stay inside the range.",
   standardValue: "Standard value", warningValue: "Warning value", weight: "Weight (0–1)", minValue: "Minimum",
   maxValue: "Maximum", rationale: "Rationale", edit: "Edit", saved: "Saved", range: "Range", field_conversion: "Conversion",
   field_rule: "Rule", field_levels: "Levels",
@@ -76,20 +76,20 @@ export function inLanguage(text) {
 
 // A problem's field errors next to their inputs (by field name); the rest in the general slot.
 function showProblem(error, slots, general) {
-  Object.values(slots).forEach((slot) => { slot.textContent = ""; });
+  Object.values(slots).forEach((slot) => { slot.textContent = ""; slot.hidden = true; });
   const problem = error.problem || { title: String(error.message || error) };
   const rest = [];
   for (const [field, messages] of Object.entries(problem.errors || {})) {
     const text = [messages].flat().map((m) => (typeof m === "string" ? inLanguage(m) : JSON.stringify(m))).join(" ");
     const key = field.split(".")[0];
-    if (slots[key]) slots[key].textContent = text;
+    if (slots[key]) Object.assign(slots[key], { textContent: text, hidden: false });
     else rest.push(`${FIELD_LABELS[key] ? t(FIELD_LABELS[key]) : field}: ${text}`);
   }
   general.textContent = [inLanguage(problem.title), ...rest].join("\n");
 }
 
 function field(key, label, input) {
-  const error = el("p", { class: "error", role: "alert", "data-testid": `error-${key}` });
+  const error = el("p", { class: "error", role: "alert", hidden: true, "data-testid": `error-${key}` });
   return { node: el("div", {}, el("label", { for: input.id }, label), input, error), error };
 }
 
@@ -291,8 +291,8 @@ function warningRuleEditor(rule) {
     ? [i, s, numberInput(id(`signal-${i}`), s.value, `signal-${i}`)] : null)).filter(Boolean);
   const ack = el("input", { id: id("ack"), type: "number", inputmode: "numeric", value: rule.ack_hours, "data-testid": "ack-hours" });
   const enabled = el("input", { id: id("enabled"), type: "checkbox", checked: rule.enabled, "data-testid": "rule-enabled" });
-  const levelsError = el("p", { class: "error", role: "alert", "data-testid": "error-levels" });
-  const paramsError = el("p", { class: "error", role: "alert", "data-testid": "error-params" });
+  const levelsError = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "error-levels" });
+  const paramsError = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "error-params" });
   const ackField = field("ack_hours", t("ackHours"), ack);
   const slots = { levels: levelsError, params: paramsError, ack_hours: ackField.error };
   const message = el("p", { class: "error", role: "alert", "data-testid": "rule-message" });

@@ -147,6 +147,7 @@ def test_school_admin_screens_on_a_phone(admin_live, admin_phone, tmp_path):
         page.wait_for_selector(f"[data-testid={ready}]", state="attached")
         page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
         fits(page, 360)
+        page.screenshot(path=str(ARTIFACTS / f"admin-{route}-360x740.png"), full_page=True)
 
 
 def test_head_teacher_decides_leave_and_resets_a_password(admin_live, admin_phone):
