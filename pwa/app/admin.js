@@ -362,13 +362,17 @@ function importResult(body) {
   slipsCard(body.slips_id)];
 }
 
+// The roster's column names (as the templates write them) in English.
+const COLUMNS_EN = { 系部: "department", 专业: "major", 班级: "class", 入学年份: "entry year", 学号: "student number",
+  姓名: "name", 性别: "gender", 工号: "staff number", 所属系部: "home department", 角色: "role", 范围: "scope" };
+
 function importErrors(problem) {
   const en = getLang() === "en";
   return el("section", { class: "card", role: "alert", "data-testid": "roster-errors" },
     el("h2", {}, (problem.errors || []).length ? t("rosterErrors") : inLanguage(problem.title || "")),
     el("ul", { class: "list" }, (Array.isArray(problem.errors) ? problem.errors : []).map((e) => el("li", { class: "stack" },
       el("strong", {}, `${t("rowAt", { sheet: e.sheet, row: e.row })}${e.name ? ` · ${e.name}` : ""}`),
-      el("span", { class: "error" }, `${e.column}：${en ? e.message_en : e.message}`)))));
+      el("span", { class: "error" }, en ? `${COLUMNS_EN[e.column] ?? e.column}: ${e.message_en}` : `${e.column}：${e.message}`)))));
 }
 
 async function runImport(file, progress) {
