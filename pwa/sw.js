@@ -4,7 +4,7 @@
 const VERSION = "spiral-shell-v10";
 const SHELL = [
   "/", "/manifest.webmanifest", "/app/app.js", "/app/api.js", "/app/i18n.js", "/app/homes.js",
-  "/app/dom.js", "/app/db.js", "/app/outbox.js", "/app/scoring.js", "/app/attendance.js", "/app/reports.js", "/app/alerts.js", "/app/plans.js", "/app/assessment.js", "/app/growth.js", "/app/roll.js", "/app/roll.css", "/app/card.js", "/app/vendor/chart.umd.min.js", "/app/style.css", "/app/offline.html", "/app/offline.js", "/app/icons/icon-192.png", "/app/icons/icon-512.png",
+  "/app/dom.js", "/app/db.js", "/app/outbox.js", "/app/scoring.js", "/app/attendance.js", "/app/reports.js", "/app/alerts.js", "/app/plans.js", "/app/assessment.js", "/app/growth.js", "/app/roll.js", "/app/roll.css", "/app/card.js", "/app/admin.js", "/app/vendor/chart.umd.min.js", "/app/style.css", "/app/offline.html", "/app/offline.js", "/app/icons/icon-192.png", "/app/icons/icon-512.png",
 ];
 
 self.addEventListener("install", (event) => {

@@ -13,7 +13,7 @@ from backend.config import ROOT
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import WarningRule
-from backend.platform import clock
+from backend.platform import audit, clock
 from backend.valuecard.card import DOMAINS
 
 SEED_FILE = ROOT / "seed" / "warning_rules.yaml"
@@ -97,7 +97,9 @@ def validate(rule: WarningRule, changes: dict) -> None:
     if not levels or set(levels) - set(LEVELS):
         errors["levels"] = [f"Levels are some of {', '.join(LEVELS)}."]
     elif [levels[k] for k in LEVELS if k in levels] != sorted(levels[k] for k in levels):
-        errors["levels"] = ["A higher level needs a bound at least as high as a lower one."]
+        errors["levels"] = ["高一级的界限不能低于低一级 / A higher level needs a bound at least as high as a lower one."]
+    elif problem := _levels_problem(rule, levels, changes.get("params", rule.params)):
+        errors["levels"] = [problem]
     chain = changes.get("chain", rule.chain)
     if not chain or set(chain) - {r.value for r in Role} or Role.STUDENT in chain:
         errors["chain"] = ["The chain lists staff roles, first responder first."]
@@ -112,12 +114,30 @@ def validate(rule: WarningRule, changes: dict) -> None:
         raise Problem(422, "预警规则无效 / Invalid warning rule", errors=errors)
 
 
+def _levels_problem(rule: WarningRule, levels: dict, params) -> str | None:
+    """A threshold rule's levels are percentages of a point's scale past its warning value; a
+    composite rule's count signals met, so a level needing more signals than the rule has never fires."""
+    if any(not _number(v) or v < 0 for v in levels.values()):
+        return "界限应为非负数 / Each level's bound is a number of at least 0."
+    if rule.kind == "threshold" and max(levels.values()) > 100:
+        return "界限是超出预警值的百分比，应在 0–100 之间 / The bounds are percentages past the warning value: 0–100."
+    if rule.kind == "composite" and params_problem(rule.kind, params) is None and \
+            max(levels.values()) > len(signals := params["signals"]):
+        return (f"该规则只有 {len(signals)} 个信号，界限不能超过此数 / "
+                f"The rule has {len(signals)} signals; no level can need more.")
+    return None
+
+
 def update(rule: WarningRule, changes: dict, actor_id: int) -> WarningRule:
+    """Apply a school admin's edit (validated, audited); the next evaluation uses it."""
     validate(rule, changes)
+    before = {key: getattr(rule, key) for key in EDITABLE if key in changes}
     for key in EDITABLE:
         if key in changes:
             setattr(rule, key, changes[key])
     rule.updated_by, rule.updated_at = actor_id, clock.now()
+    audit.record(actor_id, "warning_rule.update", "warning_rule", rule.code,
+                 {"before": before, "after": {key: changes[key] for key in before}})
     return rule
 
 

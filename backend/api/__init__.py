@@ -4,18 +4,18 @@ from flask_smorest import Api
 
 
 def register_api(app: Flask, api: Api) -> None:
-    from backend.api.alerts import warnings
+    from backend.api.alerts import rules, warnings
     from backend.api.auth import login, me
     from backend.api.development import assessment, plans, portfolio
     from backend.api.notify import notifications
     from backend.api.org import roster, units
-    from backend.api.platform import health, pwa
+    from backend.api.platform import audit, health, pwa
     from backend.api.reporting import reports, roll
     from backend.api.valuecard import attendance, catalogue, entries
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    for module in (login, me, units, catalogue, roster, entries, attendance, reports, roll, warnings, notifications,
-                   plans, assessment, portfolio):
+    for module in (login, me, units, catalogue, roster, entries, attendance, reports, roll, warnings, rules,
+                   notifications, plans, assessment, portfolio, audit):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

@@ -37,6 +37,7 @@ from backend.models import (
     StudentProfile,
     User,
 )
+from backend.org import onboarding
 from backend.platform import audit, sheets, uploads
 from backend.platform.sheets import csv_bytes
 
@@ -256,8 +257,11 @@ def check(parsed: Parsed) -> Parsed:
                      errors=list(parsed.errors))
     _validate(checked)
     if checked.errors:
+        # Each error also names the person on its row, so the importer finds the row by name.
+        names = {(r["_sheet"], r["_row"]): r.get("name", "") for r in [*parsed.students, *parsed.staff]}
         raise Problem(422, REFUSED, f"{len(checked.errors)} problem(s) found.",
-                      errors=[e.__dict__ for e in sorted(checked.errors, key=lambda e: (e.sheet, e.row, e.column))])
+                      errors=[{**e.__dict__, "name": names.get((e.sheet, e.row), "")}
+                              for e in sorted(checked.errors, key=lambda e: (e.sheet, e.row, e.column))])
     return checked
 
 
@@ -414,10 +418,11 @@ def import_roster(filename: str, data: bytes, actor_id: int, progress: Progress 
         progress("writing", 0, len(checked.students) + len(checked.staff))
     writer = _Writer(hashes)
     result = {"students": writer.students(checked.students), "staff": writer.staff(checked.staff),
-              "credentials": writer.credentials}
+              "classes": writer.per_class(), "credentials": writer.credentials}
     audit.record(actor_id, "roster.import", "roster", filename,
                  {"students": result["students"], "staff": result["staff"]})
     db.session.commit()
+    result["slips_id"] = onboarding.keep(actor_id, writer.credentials, "import")
     if progress:
         progress("done", len(checked.students) + len(checked.staff), len(checked.students) + len(checked.staff))
     return result
@@ -435,6 +440,7 @@ class _Writer:
         self.classes = {c.name: c for c in db.session.scalars(select(ClassGroup))}
         self.hashes = hashes or {}
         self.credentials: list[dict] = []
+        self.class_outcomes: dict[str, list[str]] = {}
 
     def _dept(self, name: str) -> Department:
         if name not in self.depts:
@@ -486,7 +492,12 @@ class _Writer:
             if not any(g.role == Role.STUDENT for g in user.grants):
                 user.grants.append(RoleGrant(role=Role.STUDENT, scope_type=Scope.CLASS, scope_id=cls.id))
             outcomes.append(outcome)
+            self.class_outcomes.setdefault(cls.name, []).append(outcome)
         return _count(outcomes)
+
+    def per_class(self) -> list[dict]:
+        """What the import did to each class's students, classes in name order."""
+        return [{"class_name": name, **_count(found)} for name, found in sorted(self.class_outcomes.items())]
 
     def staff(self, rows: list[dict]) -> dict:
         outcomes: dict[str, str] = {}  # one person may have several rows, one per role

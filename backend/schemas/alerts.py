@@ -136,23 +136,6 @@ class SpecialGroupOut(Schema):
     close_note = fields.String(allow_none=True)
 
 
-class AuditQuery(StrictSchema):
-    since = fields.DateTime(load_default=None)
-    action = fields.String(load_default=None)
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
-    limit = fields.Integer(load_default=500, validate=validate.Range(1, 10000))
-
-
-class AuditOut(Schema):
-    id = fields.Integer()
-    at = fields.DateTime()
-    actor_id = fields.Integer(allow_none=True)
-    action = fields.String()
-    object_type = fields.String()
-    object_id = fields.String(allow_none=True)
-    detail = fields.String(allow_none=True)
-
-
 class KeysIn(StrictSchema):
     # Checked with the endpoint below (SubscriptionIn.push_service), by content: a P-256 point and
     # a 16-byte secret, base64url; errors name keys.p256dh and keys.auth.

@@ -63,11 +63,41 @@ class RosterCredentialOut(Schema):
     initial_password = fields.String()
 
 
+class RosterClassOut(RosterCountsOut):
+    class_name = fields.String()
+
+
 class RosterImportOut(Schema):
-    """What an import did; `credentials` are the new accounts' initial passwords, shown once."""
+    """What an import did; `credentials` are the new accounts' initial passwords, shown once;
+    `slips_id` fetches them as printable slips (PDF) or XLSX for a short time, by the importer only."""
     students = fields.Nested(RosterCountsOut)
     staff = fields.Nested(RosterCountsOut)
+    classes = fields.List(fields.Nested(RosterClassOut), metadata={"description": "students per class"})
     credentials = fields.List(fields.Nested(RosterCredentialOut))
+    slips_id = fields.String(allow_none=True)
+
+
+class SlipsQuery(StrictSchema):
+    format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "xlsx", "json"]))
+
+
+class SlipOut(Schema):
+    class_name = fields.String(allow_none=True)
+    username = fields.String()
+    display_name = fields.String()
+    initial_password = fields.String()
+
+
+class SlipsOut(Schema):
+    kind = fields.String(metadata={"enum": ["import", "reset"]})
+    made_at = fields.String()
+    slips = fields.List(fields.Nested(SlipOut))
+
+
+class PasswordResetOut(Schema):
+    """The new initial password is not in this answer: fetch it, once, from the slips."""
+    student_id = fields.Integer()
+    slips_id = fields.String()
 
 
 class RosterImportProgressOut(Schema):

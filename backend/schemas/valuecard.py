@@ -1,5 +1,5 @@
 """Validation for the value card: entries and batches, the card, attendance and leave, the catalogue."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.auth.roles import Role
 from backend.models.attendance import MARKS
@@ -352,3 +352,28 @@ class RulePatchIn(StrictSchema):
     min_value = fields.Float()
     max_value = fields.Float()
     rationale = fields.String(validate=validate.Length(min=1, max=500))
+
+
+class PointIn(StrictSchema):
+    """A college's own scoring point (individual, entered by staff), added to one term's catalogue."""
+    domain = fields.String(required=True, validate=validate.OneOf(["academic", "personal", "career"]))
+    name_zh = fields.String(required=True, validate=validate.Length(2, 120))
+    name_en = fields.String(required=True, validate=validate.Length(2, 160))
+    value_type = fields.String(required=True, validate=validate.OneOf(["score", "count", "rate"]),
+                               metadata={"description": "score: min–max; count: 0–max; rate: 0–100"})
+    min_value = fields.Float(load_default=None)
+    max_value = fields.Float(load_default=None)
+    timing = fields.String(required=True, validate=validate.OneOf(TIMINGS))
+    scorer_roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in Role if r != Role.STUDENT])),
+                               required=True, validate=validate.Length(min=1))
+    weight = fields.Float(required=True, validate=validate.Range(0, 1))
+    direction = fields.String(load_default="higher_better", validate=validate.OneOf(["higher_better", "lower_better"]))
+    standard_value = fields.Float(required=True)
+    warning_value = fields.Float(load_default=None, allow_none=True)
+    rationale = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+    @validates_schema
+    def range_given(self, data, **kwargs):
+        if data.get("value_type") == "score" and (data.get("min_value") is None or data.get("max_value") is None):
+            raise ValidationError("分数型采分点需要最小值和最大值 / A score point needs a minimum and a maximum.",
+                                  "max_value")

@@ -8,9 +8,8 @@ from backend.config import ROOT
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import CatalogueVersion, ScoringPoint, ScoringRule, Term
-from backend.platform import audit, clock
-from backend.platform.changes import touch
-from backend.valuecard.conversion import check_rule, conversion_problems, value_range
+from backend.platform import clock
+from backend.valuecard.conversion import value_range
 
 SEED_FILE = ROOT / "seed" / "catalogue.yaml"
 # Fields a school admin may change per term; names and identity stay fixed.
@@ -108,22 +107,3 @@ def rule(term: Term, code: str) -> ScoringRule:
     if found is None:
         raise Problem(404, "未找到 / Not found", f"No scoring point {code}.")
     return found
-
-
-def update_rule(term: Term, code: str, changes: dict, actor_id: int) -> ScoringRule:
-    target = rule(term, code)
-    before = {k: getattr(target, k) for k in changes}
-    for key, value in changes.items():
-        setattr(target, key, value)
-    bad_conversion = conversion_problems(target)
-    problems = bad_conversion or check_rule(target)
-    if problems:
-        raise Problem(422, "请求数据有误 / Invalid request data",
-                      errors={"conversion" if bad_conversion else "rule": problems})
-    target.updated_by = actor_id
-    target.updated_at = clock.now()
-    audit.record(actor_id, "catalogue.update", "scoring_rule", f"{term.id}:{code}",
-                 {"before": before, "after": changes})
-    touch("term", term.id, [term.id])  # thresholds and conversions change every rollup of the term
-    db.session.commit()
-    return target

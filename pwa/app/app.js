@@ -1,7 +1,9 @@
 import * as client from "./api.js";
 import { api, problemText } from "./api.js";
+import { auditScreen, catalogueScreen, rosterScreen, rulesScreen } from "./admin.js";
 import { inboxCard, myWarnings, settingsCard, warningScreen } from "./alerts.js";
 import { questionnaire, radarScreen } from "./assessment.js";
+import { leaveScreen } from "./attendance.js";
 import { classPlans, departmentTeachers, portfolioScreen, studentReport, teacherReport } from "./growth.js";
 import { diagnosisScreen, planScreen } from "./plans.js";
 import { rollScreen } from "./roll.js";
@@ -113,6 +115,11 @@ const ROUTES = [
   [/^#\/(disputes)$/, async () => show(...await disputesScreen())],
   [/^#\/(my-disputes)$/, async () => show(...await myDisputesScreen())],
   [/^#\/roll\/(\d+)$/, async (id) => show(...await rollScreen(id))],
+  [/^#\/(audit)$/, async () => show(...await auditScreen())],
+  [/^#\/(catalogue)$/, async () => show(...await catalogueScreen())],
+  [/^#\/(rules)$/, async () => show(...await rulesScreen())],
+  [/^#\/(roster)$/, async () => show(...await rosterScreen(me))],
+  [/^#\/(leave)$/, async () => show(...await leaveScreen())],
 ];
 
 async function route() {

@@ -130,3 +130,8 @@ export async function leaveApprovals() {
         el("button", { type: "button", class: "secondary", onclick: decide(false) }, t("reject"))), status);
   })));
 }
+
+// The leave requests to decide as a screen of its own (the homes link here; the card stays for them).
+export async function leaveScreen() {
+  return [el("a", { href: "#/", class: "link", "data-testid": "back" }, `← ${t("back")}`), await leaveApprovals()];
+}

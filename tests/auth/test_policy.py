@@ -365,8 +365,16 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("GET", f"{V1}/roster/imports/<string:job_id>"): [  # not the caller's import (none is): past the check, then 404
         Row(ONLY["school_admin"], {"job_id": "roster-import-0"}, ok={404})],
     ("GET", f"{V1}/audit"): [Row(ONLY["school_admin"])],
+    # Initial passwords answer only their maker, while they last: an unknown id is everyone's 404.
+    ("GET", f"{V1}/roster/slips/<string:slips_id>"): [Row(EVERYONE, {"slips_id": "no-such-slips-id"}, ok={404})],
+    ("POST", f"{V1}/students/<int:student_id>/password-reset"): [
+        Row(frozenset({"school_admin", "head_teacher"}), {"student_id": "@fresh_student"})],
     # --- value card ------------------------------------------------------------------------
     ("GET", f"{V1}/catalogue"): [Row(EVERYONE)],
+    ("POST", f"{V1}/catalogue"): [Row(ONLY["school_admin"], ok={201, 422}, body={  # a second add: same name, 422
+        "domain": "career", "name_zh": "技能竞赛参与", "name_en": "Skills contests entered", "value_type": "count",
+        "max_value": 10, "timing": "semester_end", "scorer_roles": ["head_teacher"], "weight": 0, "standard_value": 1,
+        "rationale": "本校特色"})],
     ("GET", f"{V1}/catalogue/<code>"): [Row(EVERYONE, {"code": "S-A-05"})],
     ("PATCH", f"{V1}/catalogue/<code>"): [Row(ONLY["school_admin"], {"code": "S-A-05"}, body={"standard_value": 85})],
     # A batch answers a row it may not score with 422 naming the row, the same as for no such student.

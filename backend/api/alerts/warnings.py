@@ -1,19 +1,15 @@
 from flask import jsonify, request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from backend.alerts import special_groups, warning_rules, warnings
-from backend.api.common import KEY_DOC, answers, download, once
+from backend.alerts import special_groups, warnings
+from backend.api.common import KEY_DOC, once
 from backend.auth.current import login_required
-from backend.auth.policy import Resource, authorize, can
+from backend.auth.policy import can
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import SpecialGroupRecord, WarningRule
-from backend.platform import audit
+from backend.models import SpecialGroupRecord
 from backend.schemas.alerts import (
-    AuditOut,
-    AuditQuery,
     CloseIn,
     InterventionIn,
     OwnWarningOut,
@@ -24,11 +20,9 @@ from backend.schemas.alerts import (
     WarningOut,
     WarningQuery,
     WarningResolveIn,
-    WarningRuleIn,
-    WarningRuleOut,
 )
 
-blp = Blueprint("warnings", __name__, url_prefix="/api/v1", description="Warnings, rules, special groups, audit log")
+blp = Blueprint("warnings", __name__, url_prefix="/api/v1", description="Warnings and special groups")
 
 
 def _detail(warning_id: int):
@@ -109,28 +103,6 @@ def my_warnings():
     return warnings.own(current_user)
 
 
-@blp.get("/warning-rules")
-@blp.response(200, WarningRuleOut(many=True))
-@login_required
-def list_rules():
-    """Every rule with its plain-language explanation."""
-    return db.session.scalars(select(WarningRule).order_by(WarningRule.id)).all()
-
-
-@blp.patch("/warning-rules/<code>")
-@blp.arguments(WarningRuleIn)
-@blp.response(200, WarningRuleOut)
-@login_required
-def edit_rule(body, code):
-    """Thresholds, levels, who is notified, acknowledgement deadline (school admin)."""
-    authorize(current_user, "edit", Resource.WARNING_RULES)
-    rule = db.session.scalar(select(WarningRule).where(WarningRule.code == code))
-    if rule is None:
-        raise Problem(404, "未找到 / Not found")
-    warning_rules.update(rule, body, current_user.id)
-    return _commit(rule)
-
-
 @blp.post("/special-groups")
 @blp.arguments(SpecialGroupIn)
 @blp.response(201, SpecialGroupOut)
@@ -160,17 +132,3 @@ def close_group(body, record_id):
     if record is None:
         raise Problem(404, "未找到 / Not found")
     return _commit(special_groups.close(current_user, record, body["note"]))
-
-
-@blp.get("/audit")
-@blp.arguments(AuditQuery, location="query")
-@blp.response(200, AuditOut(many=True))
-@answers(blp, "csv", description="The audit log: JSON, or CSV with `format=csv`")
-@login_required
-def audit_log(query):
-    """The audit log for a school admin's review, newest first; `format=csv` to export."""
-    authorize(current_user, "view", Resource.AUDIT)
-    found = audit.events(query["since"], query["action"], query["limit"])
-    if query["format"] == "json":
-        return found
-    return download(audit.to_csv(found), "csv", "audit")

@@ -3,26 +3,33 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from backend.api.common import answers, download
+from backend.api.common import KEY_DOC, answers, download, once
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
 from backend.errors import Problem
+from backend.extensions import db
 from backend.jobs import roster as roster_jobs
-from backend.org import roster
+from backend.models import StudentProfile
+from backend.org import onboarding, roster
 from backend.platform import uploads
+from backend.reporting import slips
 from backend.schemas.common import StrictSchema
-from backend.schemas.org import RosterImportJobOut, RosterImportOut
+from backend.schemas.org import (
+    PasswordResetOut,
+    RosterImportJobOut,
+    RosterImportOut,
+    SlipsOut,
+    SlipsQuery,
+)
 
-blp = Blueprint("roster", __name__, url_prefix="/api/v1/roster", description="Student and staff roster import")
-
-
+blp = Blueprint("roster", __name__, url_prefix="/api/v1", description="Student and staff roster import, initial passwords")
 
 class TemplateQuery(StrictSchema):
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
     kind = fields.String(load_default="students", validate=validate.OneOf(["students", "staff"]))
 
 
-@blp.post("/import")
+@blp.post("/roster/import")
 @blp.response(200, RosterImportOut)
 @blp.alt_response(202, schema=RosterImportJobOut, description="A large import, running as a background job")
 @login_required
@@ -57,7 +64,7 @@ def import_roster():
     return roster.import_roster(upload.filename, data, current_user.id, parsed=parsed)
 
 
-@blp.get("/imports/<string:job_id>")
+@blp.get("/roster/imports/<string:job_id>")
 @blp.response(200, RosterImportJobOut)
 @login_required
 def import_status(job_id):
@@ -71,7 +78,7 @@ def import_status(job_id):
     return body
 
 
-@blp.get("/template")
+@blp.get("/roster/template")
 @blp.arguments(TemplateQuery, location="query")
 @answers(blp, "csv", "xlsx", description="The template, as `format` asks")
 @login_required
@@ -81,3 +88,31 @@ def template(query):
     if query["format"] == "xlsx":
         return download(roster.template_xlsx(), "xlsx", "spiral-roster-template")
     return download(roster.template_csv(query["kind"]), "csv", f"spiral-{query['kind']}-template")
+
+
+@blp.get("/roster/slips/<string:slips_id>")
+@blp.arguments(SlipsQuery, location="query")
+@blp.response(200, SlipsOut)
+@answers(blp, "pdf", "xlsx", description="The slips: PDF to print and cut, or XLSX")
+@login_required
+def initial_passwords(query, slips_id):
+    """New accounts' initial passwords (an import's, a reset's), for a short time after they were
+    made and only to the user who made them; anyone else, or later, gets 404. Audited."""
+    found = onboarding.fetch(slips_id, current_user.id, query["format"])
+    if query["format"] == "json":
+        return found
+    body = slips.to_pdf(found["slips"]) if query["format"] == "pdf" else slips.to_xlsx(found["slips"])
+    return download(body, query["format"], "spiral-initial-passwords")
+
+
+@blp.post("/students/<int:student_id>/password-reset")
+@blp.response(200, PasswordResetOut)
+@blp.doc(**KEY_DOC)
+@login_required
+def reset_password(student_id):
+    """A new initial password for a student (school admin: any; head teacher: own class), to be
+    changed at next login; the student's sessions end. The password is fetched from the slips."""
+    profile = db.session.get(StudentProfile, student_id)
+    authorize(current_user, "reset_password", profile)
+    return once(f"password-reset:{student_id}", {}, lambda: {
+        "student_id": student_id, "slips_id": onboarding.reset_password(current_user.id, profile)}, PasswordResetOut)

@@ -6,8 +6,8 @@ from backend.auth.policy import Resource, authorize
 from backend.extensions import db
 from backend.org import directory
 from backend.schemas.org import TermQuery
-from backend.schemas.valuecard import CatalogueOut, RuleOut, RulePatchIn
-from backend.valuecard import catalogue
+from backend.schemas.valuecard import CatalogueOut, PointIn, RuleOut, RulePatchIn
+from backend.valuecard import catalogue, catalogue_edit
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1/catalogue",
                 description="Scoring points and their rules per term")
@@ -42,4 +42,16 @@ def get_rule(query, code):
 def update_rule(query, body, code):
     """Change a point's rule for one term only; other terms' cards are untouched."""
     authorize(current_user, "edit", Resource.CATALOGUE)
-    return catalogue.update_rule(directory.term_or_current(query["term_id"]), code, body, current_user.id)
+    return catalogue_edit.update_rule(directory.term_or_current(query["term_id"]), code, body, current_user.id)
+
+
+@blp.post("")
+@blp.arguments(TermQuery, location="query")
+@blp.arguments(PointIn)
+@blp.response(201, RuleOut)
+@login_required
+def add_point(query, body):
+    """Add a college's own scoring point to a term (school admin; audited). Its code is made by
+    the server (X-A-17); the terms after it inherit it, the terms before never see it."""
+    authorize(current_user, "edit", Resource.CATALOGUE)
+    return catalogue_edit.add_point(directory.term_or_current(query["term_id"]), body, current_user.id)

@@ -7,7 +7,7 @@ from backend.auth.policy.core import (
     roles_over_class,
     roles_over_department,
 )
-from backend.auth.roles import Role
+from backend.auth.roles import Role, Scope
 from backend.extensions import db
 from backend.models import ClassGroup, Department, StudentProfile, User
 
@@ -34,6 +34,14 @@ def _anyone(user, _) -> bool:
     return True
 
 
+def _reset_password(user, student: StudentProfile) -> bool:
+    """The school admin for any student; a head teacher for the students of their own class."""
+    roles = roles_over_class(user, db.session.get(ClassGroup, student.class_id))
+    return Role.SCHOOL_ADMIN in roles or any(
+        g.role == Role.HEAD_TEACHER and (g.scope_type, g.scope_id) == (Scope.CLASS, student.class_id)
+        for g in user.grants)
+
+
 RULES = {
     (ClassGroup, "view"): _class_view,
     (ClassGroup, "view_roster"): lambda u, c: bool(roles_over_class(u, c) & STAFF_ROLES),
@@ -44,6 +52,7 @@ RULES = {
     (Resource.TERMS, "view"): _anyone,
     (Resource.TERMS, "edit"): _school_admin,
     (Resource.ROSTER, "import"): _school_admin,
+    (StudentProfile, "reset_password"): _reset_password,
     (Resource.AUDIT, "view"): _school_admin,
     # A display name is one's own; a student's is their official name from the roster (what head
     # teachers, sheets and reports show), so only staff change theirs.
