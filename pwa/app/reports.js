@@ -74,7 +74,7 @@ async function classReport(id) {
     el("h3", {}, t("trends")), trendChart(r.metrics, "trend-chart"),
     el("h3", {}, t("underWarning")),
     r.under_warning.length ? el("ul", { class: "list", "data-testid": "under-warning" }, r.under_warning.map((u) =>
-      el("li", {}, el("span", {}, local(u)), el("span", { class: "tag warn" }, u.students.map((s) => s.name).join("、")))))
+      el("li", {}, el("span", {}, local(u)), el("span", { class: "tag warn names" }, u.students.map((s) => s.name).join("、")))))
       : empty(t("noneUnderWarning")),
     el("details", {}, el("summary", {}, t("allPoints")), metricList(r.metrics)),
     downloads("class", id));
