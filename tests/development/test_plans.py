@@ -207,5 +207,5 @@ def test_next_term_must_exist_before_a_self_diagnosis_is_submitted(client, colle
     db.session.commit()
     body = assert_problem(client.post(f"/api/v1/plans/{plan['id']}/diagnosis/submit", headers=writing(me), json={"items": [
         {"goal_id": g["id"], "measure": "继续"} for g in plan["goals"]]}), 409)
-    assert "Next term" in body["title"]
+    assert "下一学期" in body["title"]
     assert client.get(f"/api/v1/plans/{plan['id']}/diagnosis", headers=me).json["status"] == "draft"
