@@ -112,6 +112,7 @@ def test_goals_are_held_to_the_college_standards_and_approval_scores_the_plan_po
                          headers=login(client, college["dept_admin"])).json
     row = next(r for r in summary if r["student_id"] == student_id)
     assert (row["term_plan"], row["goals"]) == ("approved", 3)
+    assert row["plan_id"] is None  # no link to a plan the department admin may not open
     assert "作业" not in str(summary) and "想转专业" not in str(summary)
 
 

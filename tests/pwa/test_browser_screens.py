@@ -1,6 +1,6 @@
 """Every screen of every role, found the way a user finds them: log in as each demo role, start at
 the home, follow every in-app link (`a[href^="#/"]`) breadth-first, one screen per route pattern
-(ids replaced). On every screen, at 360 px (homes also at 390 and 414 px), fail on a console
+(ids replaced). On every screen, at 360 px (homes also at 390 and 414 px, and in English), fail on a console
 error, a failed request, sideways scrolling, a visible target under 44 x 44 px, or a serious or
 critical axe-core violation. A screen added later is covered as soon as something links to it.
 
@@ -151,6 +151,12 @@ def test_every_screen_of_every_role_works_fits_and_is_accessible(college, browse
                 phone.page.set_viewport_size({"width": width, "height": 800})
                 phone.settle()
                 problems += phone.check(f"{role} #/", width, axe=False)
+            # English words run longer: the home again in English, at the narrowest width.
+            phone.page.set_viewport_size({"width": WIDTH, "height": 740})
+            phone.page.click("#lang")
+            expect(phone.page.locator("#lang")).to_have_text("中文")
+            phone.open("#/")
+            problems += phone.check(f"{role} #/ (en)", WIDTH)
         finally:
             phone.context.close()
 
