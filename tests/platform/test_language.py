@@ -9,8 +9,9 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models import User
 from backend.notify import notifications, push
-from backend.platform import language
-from tests.helpers import assert_problem, build_college, login
+from backend.platform import language, queue
+from tests.helpers import assert_problem, build_college, login, run_worker, upload_roster
+from tests.org.test_roster_hostile import messy, student
 
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
@@ -95,3 +96,17 @@ def test_a_notification_reaches_each_recipient_in_their_language(client):
     # A push is sent outside any request: the lock-screen text follows the recipient's setting.
     assert json.loads(push.payload(note, None))["body"] == "有一份计划或自我诊断等待您审阅"
     assert json.loads(push.payload(note, "en"))["body"] == "A plan or self-diagnosis awaits your review"
+
+
+def test_a_roster_jobs_problem_is_read_in_the_importers_language(app, client):
+    """The job runs outside any request and keeps its problem in both languages; the status answers in one."""
+    app.config["ROSTER_JOB_ACCOUNTS"] = 5
+    admin = login(client, build_college(students=20)["school_admin"])
+    job = upload_roster(client, admin, messy([student(i) for i in range(1, 11)])).json
+    for key in queue.redis_connection().scan_iter("spiral:roster-upload:*"):
+        queue.redis_connection().delete(key)  # the upload expired before a worker took the job
+    run_worker(app)
+    zh = client.get(job["status_url"], headers=admin).json
+    en = client.get(job["status_url"], headers={**admin, **EN}).json
+    assert zh["status"] == en["status"] == "refused"
+    assert (zh["problem"]["title"], en["problem"]["title"]) == ("上传的文件已过期", "The uploaded file has expired")
