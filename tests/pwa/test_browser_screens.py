@@ -1,8 +1,9 @@
 """Every screen of every role, found the way a user finds them: log in as each demo role, start at
 the home, follow every in-app link (`a[href^="#/"]`) breadth-first, one screen per route pattern
-(ids replaced). On every screen, at 360 px (homes also at 390 and 414 px, and in English), fail on a console
-error, a failed request, sideways scrolling, a visible target under 44 x 44 px, or a serious or
-critical axe-core violation. A screen added later is covered as soon as something links to it.
+(ids replaced). On every screen at 360 px (homes also at 390 and 414 px, and in English), fail on
+a console error, a failed request, focus not on the screen's heading, sideways scrolling, a visible
+target under 44 x 44 px, or a serious or critical axe-core violation. A screen added later is
+covered as soon as something links to it.
 
 axe-core comes from tests/pwa/node_modules (`npm ci`, run by scripts/test.sh) and is injected as
 an init script, which the page's CSP does not apply to, so the app runs under its real policy.
@@ -112,6 +113,8 @@ class Screens:
         page.evaluate("() => document.querySelectorAll('#view details').forEach((d) => { d.open = true; })")
         found = [f"{where}: {e}" for e in self.events]
         self.events.clear()
+        if not page.evaluate("() => document.activeElement === document.querySelector('#view h1, #view h2')"):
+            found.append(f"{where}: focus is not on the screen's heading")
         scroll = page.evaluate("document.documentElement.scrollWidth")
         if scroll > width:
             found.append(f"{where}: scrolls sideways at {width} px ({scroll} px wide)")
