@@ -157,8 +157,8 @@ def test_every_screen_of_every_role_works_fits_and_is_accessible(college, browse
             # English words run longer: the home again in English, at the narrowest width.
             phone.page.set_viewport_size({"width": WIDTH, "height": 740})
             phone.page.click("#lang")
-            expect(phone.page.locator("#lang")).to_have_text("中文")
-            phone.open("#/")
+            expect(phone.page.locator("#lang")).to_have_text("中文")  # show() drew the home in English
+            phone.settle()
             problems += phone.check(f"{role} #/ (en)", WIDTH)
         finally:
             phone.context.close()
