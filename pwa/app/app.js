@@ -137,7 +137,10 @@ async function route() {
 // After login, at app start, or offline with the last data this device kept for its user.
 async function start() {
   me = await api("/api/v1/me");
-  if (me.locale && me.locale !== getLang()) setLang(me.locale);  // the user's choice follows them to this device
+  if (me.locale && me.locale !== getLang()) {  // the user's choice follows them to this device
+    setLang(me.locale);
+    renderOutbox();
+  }
   await client.setViewer(me.id);
   outbox.setUser(me.id);
   outbox.replay({ now: true });  // this user's writes made offline go out now

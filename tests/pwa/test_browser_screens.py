@@ -168,3 +168,38 @@ def test_every_screen_of_every_role_works_fits_and_is_accessible(college, browse
     for role, screens in visited.items():
         print(f"{role:<16} {len(screens):>3}  {' '.join(screens)}")
     assert problems == [], "\n".join(problems)
+
+
+def switch(page, to: str) -> None:
+    """Clicks the language button and waits until the choice is saved and drawn ("EN" shows on a
+    Chinese screen, "中文" on an English one)."""
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/me") and r.request.method == "PATCH"):
+        page.click("#lang")
+    expect(page.locator("#lang")).to_have_text(to)
+
+
+def test_the_language_chosen_follows_the_user_and_the_server_answers_in_it(college, browser):
+    base, accounts = college
+    one, other = Screens(browser, base), Screens(browser, base)
+    try:
+        one.page.goto(base + "/")
+        one.page.click("#lang")  # English on the login screen: the server's refusal comes in English too
+        log_in(one.page, base, {**accounts["student"], "password": "wrong"})
+        expect(one.page.get_by_role("alert")).to_have_text("Wrong username or password")
+        one.page.click("#lang")
+        log_in(one.page, base, accounts["student"])
+        expect(one.page.get_by_test_id("home-student")).to_be_visible(timeout=30_000)
+        if one.page.locator("#lang").inner_text() == "中文":  # English was saved before (the crawl)
+            switch(one.page, "EN")
+        switch(one.page, "中文")  # the user chooses English: saved as their setting
+
+        sent = []
+        other.page.on("request", lambda r: sent.append(r.headers.get("accept-language")) if "/api/v1/" in r.url else None)
+        log_in(other.page, base, accounts["student"])  # another phone, in Chinese
+        expect(other.page.get_by_test_id("home-student")).to_be_visible(timeout=30_000)
+        expect(other.page.locator("#lang")).to_have_text("中文")  # it took the user's English
+        expect(other.page.locator("html")).to_have_attribute("lang", "en")
+        assert sent[:2] == ["zh-CN", "zh-CN"] and sent[-1] == "en"  # login and /me, then in English
+    finally:
+        one.context.close()
+        other.context.close()
