@@ -5,10 +5,11 @@ from itertools import accumulate
 
 from flask import Flask, jsonify, request
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from backend.extensions import db
 from backend.models.ledger import LIVE_INDEXES
+from backend.platform import language
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,24 @@ def problem_body(status: int, title: str, detail=None, errors=None, type_="about
 
 
 def problem_response(body: dict, headers: dict | None = None):
-    response = jsonify(body)
+    """Every problem document leaves here, in the reader's one language (title, detail and the
+    field errors nested in it: platform/language.py)."""
+    response = jsonify(language.localise(body))
     response.status_code = body["status"]
     response.mimetype = "application/problem+json"
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+# Werkzeug's own errors (a route that does not exist, a body too large) in both languages.
+HTTP_TITLES = {
+    400: "请求有误 / Bad Request", 401: "需要登录 / Unauthorized", 403: "无权操作 / Forbidden",
+    404: "未找到 / Not Found", 405: "不支持该请求方法 / Method Not Allowed", 409: "与现有数据冲突 / Conflict",
+    413: "上传内容过大 / Content Too Large", 415: "不支持的数据格式 / Unsupported Media Type",
+    422: "请求数据有误 / Invalid request data", 429: "请求过于频繁 / Too Many Requests",
+    500: "服务器内部错误 / Internal Server Error",
+}
 
 
 def _flatten_webargs(messages: dict) -> dict:
@@ -84,7 +97,7 @@ def _live_value_problem(exc: IntegrityError) -> Problem:
     subject = "student_id" if "student_id" in key else "class_id" if "class_id" in key else None
     if subject is None:
         return Problem(422, BATCH_REFUSED, errors={"entries": [ALREADY_RECORDED]})
-    return Problem(422, BATCH_REFUSED, errors={subject: [f"{ALREADY_RECORDED} ({subject} {key[subject]})"]})
+    return Problem(422, BATCH_REFUSED, errors={subject: [language.extend(ALREADY_RECORDED, f" ({subject} {key[subject]})")]})
 
 
 # JSON bodies nest at most this deep (Spiral's own nest 4): Python's parser recurses, so a 50,000-deep
@@ -120,7 +133,7 @@ def register_error_handlers(app: Flask) -> None:
             return problem_response(body, exc.extra_headers)
         data = getattr(exc, "data", None) or {}
         errors = _flatten_webargs(data["messages"]) if "messages" in data else None
-        title = "请求数据有误 / Invalid request data" if exc.code == 422 else exc.name
+        title = HTTP_TITLES.get(exc.code, exc.name)
         detail = data.get("message") or (None if errors else exc.description)
         headers = {k: v for k, v in exc.get_headers() if k in ("Allow", "Retry-After", "WWW-Authenticate")}
         return problem_response(problem_body(exc.code, title, detail, errors), headers)
@@ -138,4 +151,4 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(exc: Exception):
         db.session.rollback()
         log.exception("unhandled error")
-        return problem_response(problem_body(500, InternalServerError().name, "An unexpected error occurred; nothing was written."))
+        return problem_response(problem_body(500, HTTP_TITLES[500], "An unexpected error occurred; nothing was written."))

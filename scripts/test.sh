@@ -11,7 +11,14 @@ have_postgres || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # Screenshots must show Chinese text as a phone would, not empty boxes.
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
+# axe-core (the accessibility checker the browser tests inject) comes from the npm registry.
+command -v npm >/dev/null || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+# Installed exactly as locked, and again only when the lock changes.
+if ! cmp -s tests/pwa/package-lock.json tests/pwa/node_modules/.spiral-stamp; then
+  npm ci --prefix tests/pwa --no-audit --no-fund --loglevel=error
+  cp tests/pwa/package-lock.json tests/pwa/node_modules/.spiral-stamp
+fi
 
 mkdir -p test-artifacts
 exec .venv/bin/python -m pytest tests -q "$@"

@@ -143,8 +143,9 @@ def _student_name(w: StudentWarning) -> str:
 def _notify(w: StudentWarning, cls: ClassGroup, kind: str, now) -> None:
     role = w.rule.chain[w.step]
     users = responders(cls, role)
-    title = f"{_student_name(w)} · {w.rule.name_zh}"
-    notifications.send(users, kind=kind, level=w.level, title=title, body=w.rule.name_en,
+    name = _student_name(w)
+    title = f"{name} · {w.rule.name_zh} / {name} · {w.rule.name_en}"
+    notifications.send(users, kind=kind, level=w.level, title=title, body="",
                        url=f"/#/warnings/{w.id}", warning_id=w.id, now=now)
     if users:
         _event(w, "notified", None, role, now)
@@ -154,7 +155,8 @@ def _notify(w: StudentWarning, cls: ClassGroup, kind: str, now) -> None:
 
 def _nudge(w: StudentWarning, now) -> None:
     """The student hears first-hand, with what to do next (non-sensitive warnings only)."""
-    notifications.send([w.student_id], kind="nudge", level=w.level, title=w.rule.name_zh, body=w.rule.advice_zh,
+    notifications.send([w.student_id], kind="nudge", level=w.level, title=f"{w.rule.name_zh} / {w.rule.name_en}",
+                       body=f"{w.rule.advice_zh} / {w.rule.advice_en}",
                        url=f"/#/my-warnings/{w.id}", warning_id=w.id, now=now)
 
 

@@ -5,6 +5,7 @@ from backend.auth import sessions
 from backend.errors import problem_body, problem_response
 from backend.extensions import db
 from backend.models import User
+from backend.platform import language
 
 
 def _unauthorized(detail: str):
@@ -16,7 +17,10 @@ def register_token_callbacks(jwt: JWTManager) -> None:
     @jwt.user_lookup_loader
     def load_user(_header, claims):
         user = db.session.get(User, int(claims["sub"]))
-        return user if user is not None and user.is_active else None
+        if user is None or not user.is_active:
+            return None
+        language.use(user.language)  # the user's own choice answers, whatever the device says
+        return user
 
     @jwt.token_in_blocklist_loader
     def revoked(_header, claims):

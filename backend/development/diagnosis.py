@@ -85,7 +85,7 @@ def submit(plan: Plan, body: dict) -> SelfDiagnosis:
     d.status, d.submitted_at = "submitted", clock.now()
     d.next_plan_id = _draft_next(plan, d, period, next_term).id
     notifications.send(plans.reviewers(plan), kind="review", level=None, url=f"/#/diagnosis/{plan.id}",
-                       title="有一份自我诊断等待审阅 · A self-diagnosis awaits your review", body="")
+                       title="有一份自我诊断等待审阅 / A self-diagnosis awaits your review", body="")
     return d
 
 
@@ -129,5 +129,5 @@ def comment(reviewer: User, plan: Plan, text: str) -> SelfDiagnosis:
         raise Problem(409, "自我诊断尚未提交 / The self-diagnosis is not submitted yet")
     d.comment, d.commented_by, d.commented_at = text, reviewer.id, clock.now()
     notifications.send([plan.owner_id], kind="plan", level=None, url=f"/#/diagnosis/{plan.id}",
-                       title="您的自我诊断有了评语 · Your self-diagnosis has a comment", body="")
+                       title="您的自我诊断有了评语 / Your self-diagnosis has a comment", body="")
     return d

@@ -246,7 +246,7 @@ def submit(plan: Plan) -> Plan:
     if errors:
         raise Problem(422, "计划不完整 / The plan is incomplete", errors=errors)
     plan.status, plan.submitted_at = "submitted", clock.now()
-    notifications.send(reviewers(plan), kind="review", level=None, title="有一份计划等待审阅 · A plan awaits review",
+    notifications.send(reviewers(plan), kind="review", level=None, title="有一份计划等待审阅 / A plan awaits review",
                        body="", url=f"/#/plans/{plan.id}")
     return plan
 
@@ -260,8 +260,9 @@ def review(reviewer: User, plan: Plan, decision: str, comment: str | None) -> Pl
     plan.reviewed_by, plan.reviewed_at, plan.review_comment = reviewer.id, clock.now(), comment
     if plan.status == "approved" and plan.kind in STUDENT_KINDS:
         _score_plan(reviewer, plan)
-    word = "已通过 · approved" if plan.status == "approved" else "被退回 · returned"
-    notifications.send([plan.owner_id], kind="plan", level=None, title=f"您的计划{word}",
+    title = "您的计划已通过 / Your plan was approved" if plan.status == "approved" \
+        else "您的计划被退回 / Your plan was returned"
+    notifications.send([plan.owner_id], kind="plan", level=None, title=title,
                        body=comment or "", url=f"/#/plans/{plan.id}")
     return plan
 
@@ -295,8 +296,8 @@ def monitor(term: Term, cards: dict, now: datetime) -> list[dict]:
             goal.nudged_at = now
             crossings.append({"student_id": plan.owner_id, "goal_id": goal.id, "actual": actual})
             notifications.send([plan.owner_id], kind="nudge", level=None, now=now, url=f"/#/plans/{plan.id}",
-                               title=f"目标「{goal.title}」越过了预警值 · Goal past its warning value",
-                               body=f"当前 {actual:g}，预警值 {goal.warning:g}，目标 {goal.target:g} · "
+                               title=f"目标「{goal.title}」越过了预警值 / Goal “{goal.title}” past its warning value",
+                               body=f"当前 {actual:g}，预警值 {goal.warning:g}，目标 {goal.target:g} / "
                                     f"Now {actual:g}, warning {goal.warning:g}, target {goal.target:g}")
         elif not past and goal.nudged_at is not None:
             goal.nudged_at = None

@@ -16,7 +16,7 @@ from rq.job import Job
 from backend.errors import Problem
 from backend.extensions import db
 from backend.org import roster
-from backend.platform import queue
+from backend.platform import language, queue
 from backend.platform.queue import job
 
 UPLOAD_TTL = 3600  # seconds an uploaded file waits for its job
@@ -93,4 +93,6 @@ def status(job_id: str, user_id: int) -> dict | None:
         body["result"] = meta.get("result")
     elif state == "failed":
         body["problem"] = {"status": 500, "title": "导入失败，未导入任何数据 / The import failed; nothing was imported"}
+    if "problem" in body:  # kept in both languages by the job; read in the importer's
+        body["problem"] = language.localise(body["problem"])
     return body

@@ -20,7 +20,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
-    locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    # zh-CN or en once the user chose; None follows the device (platform/language.py).
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     grants: Mapped[list["RoleGrant"]] = relationship(lazy="selectin", back_populates="user")
     # Joined (a single row): every request needs the profile, and it costs no extra query.

@@ -14,24 +14,25 @@ from backend.models import (
     PushDelivery,
     PushSubscription,
 )
-from backend.platform import changes, clock
+from backend.platform import changes, clock, language
 
 # The lock screen shows only these: never a student's name or the risk category (docs/DESIGN.md decision 7).
 LOCK_TEXT = {
-    ("warning", "red"): "有一条红色预警需要您处理 · A red alert needs you",
-    ("warning", "orange"): "有一条橙色预警需要您处理 · An orange alert needs you",
-    ("warning", "yellow"): "有一条新的预警 · A new alert",
-    ("escalation", None): "有一条预警逾期未确认，已转给您 · An overdue alert was passed to you",
-    ("nudge", None): "您有一条新的成长提醒 · You have a new nudge",
-    ("review", None): "有一份计划或自我诊断等待您审阅 · A plan or self-diagnosis awaits your review",
-    ("plan", None): "您的计划或自我诊断有了新的审阅意见 · Your plan or self-diagnosis was reviewed",
-    ("digest", None): "您的今日提醒汇总 · Your daily digest of alerts",
-    ("dispute", None): "您的申诉有了处理结果 · Your dispute was answered",
+    ("warning", "red"): "有一条红色预警需要您处理 / A red alert needs you",
+    ("warning", "orange"): "有一条橙色预警需要您处理 / An orange alert needs you",
+    ("warning", "yellow"): "有一条新的预警 / A new alert",
+    ("escalation", None): "有一条预警逾期未确认，已转给您 / An overdue alert was passed to you",
+    ("nudge", None): "您有一条新的成长提醒 / You have a new nudge",
+    ("review", None): "有一份计划或自我诊断等待您审阅 / A plan or self-diagnosis awaits your review",
+    ("plan", None): "您的计划或自我诊断有了新的审阅意见 / Your plan or self-diagnosis was reviewed",
+    ("digest", None): "您的今日提醒汇总 / Your daily digest of alerts",
+    ("dispute", None): "您的申诉有了处理结果 / Your dispute was answered",
 }
 
 
-def lock_text(n: Notification) -> str:
-    return LOCK_TEXT.get((n.kind, n.level)) or LOCK_TEXT[(n.kind, None)]
+def lock_text(n: Notification, lang: str | None = None) -> str:
+    """In the recipient's language: a push is read outside any request, so by their setting."""
+    return language.pick(LOCK_TEXT.get((n.kind, n.level)) or LOCK_TEXT[(n.kind, None)], language.of(lang))
 
 
 def preferences(user_id: int) -> NotificationPreference:
@@ -128,7 +129,7 @@ def send_digests(now: datetime | None = None) -> int:
         pref = preferences(user_id)
         if local.hour < pref.digest_hour or pref.last_digest_on == local.date().isoformat():
             continue
-        digest = Notification(user_id=user_id, kind="digest", level="yellow", title=f"今日提醒 {len(ids)} 条 · {len(ids)} alerts today",
+        digest = Notification(user_id=user_id, kind="digest", level="yellow", title=f"今日提醒 {len(ids)} 条 / {len(ids)} alerts today",
                               body="", url="/#/inbox", push="now", created_at=now)
         db.session.add(digest)
         db.session.flush()

@@ -43,7 +43,7 @@ from sqlalchemy import bindparam, delete, select, update
 
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import Notification, PushDelivery, PushSubscription
+from backend.models import Notification, PushDelivery, PushSubscription, User
 from backend.notify.notifications import lock_text
 from backend.platform import clock
 
@@ -278,9 +278,10 @@ def forget(sub: PushSubscription) -> None:
     db.session.delete(sub)
 
 
-def payload(n: Notification) -> bytes:
-    """What the service worker gets: neutral lock-screen text and where to go in the app."""
-    body = json.dumps({"title": "Spiral", "body": lock_text(n), "url": n.url, "tag": f"n{n.warning_id or n.id}",
+def payload(n: Notification, lang: str | None = None) -> bytes:
+    """What the service worker gets: neutral lock-screen text in the recipient's language (their
+    setting, `lang`) and where to go in the app."""
+    body = json.dumps({"title": "Spiral", "body": lock_text(n, lang), "url": n.url, "tag": f"n{n.warning_id or n.id}",
                        "level": n.level, "notification_id": n.id}, ensure_ascii=False).encode()
     assert len(body) <= MAX_PAYLOAD, len(body)
     return body
@@ -462,9 +463,10 @@ def _claim(now) -> list[Outgoing]:
     rows = db.session.execute(
         select(PushDelivery.id.label("delivery_id"), PushDelivery.attempts, PushDelivery.subscription_id,
                PushSubscription.endpoint, PushSubscription.p256dh, PushSubscription.auth, Notification.id,
-               Notification.kind, Notification.level, Notification.warning_id, Notification.url)
+               Notification.kind, Notification.level, Notification.warning_id, Notification.url, User.language)
         .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
         .join(Notification, Notification.id == PushDelivery.notification_id)
+        .join(User, User.id == Notification.user_id)
         .where(PushDelivery.claim == token, PushDelivery.state == "sending")).all()
     if not rows:
         return []
@@ -476,7 +478,7 @@ def _claim(now) -> list[Outgoing]:
     for r in rows:
         refused = endpoint_problem(r.endpoint)
         out.append(Outgoing(r.delivery_id, r.attempts, r.subscription_id,
-                            {"endpoint": r.endpoint, "keys": {"p256dh": r.p256dh, "auth": r.auth}}, payload(r),
+                            {"endpoint": r.endpoint, "keys": {"p256dh": r.p256dh, "auth": r.auth}}, payload(r, r.language),
                             {} if refused else _headers(r, r.endpoint, signer), refused))
     return out
 

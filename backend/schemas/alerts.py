@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.alerts.warning_rules import GROUPS
-from backend.schemas.common import ChangeIn, JsonBoolean, JsonInteger, StrictSchema
+from backend.schemas.common import ChangeIn, JsonBoolean, JsonInteger, OneLanguage, StrictSchema
 
 HOUR = validate.Range(0, 23)
 
@@ -196,8 +196,8 @@ class NotificationOut(Schema):
     id = fields.Integer()
     kind = fields.String()
     level = fields.String(allow_none=True)
-    title = fields.String()
-    body = fields.String()
+    title = OneLanguage()
+    body = OneLanguage()
     url = fields.String()
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)

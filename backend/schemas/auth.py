@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.auth import passwords
+from backend.platform import language
 from backend.schemas.common import ChangeIn, StrictSchema
 
 
@@ -44,7 +45,8 @@ class MeOut(Schema):
     id = fields.Integer()
     username = fields.String()
     display_name = fields.String()
-    locale = fields.String()
+    locale = fields.String(attribute="language", allow_none=True, metadata={
+        "description": "zh-CN or en as the user chose; null follows the device's Accept-Language"})
     must_change_password = fields.Boolean()
     roles = fields.List(fields.Nested(GrantOut), attribute="grants")
     class_id = fields.Function(lambda u: u.student.class_id if u.student else None)
@@ -52,7 +54,7 @@ class MeOut(Schema):
 
 class MePatchIn(ChangeIn):
     display_name = fields.String(validate=validate.Length(min=1, max=120))
-    locale = fields.String(validate=validate.OneOf(["zh-CN", "en"]))
+    locale = fields.String(attribute="language", allow_none=True, validate=validate.OneOf(language.LANGUAGES))
 
 
 class StudentOut(Schema):

@@ -3,6 +3,8 @@ import re
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from backend.platform import language
+
 # Every id and count the database stores is a signed 32-bit INTEGER (both databases): a larger number
 # cannot name a row, and PostgreSQL refuses to compare it (a 500 before this bound).
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -133,3 +135,10 @@ class ProblemSchema(Schema):
     detail = fields.String(metadata={"description": "what happened in this occurrence"})
     errors = fields.Dict(keys=fields.String(), metadata={
         "description": "field name → messages (nested objects and list items nest likewise)"})
+
+
+class OneLanguage(fields.String):
+    """A "中文 / English" text dumped in the reader's language only (platform/language.py)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return language.pick(super()._serialize(value, attr, obj, **kwargs))

@@ -46,7 +46,8 @@ export async function login(username, password) {
   let response;
   try {
     response = await fetch("/api/v1/auth/login", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
+      method: "POST", headers: { "Content-Type": "application/json", "Accept-Language": getLang() },
+      body: JSON.stringify({ username, password }),
     });
   } catch { throw new ProblemError({ title: t("offlineLogin") }); }
   if (!response.ok) throw new ProblemError(await problemOf(response));
@@ -125,7 +126,7 @@ async function forgetViews() {
 export async function authFetch(path, init = {}, retried = false) {
   const { as, ...rest } = init;
   if (as !== undefined && userOf(accessToken) !== as) throw new NotThisUser();
-  const headers = { ...(rest.headers || {}), Authorization: `Bearer ${accessToken}` };
+  const headers = { ...(rest.headers || {}), Authorization: `Bearer ${accessToken}`, "Accept-Language": getLang() };
   const response = await fetch(path, { ...rest, headers });
   if (response.status === 401 && !retried && await refresh() === true) return authFetch(path, init, true);
   return response;

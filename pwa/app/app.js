@@ -18,15 +18,30 @@ const ROLE_ORDER = ["school_admin", "dept_admin", "counsellor", "head_teacher", 
   "student_affairs", "teaching_office", "pe_teacher", "student"];
 let me = null;
 let activeRole = null;
+// Status messages (offline, data as of, the outbox) share one polite live region, #notices.
+const notices = document.getElementById("notices");
+let offlineNote = null;
+let staleNote = null;
+let outboxNotes = [];
 
+// A new screen: its words in the UI language, the keyboard and screen reader at its heading
+// (so they start where the eyes do, not on a button of the screen that went away).
 function show(...nodes) {
   const since = client.staleness();  // some of this screen is the data last seen, kept on the device
-  const stale = since ? el("p", { class: "tag notice stale", role: "status", "data-testid": "offline-as-of" },
+  staleNote = since ? el("p", { class: "tag notice stale", "data-testid": "offline-as-of" },
     t("offlineAsOf", { time: when(since) })) : null;
-  view.replaceChildren(...[stale, ...nodes].filter(Boolean));
+  view.replaceChildren(...nodes.filter(Boolean));
+  renderNotices();
   document.getElementById("title").textContent = t("appName");
-  document.getElementById("lang").textContent = t("switchTo");
+  const lang = document.getElementById("lang");
+  lang.textContent = t("switchTo");
+  lang.setAttribute("aria-label", t("switchToLabel"));
   document.title = t("appName");
+  const heading = view.querySelector("h1, h2");
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus();
+  }
 }
 
 function form(title, fields, submitLabel, onSubmit, hint) {
@@ -84,11 +99,11 @@ async function showHome() {
   activeRole = roles.includes(activeRole) ? activeRole : roles[0];
   const term = await api("/api/v1/terms/current").catch(() => null);
   const switcher = roles.length > 1
-    ? el("select", { "aria-label": "role", onchange: (e) => { activeRole = e.target.value; showHome(); } },
+    ? el("select", { "aria-label": t("roleLabel"), onchange: (e) => { activeRole = e.target.value; showHome(); } },
       roles.map((r) => el("option", { value: r, selected: r === activeRole }, t(`role_${r}`))))
     : el("span", { class: "tag", "data-testid": "role" }, t(`role_${activeRole}`));
   const header = el("div", { "data-testid": `home-${activeRole}` },
-    el("p", { class: "hello" }, t("hello", { name: me.display_name })),
+    el("h2", { class: "hello" }, t("hello", { name: me.display_name })),
     el("p", { class: "muted" }, term ? `${t("term")}：${term.name}` : ""), switcher);
   const sections = await (HOMES[activeRole] || (async () => []))(me, term);
   show(header, ...sections, el("p", {}, el("a", { href: "#/settings", class: "link", "data-testid": "settings-link" },
@@ -136,6 +151,10 @@ async function route() {
 // After login, at app start, or offline with the last data this device kept for its user.
 async function start() {
   me = await api("/api/v1/me");
+  if (me.locale && me.locale !== getLang()) {  // the user's choice follows them to this device
+    setLang(me.locale);
+    renderOutbox();
+  }
   await client.setViewer(me.id);
   outbox.setUser(me.id);
   outbox.replay({ now: true });  // this user's writes made offline go out now
@@ -163,17 +182,25 @@ navigator.serviceWorker?.addEventListener("message", (event) => {
   if (event.data?.type === "open") location.hash = new URL(event.data.url, location.origin).hash;
 });
 
+// The choice is the user's setting too: the server then answers (and pushes) in it, on every device.
 document.getElementById("lang").addEventListener("click", () => {
   setLang(getLang() === "zh-CN" ? "en" : "zh-CN");
   renderOutbox();
-  if (me) route(); else showLogin();
+  if (me) {
+    me.locale = getLang();
+    api("/api/v1/me", { method: "PATCH", body: { locale: me.locale } }).catch(() => {});  // offline: this device keeps it
+    route();
+  } else showLogin();
 });
 
-window.addEventListener("offline", () => view.prepend(card(t("offline"))));
+function renderNotices() {
+  notices.replaceChildren(...[offlineNote, staleNote, ...outboxNotes].filter(Boolean));
+}
+window.addEventListener("offline", () => { offlineNote = card(t("offline")); renderNotices(); });
+window.addEventListener("online", () => { offlineNote = null; renderNotices(); });
 // The outbox's count in the bar, and notices for writes that need the user's eyes: refused
 // by the server (with its reasons) or past the retention limit. They stay until dismissed.
 const pending = document.getElementById("pending");
-const notices = document.getElementById("notices");
 let outboxState = { count: 0, failed: [], expired: [], unowned: [] };
 
 function writeItem(write, reasons) {
@@ -184,7 +211,7 @@ function writeItem(write, reasons) {
 }
 
 function notice(testid, title, items, ids) {
-  return el("section", { class: "card notice", role: "alert", "data-testid": testid }, el("h2", {}, title),
+  return el("section", { class: "card notice", "data-testid": testid }, el("h2", {}, title),
     items.length ? el("ul", { class: "list" }, items) : null,
     el("button", { type: "button", class: "secondary wide", onclick: () => outbox.dismiss(ids) }, t("dismiss")));
 }
@@ -193,12 +220,13 @@ function renderOutbox() {
   const { count, failed, expired, unowned } = outboxState;
   pending.hidden = count === 0;
   pending.textContent = t("pending", { count });
-  notices.replaceChildren(...[
+  outboxNotes = [
     failed.length && notice("outbox-failed", t("refused"), failed.map((w) => writeItem(w, outbox.refusal(w))), failed.map((w) => w.id)),
     expired.length && notice("outbox-expired", t("expiredTitle", { days: outbox.RETENTION_MS / 86400000 }),
       expired.map((w) => writeItem(w)), expired.map((w) => w.id)),
     unowned.length && notice("outbox-unowned", t("unownedNote", { count: unowned.length }), [], unowned.map((w) => w.id)),
-  ].filter(Boolean));
+  ];
+  renderNotices();
 }
 window.addEventListener("outbox", (event) => { outboxState = event.detail; renderOutbox(); });
 

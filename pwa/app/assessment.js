@@ -36,9 +36,10 @@ export async function questionnaire(studentId, me) {
     } catch (error) { message.textContent = problemText(error); }
   };
   const locked = mine.status === "submitted";
-  const dimensions = instrument.dimensions.map((d) => el("fieldset", { class: "card" }, el("legend", {}, name(d)),
-    d.elements.map((e) => el("div", { class: "element", "data-testid": `element-${e.code}` },
-      el("p", {}, el("strong", {}, name(e))),
+  // Each question is its own radio group, named by its legend for screen readers.
+  const dimensions = instrument.dimensions.map((d) => el("section", { class: "card" }, el("h2", {}, name(d)),
+    d.elements.map((e) => el("fieldset", { class: "element", "data-testid": `element-${e.code}` },
+      el("legend", {}, name(e)),
       [1, 2, 3, 4].map((level) => el("label", { class: "check" },
         el("input", { type: "radio", name: e.code, value: level, checked: answers[e.code] === level, disabled: locked,
           onchange: save(e.code, level) }),

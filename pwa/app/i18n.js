@@ -1,7 +1,7 @@
 // UI text: zh-CN by default, English on request (remembered on this device).
 const TEXT = {
   "zh-CN": {
-    appName: "螺旋诊改", switchTo: "EN", loginTitle: "登录", username: "学号 / 工号", password: "密码",
+    appName: "螺旋诊改", switchTo: "EN", switchToLabel: "EN · 切换为英文", roleLabel: "当前角色", loginTitle: "登录", username: "学号 / 工号", password: "密码",
     login: "登录", logout: "退出登录", loggingIn: "正在登录…", hello: "你好，{name}",
     changeTitle: "请修改初始密码", changeHint: "首次登录需设置新密码：至少 8 个字符，任何文字均可（可用中文短语），不能是常见密码或包含学号。",
     currentPassword: "当前密码", newPassword: "新密码", save: "保存",
@@ -91,7 +91,7 @@ const TEXT = {
     label_resolve: "处理申诉", label_dispute: "采分申诉", label_write: "离线提交",
   },
   en: {
-    appName: "Spiral", switchTo: "中文", loginTitle: "Log in", username: "Student / staff number", password: "Password",
+    appName: "Spiral", switchTo: "中文", switchToLabel: "中文 · switch to Chinese", roleLabel: "Role", loginTitle: "Log in", username: "Student / staff number", password: "Password",
     login: "Log in", logout: "Log out", loggingIn: "Logging in…", hello: "Hello, {name}",
     changeTitle: "Change your initial password", changeHint: "Set a new password: at least 8 characters in any script (a phrase works), not a common password and not containing your number.",
     currentPassword: "Current password", newPassword: "New password", save: "Save",

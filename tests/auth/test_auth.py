@@ -232,7 +232,8 @@ def test_the_username_migration_refuses_clashes_naming_them(app, database, reque
             db.session.commit()
             upgrade()  # the administrator renamed one: now it goes through
             with pytest.raises(IntegrityError):
-                db.session.execute(add, {"u": "t10043", "at": clock.now()})
+                db.session.execute(text(add.text.replace(" locale,", "").replace(" 'zh-CN',", "")),
+                                   {"u": "t10043", "at": clock.now()})
             db.session.rollback()
             db.session.remove()
             db.engine.dispose()

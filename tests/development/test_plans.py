@@ -112,6 +112,7 @@ def test_goals_are_held_to_the_college_standards_and_approval_scores_the_plan_po
                          headers=login(client, college["dept_admin"])).json
     row = next(r for r in summary if r["student_id"] == student_id)
     assert (row["term_plan"], row["goals"]) == ("approved", 3)
+    assert row["plan_id"] is None  # no link to a plan the department admin may not open
     assert "作业" not in str(summary) and "想转专业" not in str(summary)
 
 
@@ -207,5 +208,5 @@ def test_next_term_must_exist_before_a_self_diagnosis_is_submitted(client, colle
     db.session.commit()
     body = assert_problem(client.post(f"/api/v1/plans/{plan['id']}/diagnosis/submit", headers=writing(me), json={"items": [
         {"goal_id": g["id"], "measure": "继续"} for g in plan["goals"]]}), 409)
-    assert "Next term" in body["title"]
+    assert "下一学期" in body["title"]
     assert client.get(f"/api/v1/plans/{plan['id']}/diagnosis", headers=me).json["status"] == "draft"

@@ -35,10 +35,15 @@ from backend.models import (
 )
 from backend.models.ledger import LIVE_INDEXES
 from backend.org import directory
-from backend.platform import clock, idempotency
+from backend.platform import clock, idempotency, language
 from backend.valuecard import ledger
 from tests.conftest import make_app
 from tests.helpers import assert_problem, build_college, login, writing
+
+
+def zh(text: str) -> str:
+    """What a client that asks for no language reads of a "中文 / English" message."""
+    return language.pick(text, "zh-CN")
 
 COPIES = 10
 PREVIOUS_HEAD = "90784e75b0b0"  # the revision before the live-value indexes
@@ -202,8 +207,8 @@ def test_copies_of_one_batch_with_different_keys_write_it_once(app, client, scho
             for refused in (r for r in answers if r.status_code == 422):
                 assert refused.headers["Content-Type"] == "application/problem+json"
                 problem = refused.json()
-                assert problem["title"] == ledger.BATCH_REFUSED
-                assert problem["errors"] == {f"entries[{i}].student_id": [ledger.ALREADY_RECORDED] for i in range(len(rows))}
+                assert problem["title"] == zh(ledger.BATCH_REFUSED)
+                assert problem["errors"] == {f"entries[{i}].student_id": [zh(ledger.ALREADY_RECORDED)] for i in range(len(rows))}
             assert count(ScoreEntry, ScoreEntry.period == period) == len(rows)
 
 
@@ -243,11 +248,11 @@ def test_the_database_refuses_a_second_live_value_and_a_reversal_frees_the_slot(
     with app.test_request_context():
         response = app.make_response(app.handle_user_exception(refused.value))
     problem = assert_problem(response, 422)
-    assert problem["title"] == ledger.BATCH_REFUSED
+    assert problem["title"] == zh(ledger.BATCH_REFUSED)
     if app.config["DB_KIND"] == "postgresql":  # PostgreSQL says which row; SQLite only which index
-        assert problem["errors"] == {"student_id": [f"{ledger.ALREADY_RECORDED} (student_id {student})"]}
+        assert problem["errors"] == {"student_id": [f"{zh(ledger.ALREADY_RECORDED)} (student_id {student})"]}
     else:
-        assert problem["errors"] == {"entries": [ledger.ALREADY_RECORDED]}
+        assert problem["errors"] == {"entries": [zh(ledger.ALREADY_RECORDED)]}
 
     # A reversal frees the slot: the next value takes the next generation, and only one.
     assert client.post(f"/api/v1/entries/{first.id}/reverse", headers=writing(head),
@@ -262,7 +267,7 @@ def test_the_database_refuses_a_second_live_value_and_a_reversal_frees_the_slot(
     db.session.rollback()
     again = assert_problem(client.post("/api/v1/entries", headers=writing(head), json={
         "point": "S-A-07", "period": "month:2026-10", "entries": [row]}), 422)
-    assert again["errors"] == {"entries[0].student_id": [ledger.ALREADY_RECORDED]}
+    assert again["errors"] == {"entries[0].student_id": [zh(ledger.ALREADY_RECORDED)]}
     live = db.session.scalars(select(ScoreEntry.value).where(ScoreEntry.student_id == student, ledger.counts())).all()
     assert live == [3.0]
 

@@ -42,7 +42,7 @@ def test_an_empty_change_is_a_422_and_changes_nothing(app, client, college):
         call = getattr(client, method)
         for kwargs in ({}, {"json": {}}):
             body = assert_problem(call(path, headers=writing(admin), **kwargs), 422)
-            assert "Nothing to change" in str(body["errors"]), (method, path, kwargs)
+            assert "没有要修改的内容" in str(body["errors"]), (method, path, kwargs)
     assert client.get(f"{V1}/me", headers=admin).json == before
     assert client.patch(f"{V1}/me", headers=admin, json={"locale": "en"}).json["locale"] == "en"
 

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from backend.api.common import KEY_DOC, answers, download, once
 from backend.auth import access
 from backend.auth.current import login_required
-from backend.auth.policy import authorize
+from backend.auth.policy import authorize, can
 from backend.development import development_report, diagnosis, plans
 from backend.extensions import db
 from backend.models import ClassGroup, Department, Goal, Plan, StaffProfile, StudentProfile, User
@@ -202,7 +202,13 @@ def class_plans(query, class_id):
     """Where each student's plan, self-assessment and self-diagnosis stand: counts, no contents."""
     cls = db.session.get(ClassGroup, class_id)
     authorize(current_user, "view_plan_summary", cls)
-    return plans.class_summary(cls, directory.term_or_current(query["term_id"]))
+    rows = plans.class_summary(cls, directory.term_or_current(query["term_id"]))
+    # A department admin follows the class by these counts without reading anyone's plan: no link
+    # to a plan they cannot open (the students of one class share their mentors).
+    if rows and not can(current_user, "view_development", db.session.get(StudentProfile, rows[0]["student_id"])):
+        for row in rows:
+            row["plan_id"] = None
+    return rows
 
 
 @blp.get("/departments/<int:dept_id>/teachers")
