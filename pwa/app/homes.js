@@ -12,7 +12,7 @@ addText({
   enterPoints: "录入采分", classSessions: "课堂签到", classesN: "我的班级", rollSheet: "综合测评表", reportsLink: "报表",
   more: "查看全部 →", myEntries: "我的采分记录", myDisputes: "我的申诉", leaveApply: "请假", assessmentN: "自测 {n}/20",
   cardTotal: "储值卡总分", details: "详情 →", rosterLink: "名单导入", rulesLink: "预警规则", auditLink: "审计日志",
-  openWarnings: "未解除预警", plansLink: "发展计划", loadFailed: "加载失败：{error}",
+  openWarnings: "未解除预警", plansLink: "发展计划", loadFailed: "加载失败：{error}", moreTitle: "更多",
 }, {
   todo: "To do", newest: "Newest warnings", allWarnings: "All warnings ({count}) →", leaveWaiting: "Leave to approve",
   disputesWaiting: "Disputes to resolve", enterPoints: "Enter points", classSessions: "Class check-in", classesN: "My classes",
@@ -51,11 +51,12 @@ async function staffWarnings(get, title) {
       t(`level_${w.level}`))));
 }
 
-async function classesCard(get, { roll = false } = {}) {
+// The first few classes: for those who follow them, a link to each class's plans (and roll).
+async function classesCard(get, { roll = false, plans = true } = {}) {
   const classes = await get("/api/v1/classes");
   if (!classes.length) return card(t("classesN"), empty(t("noClasses")));
   return card(`${t("classesN")} (${classes.length})`, el("ul", { class: "list", "data-testid": "class-list" },
-    classes.slice(0, NEWEST).map((c) => el("li", {}, el("a", { href: `#/class-plans/${c.id}` }, c.name),
+    classes.slice(0, NEWEST).map((c) => el("li", {}, plans ? el("a", { href: `#/class-plans/${c.id}` }, c.name) : el("span", {}, c.name),
       roll ? el("a", { href: `#/roll/${c.id}`, class: "tag" }, t("rollSheet")) : el("span", { class: "tag" }, c.major)))),
   classes.length > NEWEST ? el("a", { href: "#/classes", class: "more" }, t("more")) : null);
 }
@@ -83,11 +84,14 @@ function moreCard(me, { reports = false, growth = true, extra = [] } = {}) {
 
 const signed = (n) => (n == null ? null : (n > 0 ? `+${n}` : `${n}`));
 
-async function studentCard(get, me) {
-  const data = await get(`/api/v1/students/${me.id}/card`);
-  return card(t("card"), data.points.length ? el("div", { class: "figures" },
-    el("div", { class: "figure", "data-testid": "card-total" }, el("span", { class: "muted" }, t("total")), el("strong", {}, data.total ?? "—")),
-    el("div", { class: "figure" }, el("span", { class: "muted" }, t("valueAdded")), el("strong", {}, signed(data.value_added.previous_term) ?? "—")))
+// The student's figures come from one summary answer (api/platform/home.py), not the whole card.
+const summary = (get) => get("/api/v1/me/home");
+
+async function studentCard(get) {
+  const data = await summary(get);
+  return card(t("card"), data.total != null ? el("div", { class: "figures" },
+    el("div", { class: "figure", "data-testid": "card-total" }, el("span", { class: "muted" }, t("total")), el("strong", {}, data.total)),
+    el("div", { class: "figure" }, el("span", { class: "muted" }, t("valueAdded")), el("strong", {}, signed(data.value_added) ?? "—")))
     : empty(t("cardEmpty")),
   el("a", { href: "#/my-card", class: "more", "data-testid": "card-link" }, t("details")));
 }
@@ -100,11 +104,9 @@ async function studentWarnings(get) {
 }
 
 async function studentTodo(get, me) {
-  // The caller's own answers (twenty codes at most), not the questionnaire or the radar.
-  const mine = await get(`/api/v1/students/${me.id}/self-assessment`);
-  const answered = Object.keys(mine.answers || {}).length;
+  const { assessment_status: status, assessment_answered: answered } = await summary(get);
   return tiles(t("todo"),
-    mine.status === "submitted"
+    status === "submitted"
       ? tile(`#/radar/${me.id}`, t("seeRadar"), "✓", { testid: "see-radar" })
       : tile(`#/assessment/${me.id}`, t("fillAssessment"), `${answered}/20`, { testid: "fill-assessment" }),
     tile("#/my-entries", t("myEntries"), null, { testid: "entries-link" }),
@@ -115,8 +117,8 @@ async function studentTodo(get, me) {
 }
 
 async function myClass(get) {
-  const classes = await get("/api/v1/classes");
-  return el("p", { class: "muted", "data-testid": "my-class" }, classes[0] ? `${classes[0].name} · ${classes[0].department}` : t("noClasses"));
+  const data = await summary(get);
+  return el("p", { class: "muted", "data-testid": "my-class" }, data.class_name ? `${data.class_name} · ${data.department}` : t("noClasses"));
 }
 
 const deptTeachers = (me) => me.roles.filter((g) => g.role === "dept_admin" && g.scope_type === "department")
@@ -134,10 +136,11 @@ const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !
 
 // Each home: the cards, in order; each is a node or a promise of one. `get` fetches a path once per home.
 const HOMES = {
-  student: (get, me) => [myClass(get), checkinCard(), studentCard(get, me), studentWarnings(get), studentTodo(get, me)],
+  student: (get, me) => [myClass(get), summary(get).then((data) => checkinCard(data.open_sessions)), studentCard(get),
+    studentWarnings(get), studentTodo(get, me)],
   head_teacher: (get, me) => [staffWarnings(get, t("classWarnings")), todoCard(get, { leave: true, disputes: true, sessions: true }),
     classesCard(get, { roll: true }), moreCard(me, { reports: true })],
-  course_teacher: (get, me) => [sessionsCard(), todoCard(get, { disputes: true }), classesCard(get), moreCard(me)],
+  course_teacher: (get, me) => [sessionsCard(), todoCard(get, { disputes: true }), classesCard(get, { plans: false }), moreCard(me)],
   counsellor: (get, me) => [staffWarnings(get, t("alerts")), todoCard(get, { leave: true }), classesCard(get, { roll: true }),
     moreCard(me, { reports: true })],
   student_affairs: (get) => scorerTiles(get, "student_affairs"),
