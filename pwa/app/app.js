@@ -83,9 +83,15 @@ const lazy = (path, name) => async (match, ctx) => (await load(path))[name](matc
 const screen = (path, name) => async (match, ctx) => [await (await load(path))[name](ctx)].flat();
 const back = () => el("a", { href: "#/", class: "link" }, `← ${t("back")}`);
 
-async function showHome() {
+// The user's roles, first role first; the active one stays while the user keeps it.
+function userRoles() {
   const roles = [...new Set(me.roles.map((g) => g.role))].sort((a, b) => ROLE_ORDER.indexOf(a) - ROLE_ORDER.indexOf(b));
   activeRole = roles.includes(activeRole) ? activeRole : roles[0];
+  return roles;
+}
+
+async function showHome() {
+  const roles = userRoles();
   const { home } = await homes();
   const termLine = el("p", { class: "muted" });
   api("/api/v1/terms/current").then((term) => { termLine.textContent = `${t("term")}：${term.name}`; }).catch(() => {});
@@ -157,6 +163,7 @@ async function route() {
 // After login, at app start, or offline with the last data this device kept for its user.
 async function start() {
   me = await api("/api/v1/me");
+  userRoles();  // a screen opened by its link, before the home, acts as the first role
   await client.setViewer(me.id);
   outbox.setUser(me.id);
   outbox.replay({ now: true });  // this user's writes made offline go out now
