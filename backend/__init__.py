@@ -26,7 +26,7 @@ def create_app(**overrides) -> Flask:
         jobs,  # noqa: F401  (enqueues rollups after commits)
         models,  # noqa: F401
     )
-    from backend.extensions import api, db, jwt, migrate
+    from backend.extensions import api, compress, db, jwt, migrate
     from backend.platform.clock import Clock
 
     start = app.config["CLOCK_START"]
@@ -43,6 +43,17 @@ def create_app(**overrides) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     jwt.init_app(app)
     api.init_app(app)
+    # Brotli, else gzip, for JSON answers and the app's files: a phone on a slow link gets the JS
+    # and a home's data in a fifth to an eighth of the bytes. Files are streamed and compressed as
+    # they go; their ETags get the algorithm appended, and a matching If-None-Match still gets 304.
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/css", "text/javascript", "application/javascript",
+                                                 "application/json", "application/problem+json",
+                                                 "application/manifest+json", "image/svg+xml", "text/csv"])
+    app.config.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL",
+                          ["pwa.assets", "pwa.versioned_assets", "pwa.manifest", "pwa.swagger_assets"])
+    compress.init_app(app)
 
     from backend.api import register_api
     from backend.auth.tokens import register_token_callbacks

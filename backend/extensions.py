@@ -2,6 +2,7 @@
 import http
 
 from apispec import BasePlugin
+from flask_compress import Compress
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -57,4 +58,5 @@ class Int32Converter(IntegerConverter):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 jwt = JWTManager()
+compress = Compress()
 api = SpiralApi(spec_kwargs={"extra_plugins": [SecurityPlugin()]})

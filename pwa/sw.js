@@ -1,11 +1,10 @@
 // Spiral service worker: precache the shell and serve it offline. API answers are never put
 // in this cache (it is shared by everyone on the device): the page keeps the last data each
 // user saw in IndexedDB, per user, and clears it on logout (app/api.js).
-const VERSION = "spiral-shell-v10";
-const SHELL = [
-  "/", "/manifest.webmanifest", "/app/app.js", "/app/api.js", "/app/i18n.js", "/app/homes.js",
-  "/app/dom.js", "/app/db.js", "/app/outbox.js", "/app/scoring.js", "/app/attendance.js", "/app/reports.js", "/app/alerts.js", "/app/plans.js", "/app/assessment.js", "/app/growth.js", "/app/roll.js", "/app/roll.css", "/app/card.js", "/app/admin.js", "/app/vendor/chart.umd.min.js", "/app/style.css", "/app/offline.html", "/app/offline.js", "/app/icons/icon-192.png", "/app/icons/icon-512.png",
-];
+// VERSION (the cache's name) and SHELL (what is precached: "/", the offline page and every file
+// of pwa/app under its versioned URL) are prepended to this file by the server when it serves
+// /sw.js (backend/api/platform/pwa.py), from the files themselves: a changed file changes the
+// version, so this worker, so the browser installs it and the old cache is dropped.
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(VERSION).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

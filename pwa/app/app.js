@@ -1,15 +1,6 @@
 import * as client from "./api.js";
 import { api, problemText } from "./api.js";
-import { auditScreen, catalogueScreen, rosterScreen, rulesScreen } from "./admin.js";
-import { inboxCard, myWarnings, settingsCard, warningScreen } from "./alerts.js";
-import { questionnaire, radarScreen } from "./assessment.js";
-import { leaveScreen } from "./attendance.js";
-import { classPlans, departmentTeachers, portfolioScreen, studentReport, teacherReport } from "./growth.js";
-import { diagnosisScreen, planScreen } from "./plans.js";
-import { rollScreen } from "./roll.js";
 import { card, el } from "./dom.js";
-import { disputesScreen, entryScreen, myDisputesScreen, studentScreen } from "./scoring.js";
-import { HOMES } from "./homes.js";
 import { getLang, setLang, t, when } from "./i18n.js";
 import * as outbox from "./outbox.js";
 
@@ -71,6 +62,7 @@ function showLogin(hint) {
   client.beginScreen();
   show(form(t("loginTitle"), [["username", t("username"), "text", "username"],
     ["password", t("password"), "password", "current-password"]], t("login"), async ({ username, password }) => {
+    homes().catch(() => {});  // the home's code comes down while the password is checked
     await client.login(username.trim(), password);
     await start();
   }, hint));
@@ -94,56 +86,96 @@ function showPasswordChange() {
   }, t("changeHint")));
 }
 
-async function showHome() {
+// A module is fetched the first time it is needed, so the login page loads only the core.
+const modules = new Map();
+function load(path) {
+  if (!modules.has(path)) modules.set(path, import(path).catch((error) => { modules.delete(path); throw error; }));
+  return modules.get(path);
+}
+const homes = () => load("./homes.js");
+// A route's screen by module and export; it gets the match and { me, role, route } and returns nodes.
+const lazy = (path, name) => async (match, ctx) => (await load(path))[name](match, ctx);
+const screen = (path, name) => async (match, ctx) => [await (await load(path))[name](ctx)].flat();
+const back = () => el("a", { href: "#/", class: "link" }, `← ${t("back")}`);
+
+// The user's roles, first role first; the active one stays while the user keeps it.
+function userRoles() {
   const roles = [...new Set(me.roles.map((g) => g.role))].sort((a, b) => ROLE_ORDER.indexOf(a) - ROLE_ORDER.indexOf(b));
   activeRole = roles.includes(activeRole) ? activeRole : roles[0];
-  const term = await api("/api/v1/terms/current").catch(() => null);
+  return roles;
+}
+
+async function showHome() {
+  const roles = userRoles();
+  const { home } = await homes();
+  const termLine = el("p", { class: "muted" });
+  api("/api/v1/terms/current").then((term) => { termLine.textContent = `${t("term")}：${term.name}`; }).catch(() => {});
   const switcher = roles.length > 1
     ? el("select", { "aria-label": t("roleLabel"), onchange: (e) => { activeRole = e.target.value; showHome(); } },
       roles.map((r) => el("option", { value: r, selected: r === activeRole }, t(`role_${r}`))))
     : el("span", { class: "tag", "data-testid": "role" }, t(`role_${activeRole}`));
-  const header = el("div", { "data-testid": `home-${activeRole}` },
-    el("h2", { class: "hello" }, t("hello", { name: me.display_name })),
-    el("p", { class: "muted" }, term ? `${t("term")}：${term.name}` : ""), switcher);
-  const sections = await (HOMES[activeRole] || (async () => []))(me, term);
-  show(header, ...sections, el("p", {}, el("a", { href: "#/settings", class: "link", "data-testid": "settings-link" },
-    t("notificationsLink"))), el("button", { type: "button", class: "link", onclick: logOut, "data-testid": "logout" }, t("logout")));
+  const header = el("div", { "data-testid": `home-${activeRole}`, "aria-busy": "true" },
+    el("h2", { class: "hello" }, t("hello", { name: me.display_name })), termLine, switcher);
+  const { nodes, ready } = home(activeRole, me);
+  const footer = [el("p", {}, el("a", { href: "#/settings", class: "link", "data-testid": "settings-link" },
+    t("notificationsLink"))), el("button", { type: "button", class: "link", onclick: logOut, "data-testid": "logout" }, t("logout"))];
+  show(header, ...nodes, ...footer);
+  await ready;
+  if (client.staleness() && view.contains(header)) show(header, ...nodes, ...footer);  // says how old the kept data is
+  header.setAttribute("aria-busy", "false");
+  performance.mark("spiral:home");  // the last card is drawn (bench/phone.py times this)
 }
 
 // Screens below the home, reached from links and from notification clicks.
 const ROUTES = [
-  [/^#\/warnings\/(\d+)$/, async (id) => show(...await warningScreen(id, route))],
-  [/^#\/my-warnings\/(\d+)$/, async (id) => show(el("a", { href: "#/", class: "link" }, `← ${t("back")}`), await myWarnings(id))],
-  [/^#\/(settings|inbox)$/, async () => show(el("a", { href: "#/", class: "link" }, `← ${t("back")}`),
-    await inboxCard(), await settingsCard())],
-  [/^#\/plans\/(\d+)$/, async (id) => show(...await planScreen(id, me, route))],
-  [/^#\/diagnosis\/(\d+)$/, async (id) => show(...await diagnosisScreen(id, me, route))],
-  [/^#\/assessment\/(\d+)$/, async (id) => show(...await questionnaire(Number(id), me))],
-  [/^#\/radar\/(\d+)$/, async (id) => show(...await radarScreen(id))],
-  [/^#\/report\/student\/(\d+)$/, async (id) => show(...await studentReport(id))],
-  [/^#\/report\/teacher\/(\d+)$/, async (id) => show(...await teacherReport(id))],
-  [/^#\/(portfolio)$/, async () => show(...await portfolioScreen(route))],
-  [/^#\/class-plans\/(\d+)$/, async (id) => show(...await classPlans(id))],
-  [/^#\/dept-teachers\/(\d+)$/, async (id) => show(...await departmentTeachers(id))],
-  [/^#\/(entry)$/, async () => show(...await entryScreen(me))],
-  [/^#\/students\/(\d+)$/, async (id) => show(...await studentScreen(Number(id), me))],
-  [/^#\/(disputes)$/, async () => show(...await disputesScreen())],
-  [/^#\/(my-disputes)$/, async () => show(...await myDisputesScreen())],
-  [/^#\/roll\/(\d+)$/, async (id) => show(...await rollScreen(id))],
-  [/^#\/(audit)$/, async () => show(...await auditScreen())],
-  [/^#\/(catalogue)$/, async () => show(...await catalogueScreen())],
-  [/^#\/(rules)$/, async () => show(...await rulesScreen())],
-  [/^#\/(roster)$/, async () => show(...await rosterScreen(me))],
-  [/^#\/(leave)$/, async () => show(...await leaveScreen())],
+  [/^#\/warnings\/(\d+)$/, async (id) => (await load("./alerts.js")).warningScreen(id, route)],
+  [/^#\/warnings$/, screen("./screens.js", "warningsScreen")],
+  [/^#\/my-warnings\/(\d+)$/, async (id) => [back(), await (await load("./alerts.js")).myWarnings(id)]],
+  [/^#\/my-warnings$/, screen("./screens.js", "myWarningsScreen")],
+  [/^#\/(settings|inbox)$/, async () => {
+    const alerts = await load("./alerts.js");
+    return [back(), await alerts.inboxCard(), await alerts.settingsCard()];
+  }],
+  [/^#\/plans\/(\d+)$/, async (id, ctx) => (await load("./plans.js")).planScreen(id, ctx.me, route)],
+  [/^#\/diagnosis\/(\d+)$/, async (id, ctx) => (await load("./plans.js")).diagnosisScreen(id, ctx.me, route)],
+  [/^#\/assessment\/(\d+)$/, async (id, ctx) => (await load("./assessment.js")).questionnaire(Number(id), ctx.me)],
+  [/^#\/radar\/(\d+)$/, lazy("./assessment.js", "radarScreen")],
+  [/^#\/report\/student\/(\d+)$/, lazy("./growth.js", "studentReport")],
+  [/^#\/report\/teacher\/(\d+)$/, lazy("./growth.js", "teacherReport")],
+  [/^#\/portfolio$/, async () => (await load("./growth.js")).portfolioScreen(route)],
+  [/^#\/class-plans\/(\d+)$/, lazy("./growth.js", "classPlans")],
+  [/^#\/dept-teachers\/(\d+)$/, lazy("./growth.js", "departmentTeachers")],
+  [/^#\/reports$/, screen("./screens.js", "reportsScreen")],
+  [/^#\/classes$/, screen("./screens.js", "classesScreen")],
+  [/^#\/sessions$/, screen("./screens.js", "sessionsScreen")],
+  [/^#\/my-card$/, screen("./screens.js", "myCardScreen")],
+  [/^#\/my-entries$/, screen("./screens.js", "myEntriesScreen")],
+  [/^#\/my-leave$/, screen("./screens.js", "myLeaveScreen")],
+  [/^#\/my-plans$/, screen("./screens.js", "myPlansScreen")],
+  [/^#\/my-points$/, screen("./screens.js", "myPointsScreen")],
+  [/^#\/entry$/, async (id, ctx) => (await load("./scoring.js")).entryScreen(ctx.me)],
+  [/^#\/students\/(\d+)$/, async (id, ctx) => (await load("./scoring.js")).studentScreen(Number(id), ctx.me)],
+  [/^#\/disputes$/, async () => (await load("./scoring.js")).disputesScreen()],
+  [/^#\/my-disputes$/, async () => (await load("./scoring.js")).myDisputesScreen()],
+  [/^#\/roll\/(\d+)$/, lazy("./roll.js", "rollScreen")],
+  [/^#\/leave$/, async () => (await load("./attendance.js")).leaveScreen()],
+  [/^#\/audit$/, async () => (await load("./admin.js")).auditScreen()],
+  [/^#\/catalogue$/, async (id, ctx) => (ctx.me.roles.some((g) => g.role === "school_admin")
+    ? (await load("./admin.js")).catalogueScreen() : (await load("./screens.js")).catalogueListScreen())],
+  [/^#\/rules$/, async () => (await load("./admin.js")).rulesScreen()],
+  [/^#\/roster$/, async (id, ctx) => (await load("./admin.js")).rosterScreen(ctx.me)],
 ];
 
 async function route() {
   if (!me) return;
   client.beginScreen();
   if (me.must_change_password) return showPasswordChange();
-  for (const [pattern, screen] of ROUTES) {
+  for (const [pattern, handler] of ROUTES) {
     const match = location.hash.match(pattern);
-    if (match) return screen(match[1]).catch((error) => show(card(problemText(error))));
+    if (match) {
+      return Promise.resolve(handler(match[1], { me, role: activeRole, route }))
+        .then((nodes) => show(...[nodes].flat()), (error) => show(card(problemText(error))));
+    }
   }
   return showHome();
 }
@@ -155,6 +187,7 @@ async function start() {
     setLang(me.locale);
     renderOutbox();
   }
+  userRoles();  // a screen opened by its link, before the home, acts as the first role
   await client.setViewer(me.id);
   outbox.setUser(me.id);
   outbox.replay({ now: true });  // this user's writes made offline go out now

@@ -1,154 +1,167 @@
-// A home screen per role; everything shown is real data from the API.
-import { alertInbox, myWarnings } from "./alerts.js";
-import { assessmentCard } from "./assessment.js";
-import { api, authFetch, download } from "./api.js";
-import { checkinCard, leaveApprovals, leaveCard, sessionsCard } from "./attendance.js";
+// A home per role: a short dashboard of what needs doing today, each card linking to the screen
+// with the rest (screens.js and the agreed routes). Every card fetches what it needs at the same
+// time as the others and shows a skeleton until its data is in; the home is ready (aria-busy
+// false, performance mark `spiral:home`) when the last card is drawn.
+import { api } from "./api.js";
+import { checkinCard, sessionsCard } from "./attendance.js";
 import { card, el, empty } from "./dom.js";
-import { getLang, local, t } from "./i18n.js";
-import { plansCard } from "./plans.js";
-import { reportCards } from "./reports.js";
-import { disputesToResolve, entryGrid, myEntries } from "./scoring.js";
+import { addText, local, t } from "./i18n.js";
 
+addText({
+  todo: "待办", newest: "最新预警", allWarnings: "全部预警 ({count}) →", leaveWaiting: "待审批请假", disputesWaiting: "待处理申诉",
+  enterPoints: "录入采分", classSessions: "课堂签到", classesN: "我的班级", rollSheet: "综合测评表", reportsLink: "报表",
+  more: "查看全部 →", myEntries: "我的采分记录", myDisputes: "我的申诉", leaveApply: "请假", assessmentN: "自测 {n}/20",
+  cardTotal: "储值卡总分", details: "详情 →", rosterLink: "名单导入", rulesLink: "预警规则", auditLink: "审计日志",
+  openWarnings: "未解除预警", plansLink: "发展计划", loadFailed: "加载失败：{error}", moreTitle: "更多",
+}, {
+  todo: "To do", newest: "Newest warnings", allWarnings: "All warnings ({count}) →", leaveWaiting: "Leave to approve",
+  disputesWaiting: "Disputes to resolve", enterPoints: "Enter points", classSessions: "Class check-in", classesN: "My classes",
+  rollSheet: "Class roll", reportsLink: "Reports", more: "See all →", myEntries: "My entries", myDisputes: "My disputes",
+  leaveApply: "Leave", assessmentN: "Self-assessment {n}/20", cardTotal: "Card total", details: "Details →",
+  rosterLink: "Roster import", rulesLink: "Warning rules", auditLink: "Audit log", openWarnings: "Open warnings",
+  plansLink: "Plans", loadFailed: "Could not load: {error}", moreTitle: "More",
+});
 
-function classList(classes) {
-  if (!classes.length) return empty(t("noClasses"));
-  return el("ul", { class: "list", "data-testid": "class-list" },
-    classes.map((c) => el("li", {}, el("span", {}, c.name), el("span", { class: "tag" }, c.major))));
+const NEWEST = 3;
+const SEVERITY = { red: 0, orange: 1, yellow: 2 };
+
+// One number (or a word) that opens a screen.
+function tile(href, label, value, { testid, alert = false } = {}) {
+  return el("a", { href, class: alert && value ? "tile alert" : "tile", "data-testid": testid },
+    value == null ? null : el("strong", {}, value), el("span", {}, label));
 }
 
-function ruleList(rules) {
-  return el("ul", { class: "list" }, rules.map((r) =>
-    el("li", {}, el("span", {}, `${r.code} ${local(r)}`),
-      el("span", { class: "tag" }, `${t("standard")} ${r.standard_value}`))));
+const tiles = (title, ...items) => card(title, el("div", { class: "tiles" }, items));
+
+// How many open warnings there are, and the few to look at first: the worst, newest first.
+function warningsCard(title, warnings, href, item) {
+  const newest = [...warnings].sort((a, b) => (SEVERITY[a.level] ?? 3) - (SEVERITY[b.level] ?? 3)
+    || String(b.raised_at ?? "").localeCompare(String(a.raised_at ?? ""))).slice(0, NEWEST);
+  return card(`${title} (${warnings.length})`, warnings.length
+    ? [el("ul", { class: "list", "data-testid": "alert-list" }, newest.map(item)),
+      el("a", { href, class: "more", "data-testid": "all-warnings" }, t("allWarnings", { count: warnings.length }))]
+    : empty(t("alertsEmpty")));
 }
 
-async function classesCard(title) {
-  return card(title, classList(await api("/api/v1/classes")));
+async function staffWarnings(get, title) {
+  const warnings = await get("/api/v1/warnings?status=open");
+  return warningsCard(title, warnings, "#/warnings", (w) => el("li", { "data-testid": "alert-item" },
+    el("a", { href: `#/warnings/${w.id}` }, `${w.student_name} · ${local(w.rule, "name")}`),
+    el("span", { class: `tag ${{ red: "danger", orange: "orange", yellow: "notice" }[w.level] || ""}`, "data-testid": "level" },
+      t(`level_${w.level}`))));
 }
 
-// Where each student's plan and self-assessment stand, per class the user works with.
-async function classPlansCard() {
-  const classes = await api("/api/v1/classes");
-  return card(t("classPlans"), classes.length ? el("ul", { class: "list", "data-testid": "class-plan-links" }, classes.map((c) =>
-    el("li", {}, el("a", { href: `#/class-plans/${c.id}` }, c.name)))) : empty(t("noClasses")));
+// The first few classes: for those who follow them, a link to each class's plans (and roll).
+async function classesCard(get, { roll = false, plans = true } = {}) {
+  const classes = await get("/api/v1/classes");
+  if (!classes.length) return card(t("classesN"), empty(t("noClasses")));
+  return card(`${t("classesN")} (${classes.length})`, el("ul", { class: "list", "data-testid": "class-list" },
+    classes.slice(0, NEWEST).map((c) => el("li", {}, plans ? el("a", { href: `#/class-plans/${c.id}` }, c.name) : el("span", {}, c.name),
+      roll ? el("a", { href: `#/roll/${c.id}`, class: "tag" }, t("rollSheet")) : el("span", { class: "tag" }, c.major)))),
+  classes.length > NEWEST ? el("a", { href: "#/classes", class: "more" }, t("more")) : null);
 }
 
-// A teacher's own development: the plans, the growth portfolio, the yearly report.
-async function growthCards(me) {
-  return [await plansCard(me, ["teacher_year", "teacher_cycle"]), card(t("growth"), el("div", { class: "actions" },
-    el("a", { href: "#/portfolio", class: "link", "data-testid": "portfolio-link" }, t("portfolio")),
-    el("a", { href: `#/report/teacher/${me.id}`, class: "link" }, t("yearlyReport"))))];
+// What a scorer does today: points to enter, leave and disputes waiting for them.
+async function todoCard(get, { leave = false, disputes = false, sessions = false }) {
+  const [pending, open] = await Promise.all([leave ? get("/api/v1/leave-requests") : null,
+    disputes ? get("/api/v1/disputes") : null]);
+  return tiles(t("todo"),
+    tile("#/entry", t("enterPoints"), null, { testid: "entry-link" }),
+    pending && tile("#/leave", t("leaveWaiting"), pending.length, { testid: "leave-count", alert: true }),
+    open && tile("#/disputes", t("disputesWaiting"), open.length, { testid: "disputes-count", alert: true }),
+    sessions && tile("#/sessions", t("classSessions"), null, { testid: "sessions-link" }));
 }
 
-function departmentTeachersCard(me) {
-  const depts = me.roles.filter((g) => g.role === "dept_admin" && g.scope_type === "department");
-  return card(t("deptTeachers"), el("ul", { class: "list" }, depts.map((g) =>
-    el("li", {}, el("a", { href: `#/dept-teachers/${g.scope_id}`, "data-testid": "dept-teachers-link" }, t("deptTeachers"))))));
+// A teacher's own development and the reports of their units.
+function moreCard(me, { reports = false, growth = true, extra = [] } = {}) {
+  return tiles(t("moreTitle"),
+    reports && tile("#/reports", t("reportsLink"), null, { testid: "reports-link" }),
+    growth && [tile("#/my-plans", t("plansLink"), null, { testid: "plans-link" }),
+      tile("#/portfolio", t("portfolio"), null, { testid: "portfolio-link" }),
+      tile(`#/report/teacher/${me.id}`, t("yearlyReport"))],
+    extra);
 }
 
-async function myPointsCard(role) {
-  const catalogue = await api("/api/v1/catalogue");
-  const mine = catalogue.rules.filter((r) => r.scorer_roles.includes(role) && r.source === "entered");
-  return card(`${t("myPoints")} (${mine.length})`, ruleList(mine));
+const signed = (n) => (n == null ? null : (n > 0 ? `+${n}` : `${n}`));
+
+// The student's figures come from one summary answer (api/platform/home.py), not the whole card.
+const summary = (get) => get("/api/v1/me/home");
+
+async function studentCard(get) {
+  const data = await summary(get);
+  return card(t("card"), data.total != null ? el("div", { class: "figures" },
+    el("div", { class: "figure", "data-testid": "card-total" }, el("span", { class: "muted" }, t("total")), el("strong", {}, data.total)),
+    el("div", { class: "figure" }, el("span", { class: "muted" }, t("valueAdded")), el("strong", {}, signed(data.value_added) ?? "—")))
+    : empty(t("cardEmpty")),
+  el("a", { href: "#/my-card", class: "more", "data-testid": "card-link" }, t("details")));
 }
 
-async function catalogueCard() {
-  const catalogue = await api("/api/v1/catalogue");
-  const groups = ["academic", "personal", "career"].map((domain) => {
-    const rules = catalogue.rules.filter((r) => r.domain === domain);
-    return el("details", {}, el("summary", {}, `${t(domain)} · ${rules.length} ${t("points")}`), ruleList(rules));
-  });
-  return card(t("catalogue"), ...groups);
+async function studentWarnings(get) {
+  const warnings = await get("/api/v1/me/warnings");
+  return warningsCard(t("warnings"), warnings, "#/my-warnings", (w) => el("li", {},
+    el("a", { href: `#/my-warnings/${w.id}`, "data-testid": `my-warning-link-${w.id}` }, local(w.rule, "name")),
+    el("span", { class: "tag warn" }, t(`level_${w.level}`))));
 }
 
-function rosterCard() {
-  const result = el("p", { class: "muted", "data-testid": "roster-result" });
-  const file = el("input", { type: "file", accept: ".xlsx,.csv", "aria-label": t("roster") });
-  const template = () => download("/api/v1/roster/template?format=xlsx", "spiral-roster-template.xlsx");
-  const upload = async () => {
-    if (!file.files.length) return;
-    const form = new FormData();
-    form.append("file", file.files[0]);
-    let response = await authFetch("/api/v1/roster/import", { method: "POST", body: form });
-    let body = await response.json();
-    let ok = response.ok;
-    if (response.status === 202) {
-      // A large import runs as a background job: follow its status until it is done.
-      while (ok && ["queued", "running"].includes(body.status)) {
-        result.textContent = body.progress ? `… ${body.progress.done} / ${body.progress.total}` : "…";
-        await new Promise((resolve) => setTimeout(resolve, 2000));
-        response = await authFetch(body.status_url);
-        body = await response.json();
-        ok = response.ok;
-      }
-      if (ok && body.status === "finished") body = body.result;
-      else if (ok) [ok, body] = [false, body.problem || {}];
-    }
-    result.textContent = ok ? t("imported", body.students)
-      : [body.title, ...(body.errors || []).map((e) => `${e.sheet} ${e.row}: ${e.column} ${getLang() === "en" ? e.message_en : e.message}`)].join("\n");
-  };
-  return card(t("roster"), el("p", { class: "muted" }, t("rosterHint")),
-    el("button", { type: "button", class: "link", onclick: template }, t("template")), file,
-    el("button", { type: "button", class: "wide", onclick: upload }, t("upload")), result);
+async function studentTodo(get, me) {
+  const { assessment_status: status, assessment_answered: answered } = await summary(get);
+  return tiles(t("todo"),
+    status === "submitted"
+      ? tile(`#/radar/${me.id}`, t("seeRadar"), "✓", { testid: "see-radar" })
+      : tile(`#/assessment/${me.id}`, t("fillAssessment"), `${answered}/20`, { testid: "fill-assessment" }),
+    tile("#/my-entries", t("myEntries"), null, { testid: "entries-link" }),
+    tile("#/my-disputes", t("myDisputes")),
+    tile("#/my-leave", t("leaveApply"), null, { testid: "leave-link" }),
+    tile("#/my-plans", t("plansLink"), null, { testid: "plans-link" }),
+    tile(`#/report/student/${me.id}`, t("termReport"), null, { testid: "report-link" }));
 }
 
-function figure(label, value, testid) {
-  return el("div", { class: "figure", "data-testid": testid }, el("span", { class: "muted" }, label),
-    el("strong", {}, value ?? "—"));
+async function myClass(get) {
+  const data = await summary(get);
+  return el("p", { class: "muted", "data-testid": "my-class" }, data.class_name ? `${data.class_name} · ${data.department}` : t("noClasses"));
 }
 
-async function valueCard(me) {
-  const data = await api(`/api/v1/students/${me.id}/card`);
-  if (!data.points.length) return card(t("card"), empty(t("cardEmpty")));
-  const signed = (n) => (n == null ? null : (n > 0 ? `+${n}` : `${n}`));
-  return card(t("card"),
-    el("div", { class: "figures" },
-      figure(t("total"), data.total, "card-total"),
-      figure(t("valueAdded"), signed(data.value_added.previous_term), "card-added"),
-      figure(t("sinceStart"), signed(data.value_added.term_start), "card-added-term"),
-      figure(t("classMedian"), data.class_median, "card-median")),
-    el("ul", { class: "list" }, ["academic", "personal", "career"].map((d) =>
-      el("li", { "data-testid": `subtotal-${d}` }, el("span", {}, t(d)), el("strong", {}, data.subtotals[d].score ?? "—")))),
-    el("details", {}, el("summary", {}, `${t("entries")} (${data.points.length})`),
-      el("ul", { class: "list", "data-testid": "card-points" }, data.points.map((p) =>
-        el("li", {}, el("span", {}, local(p)),
-          el("span", { class: p.below_warning ? "tag warn" : "tag" }, `${p.indicator} → ${p.points}`))))),
-    el("details", {}, el("summary", {}, t("history")),
-      el("ul", { class: "list", "data-testid": "card-history" }, data.history.months.map((m) =>
-        el("li", {}, el("span", {}, m.month), el("strong", {}, m.total ?? "—"))))));
-}
+const deptTeachers = (me) => me.roles.filter((g) => g.role === "dept_admin" && g.scope_type === "department")
+  .map((g) => tile(`#/dept-teachers/${g.scope_id}`, t("deptTeachers"), null, { testid: "dept-teachers-link" }));
 
-// Each home gets the user and the current term (null between terms).
-export const HOMES = {
-  student: async (me) => {
-    const classes = await api("/api/v1/classes");
-    return [
-      card(t("myClass"), el("p", { "data-testid": "my-class" }, classes[0] ? `${classes[0].name} · ${classes[0].department}` : t("noClasses"))),
-      await checkinCard(),
-      await valueCard(me),
-      await myEntries(me),
-      await leaveCard(),
-      await myWarnings(),
-      await plansCard(me, ["student_term", "student_cycle"]),
-      await assessmentCard(me),
-      card(t("termReport"), el("a", { href: `#/report/student/${me.id}`, class: "link", "data-testid": "report-link" }, t("openReport"))),
-    ];
-  },
-  head_teacher: async (me, term) => [await alertInbox(t("classWarnings")), await classesCard(t("myClasses")),
-    await entryGrid("head_teacher", term), await leaveApprovals(), await disputesToResolve(), await sessionsCard(),
-    await classPlansCard(), ...await reportCards("head_teacher", me), ...await growthCards(me)],
-  course_teacher: async (me, term) => [await sessionsCard(), await entryGrid("course_teacher", term),
-    await disputesToResolve(), await classesCard(t("myClasses")), ...await growthCards(me)],
-  counsellor: async (me, term) => [await alertInbox(t("alerts")), await leaveApprovals(),
-    await entryGrid("counsellor", term), await classPlansCard(), ...await reportCards("counsellor", me),
-    await classesCard(t("myClasses")), ...await growthCards(me)],
-  student_affairs: async (me, term) => [await entryGrid("student_affairs", term), await disputesToResolve(),
-    await myPointsCard("student_affairs")],
-  teaching_office: async (me, term) => [await entryGrid("teaching_office", term), await disputesToResolve(),
-    await myPointsCard("teaching_office")],
-  pe_teacher: async (me, term) => [await entryGrid("pe_teacher", term), await myPointsCard("pe_teacher"),
-    ...await growthCards(me)],
-  dept_admin: async (me) => [await alertInbox(t("alerts")), departmentTeachersCard(me), ...await reportCards("dept_admin", me),
-    await classPlansCard()],
-  school_admin: async (me) => [...await reportCards("school_admin", me), rosterCard(), await catalogueCard()],
+const adminTiles = (me) => tiles(t("todo"),
+  tile("#/reports", t("reportsLink"), null, { testid: "reports-link" }),
+  tile("#/roster", t("rosterLink"), null, { testid: "roster-link" }),
+  tile("#/catalogue", t("catalogue"), null, { testid: "catalogue-link" }),
+  tile("#/rules", t("rulesLink")), tile("#/audit", t("auditLink")));
+
+const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !== "pe_teacher" }),
+  tiles(t("catalogue"), tile("#/my-points", t("myPoints"), null, { testid: "my-points-link" }),
+    tile("#/catalogue", t("catalogue"), null, { testid: "catalogue-link" }), extra)];
+
+// Each home: the cards, in order; each is a node or a promise of one. `get` fetches a path once per home.
+const HOMES = {
+  student: (get, me) => [myClass(get), summary(get).then((data) => checkinCard(data.open_sessions)), studentCard(get),
+    studentWarnings(get), studentTodo(get, me)],
+  head_teacher: (get, me) => [staffWarnings(get, t("classWarnings")), todoCard(get, { leave: true, disputes: true, sessions: true }),
+    classesCard(get, { roll: true }), moreCard(me, { reports: true })],
+  course_teacher: (get, me) => [sessionsCard(), todoCard(get, { disputes: true }), classesCard(get, { plans: false }), moreCard(me)],
+  counsellor: (get, me) => [staffWarnings(get, t("alerts")), todoCard(get, { leave: true }), classesCard(get, { roll: true }),
+    moreCard(me, { reports: true })],
+  student_affairs: (get) => scorerTiles(get, "student_affairs"),
+  teaching_office: (get) => scorerTiles(get, "teaching_office"),
+  pe_teacher: (get, me) => [...scorerTiles(get, "pe_teacher"), moreCard(me)],
+  dept_admin: (get, me) => [staffWarnings(get, t("alerts")), classesCard(get),
+    moreCard(me, { reports: true, growth: false, extra: deptTeachers(me) })],
+  school_admin: (get, me) => [adminTiles(me)],
 };
+
+// The home's cards as placeholders now, each replaced by its card when its data is in.
+export function home(role, me) {
+  const seen = new Map();
+  const get = (path) => { if (!seen.has(path)) seen.set(path, api(path)); return seen.get(path); };
+  const parts = (HOMES[role] || (() => []))(get, me);
+  const nodes = parts.map(() => el("div", { class: "skeleton", "aria-hidden": "true" }));
+  const ready = Promise.all(parts.map(async (part, i) => {
+    let node;
+    try { node = await part; } catch (error) { node = card(t("loadFailed", { error: error.message || error })); }
+    nodes[i].replaceWith(node);
+    nodes[i] = node;
+  }));
+  return { nodes, ready };
+}

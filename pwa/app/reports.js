@@ -3,7 +3,10 @@ import { api, download } from "./api.js";
 import { card, el, empty } from "./dom.js";
 import { addText, local, t } from "./i18n.js";
 import { rollLink, rollLinks } from "./roll.js";
-import "./vendor/chart.umd.min.js"; // sets globalThis.Chart
+
+// Chart.js (71 KB gzipped) is fetched the first time a chart is drawn, not with the app.
+let charts = null;
+const chartJs = () => (charts ??= import("./vendor/chart.umd.min.js").then(() => globalThis.Chart));
 
 addText({
   fewStudents: "仅 {n} 人，不作班级结果", pointsCovered: "{scored} / {of} 项有数据", subtotals: "各部分小计",
@@ -18,10 +21,10 @@ export function chart(type, labels, datasets, testid, options = {}) {
   const canvas = el("canvas", { "data-testid": testid, role: "img", "aria-label": testid });
   const box = el("div", { class: "chart" }, canvas);
   // Drawn once the canvas is in the page, so Chart.js can measure it.
-  requestAnimationFrame(() => new globalThis.Chart(canvas, {
+  chartJs().then((Chart) => requestAnimationFrame(() => new Chart(canvas, {
     type, data: { labels, datasets },
     options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: datasets.length > 1 } }, ...options },
-  }));
+  })));
   return box;
 }
 
@@ -106,7 +109,7 @@ async function classReport(id) {
     r.under_warning.length ? el("ul", { class: "list", "data-testid": "under-warning" }, r.under_warning.map((u) =>
       // A point can have many names: they wrap under it, never widen the page.
       el("li", { class: "stack" }, el("span", {}, local(u), " ", el("span", { class: "tag warn" }, u.students.length)),
-        el("span", {}, u.students.map((s) => s.name).join("、")))))
+        el("span", { class: "names", "data-testid": "under-warning-names" }, u.students.map((s) => s.name).join("、")))))
       : empty(t("noneUnderWarning")),
     el("details", {}, el("summary", {}, t("allPoints")), metricList(r.metrics, r.min_group)),
     downloads("class", id));
@@ -120,14 +123,10 @@ async function schoolReport(id) {
     downloads("school", id));
 }
 
-// The report cards a role's home shows: its own units, newest data first.
+// The report cards of a role's own units, fetched together.
 export async function reportCards(role, me) {
-  const units = me.roles.filter((g) => g.role === role);
-  const cards = [];
-  for (const g of units) {
-    if (g.scope_type === "department") cards.push(await departmentReport(g.scope_id));
-    else if (g.scope_type === "school") cards.push(await schoolReport(g.scope_id));
-    else if (g.scope_type === "class") cards.push(await classReport(g.scope_id));
-  }
+  const REPORTS = { department: departmentReport, school: schoolReport, class: classReport };
+  const units = me.roles.filter((g) => g.role === role && REPORTS[g.scope_type]);
+  const cards = await Promise.all(units.map((g) => REPORTS[g.scope_type](g.scope_id)));
   return cards.length ? cards : [card(t("reports"), empty(t("reportsEmpty")))];
 }

@@ -317,6 +317,7 @@ PUBLIC = {
     "static": "Flask's static route (unused; the PWA is served by pwa.*)",
     "pwa.index": "the PWA shell loads before anyone logs in",
     "pwa.assets": "the PWA's scripts and styles",
+    "pwa.versioned_assets": "the PWA's scripts and styles under this version's URL, cached for a year",
     "pwa.manifest": "the web app manifest, read by the browser to install the app",
     "pwa.service_worker": "the service worker, fetched by the browser outside any session",
     "pwa.swagger_assets": "the API docs' scripts",
@@ -408,6 +409,7 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("POST", f"{V1}/sessions/<int:session_id>/close"): [Row(RUNNERS, {"session_id": "@fresh_session_for"})],
     ("GET", f"{V1}/classes/<int:class_id>/sessions"): [Row(STAFF, {"class_id": "@own_class"})],
     ("GET", f"{V1}/me/sessions"): [Row(EVERYONE)],
+    ("GET", f"{V1}/me/home"): [Row(ONLY["student"])],  # the student's dashboard summary
     ("POST", f"{V1}/checkin"): [Row(ONLY["student"], body={"code": "000000"}, ok={422})],  # a wrong code
     ("POST", f"{V1}/leave-requests"): [Row(ONLY["student"], body={
         "starts_at": "2026-11-24T08:00:00+08:00", "ends_at": "2026-11-24T12:00:00+08:00", "reason": "病假"})],

@@ -77,7 +77,7 @@ SCREENS = {
     "head_teacher": lambda ids: [("#/portfolio", "[data-testid=portfolio]"), ("#/class-plans/1", BACK),
                                  (f"#/report/teacher/{ids['head_teacher']}", "[data-testid=teacher-report]")],
     "course_teacher": lambda ids: [],
-    "dept_admin": lambda ids: [(f"#/dept-teachers/{ids['department']}", BACK), ("#/", "[data-testid=classes-chart]")],
+    "dept_admin": lambda ids: [(f"#/dept-teachers/{ids['department']}", BACK), ("#/reports", "[data-testid=classes-chart]")],
     "school_admin": lambda ids: [("#/settings", "[data-testid=quiet_from]")],
 }
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from backend import demo
-from tests.pwa.test_browser import fill_grid, log_in, serve, staff_api
+from tests.pwa.test_browser import fill_grid, log_in, open_entry, serve, staff_api
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,9 @@ AGE = """(days) => new Promise((resolve) => {
     };
 })"""
 
-REPLAY = "import('/app/outbox.js').then((o) => o.replay()).then(() => true)"
+# The page's own outbox module: the one app.js imported, under this version's URL.
+REPLAY = ("import(document.querySelector('script[type=module]').src.replace('app.js', 'outbox.js'))"
+          ".then((o) => o.replay()).then(() => true)")
 
 
 class Classroom:
@@ -220,6 +222,7 @@ def test_a_busy_server_is_retried_and_a_refusal_names_the_student(live, browser,
             route.continue_()
 
     page.route("**/api/v1/entries", busy_once)
+    open_entry(page)
     fill_grid(page, "S-A-07", 4)
     page.get_by_test_id("grid-submit").click()
     expect(page.get_by_test_id("grid-result")).to_contain_text("已离线保存")

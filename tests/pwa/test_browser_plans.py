@@ -29,6 +29,7 @@ def test_student_makes_a_plan_with_a_linked_goal_and_the_head_teacher_approves_i
     base, accounts = live
     page = phone.new_page()
     log_in(page, base, accounts["student"])
+    page.get_by_test_id("plans-link").click()
     page.get_by_test_id("new-student_term").click()
     expect(page.get_by_test_id("plan-status")).to_have_text("草稿")
 
@@ -91,6 +92,8 @@ def test_questionnaire_is_resumable_and_ends_in_a_radar_with_suggestions(live, p
 
     radar = page.get_by_test_id("radar")
     expect(radar).to_be_visible()
+    # Chart.js comes down with the first chart, then draws on the next frame.
+    page.wait_for_function("() => globalThis.Chart?.getChart(document.querySelector('[data-testid=radar]'))")
     drawn = page.evaluate("""() => {
         const chart = Chart.getChart(document.querySelector('[data-testid=radar]'));
         return {type: chart.config.type, labels: chart.data.labels.length, series: chart.data.datasets.map(d => d.label),
@@ -109,6 +112,7 @@ def test_submitting_a_term_self_diagnosis_shows_next_terms_drafts(tmp_path_facto
     try:
         page = phone.new_page()
         log_in(page, base, accounts["student"])
+        page.get_by_test_id("plans-link").click()
         page.get_by_test_id("my-plans").get_by_role("link").first.click()
         page.get_by_test_id("diagnosis-link").click()
         items = page.get_by_test_id("diagnosis-item")
