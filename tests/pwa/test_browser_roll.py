@@ -35,6 +35,7 @@ def test_head_teacher_opens_sorts_scrolls_and_leaves_the_roll(live, browser):
     context, page, problems = watched_phone(browser, PHONE["width"])
     log_in(page, base, accounts["head_teacher"])
     expect(page.get_by_test_id("home-head_teacher")).to_be_visible()
+    page.get_by_test_id("reports-link").click()
     link = page.locator("[data-testid^=roll-link-]").first
     expect(link).to_have_text("综合测评表 →")
     expect(page.get_by_test_id("report-subtotal-academic")).to_contain_text("项有数据")
@@ -105,15 +106,13 @@ def test_head_teacher_opens_sorts_scrolls_and_leaves_the_roll(live, browser):
 
 
 def test_the_card_explains_its_figures(live, browser):
-    """The card from card.js (the lead switches homes.js to it): coverage under the total and each
+    """The whole card (#/my-card, from the home's card summary): coverage under the total and each
     subtotal, what value added is against, and the n behind the class median."""
     base, accounts = live
     context, page, problems = watched_phone(browser, PHONE["width"])
     log_in(page, base, accounts["student"])
     expect(page.get_by_test_id("home-student")).to_be_visible()
-    me = page.evaluate("async () => (await (await import('/app/api.js')).api('/api/v1/me')).id")
-    page.evaluate("""async (id) => { const { valueCard } = await import('/app/card.js');
-        document.getElementById('view').replaceChildren(await valueCard({ id })); }""", me)
+    page.get_by_test_id("card-link").click()
     expect(page.get_by_test_id("card-total-note")).to_contain_text("项有数据")
     expect(page.get_by_test_id("card-added-note")).to_contain_text("比上学期末")
     expect(page.get_by_test_id("card-added-term-note")).to_contain_text("比第1周末")
