@@ -105,9 +105,10 @@ function userRoles() {
   return roles;
 }
 
-async function showHome() {
+async function showHome(current = () => true) {
   const roles = userRoles();
   const { home } = await homes();
+  if (!current()) return;
   const termLine = el("p", { class: "muted" });
   api("/api/v1/terms/current").then((term) => { termLine.textContent = `${t("term")}：${term.name}`; }).catch(() => {});
   const switcher = roles.length > 1
@@ -166,18 +167,23 @@ const ROUTES = [
   [/^#\/roster$/, async (id, ctx) => (await load("./admin.js")).rosterScreen(ctx.me)],
 ];
 
+// Each navigation takes a turn; a slow screen the user has already left draws nothing.
+let turn = 0;
+
 async function route() {
   if (!me) return;
+  const mine = ++turn;
+  const current = () => mine === turn;
   client.beginScreen();
   if (me.must_change_password) return showPasswordChange();
   for (const [pattern, handler] of ROUTES) {
     const match = location.hash.match(pattern);
     if (match) {
       return Promise.resolve(handler(match[1], { me, role: activeRole, route }))
-        .then((nodes) => show(...[nodes].flat()), (error) => show(card(problemText(error))));
+        .then((nodes) => current() && show(...[nodes].flat()), (error) => current() && show(card(problemText(error))));
     }
   }
-  return showHome();
+  return showHome(current);
 }
 
 // After login, at app start, or offline with the last data this device kept for its user.

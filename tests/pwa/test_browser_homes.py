@@ -140,6 +140,25 @@ def test_a_card_shows_a_skeleton_until_its_data_is_in(live, phone):
     expect(page.get_by_test_id("alert-item").first).to_be_visible()
 
 
+def test_a_slow_screen_the_user_has_left_does_not_draw_over_the_next(live, phone):
+    base, accounts = live
+    page = phone.new_page()
+    held = []
+    page.route(re.compile(r".*/api/v1/catalogue$"), lambda route: held.append(route))
+    log_in(page, base, accounts["head_teacher"])
+    home_ready(page, "head_teacher")
+    page.evaluate("() => { location.hash = '#/my-points'; }")
+    sessions = page.locator("h2", has_text="课堂与考勤")
+    while not held:  # the points screen is waiting for the catalogue
+        page.wait_for_timeout(50)
+    page.evaluate("() => { location.hash = '#/sessions'; }")
+    expect(sessions).to_be_visible()
+    held[0].continue_()
+    page.wait_for_load_state("networkidle")
+    expect(sessions).to_be_visible()  # the catalogue's answer came late and was not drawn
+    expect(page.locator("h2", has_text="我负责的采分点")).to_have_count(0)
+
+
 def test_the_login_page_loads_only_the_core_and_charts_load_with_a_chart(live, browser):
     base, accounts = live
     context = browser.new_context(viewport={"width": 390, "height": 844}, service_workers="block", locale="zh-CN")
