@@ -5,6 +5,11 @@ import { card, el, empty } from "./dom.js";
 import { addText, getLang, local, t } from "./i18n.js";
 
 addText({
+  obj_student: "学生", obj_class: "班级", obj_class_roll: "综合测评表", obj_class_report: "班级报表", obj_department_report:
+  "系部报表", obj_school_report: "学校报表", obj_roster: "名单", obj_initial_passwords: "初始密码", obj_audit_log: "审计日志",
+  obj_score_entry: "采分记录", obj_dispute: "申诉", obj_class_session: "课堂", obj_leave_request: "请假", obj_scoring_rule:
+  "采分点", obj_special_group: "特殊群体记录", obj_special_group_list: "特殊群体名单", obj_warning: "预警", obj_warning_list: "预警列表",
+  obj_warning_rule: "预警规则",
   audit: "审计日志", auditWho: "操作人（账号或姓名）", auditWhat: "操作类型", auditFrom: "开始日期", auditTo: "结束日期",
   auditStudent: "学生学号", auditFilter: "筛选", auditFilters: "筛选条件", auditDetail: "详情", auditCsv: "下载 CSV", auditAll: "全部",
   auditPage: "第 {page} / {pages} 页 · 共 {total} 条", prev: "上一页", next: "下一页", auditEmpty: "没有符合条件的记录。",
@@ -29,6 +34,12 @@ addText({
   vt_count: "次数", vt_score: "分数", vt_rate: "比率（%）", timing_session: "每节课", timing_weekly: "每周",
   timing_monthly: "每月", timing_semester_end: "学期末", timing_year_start: "学年初", timing_year_end: "学年末",
 }, {
+  obj_student: "student", obj_class: "class", obj_class_roll: "class roll", obj_class_report: "class report",
+  obj_department_report: "department report", obj_school_report: "school report", obj_roster: "roster",
+  obj_initial_passwords: "initial passwords", obj_audit_log: "audit log", obj_score_entry: "score entry",
+  obj_dispute: "dispute", obj_class_session: "class session", obj_leave_request: "leave request", obj_scoring_rule:
+  "scoring point", obj_special_group: "special-group record", obj_special_group_list: "special-group list",
+  obj_warning: "warning", obj_warning_list: "warning list", obj_warning_rule: "warning rule",
   audit: "Audit log", auditWho: "Who (login or name)", auditWhat: "Action", auditFrom: "From", auditTo: "To",
   auditStudent: "Student number", auditFilter: "Filter", auditFilters: "Filters", auditDetail: "Details", auditCsv: "Download CSV", auditAll: "All",
   auditPage: "Page {page} of {pages} · {total} events", prev: "Previous", next: "Next", auditEmpty: "No events match.",
@@ -103,6 +114,9 @@ function when(iso) {
   return new Date(iso).toLocaleString(getLang(), { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
 }
 
+// An object type in words where it has a name, as stored where it has none.
+const objectLabel = (type) => (t(`obj_${type}`) === `obj_${type}` ? type : t(`obj_${type}`));
+
 function actionLabel(action) {
   const known = ACTIONS.find((a) => action === a || action.startsWith(`${a}.`));
   return known ? `${t(`act_${known}`)} · ${action}` : action;
@@ -138,7 +152,7 @@ export async function auditScreen() {
       list.replaceChildren(...(data.items.length ? data.items.map((e) => el("li", { class: "stack", "data-testid": "audit-row" },
         el("strong", {}, actionLabel(e.action)),
         el("span", { class: "muted" }, `${when(e.at)} · ${e.actor_name ?? "—"}${e.actor_username ? ` (${e.actor_username})` : ""}`),
-        el("span", { class: "muted" }, `${e.object_type}${e.object_id ? ` #${e.object_id}` : ""}`),
+        el("span", { class: "muted" }, `${objectLabel(e.object_type)}${e.object_id ? ` #${e.object_id}` : ""}`),
         e.detail ? el("details", {}, el("summary", {}, t("auditDetail")), el("p", { class: "muted" }, e.detail)) : null))
         : [el("li", {}, empty(t("auditEmpty")))]));
       pager.replaceChildren(

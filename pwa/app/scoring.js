@@ -7,7 +7,7 @@ import { addText, getLang, local, t } from "./i18n.js";
 import { report, send } from "./outbox.js";
 
 addText({
-  entryRole: "录入身份", fillBlank: "填入空白 {count} 人", overwriteAll: "全部改为此值",
+  entryRole: "录入身份", sendDispute: "提交申诉", fillBlank: "填入空白 {count} 人", overwriteAll: "全部改为此值",
   confirmOverwrite: "将覆盖已填写的 {count} 人的值，确定吗？", fillFirst: "先在上面填一个值。",
   notSaved: "未保存。{count} 人需要修改：{names}", correct: "更正", correctDuplicate: "更正（撤销并重新录入）",
   newValue: "正确的值", correctionReason: "更正原因（必填）", reasonNeeded: "请填写更正原因。", cancel: "取消",
@@ -18,6 +18,7 @@ addText({
   unit_rate: "%", unit_count: "次", unit_score: "分", unit_level: "级", unit_document: "（0 未交，1 已交）",
   label_correction: "更正 {point}", reversedBecause: "已撤销：{reason}", entryLink: "录入采分点",
 }, {
+  sendDispute: "Send the dispute",
   entryRole: "Entering as", fillBlank: "Fill {count} blank", overwriteAll: "Set all to this value",
   confirmOverwrite: "This replaces the values already typed for {count} students. Go ahead?", fillFirst: "Type a value above first.",
   notSaved: "Nothing saved. {count} to fix: {names}", correct: "Correct", correctDuplicate: "Correct (reverse and re-enter)",
@@ -320,11 +321,17 @@ export async function myEntries(me) {
     t(dispute === "open" ? "disputeOpen" : "disputeDone"));
   return card(t("entries"), el("ul", { class: "list", "data-testid": "my-entries" }, entries.map((e) => {
     const status = el("span", { class: "muted", role: "status" });
-    const dispute = async () => {
-      const reason = window.prompt(t("disputeWhy"));
-      if (!reason) return;
-      await report(status, () => send(`/api/v1/entries/${e.id}/disputes`, { body: { reason }, label: ["label_dispute", {}] }),
-        () => { button.replaceWith(state("open")); return t("disputed"); });
+    // The reason is written on the entry itself, so the student sees what they dispute while writing.
+    const dispute = () => {
+      const why = el("textarea", { id: `dispute-${e.id}`, required: true, minlength: 2, maxlength: 500, rows: 2 });
+      const form = el("form", { class: "stack", "data-testid": "dispute-form", onsubmit: async (event) => {
+        event.preventDefault();
+        await report(status, () => send(`/api/v1/entries/${e.id}/disputes`,
+          { body: { reason: why.value.trim() }, label: ["label_dispute", {}] }),
+        () => { form.replaceWith(state("open")); return t("disputed"); });
+      } }, el("label", { for: why.id }, t("disputeWhy")), why, el("button", { type: "submit" }, t("sendDispute")));
+      button.replaceWith(form);
+      why.focus();
     };
     const button = e.dispute ? state(e.dispute)
       : el("button", { type: "button", class: "link", onclick: dispute }, t("dispute"));
