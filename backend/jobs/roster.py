@@ -2,9 +2,10 @@
 
 The request validates the file (fast: no hashing) and answers 422 at once if it is bad; a valid
 file with many new accounts is kept in Redis under a random key and this job imports it, all or
-nothing, recording its progress in the RQ job's meta. The result, with the new accounts' initial
-passwords, is kept in the job's meta for the importing user only, for as long as RQ keeps the
-finished job (an hour); it is never the job's return value, which RQ writes to its log.
+nothing, recording its progress in the RQ job's meta. The result is kept in the job's meta for the
+importing user only, for as long as RQ keeps the finished job (an hour); the new accounts' initial
+passwords are not in it but in the encrypted slips (org/onboarding.py), which last 30 minutes.
+Nothing with a password is the job's return value, which RQ writes to its log.
 """
 import uuid
 
@@ -65,6 +66,8 @@ def import_upload(token: str, filename: str, actor_id: int) -> dict:
         return {"outcome": "refused"}
     finally:
         queue.redis_connection().delete(_upload_key(token))
+    if result.get("slips_id"):  # the passwords live only in the encrypted, shorter-lived slips
+        result = {k: v for k, v in result.items() if k != "credentials"}
     save(result=result)
     return {"outcome": "imported", "students": result["students"], "staff": result["staff"]}
 
