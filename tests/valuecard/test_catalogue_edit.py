@@ -98,7 +98,7 @@ def test_a_college_point_is_added_to_this_term_only(client, college):
     previous = client.get(f"{V1}?term_id={terms[0]['id']}", headers=admin).json["rules"]
     assert code not in {r["code"] for r in previous}
     assert assert_problem(client.post(V1, headers=admin, json=POINT), 422)["errors"] == {
-        "name_zh": ["该领域已有同名采分点 / The domain already has a point of this name."]}
+        "name_zh": ["该领域已有同名采分点"]}  # in the reader's language only
     score = {**POINT, "name_zh": "竞赛成绩", "value_type": "score", "max_value": None}
     assert "max_value" in assert_problem(client.post(V1, headers=admin, json=score), 422)["errors"]
     worse = {**POINT, "name_zh": "竞赛次数", "warning_value": 5}

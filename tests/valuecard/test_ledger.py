@@ -112,7 +112,7 @@ def test_correction_is_a_reversal_with_a_reason(client, school):
     body = {"point": "S-A-07", "period": "month:2026-10", "entries": whole_class(school["roster"][:1], 1)}
     post_batch(client, school["head"], body)
     again = assert_problem(post_batch(client, school["head"], dict(body, entries=whole_class(school["roster"][:1], 3))), 422)
-    assert "冲销" in again["errors"]["entries[0].student_id"][0]
+    assert "更正" in again["errors"]["entries[0].student_id"][0]  # says how to put it right
     entry_id = db.session.scalar(select(ScoreEntry.id))
     db.session.rollback()
     key = {"Idempotency-Key": str(uuid.uuid4())}
