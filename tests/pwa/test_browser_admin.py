@@ -32,6 +32,14 @@ def roster_file(path, rows=ROSTER) -> str:
     return str(path)
 
 
+def downloaded(page, testid: str, path):
+    """The file a tap on `testid` downloads, saved at `path`."""
+    with page.expect_download() as got:
+        page.get_by_test_id(testid).click()
+    got.value.save_as(path)
+    return path
+
+
 def fits(page, width: int = PHONE["width"]) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
@@ -77,11 +85,7 @@ def test_school_admin_screens_on_a_phone(admin_live, admin_phone, tmp_path):
     expect(page.get_by_test_id("roster-result")).to_contain_text("新增 12")
     fits(page)
     page.screenshot(path=str(ARTIFACTS / "roster-result-390x844.png"), full_page=True)
-    with page.expect_download() as got:
-        page.get_by_test_id("slips-pdf").click()
-    saved = tmp_path / "slips.pdf"
-    got.value.save_as(saved)
-    pdf = PdfReader(saved)
+    pdf = PdfReader(downloaded(page, "slips-pdf", tmp_path / "slips.pdf"))
     assert len(pdf.pages) == 2  # twelve slips, ten to a page
     assert "新生1" in pdf.pages[0].extract_text()
 
@@ -138,11 +142,7 @@ def test_school_admin_screens_on_a_phone(admin_live, admin_phone, tmp_path):
     expect(page.get_by_test_id("audit-row").last).to_contain_text("修改采分点")
     fits(page)
     page.screenshot(path=str(ARTIFACTS / "audit-390x844.png"), full_page=True)
-    with page.expect_download() as got:
-        page.get_by_test_id("audit-csv").click()
-    saved = tmp_path / "audit.csv"
-    got.value.save_as(saved)
-    lines = saved.read_text(encoding="utf-8-sig").splitlines()
+    lines = downloaded(page, "audit-csv", tmp_path / "audit.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 3 and "catalogue.add_point" in lines[1] and "catalogue.update" in lines[2]
 
     # The smallest phone: every screen, opened out, still fits.
