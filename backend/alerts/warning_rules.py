@@ -13,6 +13,7 @@ from backend.config import ROOT
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import WarningRule
+from backend.models.warning import MIN_EVIDENCE_DEFAULT
 from backend.platform import audit, clock
 from backend.valuecard.card import DOMAINS
 
@@ -23,8 +24,14 @@ GROUPS = ("hardship", "psychological", "employment")
 OPS = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 # Who may act on a need-to-know warning: the roles that read sensitive data, and the department
 # as the last step of escalation (docs/DOMAIN.md §7).
-EDITABLE = ("params", "levels", "chain", "ack_hours", "enabled", "explanation_zh", "explanation_en",
+EDITABLE = ("params", "levels", "min_evidence", "chain", "ack_hours", "enabled", "explanation_zh", "explanation_en",
             "advice_zh", "advice_en")
+# The least evidence before a value may raise anything (seed/warning_rules.yaml explains the
+# defaults): a point computed from attendance marks needs `sessions` marked sessions spread over
+# at least `days` calendar days (first to last, inclusive); a point scored in the ledger needs
+# `values` entries that count. Bounds: what a term can hold.
+MIN_EVIDENCE = {"sessions": (1, 200), "days": (1, 140), "values": (1, 40)}
+ATTENDANCE_SOURCE = "attendance"
 
 
 @cache
@@ -42,7 +49,8 @@ def seed() -> int:
                 code=item["code"], kind=item["kind"], category=item["category"], params=item["params"],
                 levels=item["levels"], chain=item["chain"], ack_hours=item["ack_hours"], name_zh=item["zh"],
                 name_en=item["en"], explanation_zh=item["explanation_zh"], explanation_en=item["explanation_en"],
-                advice_zh=item["advice_zh"], advice_en=item["advice_en"]))
+                advice_zh=item["advice_zh"], advice_en=item["advice_en"],
+                min_evidence={**MIN_EVIDENCE_DEFAULT, **item.get("min_evidence", {})}))
             added += 1
     return added
 
@@ -110,8 +118,25 @@ def validate(rule: WarningRule, changes: dict) -> None:
     problem = params_problem(rule.kind, params)
     if problem:
         errors["params"] = [problem]
+    if "min_evidence" in changes:
+        errors.update(min_evidence_problems(changes["min_evidence"]))
     if errors:
         raise Problem(422, "预警规则无效 / Invalid warning rule", errors=errors)
+
+
+def min_evidence_problems(value) -> dict[str, list[str]]:
+    """Field errors for a rule's minimum evidence: {sessions, days, values}, whole numbers in range."""
+    if not isinstance(value, dict):
+        return {"min_evidence": ["应为对象 {sessions, days, values} / An object {sessions, days, values}."]}
+    errors = {}
+    for key in set(value) - set(MIN_EVIDENCE):
+        errors[f"min_evidence.{key}"] = ["未知字段 / Unknown field: use sessions, days and values."]
+    for key, (lo, hi) in MIN_EVIDENCE.items():
+        if key not in value:
+            errors[f"min_evidence.{key}"] = ["必填 / Required."]
+        elif not isinstance(value[key], int) or isinstance(value[key], bool) or not lo <= value[key] <= hi:
+            errors[f"min_evidence.{key}"] = [f"应为 {lo}–{hi} 的整数 / A whole number from {lo} to {hi}."]
+    return errors
 
 
 def _levels_problem(rule: WarningRule, levels: dict, params) -> str | None:
@@ -150,6 +175,27 @@ class Subject:
     final_year: bool = False
     # How far the mean self-assessed level fell since last term (services/assessment.drops).
     assessment_drop: float | None = None
+    # How much lies behind each indicator (point code → {"values": n} for ledger points,
+    # {"sessions": n, "days": d} for attendance points); None: not counted, every indicator is evidence.
+    support: dict[str, dict] | None = None
+
+
+def enough(minimum: dict, support: dict | None) -> bool:
+    """Whether what lies behind a value meets the rule's minimum evidence."""
+    if support is None:
+        return False
+    minimum = {**MIN_EVIDENCE_DEFAULT, **(minimum or {})}
+    if "sessions" in support:
+        return support["sessions"] >= minimum["sessions"] and support.get("days", 0) >= minimum["days"]
+    return support.get("values", 0) >= minimum["values"]
+
+
+def evidence_of(rule: WarningRule, subject: Subject) -> dict[str, float]:
+    """The indicators that count as evidence for this rule: those with enough behind them. Below
+    the minimum a value is not evidence: nothing is raised from it."""
+    if subject.support is None:
+        return subject.indicators
+    return {code: v for code, v in subject.indicators.items() if enough(rule.min_evidence, subject.support.get(code))}
 
 
 @dataclass
@@ -166,8 +212,9 @@ def _level(levels: dict, measure: float) -> str | None:
 
 def check(rule: WarningRule, subject: Subject, points: dict) -> Finding | None:
     """The rule's finding for a student, or None. `points` maps code → the term's ScoringRule."""
+    indicators = evidence_of(rule, subject)
     if rule.kind == "threshold":
-        return _threshold(rule, subject, points)
+        return _threshold(rule, subject, indicators, points)
     gate = rule.params.get("gate", {})
     if gate.get("final_year") and not subject.final_year or gate.get("group") and gate["group"] not in subject.groups:
         return None
@@ -180,15 +227,15 @@ def check(rule: WarningRule, subject: Subject, points: dict) -> Finding | None:
             if subject.assessment_drop is not None and subject.assessment_drop >= s["assessment_drop"]:
                 values.append({"code": "self_assessment_drop", "indicator": subject.assessment_drop,
                                "condition": f"fell by >= {s['assessment_drop']}"})
-        elif s["point"] in subject.indicators and OPS[s["op"]](subject.indicators[s["point"]], s["value"]):
-            values.append(_value(points.get(s["point"]), s["point"], subject.indicators[s["point"]], s))
+        elif s["point"] in indicators and OPS[s["op"]](indicators[s["point"]], s["value"]):
+            values.append(_value(points.get(s["point"]), s["point"], indicators[s["point"]], s, subject))
     level = _level(rule.levels, len(values) + len(groups))
     return Finding(level, values, groups) if level else None
 
 
-def _threshold(rule, subject: Subject, points: dict) -> Finding | None:
+def _threshold(rule, subject: Subject, indicators: dict, points: dict) -> Finding | None:
     values = []
-    for code, value in subject.indicators.items():
+    for code, value in indicators.items():
         p = points.get(code)
         if (p is None or p.point.domain != rule.params["domain"] or p.sensitive or p.warning_value is None
                 or p.value_type == "document"):  # a missing plan is the plan review's business
@@ -196,15 +243,17 @@ def _threshold(rule, subject: Subject, points: dict) -> Finding | None:
         past = value - p.warning_value if p.direction == "lower_better" else p.warning_value - value
         if past > 0:
             share = 100 * past / ((p.max_value - p.min_value) or 1)
-            values.append({**_value(p, code, value), "past_by_percent": round(share, 1)})
+            values.append({**_value(p, code, value, None, subject), "past_by_percent": round(share, 1)})
     if not values:
         return None
     worst = max(v["past_by_percent"] for v in values)
     return Finding(_level(rule.levels, worst) or LEVELS[0], values, [])
 
 
-def _value(p, code: str, value: float, signal: dict | None = None) -> dict:
+def _value(p, code: str, value: float, signal: dict | None = None, subject: Subject | None = None) -> dict:
     out = {"code": code, "indicator": value}
+    if subject is not None and subject.support and code in subject.support:
+        out["basis"] = subject.support[code]  # what lies behind it: {values} or {sessions, days}
     if p is not None:
         out.update(name_zh=p.point.name_zh, name_en=p.point.name_en, warning_value=p.warning_value,
                    standard_value=p.standard_value)

@@ -1,9 +1,11 @@
 """Warnings: raised by evaluating the rules, then worked to a close (docs/DESIGN.md decision 6).
 
 raised → notified → acknowledged → in_progress (interventions) → resolved, or escalated along
-the rule's chain (head teacher → counsellor → department) when nobody acknowledges it in time.
-One warning per student, rule and term: later evaluations raise its level, never a second
-warning. Need-to-know warnings (discipline, mental health, finance) are seen only by the
+the rule's chain (head teacher → counsellor → department) when nobody acknowledges it in time;
+withdrawn when the records behind it are reversed or corrected and it no longer holds.
+One warning per student, rule, term and episode: later evaluations raise its level and keep its
+evidence current; a relapse after a resolve (or a withdrawal) opens the next episode, linked to
+the earlier one. A value with less behind it than the rule's minimum evidence raises nothing. Need-to-know warnings (discipline, mental health, finance) are seen only by the
 chain's roles over the student's class, and every read of one is audited.
 """
 from datetime import date, timedelta
@@ -16,9 +18,13 @@ from backend.auth.policy import alerts as policy
 from backend.auth.policy import authorize, can, roles_over_class
 from backend.development import assessment, plans
 from backend.errors import Problem
+from backend.models.attendance import MARKS
 from backend.extensions import db
 from backend.models import (
+    AttendanceMark,
     ClassGroup,
+    ClassSession,
+    Course,
     ScoreEntry,
     SpecialGroupRecord,
     StudentProfile,
@@ -51,29 +57,126 @@ def _groups(student_ids) -> dict[int, set[str]]:
     return out
 
 
+def _support(student_ids, term: Term, cards: dict, points: dict) -> dict[int, dict[str, dict]]:
+    """What lies behind each indicator, per student: for ledger points the number of values that
+    count (the card's periods); for attendance points the marked sessions that feed it and the
+    calendar days they span (first to last, inclusive). warning_rules.enough holds it against a
+    rule's minimum evidence."""
+    out = {sid: {p["code"]: {"values": p["periods"]} for p in cards[sid].points
+                 if p["source"] != warning_rules.ATTENDANCE_SOURCE} for sid in student_ids}
+    spans: dict = {}  # (student, code) → [sessions, first day, last day]
+    rows = db.session.execute(select(AttendanceMark.student_id, AttendanceMark.status, ClassSession.day)
+                              .join(ClassSession, ClassSession.id == AttendanceMark.session_id)
+                              .where(ClassSession.term_id == term.id, AttendanceMark.student_id.in_(student_ids)))
+    for sid, status, day in rows:
+        for code, feeds in ATTENDANCE_FEEDS.items():
+            if status in feeds:
+                span = spans.setdefault((sid, code), [0, day, day])
+                span[0] += 1
+                span[1], span[2] = min(span[1], day), max(span[2], day)
+    for (sid, code), (n, first, last) in spans.items():
+        if code in points:
+            out[sid][code] = {"sessions": n, "days": (last - first).days + 1}
+    return out
+
+
+# Which marks feed each attendance point (attendance.indicator_values), and which of them count
+# against the student: the marks a warning's evidence lists.
+ATTENDANCE_FEEDS = {"S-A-02": ("present", "late"), "S-A-03": MARKS, "S-A-04": MARKS}
+AGAINST = {"S-A-02": ("late",), "S-A-03": ("absent",), "S-A-04": ("absent", "leave")}
+PER_POINT = 100  # entries or marks listed per point: a term holds fewer for any point scored on a schedule
+
+
 def _entries(student_id: int, term: Term, codes: list[str], points: dict) -> list[dict]:
-    """The ledger entries behind the values that crossed the line (attendance-based points are
-    computed from session marks and show their indicator only)."""
-    ids = [points[c].point_id for c in codes if c in points]
+    """The ledger entries behind the values past the line: every entry that counts for those
+    points this term, newest first, with who recorded it."""
+    ids = [points[c].point_id for c in dict.fromkeys(codes) if c in points
+           and points[c].source != warning_rules.ATTENDANCE_SOURCE]
     if not ids:
         return []
     code_of = {points[c].point_id: c for c in codes if c in points}
-    rows = db.session.execute(select(ScoreEntry.id, ScoreEntry.point_id, ScoreEntry.value, ScoreEntry.period,
-                                     ScoreEntry.recorded_at).where(
-        ScoreEntry.student_id == student_id, ScoreEntry.term_id == term.id, ScoreEntry.point_id.in_(ids),
-        ledger.counts()).order_by(ScoreEntry.id.desc()).limit(20))
-    return [{"entry_id": i, "code": code_of[p], "value": v, "period": period, "recorded_at": at.isoformat()}
-            for i, p, v, period, at in rows]
+    out = []
+    for point_id in ids:
+        rows = db.session.execute(select(ScoreEntry.id, ScoreEntry.value, ScoreEntry.period, ScoreEntry.recorded_at,
+                                         User.display_name).join(User, User.id == ScoreEntry.recorded_by).where(
+            ScoreEntry.student_id == student_id, ScoreEntry.term_id == term.id, ScoreEntry.point_id == point_id,
+            ledger.counts()).order_by(ScoreEntry.id.desc()).limit(PER_POINT))
+        out += [{"entry_id": i, "code": code_of[point_id], "value": v, "period": period, "recorded_at": at.isoformat(),
+                 "recorded_by": by} for i, v, period, at, by in rows]
+    return sorted(out, key=lambda e: -e["entry_id"])
+
+
+def _marks(student_id: int, term: Term, codes: list[str]) -> list[dict]:
+    """The attendance marks that count against the student for the attendance points past the
+    line: session, day, course, status, who marked it and how (check-in, teacher, close, leave)."""
+    wanted = {code: AGAINST[code] for code in dict.fromkeys(codes) if code in AGAINST}
+    if not wanted:
+        return []
+    statuses = {status for against in wanted.values() for status in against}
+    rows = db.session.execute(
+        select(AttendanceMark.session_id, AttendanceMark.status, AttendanceMark.source, AttendanceMark.marked_at,
+               ClassSession.day, ClassSession.starts_at, Course.name, User.display_name)
+        .join(ClassSession, ClassSession.id == AttendanceMark.session_id)
+        .outerjoin(Course, Course.id == ClassSession.course_id)
+        .join(User, User.id == AttendanceMark.marked_by)
+        .where(AttendanceMark.student_id == student_id, ClassSession.term_id == term.id,
+               AttendanceMark.status.in_(statuses))
+        .order_by(ClassSession.starts_at.desc()).limit(PER_POINT * 2))
+    return [{"session_id": sid, "codes": [c for c, against in wanted.items() if status in against],
+             "day": day.isoformat(), "starts_at": starts.isoformat(), "course": course, "status": status,
+             "source": source, "marked_by": by, "marked_at": at.isoformat()}
+            for sid, status, source, at, day, starts, course, by in rows]
 
 
 def _evidence(finding: Finding, student_id: int, term: Term, points: dict) -> dict:
+    """Every value past the line and what lies behind each: the ledger entries and, for
+    attendance points, the marks that count against the student. Recomputed on every evaluation
+    of an open warning, so it is always current."""
+    codes = [v["code"] for v in finding.values]
     return {"values": finding.values, "groups": finding.groups,
-            "entries": _entries(student_id, term, [v["code"] for v in finding.values], points)}
+            "entries": _entries(student_id, term, codes, points), "marks": _marks(student_id, term, codes)}
+
+
+def _undone(w: StudentWarning, term: Term) -> tuple[list[str], list[str]]:
+    """The records behind the warning's last evidence that were reversed or corrected since,
+    as (zh, en) descriptions; empty when they all stand."""
+    zh, en = [], []
+    entries = {e["entry_id"]: e for e in w.evidence.get("entries", [])}
+    if entries:
+        standing = set(db.session.scalars(select(ScoreEntry.id).where(ScoreEntry.id.in_(entries), ledger.counts())))
+        for i, e in entries.items():
+            if i not in standing:
+                zh.append(f"{e['code']} 记录 #{i}（{e['value']:g}）已冲销或更正")
+                en.append(f"{e['code']} entry #{i} ({e['value']:g}) reversed or corrected")
+    marks = {m["session_id"]: m for m in w.evidence.get("marks", [])}
+    if marks:
+        now = dict(db.session.execute(select(AttendanceMark.session_id, AttendanceMark.status).where(
+            AttendanceMark.student_id == w.student_id, AttendanceMark.session_id.in_(marks))).all())
+        for sid, m in marks.items():
+            if now.get(sid) != m["status"]:
+                to = now.get(sid) or "-"
+                zh.append(f"课堂 #{sid}（{m['day']}）{MARK_ZH.get(m['status'], m['status'])}→{MARK_ZH.get(to, to)}")
+                en.append(f"session #{sid} ({m['day']}) {m['status']}→{to}")
+    return zh, en
+
+
+MARK_ZH = {"present": "出勤", "late": "迟到", "absent": "缺勤", "leave": "请假", "-": "无记录"}
+WITHDRAWN = "依据的记录已撤销/更正 / The records behind it were reversed or corrected"
+CLEARED = "数值已回到预警线内 · Values are back within the warning line"
 
 
 def evaluate_class(term: Term, cls: ClassGroup, now=None) -> dict:
-    """Run every enabled rule over the class's students; raise, raise the level of, or reopen
-    warnings. Idempotent: a second run over the same data changes nothing."""
+    """Run every enabled rule over the class's students; raise, raise the level of, withdraw or
+    open a new episode of warnings. Idempotent: a second run over the same data changes nothing.
+
+    For each student and rule the latest episode decides:
+    - none yet, and the rule finds something → episode 1 is raised;
+    - open and it still holds → its evidence is brought up to date; a worse level is announced;
+    - open and it no longer holds → if records behind its evidence were reversed or corrected it
+      is WITHDRAWN (the finding was never true), else the values improved: a "cleared" event;
+    - resolved and it holds again after its values had cleared (or worse than when it was
+      closed), or withdrawn and it holds again → a RELAPSE: episode n+1, linked, announced anew.
+    """
     now = now or clock.now()
     students = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == cls.id)).all()
     if not students:
@@ -82,25 +185,59 @@ def evaluate_class(term: Term, cls: ClassGroup, now=None) -> dict:
     cards = card.cards_for(students, term)
     plans.monitor(term, cards, now)  # the student's own goals first, then the college's rules
     groups, last_year = _groups(students), final_year(cls, term)
-    existing = {(w.student_id, w.rule_id): w for w in db.session.scalars(select(StudentWarning).where(
-        StudentWarning.term_id == term.id, StudentWarning.student_id.in_(students)))}
+    latest: dict = {}
+    for w in db.session.scalars(select(StudentWarning).where(
+            StudentWarning.term_id == term.id, StudentWarning.student_id.in_(students))
+            .order_by(StudentWarning.episode)):
+        latest[(w.student_id, w.rule_id)] = w
     drops = assessment.drops(students, term)
+    support = _support(students, term, cards, points)
     subjects = {sid: Subject({p["code"]: p["indicator"] for p in cards[sid].points}, groups.get(sid, set()), last_year,
-                             drops.get(sid)) for sid in students}
+                             drops.get(sid), support[sid]) for sid in students}
     counts = {"raised": 0, "raised_level": 0}
     for rule in warning_rules.enabled():
         for sid, subject in subjects.items():
             finding = warning_rules.check(rule, subject, points)
-            w = existing.get((sid, rule.id))
-            if finding and w is None:
-                _raise(rule, sid, cls, term, finding, _evidence(finding, sid, term, points), now)
+            w = latest.get((sid, rule.id))
+            if finding and (w is None or _relapse(w, finding)):
+                _raise(rule, sid, cls, term, finding, _evidence(finding, sid, term, points), now, previous=w)
                 counts["raised"] += 1
-            elif finding and LEVELS.index(finding.level) > LEVELS.index(w.level):
-                _raise_level(w, finding, _evidence(finding, sid, term, points), now)
-                counts["raised_level"] += 1
-            elif not finding and w is not None and w.status in OPEN and w.events[-1].kind != "cleared":
-                _event(w, "cleared", None, "数值已回到预警线内 · Values are back within the warning line", now)
+            elif finding and w.status in OPEN:
+                w.cleared_at = None
+                if LEVELS.index(finding.level) > LEVELS.index(w.level):
+                    _raise_level(w, finding, _evidence(finding, sid, term, points), now)
+                    counts["raised_level"] += 1
+                else:
+                    w.evidence = _evidence(finding, sid, term, points)
+            elif not finding and w is not None and w.status in OPEN:
+                undone = _undone(w, term)
+                if undone[0]:
+                    _withdraw(w, undone, now)
+                elif w.events[-1].kind != "cleared":
+                    _event(w, "cleared", None, CLEARED, now)
+                w.cleared_at = w.cleared_at or now
+            elif not finding and w is not None and w.cleared_at is None:
+                w.cleared_at = now  # resolved: a later finding is a relapse
     return counts
+
+
+def _relapse(w: StudentWarning, finding: Finding) -> bool:
+    """The finding holds again after the warning was closed: withdrawn (it never held on its
+    records), or resolved and its values had cleared since, or worse than when it was closed."""
+    if w.status == "withdrawn":
+        return True
+    return w.status == "resolved" and (w.cleared_at is not None or LEVELS.index(finding.level) > LEVELS.index(w.level))
+
+
+def _withdraw(w: StudentWarning, undone: tuple[list[str], list[str]], now) -> None:
+    """The records behind it were reversed or corrected and it no longer holds: not resolved
+    (nobody worked it to a close) but withdrawn, with the reason; pushes not yet sent are cancelled
+    and nobody is alerted about it (the warning screen and the timeline say why)."""
+    zh, en = undone
+    reason = f"依据的记录已撤销/更正：{'；'.join(zh)} / The records behind it were reversed or corrected: {'; '.join(en)}"
+    w.status, w.withdrawn_at, w.withdrawn_reason = "withdrawn", now, reason
+    _event(w, "withdrawn", None, reason, now)
+    notifications.cancel_pending(w.id)
 
 
 def _event(w: StudentWarning, kind: str, actor_id: int | None, text: str | None = None, now=None,
@@ -109,10 +246,15 @@ def _event(w: StudentWarning, kind: str, actor_id: int | None, text: str | None 
     w.events.append(event)
 
 
-def _raise(rule: WarningRule, student_id: int, cls: ClassGroup, term: Term, finding: Finding, evidence, now) -> None:
+def _raise(rule: WarningRule, student_id: int, cls: ClassGroup, term: Term, finding: Finding, evidence, now,
+           previous: StudentWarning | None = None) -> None:
+    """A new warning, or the next episode after `previous` was resolved or withdrawn. Two
+    evaluations racing to open the same episode meet the unique key (student, rule, term,
+    episode): one commits, the other's job fails and its retry finds the episode there."""
     w = StudentWarning(student_id=student_id, class_id=cls.id, rule=rule, term_id=term.id, category=rule.category,
                        sensitive=rule.category in warning_rules.SENSITIVE, level=finding.level, status="raised",
-                       evidence=evidence, step=0, raised_at=now, due_at=now + timedelta(hours=rule.ack_hours))
+                       evidence=evidence, step=0, raised_at=now, due_at=now + timedelta(hours=rule.ack_hours),
+                       episode=previous.episode + 1 if previous else 1, previous_id=previous and previous.id)
     db.session.add(w)
     _event(w, "raised", None, finding.level, now)
     db.session.flush()
@@ -122,10 +264,6 @@ def _raise(rule: WarningRule, student_id: int, cls: ClassGroup, term: Term, find
 def _raise_level(w: StudentWarning, finding: Finding, evidence, now) -> None:
     _event(w, "level", None, f"{w.level}→{finding.level}", now)
     w.level, w.evidence = finding.level, evidence
-    if w.status == "resolved":  # worse than when it was closed: open it again
-        w.status, w.step, w.due_at = "raised", 0, now + timedelta(hours=w.rule.ack_hours)
-        w.resolved_at = w.resolved_by = None
-        _event(w, "reopened", None, None, now)
     _announce(w, db.session.get(ClassGroup, w.class_id), now)
 
 
@@ -199,8 +337,8 @@ def staff_list(viewer: User, status: str, class_id: int | None, purpose: str) ->
     query = select(StudentWarning).where(StudentWarning.class_id.in_(roles))
     if status == "open":
         query = query.where(StudentWarning.status.in_(OPEN))
-    elif status == "resolved":
-        query = query.where(StudentWarning.status == "resolved")
+    elif status in ("resolved", "withdrawn"):
+        query = query.where(StudentWarning.status == status)
     found = [w for w in db.session.scalars(query) if policy.warning_roles(viewer, w, roles[w.class_id])]
     found.sort(key=lambda w: (-LEVELS.index(w.level), w.raised_at))
     sensitive = [str(w.id) for w in found if w.sensitive]
@@ -219,7 +357,11 @@ def _act(viewer: User, w: StudentWarning) -> None:
     if not can(viewer, "act", w):
         raise Problem(403, "无权操作 / Not allowed", "Only the roles this warning goes to can work on it.")
     if w.status == "resolved":
-        raise Problem(409, "预警已关闭 / Warning closed", "This warning is resolved; it reopens by itself if it gets worse.")
+        raise Problem(409, "预警已关闭 / Warning closed",
+                      "This warning is resolved; if the student relapses, a new episode is raised.")
+    if w.status == "withdrawn":
+        raise Problem(409, "预警已撤回 / Warning withdrawn",
+                      "The records behind this warning were reversed or corrected; there is nothing to act on.")
 
 
 def acknowledge(viewer: User, w: StudentWarning) -> StudentWarning:

@@ -52,7 +52,7 @@ class PushDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), index=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("push_subscription.id"), index=True)
-    state: Mapped[str] = mapped_column(String(8), default="due")  # due | sending | sent | failed
+    state: Mapped[str] = mapped_column(String(16), default="due")  # due | sending | sent | failed | cancelled
     attempts: Mapped[int] = mapped_column(default=0)
     due_at: Mapped[datetime] = mapped_column(default=clock.now)
     claim: Mapped[str | None] = mapped_column(String(36))

@@ -8,6 +8,10 @@ from backend.models.base import Base
 from backend.platform import clock
 
 
+MIN_EVIDENCE_DEFAULT = {"sessions": 6, "days": 7, "values": 1}
+MIN_EVIDENCE_SQL = '{"sessions": 6, "days": 7, "values": 1}'
+
+
 class WarningRule(Base):
     """A risk rule, data a school admin edits: what raises it, at which level, who acts, how fast.
 
@@ -31,15 +35,22 @@ class WarningRule(Base):
     advice_zh: Mapped[str] = mapped_column(Text)  # what the student can do next
     advice_en: Mapped[str] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(default=True)
+    # The least evidence a value needs before it may raise anything (warning_rules.MIN_EVIDENCE):
+    # attendance points {sessions, days}, ledger points {values}.
+    min_evidence: Mapped[dict] = mapped_column(JSON, default=lambda: dict(MIN_EVIDENCE_DEFAULT),
+                                               server_default=MIN_EVIDENCE_SQL)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class StudentWarning(Base):
-    """One warning: per student, rule and period (the term). Raised once; its level may rise."""
+    """One episode of a warning: per student, rule, period (the term) and episode. Raised once; its
+    level may rise. After a resolve or a withdrawal, a relapse opens the next episode, linked to
+    the one before (warnings.evaluate_class); the unique key keeps two racing evaluations from
+    opening the same episode twice."""
 
     __tablename__ = "student_warning"
-    __table_args__ = (UniqueConstraint("student_id", "rule_id", "term_id"),
+    __table_args__ = (UniqueConstraint("student_id", "rule_id", "term_id", "episode"),
                       Index("ix_student_warning_class_status", "class_id", "status"))
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -50,7 +61,8 @@ class StudentWarning(Base):
     sensitive: Mapped[bool]
     level: Mapped[str] = mapped_column(String(8))  # yellow | orange | red
     # raised → notified → acknowledged → in_progress (interventions) → resolved; escalated when the
-    # chain's current role lets the deadline pass.
+    # chain's current role lets the deadline pass; withdrawn when the records behind it were
+    # reversed or corrected and it no longer holds.
     status: Mapped[str] = mapped_column(String(16), default="raised")
     evidence: Mapped[dict] = mapped_column(JSON)
     step: Mapped[int] = mapped_column(default=0)  # index into the rule's chain: who must act now
@@ -61,6 +73,13 @@ class StudentWarning(Base):
     follow_up_on: Mapped[date | None]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    # When an evaluation last found the rule no longer holding (None while it holds): a resolved
+    # warning whose values had cleared and then hold again is a relapse, a new episode.
+    cleared_at: Mapped[datetime | None]
+    episode: Mapped[int] = mapped_column(default=1, server_default="1")  # 1-based, per student, rule and term
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("student_warning.id"))
     rule: Mapped[WarningRule] = relationship(lazy="joined")
     events: Mapped[list["WarningEvent"]] = relationship(order_by="WarningEvent.id", lazy="selectin")
 

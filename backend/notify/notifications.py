@@ -115,6 +115,15 @@ def send(user_ids, *, kind: str, level: str | None, title: str, body: str, url: 
     return out
 
 
+def cancel_pending(warning_id: int) -> int:
+    """A withdrawn warning: its pushes not yet sent are cancelled (state "cancelled"), so no
+    phone lights up for a warning that no longer stands. The inbox lines stay. Returns how many."""
+    ids = select(Notification.id).where(Notification.warning_id == warning_id).scalar_subquery()
+    return db.session.execute(update(PushDelivery).where(PushDelivery.notification_id.in_(ids),
+                                                         PushDelivery.state == "due")
+                              .values(state="cancelled").execution_options(synchronize_session=False)).rowcount
+
+
 def send_digests(now: datetime | None = None) -> int:
     """One push per user for the alerts that waited for the digest, at the user's digest hour."""
     now = now or clock.now()

@@ -1,13 +1,14 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.alerts.warning_rules import GROUPS
+from backend.platform import language
 from backend.schemas.common import ChangeIn, JsonBoolean, JsonInteger, OneLanguage, StrictSchema
 
 HOUR = validate.Range(0, 23)
 
 
 class WarningQuery(StrictSchema):
-    status = fields.String(load_default="open", validate=validate.OneOf(("open", "resolved", "all")))
+    status = fields.String(load_default="open", validate=validate.OneOf(("open", "resolved", "withdrawn", "all")))
     class_id = fields.Integer(load_default=None)
 
 
@@ -15,7 +16,9 @@ class EventOut(Schema):
     at = fields.DateTime()
     kind = fields.String()
     actor = fields.Function(lambda e: e.actor_id)
-    text = fields.String(allow_none=True)
+    # A system event's text is "中文 / English" (a withdrawal's reason): the reader's half. Staff
+    # notes are shown as written.
+    text = fields.Function(lambda e: language.pick(e.text) if e.kind == "withdrawn" else e.text, allow_none=True)
     follow_up_on = fields.Date(allow_none=True)
 
 
@@ -31,6 +34,7 @@ class WarningRuleOut(Schema):
     advice_en = fields.String()
     params = fields.Dict()
     levels = fields.Dict()
+    min_evidence = fields.Dict()
     chain = fields.List(fields.String())
     ack_hours = fields.Integer()
     enabled = fields.Boolean()
@@ -50,6 +54,9 @@ class WarningRuleBriefOut(Schema):
 class WarningRuleIn(ChangeIn):
     params = fields.Dict()
     levels = fields.Dict(keys=fields.String(), values=fields.Float())
+    # {sessions, days, values}: checked field by field in warning_rules.min_evidence_problems.
+    min_evidence = fields.Dict(metadata={"description": "least evidence: {sessions, days} for attendance "
+                                                        "points, {values} for ledger points"})
     chain = fields.List(fields.String(), validate=validate.Length(1, 5))
     ack_hours = fields.Integer(validate=validate.Range(1, 24 * 30))
     enabled = fields.Boolean()
@@ -76,10 +83,14 @@ class WarningOut(Schema):
     due_at = fields.DateTime()
     follow_up_on = fields.Date(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
+    withdrawn_at = fields.DateTime(allow_none=True)
+    episode = fields.Integer()
+    previous_id = fields.Integer(allow_none=True)
 
 
 class WarningDetailOut(WarningOut):
     evidence = fields.Dict()
+    withdrawn_reason = OneLanguage(allow_none=True)
     events = fields.List(fields.Nested(EventOut))
     chain = fields.Function(lambda w: w.rule.chain)
     acknowledged_at = fields.DateTime(allow_none=True)

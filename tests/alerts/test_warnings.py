@@ -100,7 +100,9 @@ def test_an_entry_batch_raises_a_warning_through_the_worker_with_evidence_and_a_
     assert_problem(client.get(f"/api/v1/warnings/{mine[0]['id']}", headers=teacher), 404)
 
 
-def test_a_warning_rises_in_level_and_reopens_when_it_gets_worse_after_resolution(app, client, college):
+def test_a_warning_worse_after_resolution_opens_a_new_linked_episode(app, client, college):
+    """Issue 15: what used to reopen the resolved warning ("worse than when it was closed") now
+    opens episode 2, linked to episode 1 and announced anew; episode 1 stays resolved."""
     me = student_of(college)
     head_user = user(college["head_teacher"]["username"])
     enter(college["head_teacher"]["username"], "S-A-09", {me.user_id: 55})
@@ -115,10 +117,14 @@ def test_a_warning_rises_in_level_and_reopens_when_it_gets_worse_after_resolutio
     ledger.reverse(head_user, db.session.get(ledger.ScoreEntry, entry["id"]), "录错")
     db.session.commit()
     enter(college["head_teacher"]["username"], "S-A-09", {me.user_id: 45})
-    assert evaluate(me.class_id) == {"raised": 0, "raised_level": 1}
-    w = the_warning(me.user_id, "TH-ACADEMIC")
-    assert (w.level, w.status) == ("orange", "notified")
-    assert [e.kind for e in w.events][-4:] == ["resolved", "level", "reopened", "notified"]
+    assert evaluate(me.class_id) == {"raised": 1, "raised_level": 0}
+    first = the_warning(me.user_id, "TH-ACADEMIC")
+    assert (first.id, first.level, first.status, first.episode) == (w.id, "yellow", "resolved", 1)
+    assert [e.kind for e in first.events][-1] == "resolved"
+    second = db.session.scalar(select(StudentWarning).where(StudentWarning.previous_id == w.id))
+    assert (second.level, second.status, second.episode) == ("orange", "notified", 2)
+    assert [e.kind for e in second.events] == ["raised", "notified"]
+    assert evaluate(me.class_id) == {"raised": 0, "raised_level": 0}
 
 
 def test_life_of_a_warning_acknowledge_intervene_resolve_with_retries_counted_once(app, client, college):
