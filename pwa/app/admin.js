@@ -22,6 +22,8 @@ addText({
   rules: "预警规则", rulesHint: "阈值与等级：下次预警计算时生效。", enabled: "启用", ackHours: "确认时限（小时）",
   level_yellow: "黄色", level_orange: "橙色", level_red: "红色", percentPast: "超出预警值的百分比 ≥",
   signalsMet: "满足的信号数 ≥", signal: "信号",
+  minEvidence: "最少证据", minEvidenceHint: "证据不足时不作为预警依据（学生自己的计划提醒照常）。",
+  minSessions: "考勤：至少几节课", minDays: "考勤：跨越至少几天", minValues: "采分：至少几个值",
   rosterResult: "导入结果", rosterClass: "班级", created: "新增", updated: "更新", unchanged: "未变", staffCounts: "教职工",
   rosterErrors: "名单有误，未导入任何数据：", rowAt: "{sheet} 第 {row} 行", slips: "初始密码",
   slipsHint: "初始密码只显示这一次：请在 30 分钟内下载打印，之后无法再取回。", slipsPdf: "下载密码条（PDF）",
@@ -51,9 +53,12 @@ addText({
   standardValue: "Standard value", warningValue: "Warning value", weight: "Weight (0–1)", minValue: "Minimum",
   maxValue: "Maximum", rationale: "Rationale", edit: "Edit", saved: "Saved", range: "Range", field_conversion: "Conversion",
   field_rule: "Rule", field_levels: "Levels",
-  rules: "Warning rules", rulesHint: "Thresholds and levels: used from the next evaluation.", enabled: "Enabled",
+  rules: "Warning rules", rulesHint: "Thresholds, levels and minimum evidence: used from the next evaluation.", enabled: "Enabled",
   ackHours: "Acknowledge within (hours)", level_yellow: "Yellow", level_orange: "Orange", level_red: "Red",
   percentPast: "% past the warning value ≥", signalsMet: "signals met ≥", signal: "Signal",
+  minEvidence: "Minimum evidence", minEvidenceHint: "Below it a value raises nothing (the student's own plan nudge still comes).",
+  minSessions: "Attendance: at least this many sessions", minDays: "Attendance: spread over at least this many days",
+  minValues: "Scores: at least this many values",
   rosterResult: "Import result", rosterClass: "Class", created: "New", updated: "Updated", unchanged: "Unchanged",
   staffCounts: "Staff", rosterErrors: "The roster has errors; nothing was imported:", rowAt: "{sheet} row {row}",
   slips: "Initial passwords", slipsHint: "Shown this once: download and print them within 30 minutes; after that they are gone.",
@@ -92,7 +97,7 @@ function showProblem(error, slots, general) {
   const rest = [];
   for (const [field, messages] of Object.entries(problem.errors || {})) {
     const text = [messages].flat().map((m) => (typeof m === "string" ? inLanguage(m) : JSON.stringify(m))).join(" ");
-    const key = field.split(".")[0];
+    const key = slots[field] ? field : field.split(".")[0];
     if (slots[key]) Object.assign(slots[key], { textContent: text, hidden: false });
     else rest.push(`${FIELD_LABELS[key] ? t(FIELD_LABELS[key]) : field}: ${text}`);
   }
@@ -308,12 +313,20 @@ function warningRuleEditor(rule) {
   const levelsError = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "error-levels" });
   const paramsError = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "error-params" });
   const ackField = field("ack_hours", t("ackHours"), ack);
-  const slots = { levels: levelsError, params: paramsError, ack_hours: ackField.error };
+  const minimum = { ...{ sessions: 6, days: 7, values: 1 }, ...(rule.min_evidence || {}) };
+  const evidenceFields = Object.fromEntries([["sessions", "minSessions"], ["days", "minDays"], ["values", "minValues"]]
+    .map(([k, label]) => [k, field(`min_evidence.${k}`, t(label), el("input", { id: id(`min-${k}`), type: "number",
+      inputmode: "numeric", min: 1, step: 1, value: minimum[k], "data-testid": `min-${k}` }))]));
+  const evidenceError = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "error-min_evidence" });
+  const slots = { levels: levelsError, params: paramsError, ack_hours: ackField.error, min_evidence: evidenceError,
+    ...Object.fromEntries(Object.entries(evidenceFields).map(([k, f]) => [`min_evidence.${k}`, f.error])) };
   const message = el("p", { class: "error", role: "alert", "data-testid": "rule-message" });
   const save = async (event) => {
     event.preventDefault();
     const body = { levels: Object.fromEntries(Object.entries(levels).map(([l, input]) => [l, Number(input.value)])),
       ack_hours: Number(ack.value), enabled: enabled.checked };
+    const wanted = Object.fromEntries(Object.entries(evidenceFields).map(([k, f]) => [k, Number(f.node.querySelector("input").value)]));
+    if (Object.entries(wanted).some(([k, v]) => v !== minimum[k])) body.min_evidence = wanted;
     if (signals.length) {
       const next = structuredClone(rule.params);
       for (const [i, , input] of signals) next.signals[i].value = Number(input.value);
@@ -321,6 +334,7 @@ function warningRuleEditor(rule) {
     }
     try {
       Object.assign(rule, await api(`/api/v1/warning-rules/${encodeURIComponent(rule.code)}`, { method: "PATCH", body }));
+      Object.assign(minimum, rule.min_evidence || {});
       showProblem({ problem: { title: "" } }, slots, message);
       message.textContent = t("saved");
     } catch (error) {
@@ -334,6 +348,8 @@ function warningRuleEditor(rule) {
     levelsError,
     signals.map(([, s, input]) => el("div", {}, el("label", { for: input.id }, `${t("signal")} ${s.point} ${s.op}`), input)),
     paramsError, ackField.node,
+    el("fieldset", { class: "stack", "data-testid": "min-evidence" }, el("legend", {}, t("minEvidence")),
+      el("p", { class: "muted" }, t("minEvidenceHint")), Object.values(evidenceFields).map((f) => f.node), evidenceError),
     el("button", { type: "submit", class: "wide", "data-testid": "rule-save" }, t("save")), message);
 }
 

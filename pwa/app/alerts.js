@@ -2,7 +2,25 @@
 // student's own warnings, the notification inbox and the push settings of this device.
 import { api, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { local, t } from "./i18n.js";
+import { addText, local, t } from "./i18n.js";
+
+addText({
+  status_withdrawn: "已撤回", event_withdrawn: "已撤回", withdrawnNote: "依据的记录已撤销或更正，本预警已撤回，无需处理。",
+  episodeOf: "第{n}次", previousWarning: "上次预警 #{id}", standardShort: "标准", basisSessions: "{sessions} 节课 · {days} 天",
+  basisValues: "{values} 个值", marks: "考勤记录", entriesBehind: "采分记录", markedBy: "记录人", source_checkin: "学生签到",
+  source_teacher: "教师标记", source_close: "结束签到时记为缺课", source_leave: "请假", markStatus_absent: "缺课",
+  markStatus_late: "迟到", markStatus_leave: "请假", markStatus_present: "到课", session: "课堂",
+}, {
+  status_withdrawn: "Withdrawn", event_withdrawn: "Withdrawn",
+  withdrawnNote: "The records behind this warning were reversed or corrected; it is withdrawn and needs nothing from you.",
+  episodeOf: "Episode {n}", previousWarning: "previous warning #{id}", standardShort: "standard",
+  basisSessions: "{sessions} sessions · {days} days", basisValues: "{values} values", marks: "Attendance marks",
+  entriesBehind: "Scoring entries", markedBy: "by", source_checkin: "check-in", source_teacher: "marked by the teacher",
+  source_close: "absent when the session closed", source_leave: "leave", markStatus_absent: "Absent",
+  markStatus_late: "Late", markStatus_leave: "Leave", markStatus_present: "Present", session: "Session",
+});
+
+const CLOSED = ["resolved", "withdrawn"];
 
 const LEVEL_CLASS = { red: "tag danger", orange: "tag orange", yellow: "tag notice" };
 
@@ -21,16 +39,50 @@ export async function alertInbox(title) {
   if (!warnings.length) return card(title, empty(t("alertsEmpty")));
   return card(`${title} (${warnings.length})`, el("ul", { class: "list", "data-testid": "alert-list" }, warnings.map((w) =>
     el("li", { "data-testid": "alert-item" },
-      el("a", { href: `#/warnings/${w.id}` }, `${w.student_name} · ${local(w.rule, "name")}`),
+      el("a", { href: `#/warnings/${w.id}` }, `${w.student_name} · ${local(w.rule, "name")}`,
+        w.episode > 1 ? ` · ${t("episodeOf", { n: w.episode })}` : ""),
       el("span", {}, levelTag(w.level), " ", el("span", { class: "muted" }, `${w.class_name} · ${age(w.raised_at)}`),
         new Date(w.due_at) < new Date() && !["acknowledged", "in_progress"].includes(w.status)
           ? el("span", { class: "tag danger" }, t("overdue")) : null)))));
 }
 
+function basis(b) {
+  if (!b) return null;
+  return el("span", { class: "muted", "data-testid": "basis" }, b.sessions != null
+    ? t("basisSessions", { sessions: b.sessions, days: b.days }) : t("basisValues", { values: b.values }));
+}
+
+// Every value past the line: the student's figure against the warning and standard values, and
+// how much lies behind it (sessions over days, or values).
 function valuesList(values) {
   return el("ul", { class: "list", "data-testid": "evidence" }, values.map((v) =>
-    el("li", {}, el("span", {}, v.name_zh ? local(v, "name") : v.code),
-      el("strong", {}, `${v.indicator}`, v.warning_value != null ? el("span", { class: "muted" }, ` / ${t("warning")} ${v.warning_value}`) : null))));
+    el("li", {}, el("span", {}, v.name_zh ? local(v, "name") : v.code, v.name_zh ? el("span", { class: "muted" }, ` ${v.code}`) : null),
+      el("span", {}, el("strong", {}, `${v.indicator}`),
+        v.warning_value != null ? el("span", { class: "muted" }, ` / ${t("warning")} ${v.warning_value}`) : null,
+        v.standard_value != null ? el("span", { class: "muted" }, ` / ${t("standardShort")} ${v.standard_value}`) : null,
+        v.condition ? el("span", { class: "muted" }, ` (${v.condition})`) : null, " ", basis(v.basis)))));
+}
+
+const day = (iso) => (iso ? iso.slice(0, 10) : "");
+
+// The ledger entries and attendance marks behind the values, with dates and who recorded them.
+function behind(evidence) {
+  const entries = evidence.entries || [];
+  const marks = evidence.marks || [];
+  return [
+    entries.length ? el("details", { open: true, "data-testid": "evidence-entries" },
+      el("summary", {}, `${t("entriesBehind")} (${entries.length})`),
+      el("ul", { class: "list" }, entries.map((e) => el("li", { "data-testid": `entry-${e.entry_id}` },
+        el("span", {}, `${e.code} · ${e.period}`, el("br"), el("small", { class: "muted" },
+          `${day(e.recorded_at)} · ${t("markedBy")} ${e.recorded_by ?? "—"} · #${e.entry_id}`)),
+        el("strong", {}, e.value))))) : null,
+    marks.length ? el("details", { open: true, "data-testid": "evidence-marks" },
+      el("summary", {}, `${t("marks")} (${marks.length})`),
+      el("ul", { class: "list" }, marks.map((m) => el("li", { "data-testid": `mark-${m.session_id}` },
+        el("span", {}, `${m.day}${m.course ? ` · ${m.course}` : ""}`, el("br"), el("small", { class: "muted" },
+          `${t("session")} #${m.session_id} · ${t("markedBy")} ${m.marked_by ?? "—"} · ${t(`source_${m.source}`)}`)),
+        el("strong", {}, t(`markStatus_${m.status}`)))))) : null,
+  ];
 }
 
 function timeline(events) {
@@ -52,7 +104,7 @@ export async function warningScreen(id, rerender) {
       rerender();
     } catch (error) { message.textContent = problemText(error); }
   };
-  const open = w.status !== "resolved";
+  const open = !CLOSED.includes(w.status);
   const form = open ? el("form", { class: "stack", "data-testid": "intervention-form", onsubmit: act("interventions", (f) => ({
     kind: f.kind.value, text: f.text.value, ...(f.follow_up_on.value ? { follow_up_on: f.follow_up_on.value } : {}),
   })) },
@@ -69,11 +121,15 @@ export async function warningScreen(id, rerender) {
     card(`${w.student_name} · ${local(w.rule, "name")}`,
       el("p", {}, levelTag(w.level), " ", el("span", { class: "tag", "data-testid": "status" }, t(`status_${w.status}`)),
         " ", el("span", { class: "muted" }, open ? `${w.class_name} · ${t("waitingOn")} ${t(`role_${w.waiting_on}`)}` : w.class_name)),
+      w.episode > 1 ? el("p", { "data-testid": "episode" }, `${t("episodeOf", { n: w.episode })} · `,
+        el("a", { href: `#/warnings/${w.previous_id}`, "data-testid": "previous-warning" }, t("previousWarning", { id: w.previous_id }))) : null,
+      w.status === "withdrawn" ? el("div", { class: "card notice", role: "status", "data-testid": "withdrawn" },
+        el("p", {}, el("strong", {}, t("withdrawnNote"))),
+        el("p", { class: "muted" }, `${w.withdrawn_at ? new Date(w.withdrawn_at).toLocaleString() : ""} · ${w.withdrawn_reason || ""}`)) : null,
       el("p", { class: "muted" }, local(w.rule, "explanation")),
       el("h3", {}, t("evidence")), valuesList(w.evidence.values || []),
       (w.evidence.groups || []).length ? el("p", {}, `${t("registered")}: ${w.evidence.groups.map((g) => t(`group_${g}`)).join("、")}`) : null,
-      (w.evidence.entries || []).length ? el("details", {}, el("summary", {}, `${t("entries")} (${w.evidence.entries.length})`),
-        el("ul", { class: "list" }, w.evidence.entries.map((e) => el("li", {}, el("span", {}, `${e.code} ${e.period}`), el("strong", {}, e.value))))) : null,
+      behind(w.evidence),
       el("h3", {}, t("timeline")), timeline(w.events),
       open && !w.acknowledged_at ? el("button", { type: "button", class: "wide", "data-testid": "acknowledge", onclick: act("acknowledge") }, t("acknowledge")) : null,
       form, resolve, message),
@@ -86,7 +142,8 @@ export async function myWarnings(openId) {
   if (!warnings.length) return card(t("warnings"), empty(t("warningsEmpty")));
   return card(t("warnings"), el("div", { "data-testid": "my-warnings" }, warnings.map((w) =>
     el("details", { open: String(w.id) === String(openId), "data-testid": `my-warning-${w.id}` },
-      el("summary", {}, levelTag(w.level), " ", local(w.rule, "name")),
+      el("summary", {}, levelTag(w.level), " ", local(w.rule, "name"),
+        CLOSED.includes(w.status) ? el("span", { class: "tag" }, " ", t(`status_${w.status}`)) : null),
       valuesList(w.values), el("p", { class: "advice" }, local(w.rule, "advice"))))));
 }
 
