@@ -6,14 +6,14 @@ import { addText, local, t } from "./i18n.js";
 
 addText({
   status_withdrawn: "已撤回", event_withdrawn: "已撤回", withdrawnNote: "依据的记录已撤销或更正，本预警已撤回，无需处理。",
-  episodeOf: "第{n}次", previousWarning: "上次预警 #{id}", standardShort: "标准", basisSessions: "{sessions} 节课 · {days} 天",
+  episodeOf: "第{n}次", previousWarning: "上次预警 #{id}", basisSessions: "{sessions} 节课 · {days} 天",
   basisValues: "{values} 个值", marks: "考勤记录", entriesBehind: "采分记录", markedBy: "记录人", source_checkin: "学生签到",
   source_teacher: "教师标记", source_close: "结束签到时记为缺课", source_leave: "请假", markStatus_absent: "缺课",
   markStatus_late: "迟到", markStatus_leave: "请假", markStatus_present: "到课", session: "课堂",
 }, {
   status_withdrawn: "Withdrawn", event_withdrawn: "Withdrawn",
   withdrawnNote: "The records behind this warning were reversed or corrected; it is withdrawn and needs nothing from you.",
-  episodeOf: "Episode {n}", previousWarning: "previous warning #{id}", standardShort: "standard",
+  episodeOf: "Episode {n}", previousWarning: "previous warning #{id}",
   basisSessions: "{sessions} sessions · {days} days", basisValues: "{values} values", marks: "Attendance marks",
   entriesBehind: "Scoring entries", markedBy: "by", source_checkin: "check-in", source_teacher: "marked by the teacher",
   source_close: "absent when the session closed", source_leave: "leave", markStatus_absent: "Absent",
@@ -59,7 +59,7 @@ function valuesList(values) {
     el("li", {}, el("span", {}, v.name_zh ? local(v, "name") : v.code, v.name_zh ? el("span", { class: "muted" }, ` ${v.code}`) : null),
       el("span", {}, el("strong", {}, `${v.indicator}`),
         v.warning_value != null ? el("span", { class: "muted" }, ` / ${t("warning")} ${v.warning_value}`) : null,
-        v.standard_value != null ? el("span", { class: "muted" }, ` / ${t("standardShort")} ${v.standard_value}`) : null,
+        v.standard_value != null ? el("span", { class: "muted" }, ` / ${t("standard")} ${v.standard_value}`) : null,
         v.condition ? el("span", { class: "muted" }, ` (${v.condition})`) : null, " ", basis(v.basis)))));
 }
 

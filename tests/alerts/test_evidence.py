@@ -8,6 +8,7 @@ resolved) with the reason; its pushes still due are cancelled. A relapse after a
 new episode linked to the earlier one.
 """
 import json
+import os
 from datetime import timedelta
 
 import pytest
@@ -200,6 +201,7 @@ def subscribed(app, runner, college):
     db.session.commit()
     yield {**college, "head_id": head.id, "endpoint": server}
     server.close()
+    os.unlink(os.path.join(app.config["INSTANCE_PATH"], "vapid.json"))  # the instance folder outlives the test
 
 
 @pytest.mark.parametrize("undo", ["reverse", "correct", "dispute"])
