@@ -19,7 +19,7 @@ addText({
   catalogueHint: "修改只影响本学期（以后的学期沿用）；已录入的值必须仍在取值范围内。", standardValue: "标准值", warningValue: "预警值",
   weight: "权重（0–1）", minValue: "最小值", maxValue: "最大值", rationale: "理由", edit: "修改", saved: "已保存",
   range: "取值范围", field_conversion: "换算", field_rule: "规则", field_levels: "等级",
-  rules: "预警规则", rulesHint: "阈值与等级：下次预警计算时生效。", enabled: "启用", ackHours: "确认时限（小时）",
+  rules: "预警规则", rulesHint: "阈值、等级与最少证据：下次预警计算时生效。", enabled: "启用", ackHours: "确认时限（小时）",
   level_yellow: "黄色", level_orange: "橙色", level_red: "红色", percentPast: "超出预警值的百分比 ≥",
   signalsMet: "满足的信号数 ≥", signal: "信号",
   minEvidence: "最少证据", minEvidenceHint: "证据不足时不作为预警依据（学生自己的计划提醒照常）。",
@@ -316,7 +316,7 @@ function warningRuleEditor(rule) {
   const minimum = { ...{ sessions: 6, days: 7, values: 1 }, ...(rule.min_evidence || {}) };
   const evidenceFields = Object.fromEntries([["sessions", "minSessions"], ["days", "minDays"], ["values", "minValues"]]
     .map(([k, label]) => [k, field(`min_evidence.${k}`, t(label), el("input", { id: id(`min-${k}`), type: "number",
-      inputmode: "numeric", min: 1, step: 1, value: minimum[k], "data-testid": `min-${k}` }))]));
+      inputmode: "numeric", value: minimum[k], "data-testid": `min-${k}` }))]));
   const evidenceError = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "error-min_evidence" });
   const slots = { levels: levelsError, params: paramsError, ack_hours: ackField.error, min_evidence: evidenceError,
     ...Object.fromEntries(Object.entries(evidenceFields).map(([k, f]) => [`min_evidence.${k}`, f.error])) };
