@@ -101,7 +101,8 @@ def _entries(student_id: int, term: Term, codes: list[str], points: dict) -> lis
                                          User.display_name).join(User, User.id == ScoreEntry.recorded_by).where(
             ScoreEntry.student_id == student_id, ScoreEntry.term_id == term.id, ScoreEntry.point_id == point_id,
             ledger.counts()).order_by(ScoreEntry.id.desc()).limit(PER_POINT))
-        out += [{"entry_id": i, "code": code_of[point_id], "value": v, "period": period, "recorded_at": at.isoformat(),
+        out += [{"entry_id": i, "code": code_of[point_id], "value": v, "period": period,
+                 **dict(zip(("period_zh", "period_en"), ledger.period_label(period))), "recorded_at": at.isoformat(),
                  "recorded_by": by} for i, v, period, at, by in rows]
     return sorted(out, key=lambda e: -e["entry_id"])
 

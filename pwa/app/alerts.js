@@ -48,7 +48,7 @@ export async function alertInbox(title) {
 
 function basis(b) {
   if (!b) return null;
-  return el("span", { class: "muted", "data-testid": "basis" }, b.sessions != null
+  return el("small", { class: "muted", style: "display:block", "data-testid": "basis" }, b.sessions != null
     ? t("basisSessions", { sessions: b.sessions, days: b.days }) : t("basisValues", { values: b.values }));
 }
 
@@ -60,7 +60,7 @@ function valuesList(values) {
       el("span", {}, el("strong", {}, `${v.indicator}`),
         v.warning_value != null ? el("span", { class: "muted" }, ` / ${t("warning")} ${v.warning_value}`) : null,
         v.standard_value != null ? el("span", { class: "muted" }, ` / ${t("standard")} ${v.standard_value}`) : null,
-        v.condition ? el("span", { class: "muted" }, ` (${v.condition})`) : null, " ", basis(v.basis)))));
+        v.condition ? el("span", { class: "muted" }, ` (${v.condition})`) : null, basis(v.basis)))));
 }
 
 const day = (iso) => (iso ? iso.slice(0, 10) : "");
@@ -73,7 +73,7 @@ function behind(evidence) {
     entries.length ? el("details", { open: true, "data-testid": "evidence-entries" },
       el("summary", {}, `${t("entriesBehind")} (${entries.length})`),
       el("ul", { class: "list" }, entries.map((e) => el("li", { "data-testid": `entry-${e.entry_id}` },
-        el("span", {}, `${e.code} · ${e.period}`, el("br"), el("small", { class: "muted" },
+        el("span", {}, `${e.code} · ${e.period_zh ? local(e, "period") : e.period}`, el("br"), el("small", { class: "muted" },
           `${day(e.recorded_at)} · ${t("markedBy")} ${e.recorded_by ?? "—"} · #${e.entry_id}`)),
         el("strong", {}, e.value))))) : null,
     marks.length ? el("details", { open: true, "data-testid": "evidence-marks" },

@@ -87,7 +87,7 @@ def test_the_warning_screen_shows_evidence_withdrawal_and_episodes_on_a_small_ph
         expect(page.get_by_test_id("episode")).to_have_text(f"第2次 · 上次预警 #{found['first']}")
         expect(page.get_by_test_id("evidence")).to_contain_text("40")
         expect(page.get_by_test_id("evidence")).to_contain_text("预警值 60")
-        expect(page.get_by_test_id("evidence-entries")).to_contain_text("S-A-09 · term")
+        expect(page.get_by_test_id("evidence-entries")).to_contain_text("S-A-09 · 本学期")
         assert page.evaluate("document.documentElement.scrollWidth") <= SMALL["width"]
         page.get_by_test_id("previous-warning").click()
         expect(page.get_by_test_id("status")).to_have_text("已解除")
