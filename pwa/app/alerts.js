@@ -48,8 +48,8 @@ export async function alertInbox(title) {
 
 function basis(b) {
   if (!b) return null;
-  return el("small", { class: "muted", style: "display:block", "data-testid": "basis" }, b.sessions != null
-    ? t("basisSessions", { sessions: b.sessions, days: b.days }) : t("basisValues", { values: b.values }));
+  return [el("br"), el("small", { class: "muted", "data-testid": "basis" }, b.sessions != null
+    ? t("basisSessions", { sessions: b.sessions, days: b.days }) : t("basisValues", { values: b.values }))];
 }
 
 // Every value past the line: the student's figure against the warning and standard values, and
