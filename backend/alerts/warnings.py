@@ -18,7 +18,6 @@ from backend.auth.policy import alerts as policy
 from backend.auth.policy import authorize, can, roles_over_class
 from backend.development import assessment, plans
 from backend.errors import Problem
-from backend.models.attendance import MARKS
 from backend.extensions import db
 from backend.models import (
     AttendanceMark,
@@ -34,6 +33,7 @@ from backend.models import (
     WarningEvent,
     WarningRule,
 )
+from backend.models.attendance import MARKS
 from backend.notify import notifications
 from backend.org import directory
 from backend.org.directory import responders

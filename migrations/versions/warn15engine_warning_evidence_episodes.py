@@ -14,7 +14,6 @@ Create Date: 2026-12-02 05:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'warn15engine'
 down_revision = 'lang01userlanguage'
