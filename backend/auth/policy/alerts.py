@@ -8,7 +8,7 @@ record need the same right: a registrar role that also reads the group.
 from backend.auth.policy.core import SENSITIVE_READERS, Resource, has_role, roles_over_class, roles_over_student
 from backend.auth.roles import Role
 from backend.extensions import db
-from backend.models import ClassGroup, SpecialGroupRecord, StudentWarning, User
+from backend.models import ClassGroup, Incident, SpecialGroupRecord, StudentWarning, User
 
 GROUP_READERS = {
     "hardship": frozenset({Role.COUNSELLOR, Role.HEAD_TEACHER, Role.STUDENT_AFFAIRS}),
@@ -46,7 +46,16 @@ def _warning_view(user: User, w: StudentWarning) -> bool:
     return own or bool(warning_roles(user, w))
 
 
+def _incident(user: User, incident: Incident) -> bool:
+    """A mass-event incident (issue 15) is the business of whoever wrote it and the class's head
+    teachers: they see it and decide whether the records are right."""
+    return user.id == incident.recorded_by or Role.HEAD_TEACHER in roles_over_class(
+        user, db.session.get(ClassGroup, incident.class_id))
+
+
 RULES = {
+    (Incident, "view"): _incident,
+    (Incident, "decide"): _incident,
     (SpecialGroupRecord, "view"): _record_view,
     (SpecialGroupRecord, "register"): _record_register,
     (SpecialGroupRecord, "close"): _record_register,
