@@ -46,16 +46,24 @@ def _warning_view(user: User, w: StudentWarning) -> bool:
     return own or bool(warning_roles(user, w))
 
 
-def _incident(user: User, incident: Incident) -> bool:
-    """A mass-event incident (issue 15) is the business of whoever wrote it and the class's head
-    teachers: they see it and decide whether the records are right."""
-    return user.id == incident.recorded_by or Role.HEAD_TEACHER in roles_over_class(
-        user, db.session.get(ClassGroup, incident.class_id))
+def _incident_roles(user: User, incident: Incident) -> set[str]:
+    return roles_over_class(user, db.session.get(ClassGroup, incident.class_id))
+
+
+def _incident_decide(user: User, incident: Incident) -> bool:
+    """A mass-event incident (issue 15) is decided by whoever wrote the records and the class's
+    head teachers: they know whether the records are right."""
+    return user.id == incident.recorded_by or Role.HEAD_TEACHER in _incident_roles(user, incident)
+
+
+def _incident_view(user: User, incident: Incident) -> bool:
+    """The counsellor, who gets the warnings once it is decided, sees it too (and may not decide)."""
+    return _incident_decide(user, incident) or Role.COUNSELLOR in _incident_roles(user, incident)
 
 
 RULES = {
-    (Incident, "view"): _incident,
-    (Incident, "decide"): _incident,
+    (Incident, "view"): _incident_view,
+    (Incident, "decide"): _incident_decide,
     (SpecialGroupRecord, "view"): _record_view,
     (SpecialGroupRecord, "register"): _record_register,
     (SpecialGroupRecord, "close"): _record_register,
