@@ -28,7 +28,6 @@ from backend.models import (
     User,
 )
 from backend.notify import notifications
-from backend.org import directory
 from backend.platform import clock, language
 from tests.helpers import assert_problem, build_college, demo_account, login, run_worker, writing
 
