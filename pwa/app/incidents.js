@@ -7,16 +7,16 @@ import { addText, local, t } from "./i18n.js";
 import { report, send } from "./outbox.js";
 
 addText({
-  incidents: "待核对的批量记录", incidentsEmpty: "没有待核对的批量记录", incidentOf: "{class}：{of}人中{n}人",
+  incidents: "待核对的批量记录", incidentsEmpty: "没有待核对的批量记录", incidentOf: "{of}人中{n}人",
   incident_open: "待核对", incident_confirmed: "记录无误", incident_corrected: "已更正", incident_expired: "已过期",
   incidentWait: "这些学生的相关预警暂缓发出，等待您的决定；{deadline} 前未处理将按记录发出。",
   incidentReleased: "已处理：相关预警按当前记录评估。", incidentPoints: "涉及采分点", incidentBy: "录入人",
   incidentStudents: "涉及学生（{n}）", incidentFixMarks: "去更正这节课的考勤 →", incidentReverse: "撤销整批记录",
   incidentReason: "撤销原因", incidentReversed: "已撤销 {n} 条记录", incidentConfirm: "记录无误",
   incidentCorrected: "已更正", incidentDecided: "已记录您的决定", incidentNoReverse: "只有该采分点的录入者可以撤销这批记录。",
-  label_incident: "批量记录的核对", incidentAll: "全部批量记录 →",
+  label_incident: "批量记录的核对", incidentAll: "全部批量记录",
 }, {
-  incidents: "Records to check", incidentsEmpty: "No records waiting for a check", incidentOf: "{class}: {n} of {of}",
+  incidents: "Records to check", incidentsEmpty: "No records waiting for a check", incidentOf: "{n} of {of}",
   incident_open: "To check", incident_confirmed: "Records are right", incident_corrected: "Corrected", incident_expired: "Expired",
   incidentWait: "These students' warnings wait for your decision; undecided by {deadline}, they go out as recorded.",
   incidentReleased: "Decided: the warnings follow the records as they stand.", incidentPoints: "Points",
@@ -24,7 +24,7 @@ addText({
   incidentReverse: "Reverse the whole batch", incidentReason: "Why it is reversed", incidentReversed: "{n} entries reversed",
   incidentConfirm: "Records are right", incidentCorrected: "Corrected", incidentDecided: "Your decision is recorded",
   incidentNoReverse: "Only a scorer of this point can reverse the batch.", label_incident: "Check of a batch of records",
-  incidentAll: "All records to check →",
+  incidentAll: "All records to check",
 });
 
 const STATUS_CLASS = { open: "tag warn", confirmed: "tag", corrected: "tag", expired: "tag" };
@@ -77,7 +77,7 @@ export async function incidentScreen(id, rerender) {
     el("section", { class: "card", "data-testid": "incident" },
       el("h2", {}, local(i, "title")),
       el("p", {}, statusTag(i.status), " ",
-        el("strong", { "data-testid": "incident-count" }, t("incidentOf", { class: i.class_name, n: i.affected, of: i.class_size }))),
+        el("strong", { "data-testid": "incident-count" }, t("incidentOf", { n: i.affected, of: i.class_size }))),
       el("p", { class: "muted" }, i.status === "open" ? t("incidentWait", { deadline }) : t("incidentReleased")),
       el("p", {}, `${t("incidentPoints")}：${i.points.map((p) => local(p, "name")).join("、")}`),
       el("p", { class: "muted" }, `${t("incidentBy")}：${i.recorded_by || "—"} · ${new Date(i.created_at).toLocaleString()}`),
