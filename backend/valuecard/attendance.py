@@ -12,7 +12,7 @@ import secrets
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, true
+from sqlalchemy import select, true
 
 from backend.auth.policy import Resource, authorize, can
 from backend.errors import Problem
@@ -175,10 +175,7 @@ def set_marks(actor: User, session: ClassSession, marks: list[dict]) -> dict:
             absent.append(m["student_id"])
     if changed:
         audit.record(actor.id, "attendance.correct", "class_session", str(session.id), changed)
-    db.session.flush()
-    class_size = db.session.scalar(select(func.count()).select_from(StudentProfile).where(
-        StudentProfile.class_id == session.class_id))
-    incidents.session_marked(actor, session, "marks", absent, class_size, now)  # a mass event, or its correction
+    incidents.session_marked(actor, session, "marks", absent, None, now)  # a mass event, or its correction
     changes.touch("class", session.term_id, [session.class_id])
     return {"session_id": session.id, "marked": len(marks), "corrected": len(changed)}
 
@@ -201,7 +198,6 @@ def close(actor: User, session: ClassSession, now: datetime) -> dict:
                 if not leave:
                     absent.append(p.user_id)
         session.closed_at = now
-        db.session.flush()
         # Most of the class absent at once (a code nobody showed): one incident, not a warning each.
         incidents.session_marked(actor, session, "close", absent, len(students), now)
         changes.touch("class", session.term_id, [session.class_id])

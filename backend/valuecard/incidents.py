@@ -82,17 +82,23 @@ def _corrected(actor: User, incident: Incident, now: datetime) -> None:
     changes.touch("warnings", incident.term_id, [incident.class_id])
 
 
-def session_marked(actor: User, session: ClassSession, trigger: str, absent, class_size: int, now: datetime) -> None:
+def session_marked(actor: User, session: ClassSession, trigger: str, absent, class_size: int | None,
+                   now: datetime) -> None:
     """After a close (`absent`: whom it marked absent) or a change of marks (whom it marked
     absent): open the session's incident when that is a mass event; close an open one as
-    corrected once fewer than a mass event of its students are still absent."""
+    corrected once fewer than a mass event of its students are still absent. `class_size` is
+    counted here when the caller does not know it (and only when it can matter)."""
     incident = of_source("session", session.id, session.class_id)
-    if incident is None and is_mass(len(absent), class_size):
-        _open(actor, term_id=session.term_id, class_id=session.class_id, kind="session", source_id=session.id,
-              trigger=trigger, points=ATTENDANCE_POINTS, students=absent, size=class_size,
-              course_id=session.course_id, now=now)
+    if incident is None:
+        if is_mass(len(absent), len(absent)):  # enough students at all; then their share of the class
+            if class_size is None:
+                class_size = class_sizes([session.class_id]).get(session.class_id, 0)
+            if is_mass(len(absent), class_size):
+                _open(actor, term_id=session.term_id, class_id=session.class_id, kind="session",
+                      source_id=session.id, trigger=trigger, points=ATTENDANCE_POINTS, students=absent,
+                      size=class_size, course_id=session.course_id, now=now)
         return
-    if incident is None or incident.status != "open":
+    if incident.status != "open":
         return
     incident.student_ids = sorted(set(incident.student_ids) | set(absent))
     still = db.session.scalar(select(func.count()).select_from(AttendanceMark).where(
