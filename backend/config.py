@@ -99,6 +99,17 @@ class Config:
         # Every other endpoint must be https on a public address (notify/push.py).
         self.PUSH_ALLOWED_ORIGINS = tuple(o.strip() for o in env.get("PUSH_ALLOWED_ORIGINS", "").split(",") if o.strip())
 
+        # Mass events (alerts/incidents.py): one write (a closed session, a correction of marks, a
+        # ledger batch or scoring-sheet import) that puts at least INCIDENT_SHARE of a class and at
+        # least INCIDENT_MIN_STUDENTS students past a line at once is one incident for the scorer and
+        # the head teacher, not a warning per student. Half a class: a real bad week rarely reaches
+        # it, a forgotten check-in code or a batch in the wrong class always does; the minimum keeps
+        # a tiny class's two absentees ordinary. Its student warnings wait for a decision, or
+        # INCIDENT_DEADLINE_HOURS (a school day and a night to look), then come through.
+        self.INCIDENT_SHARE = float(env.get("INCIDENT_SHARE", 0.5))
+        self.INCIDENT_MIN_STUDENTS = int(env.get("INCIDENT_MIN_STUDENTS", 5))
+        self.INCIDENT_DEADLINE_HOURS = int(env.get("INCIDENT_DEADLINE_HOURS", 24))
+
         self.API_TITLE = "Spiral API"
         self.API_VERSION = "v1"
         self.OPENAPI_VERSION = "3.0.3"

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from backend.alerts import warning_rules
+from backend.alerts import incidents, warning_rules
 from backend.alerts.warning_rules import LEVELS, Finding, Subject
 from backend.auth.policy import alerts as policy
 from backend.auth.policy import authorize, can, roles_over_class
@@ -195,6 +195,9 @@ def evaluate_class(term: Term, cls: ClassGroup, now=None) -> dict:
     support = _support(students, term, cards, points)
     subjects = {sid: Subject({p["code"]: p["indicator"] for p in cards[sid].points}, groups.get(sid, set()), last_year,
                              drops.get(sid), support[sid]) for sid in students}
+    # An open mass-event incident's students keep its points as they stood without it: nothing
+    # is raised or raised in level from it until it is decided (alerts/incidents.py).
+    incidents.hold(term, cls.id, {sid: s.indicators for sid, s in subjects.items()}, now)
     counts = {"raised": 0, "raised_level": 0}
     for rule in warning_rules.enabled():
         for sid, subject in subjects.items():

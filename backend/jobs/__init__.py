@@ -14,7 +14,8 @@ from backend.platform import changes, queue
 JOBS_OF_UNIT = {"class": (rollup_jobs.rollup_class, alerts.evaluate_class),
                 "department": (rollup_jobs.rollup_department,), "school": (rollup_jobs.rollup_school,),
                 "term": (rollup_jobs.rebuild_term, alerts.evaluate_term),
-                "warnings": (alerts.evaluate_class,), "push": (alerts.deliver_push,)}
+                "warnings": (alerts.evaluate_class,), "push": (alerts.deliver_push,),
+                "incident": (alerts.announce_incident,)}
 
 
 def _args(unit: str, term_id: int, unit_id: int) -> tuple:

@@ -3,9 +3,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from backend.alerts import warnings
+from backend.alerts import incidents, warnings
 from backend.extensions import db
-from backend.models import ClassGroup, Term
+from backend.models import ClassGroup, Incident, Term
 from backend.notify import notifications, push
 from backend.org import directory
 from backend.platform import clock, queue
@@ -61,3 +61,21 @@ def deliver_push() -> dict:
     if when is not None:
         queue.enqueue_at(deliver_push, when, job_id=f"deliver-push-at-{int(when.timestamp())}")
     return totals
+
+
+@job("notifications", timeout=120, retry_after=(5, 30, 120))
+def announce_incident(term_id: int, incident_id: int) -> int:
+    """The class-level notice of a mass-event incident, after the write that opened it committed."""
+    queue.started(announce_incident, term_id, incident_id)
+    incident = db.session.get(Incident, incident_id)
+    sent = incidents.announce(incident) if incident is not None else 0
+    db.session.commit()
+    return sent
+
+
+@job("notifications", timeout=300)
+def expire_incidents() -> dict:
+    """Open incidents past their deadline release their warnings (and lost notices go out)."""
+    done = incidents.expire_due()
+    db.session.commit()
+    return done

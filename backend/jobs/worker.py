@@ -48,6 +48,7 @@ SCHEDULE = (
     Periodic("rollups-full-pass", 3600, rollup_jobs.rebuild_current_term),
     Periodic("warnings-full-pass", 6 * 3600, alerts.evaluate_current_term),
     Periodic("warnings-escalate", 300, alerts.escalate_overdue),
+    Periodic("incidents-expire", 300, alerts.expire_incidents),  # mass-event incidents past their deadline
     Periodic("notifications-digest", 3600, alerts.send_digests),
     Periodic("push-due", 60, alerts.deliver_push),  # quiet hours ending; retries if Redis lost them
     Periodic("housekeeping", 6 * 3600, housekeeping.prune),  # a quarter day's expired rows per run

@@ -27,6 +27,7 @@ LOCK_TEXT = {
     ("plan", None): "您的计划或自我诊断有了新的审阅意见 / Your plan or self-diagnosis was reviewed",
     ("digest", None): "您的今日提醒汇总 / Your daily digest of alerts",
     ("dispute", None): "您的申诉有了处理结果 / Your dispute was answered",
+    ("incident", None): "有一批记录需要您核对 / Some records need your check",
 }
 
 

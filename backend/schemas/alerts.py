@@ -222,3 +222,68 @@ class InboxOut(Schema):
 
 class PublicKeyOut(Schema):
     public_key = fields.String()
+
+
+# --- mass-event incidents (issue 15; alerts/incidents.py) -----------------------------------
+
+class IncidentQuery(StrictSchema):
+    status = fields.String(load_default="open", validate=validate.OneOf(("open", "all")))
+
+
+class IncidentDecisionIn(StrictSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(("confirmed", "corrected")))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 2000))
+
+
+class BatchReverseIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(2, 500))
+
+
+class IncidentPointOut(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+
+
+class IncidentStudentOut(Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+
+
+class IncidentCorrectionOut(Schema):
+    kind = fields.String()  # session: correct its marks; batch: reverse its entries
+    session_id = fields.Integer(allow_none=True)
+    batch_id = fields.String(allow_none=True)
+    live = fields.Integer(allow_none=True)  # entries of the batch still counting
+    can_reverse = fields.Boolean()
+
+
+class IncidentOut(Schema):
+    id = fields.Integer()
+    status = fields.String()  # open | confirmed | corrected | expired
+    class_id = fields.Integer()
+    class_name = fields.String()
+    term_id = fields.Integer()
+    source_kind = fields.String()
+    source_id = fields.String()
+    trigger = fields.String()
+    title_zh = fields.String()
+    title_en = fields.String()
+    points = fields.List(fields.Nested(IncidentPointOut))
+    affected = fields.Integer()
+    class_size = fields.Integer()
+    students = fields.List(fields.Nested(IncidentStudentOut))
+    recorded_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    deadline = fields.DateTime()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    note = OneLanguage(allow_none=True)
+    correction = fields.Nested(IncidentCorrectionOut)
+    can_decide = fields.Boolean()
+
+
+class BatchReverseOut(Schema):
+    incident_id = fields.Integer()
+    reversed = fields.Integer()
+    status = fields.String()

@@ -28,6 +28,7 @@ from backend.models import (
 from backend.models.attendance import MARKS
 from backend.org import directory
 from backend.platform import audit, changes, clock, queue
+from backend.valuecard import incidents
 
 log = logging.getLogger(__name__)
 CODE_SECONDS = 30
@@ -159,7 +160,7 @@ def set_marks(actor: User, session: ClassSession, marks: list[dict]) -> dict:
         raise Problem(422, "批次有误，未写入任何数据 / The batch has errors; nothing was written", errors=errors)
     existing = {m.student_id: m for m in db.session.scalars(select(AttendanceMark).where(
         AttendanceMark.session_id == session.id, AttendanceMark.student_id.in_(class_ids)))}
-    now, changed = clock.now(), []
+    now, changed, absent = clock.now(), [], []
     for m in marks:
         old = existing.get(m["student_id"])
         if old is None:
@@ -168,8 +169,13 @@ def set_marks(actor: User, session: ClassSession, marks: list[dict]) -> dict:
         elif old.status != m["status"]:
             changed.append({"student_id": old.student_id, "from": old.status, "to": m["status"]})
             old.status, old.source, old.marked_by, old.marked_at = m["status"], "teacher", actor.id, now
+        else:
+            continue
+        if m["status"] == "absent":
+            absent.append(m["student_id"])
     if changed:
         audit.record(actor.id, "attendance.correct", "class_session", str(session.id), changed)
+    incidents.session_marked(actor, session, "marks", absent, None, now)  # a mass event, or its correction
     changes.touch("class", session.term_id, [session.class_id])
     return {"session_id": session.id, "marked": len(marks), "corrected": len(changed)}
 
@@ -182,13 +188,18 @@ def close(actor: User, session: ClassSession, now: datetime) -> dict:
         on_leave = set(db.session.scalars(select(LeaveRequest.student_id).where(
             LeaveRequest.class_id == session.class_id, LeaveRequest.status == "approved",
             LeaveRequest.starts_at <= session.starts_at, LeaveRequest.ends_at >= session.starts_at)))
-        for p, _ in directory.class_students(db.session.get(ClassGroup, session.class_id)):
+        students, absent = directory.class_students(db.session.get(ClassGroup, session.class_id)), []
+        for p, _ in students:
             if p.user_id not in marked:
                 leave = p.user_id in on_leave
                 db.session.add(AttendanceMark(session_id=session.id, student_id=p.user_id,
                                               status="leave" if leave else "absent", source="leave" if leave else "close",
                                               marked_by=actor.id, marked_at=now))
+                if not leave:
+                    absent.append(p.user_id)
         session.closed_at = now
+        # Most of the class absent at once (a code nobody showed): one incident, not a warning each.
+        incidents.session_marked(actor, session, "close", absent, len(students), now)
         changes.touch("class", session.term_id, [session.class_id])
     return describe(session, now)
 
@@ -215,16 +226,18 @@ def class_sessions(cls: ClassGroup, term_id: int) -> list[dict]:
              "closed": s.closed_at is not None} for s in sessions]
 
 
-def indicator_values(student_ids, term_id: int) -> dict[int, dict[str, list[tuple[int, float]]]]:
+def indicator_values(student_ids, term_id: int, exclude_sessions=()) -> dict[int, dict[str, list[tuple[int, float]]]]:
     """Attendance indicators from the marks, as (teaching week, value) per period:
     S-A-02 punctuality per attended session (on time = 100, late = 0);
     S-A-03 full attendance per week (share of sessions not truant; leave is not truancy);
-    S-A-04 perfect attendance per month (share of sessions attended, leave counting against)."""
+    S-A-04 perfect attendance per month (share of sessions attended, leave counting against).
+    `exclude_sessions`: sessions left out (an open incident's, alerts/incidents.py `hold`)."""
     rows = db.session.execute(
         select(AttendanceMark.student_id, ClassSession.week, ClassSession.month, AttendanceMark.status)
         .join(ClassSession, ClassSession.id == AttendanceMark.session_id)
         .where(ClassSession.term_id == term_id,
-               true() if student_ids is None else AttendanceMark.student_id.in_(student_ids))
+               true() if student_ids is None else AttendanceMark.student_id.in_(student_ids),
+               AttendanceMark.session_id.notin_(exclude_sessions) if exclude_sessions else true())
         .order_by(ClassSession.starts_at))
     weeks = defaultdict(lambda: [0, 0])   # (student, week) → [sessions, absent]
     months = defaultdict(lambda: [0, 0, 0])  # (student, month) → [sessions, attended, last week]

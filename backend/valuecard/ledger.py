@@ -24,7 +24,7 @@ from backend.models import (
 )
 from backend.models.ledger import LIVE_INDEXES
 from backend.platform import audit, changes, clock
-from backend.valuecard import catalogue
+from backend.valuecard import catalogue, incidents
 
 MAX_BATCH = 200  # a class is 40–50 students; 200 leaves room for merged classes
 INVALID = "请求数据有误 / Invalid request data"
@@ -174,6 +174,8 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
         db.session.rollback()
         _check_batch(actor, term, body)
         raise
+    # Most of a class past the line in one batch (the wrong class, the wrong scale): one incident.
+    incidents.batch_recorded(actor, term, rule, batch_id, rows, class_of, now)
     changes.touch("class", term.id, {c.id for c in class_of.values()})
     return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows)}
 
@@ -253,6 +255,7 @@ def reverse(actor: User, entry: ScoreEntry, reason: str) -> dict:
         period=entry.period, week=entry.week, value=None, reverses_id=entry.id, reason=reason, batch_id=batch_id,
         recorded_by=actor.id, recorded_at=clock.now()))
     audit.record(actor.id, "ledger.reverse", "score_entry", str(entry.id), reason)
+    incidents.entry_reversed(actor, rule, entry, clock.now())  # its batch's incident, once corrected
     changes.touch("class", entry.term_id, [entry.class_id])
     return {"batch_id": batch_id, "reversed": entry.id}
 

@@ -160,6 +160,9 @@ const ROUTES = [
   [/^#\/my-disputes$/, async () => (await load("./scoring.js")).myDisputesScreen()],
   [/^#\/roll\/(\d+)$/, lazy("./roll.js", "rollScreen")],
   [/^#\/leave$/, async () => (await load("./attendance.js")).leaveScreen()],
+  [/^#\/sessions\/(\d+)$/, lazy("./attendance.js", "sessionScreen")],
+  [/^#\/incidents\/(\d+)$/, async (id) => (await load("./incidents.js")).incidentScreen(id, route)],
+  [/^#\/incidents$/, async () => (await load("./incidents.js")).incidentList()],
   [/^#\/audit$/, async () => (await load("./admin.js")).auditScreen()],
   [/^#\/catalogue$/, async (id, ctx) => (ctx.me.roles.some((g) => g.role === "school_admin")
     ? (await load("./admin.js")).catalogueScreen() : (await load("./screens.js")).catalogueListScreen())],

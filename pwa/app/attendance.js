@@ -7,13 +7,14 @@ import { report, send } from "./outbox.js";
 
 const MARKS = ["present", "late", "absent", "leave"];
 
-function sessionView(session, holder) {
+// `correcting`: opened from an incident (#/sessions/<id>): marks stay correctable after the close.
+function sessionView(session, holder, correcting = false) {
   const code = el("div", { class: "code", "data-testid": "checkin-code" }, session.checkin ? session.checkin.code : "—");
   const left = el("p", { class: "muted", "data-testid": "code-left" });
   const status = el("p", { class: "muted", role: "status" });
   const refresh = async () => {
     const fresh = await api(`/api/v1/sessions/${session.id}`);
-    holder.replaceChildren(sessionView(fresh, holder));
+    holder.replaceChildren(sessionView(fresh, holder, correcting));
   };
   let timer = null;
   if (session.checkin) {
@@ -55,7 +56,7 @@ function sessionView(session, holder) {
       el("button", { type: "button", class: "secondary", onclick: refresh, "data-testid": "session-refresh" }, t("refresh")),
       el("button", { type: "button", class: "secondary", onclick: selectUnmarked }, t("selectUnmarked"))),
     roster,
-    session.closed ? null : el("div", { class: "actions" }, statusSelect,
+    session.closed && !correcting ? null : el("div", { class: "actions" }, statusSelect,
       el("button", { type: "button", onclick: apply, "data-testid": "bulk-apply" }, t("apply"))),
     session.closed ? null : el("button", { type: "button", class: "wide", onclick: close, "data-testid": "session-close" }, t("closeSession")),
     status);
@@ -134,4 +135,12 @@ export async function leaveApprovals() {
 // The leave requests to decide as a screen of its own (the homes link here; the card stays for them).
 export async function leaveScreen() {
   return [el("a", { href: "#/", class: "link", "data-testid": "back" }, `← ${t("back")}`), await leaveApprovals()];
+}
+
+// One session's marks, to correct them after the close (the route a mass-absence incident opens).
+export async function sessionScreen(id) {
+  const holder = el("div");
+  holder.replaceChildren(sessionView(await api(`/api/v1/sessions/${id}`), holder, true));
+  return [el("a", { href: "#/incidents", class: "link", "data-testid": "back" }, `← ${t("back")}`),
+    card(t("sessions"), holder)];
 }

@@ -13,13 +13,14 @@ addText({
   more: "查看全部 →", myEntries: "我的采分记录", myDisputes: "我的申诉", leaveApply: "请假", assessmentN: "自测 {n}/20",
   cardTotal: "储值卡总分", details: "详情 →", rosterLink: "名单导入", rulesLink: "预警规则", auditLink: "审计日志",
   openWarnings: "未解除预警", plansLink: "发展计划", loadFailed: "加载失败：{error}", moreTitle: "更多",
+  incidentsWaiting: "待核对的批量记录",
 }, {
   todo: "To do", newest: "Newest warnings", allWarnings: "All warnings ({count}) →", leaveWaiting: "Leave to approve",
   disputesWaiting: "Disputes to resolve", enterPoints: "Enter points", classSessions: "Class check-in", classesN: "My classes",
   rollSheet: "Class roll", reportsLink: "Reports", more: "See all →", myEntries: "My entries", myDisputes: "My disputes",
   leaveApply: "Leave", assessmentN: "Self-assessment {n}/20", cardTotal: "Card total", details: "Details →",
   rosterLink: "Roster import", rulesLink: "Warning rules", auditLink: "Audit log", openWarnings: "Open warnings",
-  plansLink: "Plans", loadFailed: "Could not load: {error}", moreTitle: "More",
+  plansLink: "Plans", loadFailed: "Could not load: {error}", moreTitle: "More", incidentsWaiting: "Records to check",
 });
 
 const NEWEST = 3;
@@ -62,11 +63,13 @@ async function classesCard(get, { roll = false, plans = true } = {}) {
 }
 
 // What a scorer does today: points to enter, leave and disputes waiting for them.
-async function todoCard(get, { leave = false, disputes = false, sessions = false }) {
-  const [pending, open] = await Promise.all([leave ? get("/api/v1/leave-requests") : null,
-    disputes ? get("/api/v1/disputes") : null]);
+// `incidents`: mass events (a session closed with nobody checked in, a batch past the line) to check.
+async function todoCard(get, { leave = false, disputes = false, sessions = false, incidents = false }) {
+  const [pending, open, checks] = await Promise.all([leave ? get("/api/v1/leave-requests") : null,
+    disputes ? get("/api/v1/disputes") : null, incidents ? get("/api/v1/incidents?status=open") : null]);
   return tiles(t("todo"),
     tile("#/entry", t("enterPoints"), null, { testid: "entry-link" }),
+    checks && tile("#/incidents", t("incidentsWaiting"), checks.length, { testid: "incidents-count", alert: true }),
     pending && tile("#/leave", t("leaveWaiting"), pending.length, { testid: "leave-count", alert: true }),
     open && tile("#/disputes", t("disputesWaiting"), open.length, { testid: "disputes-count", alert: true }),
     sessions && tile("#/sessions", t("classSessions"), null, { testid: "sessions-link" }));
@@ -138,7 +141,7 @@ const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !
 const HOMES = {
   student: (get, me) => [myClass(get), summary(get).then((data) => checkinCard(data.open_sessions)), studentCard(get),
     studentWarnings(get), studentTodo(get, me)],
-  head_teacher: (get, me) => [staffWarnings(get, t("classWarnings")), todoCard(get, { leave: true, disputes: true, sessions: true }),
+  head_teacher: (get, me) => [staffWarnings(get, t("classWarnings")), todoCard(get, { leave: true, disputes: true, sessions: true, incidents: true }),
     classesCard(get, { roll: true }), moreCard(me, { reports: true })],
   course_teacher: (get, me) => [sessionsCard(), todoCard(get, { disputes: true }), classesCard(get, { plans: false, roll: true }), moreCard(me)],
   counsellor: (get, me) => [staffWarnings(get, t("alerts")), todoCard(get, { leave: true }), classesCard(get, { roll: true }),

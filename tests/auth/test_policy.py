@@ -27,11 +27,13 @@ from backend.models import (
     AuditEvent,
     ClassGroup,
     Dispute,
+    Incident,
     Notification,
     Plan,
     PortfolioItem,
     PushSubscription,
     ScoreEntry,
+    ScoringPoint,
     StudentProfile,
     StudentWarning,
     User,
@@ -80,6 +82,7 @@ class World:
         ids.update(self._warnings())
         ids.update(self._development())
         ids.update(self._valuecard())
+        ids.update(self._incidents())
         ids["own_record"] = self.fresh_record("own")
         ids["foreign_record"] = self.fresh_record("foreign")
 
@@ -149,6 +152,34 @@ class World:
                 "own_leave": self.fresh_leave("own"), "foreign_leave": self.fresh_leave("foreign"),
                 "foreign_notification": self.fresh_notification(None, "foreign"),
                 "foreign_subscription": self.fresh_subscription(None, "foreign")}
+
+    def _incidents(self) -> dict:
+        """A session closed with nobody checked in: one incident in each class (issue 15), written
+        by the course teacher in the own class and by the head teacher in the foreign one."""
+        found = {}
+        for kind in ("own", "foreign"):
+            cls = self._class(kind)
+            teacher = self.users["course_teacher"] if kind == "own" else self.head[cls.id]
+            session = attendance.open_session(teacher, cls.id, None, None, 10)
+            attendance.close(teacher, session, clock.now())
+            db.session.commit()
+            found[f"{kind}_incident"] = db.session.scalar(select(Incident.id).where(
+                Incident.source_kind == "session", Incident.source_id == str(session.id)))
+        return found
+
+    def fresh_batch_incident_for(self, role, kind):
+        """A batch of S-A-11 far under its warning value for the whole class, by its head teacher:
+        an incident whose batch can be reversed (the slot is freed first if a run reversed none)."""
+        cls, head = self._class(kind), self.head[self._class(kind).id]
+        students = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == cls.id)).all()
+        for entry in db.session.scalars(select(ScoreEntry).join(ScoringPoint, ScoringPoint.id == ScoreEntry.point_id)
+                                        .where(ScoringPoint.code == "S-A-11", ScoreEntry.class_id == cls.id,
+                                               ledger.counts())).all():
+            ledger.reverse(head, entry, "重录")
+        batch = ledger.record_batch(head, self.term, {"point": "S-A-11", "period": "term",
+                                                      "entries": [{"student_id": s, "value": 10} for s in students]})
+        db.session.commit()
+        return db.session.scalar(select(Incident.id).where(Incident.source_id == batch["batch_id"]))
 
     @staticmethod
     def measures(plan_id: int) -> dict:
@@ -286,7 +317,7 @@ FOREIGN = {"own_class": "foreign_class", "own_student": "foreign_student", "clas
            "draft_plan": "foreign_plan", "teacher_plan": "foreign_teacher_plan", "teacher": "foreign_teacher",
            "draft_goal": "foreign_goal", "own_item": "foreign_item", "own_attachment": "foreign_attachment",
            "own_entry": "foreign_entry", "own_session": "foreign_session", "own_leave": "foreign_leave",
-           "own_record": "foreign_record", "own_dispute": "foreign_dispute"}
+           "own_record": "foreign_record", "own_dispute": "foreign_dispute", "own_incident": "foreign_incident"}
 
 MENTORS = frozenset({"head_teacher", "counsellor"})  # a student's plans; the dept admin gets the class summary only
 SUMMARY = MENTORS | {"dept_admin", "school_admin"}
@@ -440,6 +471,16 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     # After the first of the chain resolves it, the next get 409: past the check, the warning is closed.
     ("POST", f"{V1}/warnings/<int:warning_id>/resolve"): [
         Row(CHAIN, {"warning_id": "@own_warning"}, body={"text": "已解决"}, ok={200, 409})],
+    # Mass-event incidents: seen by their writer, the class's head teacher and counsellor; decided
+    # by the writer and the head teacher; a batch reversed only by a scorer of its point.
+    ("GET", f"{V1}/incidents"): [Row(EVERYONE)],
+    ("GET", f"{V1}/incidents/<int:incident_id>"): [
+        Row(frozenset({"head_teacher", "course_teacher", "counsellor"}), {"incident_id": "@own_incident"})],
+    ("POST", f"{V1}/incidents/<int:incident_id>/decision"): [
+        Row(frozenset({"head_teacher", "course_teacher"}), {"incident_id": "@own_incident"},
+            body={"decision": "confirmed"})],
+    ("POST", f"{V1}/incidents/<int:incident_id>/reverse-batch"): [
+        Row(ONLY["head_teacher"], {"incident_id": "@fresh_batch_incident_for"}, body={"reason": "录错班级"})],
     ("GET", f"{V1}/warning-rules"): [Row(EVERYONE)],
     ("PATCH", f"{V1}/warning-rules/<code>"): [Row(ONLY["school_admin"], {"code": "TH-ACADEMIC"},
                                                   body={"ack_hours": 48})],

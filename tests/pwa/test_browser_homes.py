@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from backend.alerts import warnings
+from backend.alerts import incidents, warnings
 from backend.extensions import db
-from backend.models import ClassGroup, StudentProfile, User
+from backend.models import ClassGroup, Incident, StudentProfile, User
 from backend.org import directory
 from backend.platform import clock
 from backend.reporting import rollups
@@ -29,13 +29,17 @@ LONG = "欧阳司马诸葛长名字同学"  # names as long as any roster holds,
 
 def everyone_under_warning(accounts):
     """Every student of the head teacher's class scores 35 on S-A-09 (under its warning value):
-    each gets an open warning and the class report lists them all."""
+    each gets an open warning and the class report lists them all. A whole class past the line in
+    one batch is a mass-event incident (issue 15) whose warnings wait: the head teacher confirms
+    the grades are right, which releases them."""
     head = db.session.scalar(select(User).where(User.username == accounts["head_teacher"]["username"]))
     me = db.session.scalar(select(User).where(User.username == accounts["student"]["username"]))
     term = directory.current_term(clock.school_today())
     students = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == me.student.class_id)).all()
     ledger.record_batch(head, term, {"point": "S-A-09", "period": "term",
                                      "entries": [{"student_id": s, "value": 35} for s in students]})
+    for incident in db.session.scalars(select(Incident).where(Incident.status == "open")).all():
+        incidents.decide(head, incident, "confirmed", None)
     db.session.commit()
     warnings.evaluate_class(term, db.session.get(ClassGroup, me.student.class_id))
     rollups.rebuild(term)

@@ -8,7 +8,7 @@ record need the same right: a registrar role that also reads the group.
 from backend.auth.policy.core import SENSITIVE_READERS, Resource, has_role, roles_over_class, roles_over_student
 from backend.auth.roles import Role
 from backend.extensions import db
-from backend.models import ClassGroup, SpecialGroupRecord, StudentWarning, User
+from backend.models import ClassGroup, Incident, SpecialGroupRecord, StudentWarning, User
 
 GROUP_READERS = {
     "hardship": frozenset({Role.COUNSELLOR, Role.HEAD_TEACHER, Role.STUDENT_AFFAIRS}),
@@ -46,7 +46,24 @@ def _warning_view(user: User, w: StudentWarning) -> bool:
     return own or bool(warning_roles(user, w))
 
 
+def _incident_roles(user: User, incident: Incident) -> set[str]:
+    return roles_over_class(user, db.session.get(ClassGroup, incident.class_id))
+
+
+def _incident_decide(user: User, incident: Incident) -> bool:
+    """A mass-event incident (issue 15) is decided by whoever wrote the records and the class's
+    head teachers: they know whether the records are right."""
+    return user.id == incident.recorded_by or Role.HEAD_TEACHER in _incident_roles(user, incident)
+
+
+def _incident_view(user: User, incident: Incident) -> bool:
+    """The counsellor, who gets the warnings once it is decided, sees it too (and may not decide)."""
+    return _incident_decide(user, incident) or Role.COUNSELLOR in _incident_roles(user, incident)
+
+
 RULES = {
+    (Incident, "view"): _incident_view,
+    (Incident, "decide"): _incident_decide,
     (SpecialGroupRecord, "view"): _record_view,
     (SpecialGroupRecord, "register"): _record_register,
     (SpecialGroupRecord, "close"): _record_register,
