@@ -206,8 +206,10 @@ def report(viewer: User, term: Term) -> dict:
     return {
         "term_id": term.id, "term": term.name, "scope": scope, "current_week": card._weeks_so_far(term),
         "band": BAND, "horizons": list(HORIZONS), "kinds": interventions.listing(),
-        "departments": [{"id": d, "name": dept_names.get(d), "rows": rows(k)}
-                        for d, k in sorted(depts.items(), key=lambda item: dept_names.get(item[0]) or "")],
+        # A counsellor's own cases are not their department's: no department rows for them.
+        "departments": [] if scope == "counsellor" else [
+            {"id": d, "name": dept_names.get(d), "rows": rows(k)}
+            for d, k in sorted(depts.items(), key=lambda item: dept_names.get(item[0]) or "")],
         "counsellors": [{"id": u, "name": names.get(u) if u else "未指定 / Not assigned", "rows": rows(k)}
                         for u, k in sorted(people.items(), key=lambda item: names.get(item[0]) or "~")],
     }

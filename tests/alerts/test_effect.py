@@ -6,12 +6,15 @@ held or worsened within 4 and 8 weeks. The weeks are set with the app's clock: t
 and worked in week 3 of the autumn term (and one case in week 10); the report is read in week 12.
 """
 import io
+import re
 from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from backend.alerts import interventions
+from backend.config import ROOT
 from backend.extensions import db
 from backend.jobs import alerts
 from backend.models import AuditEvent, ClassGroup, StudentProfile, StudentWarning, User
@@ -107,7 +110,7 @@ def _row(group: dict, kind: str) -> dict:
 
 def test_the_report_counts_improved_held_worsened_and_too_early_per_kind(client, worked):
     body = client.get("/api/v1/reports/intervention-effect", headers=worked["counsellor"]).json
-    assert body["scope"] == "counsellor" and body["horizons"] == [4, 8]
+    assert body["scope"] == "counsellor" and body["horizons"] == [4, 8] and body["departments"] == []
     assert [k["code"] for k in body["kinds"]] == ["talk", "family", "tutoring", "referral", "aid", "other"]
     [mine] = body["counsellors"]
     talk = _row(mine, "talk")
@@ -185,3 +188,10 @@ def test_an_unknown_intervention_kind_is_refused_naming_the_field(client, worked
     assert len(client.get(f"/api/v1/warnings/{w}", headers=worked["counsellor"]).json["events"]) == before
     kinds = client.get("/api/v1/intervention-kinds", headers=worked["counsellor"]).json
     assert {k["code"]: k["name_zh"] for k in kinds}["referral"] == "心理咨询转介"
+
+
+def test_the_warning_screen_offers_the_kinds_the_api_accepts():
+    """pwa/app/effect.js lists the kinds for the form; they are the backend's list, in its order."""
+    listed = re.search(r"export const KINDS = \[([^\]]*)\]", (ROOT / "pwa" / "app" / "effect.js").read_text()).group(1)
+    assert re.findall(r'"(\w+)"', listed) == list(interventions.KINDS)
+    assert set(interventions.ACCEPTED) == {"note", "action", *interventions.KINDS}
