@@ -96,7 +96,7 @@ export async function trendCard(id) {
   const box = chart("line", trend.weeks.map((w) => t("weekN", { n: w })), datasets, "trend-chart", {
     plugins: { legend: { display: true, labels: { boxWidth: 12, font: { size: 11 } } },
       interventionMarkers: { weeks: trend.interventions.map((m) => m.week - 1) } },
-    scales: { x: { ticks: { maxRotation: 0, autoSkip: true, font: { size: 10 } } } },
+    scales: { x: { ticks: { maxRotation: 0, autoSkip: true, font: { size: 10 } } }, y: { grace: "10%" } },
   });
   box.querySelector("canvas").setAttribute("aria-label", [t("trendTitle"), ...texts].join("。"));
   return card(t("trendTitle"), box,
