@@ -23,7 +23,16 @@ from backend.auth.policy import SENSITIVE_READERS, can, roles_over_class
 from backend.auth.roles import Role, Scope
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import ClassGroup, Department, ScoringRule, StudentWarning, Term, User, WarningEvent
+from backend.models import (
+    ClassGroup,
+    Department,
+    RoleGrant,
+    ScoringRule,
+    StudentWarning,
+    Term,
+    User,
+    WarningEvent,
+)
 from backend.org import directory
 from backend.platform import clock
 from backend.valuecard import card
@@ -154,26 +163,40 @@ def _empty() -> dict:
 
 def cases(term: Term, classes: list[ClassGroup]) -> list[dict]:
     """Every case (one kind of help on one warning, from its first time) in these classes this term,
-    with its verdict at each horizon. One read of the ledger for all the students."""
-    class_ids = [c.id for c in classes]
-    found = db.session.scalars(select(StudentWarning).where(
-        StudentWarning.term_id == term.id, StudentWarning.class_id.in_(class_ids))).all() if class_ids else []
-    found = [w for w in found if _interventions(w)]
-    if not found:
+    with its verdict at each horizon. One read of the help given, one of its warnings and one of the
+    ledger for all their students."""
+    helped = db.session.execute(select(WarningEvent.warning_id, WarningEvent.kind, WarningEvent.at).join(
+        StudentWarning, StudentWarning.id == WarningEvent.warning_id).where(
+        StudentWarning.term_id == term.id, StudentWarning.class_id.in_([c.id for c in classes]),
+        WarningEvent.kind.in_([*interventions.KINDS, *interventions.LEGACY])).order_by(
+        WarningEvent.at, WarningEvent.id)).all()
+    if not helped:
         return []
+    first: dict[int, dict[str, object]] = {}
+    for warning_id, kind, moment in helped:
+        first.setdefault(warning_id, {}).setdefault(interventions.canonical(kind), moment)
+    found = db.session.scalars(select(StudentWarning).where(StudentWarning.id.in_(first))).all()
     points, last = _points(term), card._weeks_so_far(term)
     values = card._values(term, card._rules(term, "individual"), sorted({w.student_id for w in found}))
     out = []
-    for w in found:
+    for w in sorted(found, key=lambda w: w.id):
         measured = lines(w, points)
         measures = [measure(measured, i) for i in weekly(values.get(w.student_id, {}), last)]
-        first: dict[str, WarningEvent] = {}
-        for kind, e in _interventions(w):
-            first.setdefault(kind, e)
-        for kind, e in first.items():
-            week = week_of(term, e.at)
+        for kind, moment in first[w.id].items():
+            week = week_of(term, moment)
             out.append({"warning_id": w.id, "class_id": w.class_id, "kind": kind, "week": week,
                         "effect": {str(h): verdict(measures, week, h, last) for h in HORIZONS}})
+    return out
+
+
+def _counsellors(classes: list[ClassGroup]) -> dict[int, list[int]]:
+    """Each class's counsellors (as directory.responders finds them), in one query."""
+    grants = db.session.execute(select(RoleGrant.user_id, RoleGrant.scope_type, RoleGrant.scope_id).where(
+        RoleGrant.role == Role.COUNSELLOR)).all()
+    out = {}
+    for c in classes:
+        units = {(Scope.CLASS, c.id), (Scope.DEPARTMENT, c.department_id), (Scope.SCHOOL, c.major.department.school_id)}
+        out[c.id] = sorted({uid for uid, kind, unit in grants if (kind, unit) in units})
     return out
 
 
@@ -183,7 +206,7 @@ def report(viewer: User, term: Term) -> dict:
     many cases improved, held or worsened within 4 and 8 weeks. Counts only, no students."""
     classes, scope = _scope(viewer)
     by_class = {c.id: c for c in classes}
-    counsellors = {c.id: directory.responders(c, Role.COUNSELLOR) for c in classes}
+    counsellors = _counsellors(classes)
     if scope == "counsellor":  # their own cases: the classes they are counsellor of
         counsellors = {cid: [viewer.id] for cid in counsellors}
     depts: dict[int, dict] = {}
