@@ -4,7 +4,7 @@ from flask_smorest import Api
 
 
 def register_api(app: Flask, api: Api) -> None:
-    from backend.api.alerts import incidents, rules, warnings
+    from backend.api.alerts import effect, incidents, rules, warnings
     from backend.api.auth import login, me
     from backend.api.development import assessment, plans, portfolio
     from backend.api.notify import notifications
@@ -15,7 +15,7 @@ def register_api(app: Flask, api: Api) -> None:
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     for module in (login, me, units, catalogue, roster, entries, attendance, reports, roll, warnings, rules,
-                   incidents, notifications, plans, assessment, portfolio, audit, home):
+                   incidents, effect, notifications, plans, assessment, portfolio, audit, home):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

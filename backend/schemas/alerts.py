@@ -1,5 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from backend.alerts import interventions
 from backend.alerts.warning_rules import GROUPS
 from backend.platform import language
 from backend.schemas.common import ChangeIn, JsonBoolean, JsonInteger, OneLanguage, StrictSchema
@@ -110,7 +111,9 @@ class OwnWarningOut(Schema):
 
 
 class InterventionIn(StrictSchema):
-    kind = fields.String(load_default="note", validate=validate.OneOf(("note", "action")))
+    # A case note or one of the intervention kinds (backend/alerts/interventions.py);
+    # the older "action" is still accepted and counts as "other".
+    kind = fields.String(load_default="note", validate=validate.OneOf(interventions.ACCEPTED))
     text = fields.String(required=True, validate=validate.Length(2, 4000))
     follow_up_on = fields.Date(load_default=None)
 

@@ -2,6 +2,7 @@
 // student's own warnings, the notification inbox and the push settings of this device.
 import { api, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
+import { interventionOptions, trendCard } from "./effect.js";
 import { addText, local, t } from "./i18n.js";
 
 addText({
@@ -95,6 +96,7 @@ function timeline(events) {
 
 // One warning: evidence, timeline, and the actions of whoever must act on it.
 export async function warningScreen(id, rerender) {
+  const trend = trendCard(id); // fetched alongside the warning
   const w = await api(`/api/v1/warnings/${id}`);
   const message = el("p", { class: "error", role: "alert" });
   const act = (path, body) => async (event) => {
@@ -109,7 +111,7 @@ export async function warningScreen(id, rerender) {
     kind: f.kind.value, text: f.text.value, ...(f.follow_up_on.value ? { follow_up_on: f.follow_up_on.value } : {}),
   })) },
   el("label", { for: "kind" }, t("interventionKind")),
-  el("select", { id: "kind", name: "kind" }, el("option", { value: "note" }, t("event_note")), el("option", { value: "action" }, t("event_action"))),
+  el("select", { id: "kind", name: "kind" }, interventionOptions()),
   el("label", { for: "text" }, t("interventionText")), el("textarea", { id: "text", name: "text", required: true, rows: 3 }),
   el("label", { for: "follow_up_on" }, t("followUp")), el("input", { id: "follow_up_on", name: "follow_up_on", type: "date" }),
   el("button", { type: "submit", class: "wide" }, t("addIntervention"))) : null;
@@ -133,6 +135,7 @@ export async function warningScreen(id, rerender) {
       el("h3", {}, t("timeline")), timeline(w.events),
       open && !w.acknowledged_at ? el("button", { type: "button", class: "wide", "data-testid": "acknowledge", onclick: act("acknowledge") }, t("acknowledge")) : null,
       form, resolve, message),
+    await trend, // the indicators before and after each intervention
   ];
 }
 

@@ -147,6 +147,7 @@ const ROUTES = [
   [/^#\/class-plans\/(\d+)$/, lazy("./growth.js", "classPlans")],
   [/^#\/dept-teachers\/(\d+)$/, lazy("./growth.js", "departmentTeachers")],
   [/^#\/reports$/, screen("./screens.js", "reportsScreen")],
+  [/^#\/effect$/, async () => (await load("./effect.js")).effectScreen()],
   [/^#\/classes$/, screen("./screens.js", "classesScreen")],
   [/^#\/sessions$/, screen("./screens.js", "sessionsScreen")],
   [/^#\/my-card$/, screen("./screens.js", "myCardScreen")],

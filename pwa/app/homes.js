@@ -13,7 +13,7 @@ addText({
   more: "查看全部 →", myEntries: "我的采分记录", myDisputes: "我的申诉", leaveApply: "请假", assessmentN: "自测 {n}/20",
   cardTotal: "储值卡总分", details: "详情 →", rosterLink: "名单导入", rulesLink: "预警规则", auditLink: "审计日志",
   openWarnings: "未解除预警", plansLink: "发展计划", loadFailed: "加载失败：{error}", moreTitle: "更多",
-  incidentsWaiting: "待核对的批量记录",
+  incidentsWaiting: "待核对的批量记录", effectLink: "干预效果",
 }, {
   todo: "To do", newest: "Newest warnings", allWarnings: "All warnings ({count}) →", leaveWaiting: "Leave to approve",
   disputesWaiting: "Disputes to resolve", enterPoints: "Enter points", classSessions: "Class check-in", classesN: "My classes",
@@ -21,6 +21,7 @@ addText({
   leaveApply: "Leave", assessmentN: "Self-assessment {n}/20", cardTotal: "Card total", details: "Details →",
   rosterLink: "Roster import", rulesLink: "Warning rules", auditLink: "Audit log", openWarnings: "Open warnings",
   plansLink: "Plans", loadFailed: "Could not load: {error}", moreTitle: "More", incidentsWaiting: "Records to check",
+  effectLink: "Help effect",
 });
 
 const NEWEST = 3;
@@ -76,9 +77,10 @@ async function todoCard(get, { leave = false, disputes = false, sessions = false
 }
 
 // A teacher's own development and the reports of their units.
-function moreCard(me, { reports = false, growth = true, extra = [] } = {}) {
+function moreCard(me, { reports = false, growth = true, effect = false, extra = [] } = {}) {
   return tiles(t("moreTitle"),
     reports && tile("#/reports", t("reportsLink"), null, { testid: "reports-link" }),
+    effect && tile("#/effect", t("effectLink"), null, { testid: "effect-link" }),
     growth && [tile("#/my-plans", t("plansLink"), null, { testid: "plans-link" }),
       tile("#/portfolio", t("portfolio"), null, { testid: "portfolio-link" }),
       tile(`#/report/teacher/${me.id}`, t("yearlyReport"))],
@@ -131,7 +133,8 @@ const adminTiles = (me) => tiles(t("todo"),
   tile("#/reports", t("reportsLink"), null, { testid: "reports-link" }),
   tile("#/roster", t("rosterLink"), null, { testid: "roster-link" }),
   tile("#/catalogue", t("catalogue"), null, { testid: "catalogue-link" }),
-  tile("#/rules", t("rulesLink")), tile("#/audit", t("auditLink")));
+  tile("#/rules", t("rulesLink")), tile("#/audit", t("auditLink")),
+  tile("#/effect", t("effectLink"), null, { testid: "effect-link" }));
 
 const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !== "pe_teacher" }),
   tiles(t("catalogue"), tile("#/my-points", t("myPoints"), null, { testid: "my-points-link" }),
@@ -145,12 +148,12 @@ const HOMES = {
     classesCard(get, { roll: true }), moreCard(me, { reports: true })],
   course_teacher: (get, me) => [sessionsCard(), todoCard(get, { disputes: true }), classesCard(get, { plans: false, roll: true }), moreCard(me)],
   counsellor: (get, me) => [staffWarnings(get, t("alerts")), todoCard(get, { leave: true }), classesCard(get, { roll: true }),
-    moreCard(me, { reports: true })],
+    moreCard(me, { reports: true, effect: true })],
   student_affairs: (get) => scorerTiles(get, "student_affairs"),
   teaching_office: (get) => scorerTiles(get, "teaching_office"),
   pe_teacher: (get, me) => [...scorerTiles(get, "pe_teacher"), moreCard(me)],
   dept_admin: (get, me) => [staffWarnings(get, t("alerts")), classesCard(get, { roll: true }),
-    moreCard(me, { reports: true, growth: false, extra: deptTeachers(me) })],
+    moreCard(me, { reports: true, growth: false, effect: true, extra: deptTeachers(me) })],
   school_admin: (get, me) => [adminTiles(me)],
 };
 

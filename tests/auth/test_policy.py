@@ -327,6 +327,7 @@ REPORT_CLASS = frozenset({"head_teacher", "counsellor", "dept_admin", "student_a
 REPORT_DEPT = frozenset({"dept_admin", "student_affairs", "teaching_office", "school_admin"})
 ROLL = frozenset({"head_teacher", "counsellor", "course_teacher", "dept_admin", "school_admin"})  # the class roll
 CHAIN = frozenset({"head_teacher", "counsellor", "dept_admin"})  # the warning rules' chain over the class
+EFFECT = frozenset({"counsellor", "dept_admin", "school_admin"})  # the intervention-effect report
 TEACHER = frozenset({"head_teacher", "dept_admin"})  # the head teacher's own file, and their dept admin
 REGISTRARS = frozenset({"counsellor", "student_affairs"})
 RUNNERS = frozenset({"head_teacher", "course_teacher"})
@@ -481,6 +482,13 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
             body={"decision": "confirmed"})],
     ("POST", f"{V1}/incidents/<int:incident_id>/reverse-batch"): [
         Row(ONLY["head_teacher"], {"incident_id": "@fresh_batch_incident_for"}, body={"reason": "录错班级"})],
+    # Issue 15 "effect": a warning's weekly trend is the chain's, like the warning; the effect report
+    # is the department admin's, the counsellor's (their classes) and the school admin's.
+    ("GET", f"{V1}/warnings/<int:warning_id>/trend"): [Row(CHAIN, {"warning_id": "@own_warning"}),
+                                                       Row(CHAIN, {"warning_id": "@sensitive_warning"})],
+    ("GET", f"{V1}/intervention-kinds"): [Row(EVERYONE)],
+    ("GET", f"{V1}/reports/intervention-effect"): [Row(EFFECT)],
+    ("GET", f"{V1}/reports/intervention-effect/export"): [Row(EFFECT, query="?format=csv")],
     ("GET", f"{V1}/warning-rules"): [Row(EVERYONE)],
     ("PATCH", f"{V1}/warning-rules/<code>"): [Row(ONLY["school_admin"], {"code": "TH-ACADEMIC"},
                                                   body={"ack_hours": 48})],

@@ -392,10 +392,13 @@ def test_a_push_opens_the_warning_which_the_head_teacher_works_to_a_close(tmp_pa
         page.get_by_test_id("acknowledge").click()
         expect(page.get_by_test_id("status")).to_have_text("已确认")
         page.fill("#text", "已约谈，安排补考辅导")
-        page.select_option("#kind", "action")
+        page.select_option("#kind", "other")  # issue 15: the intervention kinds; "other" replaces "action"
         page.click("[data-testid=intervention-form] button[type=submit]")
         expect(page.get_by_test_id("timeline")).to_contain_text("已约谈，安排补考辅导")
         expect(page.get_by_test_id("status")).to_have_text("干预中")
+        # Issue 15: the indicators around the help, as a chart and as text a screen reader reads.
+        expect(page.get_by_test_id("trend-summary")).to_contain_text("其他干预")
+        expect(page.get_by_test_id("trend-chart")).to_be_visible()
         page.fill("#resolution", "补考通过")
         page.get_by_text("解除预警").click()
         expect(page.get_by_test_id("status")).to_have_text("已解除")
