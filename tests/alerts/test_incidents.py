@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.alerts import incidents
@@ -26,6 +26,7 @@ from backend.models import (
     StudentWarning,
     TeachingAssignment,
     User,
+    WarningRule,
 )
 from backend.notify import notifications
 from backend.platform import clock, language
@@ -46,7 +47,11 @@ def school(app, client):
     found = {"accounts": accounts, "ids": {r: u.id for r, u in users.items()}, "class_id": class_id,
              "class_name": cls.name, "roster": roster, "course_id": course.id, "course_name": course.name,
              "head_id": cls.head_teacher_id, "other_head_id": other.head_teacher_id}
-    db.session.rollback()
+    # These tests are about incidents, not the minimum evidence (tests/alerts/test_evidence.py):
+    # one session is evidence enough here, as a school admin may set it, so a released incident's
+    # warnings show at once.
+    db.session.execute(update(WarningRule).values(min_evidence={"sessions": 1, "days": 1, "values": 1}))
+    db.session.commit()
     found["teacher"] = login(client, accounts["course_teacher"])
     found["head"] = login(client, accounts["head_teacher"])
     return found
