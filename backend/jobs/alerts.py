@@ -6,7 +6,7 @@ from sqlalchemy import select
 from backend.alerts import warnings
 from backend.extensions import db
 from backend.models import ClassGroup, Term
-from backend.notify import notifications, push
+from backend.notify import channels, notifications, push
 from backend.org import directory
 from backend.platform import clock, queue
 from backend.platform.queue import job
@@ -60,4 +60,15 @@ def deliver_push() -> dict:
     when = push.next_due()
     if when is not None:
         queue.enqueue_at(deliver_push, when, job_id=f"deliver-push-at-{int(when.timestamp())}")
+    return totals
+
+
+@job("notifications", timeout=600, retry_after=(10, 60, 300))
+def deliver_channels() -> dict:
+    """Send the WeCom / DingTalk messages that are due; come back when the next retry is due."""
+    queue.started(deliver_channels)
+    totals = channels.deliver_due()
+    when = channels.next_due()
+    if when is not None:
+        queue.enqueue_at(deliver_channels, when, job_id=f"deliver-channels-at-{int(when.timestamp())}")
     return totals

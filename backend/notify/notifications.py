@@ -89,13 +89,17 @@ def _mode(pref: NotificationPreference, level: str | None, now: datetime) -> tup
 
 
 def _deliveries(notification: Notification, due: datetime) -> int:
+    """Web Push to each enabled device, and a WeCom / DingTalk message on each configured channel
+    the user is linked to (notify/channels), all due at the same time; how many."""
+    from backend.notify.channels import delivery as channels  # it reads lock_text from here
+
     subs = db.session.scalars(select(PushSubscription.id).where(
         PushSubscription.user_id == notification.user_id, PushSubscription.enabled)).all()
     for sub_id in subs:
         db.session.add(PushDelivery(notification=notification, subscription_id=sub_id, due_at=due))
     if subs:
         changes.touch("push", 0, [0])
-    return len(subs)
+    return len(subs) + channels.schedule(notification, due)
 
 
 def send(user_ids, *, kind: str, level: str | None, title: str, body: str, url: str,
