@@ -28,6 +28,7 @@ class VendorServer:
         self.expires_in, self.latency, self.hang_seconds = expires_in, latency, hang_seconds
         self.tokens: dict[str, float] = {}  # token → expiry (monotonic)
         self.token_requests = 0
+        self.stale = 0  # messages refused for an expired or unknown token
         self.received: list[dict] = []  # messages accepted: {"user", "body"}
         self.refused: list[str] = []  # why a request was refused (a client bug, not a scripted error)
         self.attempts: dict[str, int] = {}  # message requests per user, accepted or not
@@ -95,6 +96,10 @@ class VendorServer:
             until = self.tokens.get(token or "")
         return None if until is None else until > time.monotonic()
 
+    def count_stale(self) -> None:
+        with self.lock:
+            self.stale += 1
+
     def _refuse(self, why: str, errcode: int, status: int = 200):
         with self.lock:
             self.refused.append(why)
@@ -133,10 +138,10 @@ class WeComServer(VendorServer):
         if path != "/cgi-bin/message/send":
             return self._refuse(f"unknown path {path}", 404, 404)
         live = self.live(query.get("access_token"))
-        if live is None:
-            return 200, {"errcode": 40014, "errmsg": "invalid access_token"}
         if not live:
-            return 200, {"errcode": 42001, "errmsg": "access_token expired"}
+            self.count_stale()
+            return 200, ({"errcode": 40014, "errmsg": "invalid access_token"} if live is None else
+                         {"errcode": 42001, "errmsg": "access_token expired"})
         if not isinstance(body, dict) or "json" not in content_type:
             return self._refuse("body is not JSON", 44004)
         user = body.get("touser", "")
@@ -174,10 +179,10 @@ class DingTalkServer(VendorServer):
         if path != "/topapi/message/corpconversation/asyncsend_v2":
             return self._refuse(f"unknown path {path}", 404, 404)
         live = self.live(query.get("access_token"))
-        if live is None:
-            return 200, {"errcode": 88, "sub_code": "40014", "errmsg": "不合法的access_token"}
         if not live:
-            return 200, {"errcode": 88, "sub_code": "42001", "errmsg": "access_token超时"}
+            self.count_stale()
+            return 200, ({"errcode": 88, "sub_code": "40014", "errmsg": "不合法的access_token"} if live is None else
+                         {"errcode": 88, "sub_code": "42001", "errmsg": "access_token超时"})
         if not isinstance(body, dict) or "json" not in content_type:
             return self._refuse("body is not JSON", 40035)
         user = str(body.get("userid_list", ""))

@@ -380,7 +380,7 @@ def _validate_channel_ids(parsed: Parsed) -> None:
     person's already (the database's unique constraint stays the last word)."""
     err = parsed.errors.append
     for channel, column in CHANNEL_HEADER.items():
-        linked = {external: owner.lower() for external, owner in db.session.execute(
+        linked = {external: owner for external, owner in db.session.execute(
             select(ChannelAccount.external_id, User.username).join(User, User.id == ChannelAccount.user_id)
             .where(ChannelAccount.channel == channel))}
         owners: dict[str, tuple[str, str, int]] = {}  # id -> (number, sheet, row) of its first row
@@ -398,7 +398,7 @@ def _validate_channel_ids(parsed: Parsed) -> None:
                 other = "本表" if first[1] == r["_sheet"] else f"“{first[1]}”表"
                 err(RowError(r["_sheet"], r["_row"], column, f"与{other}第{first[2]}行重复：一个账号只能关联一人",
                              f"Also on row {first[2]} of sheet '{first[1]}': one account, one person"))
-            elif linked.get(value, number) != number:
+            elif linked.get(value, r["number"]).lower() != number:
                 err(RowError(r["_sheet"], r["_row"], column, f"该账号已关联到 {linked[value]}",
                              f"Already linked to {linked[value]}"))
             r[channel] = value
