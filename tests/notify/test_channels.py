@@ -6,6 +6,7 @@ are retried, invalid users fail for good; an expired token is refreshed and the 
 once; two workers send each message once; secrets never come back; a duplicate id is a 422."""
 import io
 import json
+import os
 import threading
 from datetime import datetime, time, timedelta, timezone
 
@@ -28,7 +29,7 @@ DING = {"app_id": "dingabcdefghijkl", "secret": "ding-secret-9876543210-WXYZ", "
 
 
 @pytest.fixture
-def college(app, runner):
+def college(app):
     app.config.update(CHANNEL_BACKOFF=(0, 0, 0, 0), PUSH_BACKOFF=(0, 0, 0, 0), APP_URL=APP_URL)
     return build_college(students=60)
 
@@ -78,8 +79,10 @@ def alert(user_id, level="red", at=None, warning_id=None, url="/#/inbox"):
 
 
 def test_a_red_warning_reaches_wecom_dingtalk_and_web_push_once_each_without_names(app, client, college, wecom,
-                                                                                 dingtalk, runner):
-    assert runner.invoke(args=["push", "keys"]).exit_code == 0
+                                                                                 dingtalk):
+    keys = push.generate_keys()  # into the config, not the shared instance folder: test_push expects none there
+    os.unlink(os.path.join(app.config["INSTANCE_PATH"], "vapid.json"))
+    app.config.update(VAPID_PRIVATE_KEY=keys["private_key"], VAPID_PUBLIC_KEY=keys["public_key"])
     endpoint = PushEndpoint()
     app.config["PUSH_ALLOWED_ORIGINS"] = (endpoint.origin,)
     try:
