@@ -1,6 +1,7 @@
 """WeCom (企业微信) and DingTalk (钉钉): a school's app credentials, who is who there, and the
 messages to send. Alerts reach phones in mainland China through these, since the browser
 vendors' Web Push services mostly do not (notify/channels)."""
+import re
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -11,6 +12,16 @@ from backend.models.notification import Notification
 from backend.platform import clock
 
 CHANNELS = ("wecom", "dingtalk")
+# A WeCom or DingTalk userid as Spiral accepts it (both vendors: at most 64 letters, digits, _ - . @).
+EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+ID_PROBLEM = "只能包含字母、数字和 _ - . @（1–64 位） / Letters, digits and _ - . @ only (1–64)"
+
+
+def normalise_external_id(channel: str, value: str | None) -> str | None:
+    """WeCom userids are case-insensitive (it answers them in lower case): kept in lower case, so
+    the unique constraint sees two spellings as one. Blank is None."""
+    value = (value or "").strip() or None
+    return value.lower() if value and channel == "wecom" else value
 
 
 class ChannelConfig(Base):

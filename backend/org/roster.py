@@ -38,7 +38,7 @@ from backend.models import (
     StudentProfile,
     User,
 )
-from backend.notify.channels import accounts
+from backend.models.channel import EXTERNAL_ID, ID_PROBLEM, normalise_external_id
 from backend.org import onboarding
 from backend.platform import audit, sheets, uploads
 from backend.platform.sheets import csv_bytes
@@ -385,11 +385,11 @@ def _validate_channel_ids(parsed: Parsed) -> None:
             .where(ChannelAccount.channel == channel))}
         owners: dict[str, tuple[str, str, int]] = {}  # id -> (number, sheet, row) of its first row
         for r in [*parsed.students, *parsed.staff]:
-            value = accounts.normalise(channel, r.get(channel))
+            value = normalise_external_id(channel, r.get(channel))
             if value is None:
                 continue
-            if not accounts.EXTERNAL_ID.match(value):
-                zh, _, en = accounts.ID_PROBLEM.partition(" / ")
+            if not EXTERNAL_ID.match(value):
+                zh, _, en = ID_PROBLEM.partition(" / ")
                 err(RowError(r["_sheet"], r["_row"], column, zh, en))
                 continue
             number = r["number"].lower()

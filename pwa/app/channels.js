@@ -100,7 +100,7 @@ function peopleCard() {
     caption.textContent = q ? "" : t("chLinkedOnly");
     try {
       const people = await api(`/api/v1/channels/accounts?q=${encodeURIComponent(q)}`);
-      list.replaceChildren(...(people.length ? people.map(personRow) : [empty(t("chNoPeople"))]));
+      list.replaceChildren(...(people.length ? people.map(personRow) : [el("li", {}, empty(t("chNoPeople")))]));
     } catch (error) {
       list.replaceChildren(el("li", { class: "error" }, problemText(error)));
     }

@@ -1,27 +1,16 @@
 """Who is who in WeCom and DingTalk: each user's userid there, set by the school admin (one by
 one here, or in bulk by the roster import's optional columns). The database keeps one user per
 id and one id per user and channel (unique constraints); a duplicate answers 422 naming the field."""
-import re
-
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import ChannelAccount, User
-from backend.models.channel import CHANNELS
+from backend.models.channel import CHANNELS, EXTERNAL_ID, ID_PROBLEM, normalise_external_id
 from backend.platform import audit
 
-# WeCom userids: 1-64 letters, digits and _-.@ ; DingTalk userids are digits and letters of the same length.
-EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-ID_PROBLEM = "只能包含字母、数字和 _ - . @（1–64 位） / Letters, digits and _ - . @ only (1–64)"
-
-
-def normalise(channel: str, value: str | None) -> str | None:
-    """WeCom userids are case-insensitive (it answers them in lower case): kept in lower case, so
-    the unique constraint sees two spellings as one."""
-    value = (value or "").strip() or None
-    return value.lower() if value and channel == "wecom" else value
+normalise = normalise_external_id
 
 
 def ids_of(user_ids) -> dict[int, dict[str, str]]:
