@@ -76,7 +76,7 @@ function personRow(p) {
     event.preventDefault();
     message.textContent = "";
     try {
-      const now = await api(`/api/v1/channels/accounts/${p.user_id}`, { method: "PUT",
+      const now = await api(`/api/v1/channel-accounts/${p.user_id}`, { method: "PUT",
         body: { wecom: wecom.value.trim(), dingtalk: ding.value.trim() } });
       wecom.value = now.wecom ?? "";
       ding.value = now.dingtalk ?? "";
@@ -99,7 +99,7 @@ function peopleCard() {
     const q = query.value.trim();
     caption.textContent = q ? "" : t("chLinkedOnly");
     try {
-      const people = await api(`/api/v1/channels/accounts?q=${encodeURIComponent(q)}`);
+      const people = await api(`/api/v1/channel-accounts?q=${encodeURIComponent(q)}`);
       list.replaceChildren(...(people.length ? people.map(personRow) : [el("li", {}, empty(t("chNoPeople")))]));
     } catch (error) {
       list.replaceChildren(el("li", { class: "error" }, problemText(error)));

@@ -58,7 +58,7 @@ def user(account) -> User:
 
 def link(client, admin, account_or_id, **ids):
     user_id = account_or_id if isinstance(account_or_id, int) else user(account_or_id).id
-    response = client.put(f"/api/v1/channels/accounts/{user_id}", headers=admin, json=ids)
+    response = client.put(f"/api/v1/channel-accounts/{user_id}", headers=admin, json=ids)
     assert response.status_code == 200, response.json
     return response.json
 
@@ -290,15 +290,15 @@ def test_a_duplicate_id_is_a_422_naming_the_field_and_writes_nothing(app, client
     admin = login(client, college["school_admin"])
     head, counsellor = user(college["head_teacher"]), user(college["counsellor"])
     link(client, admin, head.id, wecom="ht-wecom", dingtalk="ht-ding")
-    taken = client.put(f"/api/v1/channels/accounts/{counsellor.id}", headers=admin,
+    taken = client.put(f"/api/v1/channel-accounts/{counsellor.id}", headers=admin,
                        json={"dingtalk": "c-ding", "wecom": "HT-WECOM"})  # WeCom ids ignore case
     body = assert_problem(taken, 422)
     assert list(body["errors"]) == ["wecom"] and head.username in body["errors"]["wecom"][0]
     assert "已关联" in body["errors"]["wecom"][0]
     assert db.session.scalars(select(ChannelAccount).where(ChannelAccount.user_id == counsellor.id)).all() == []
-    bad = client.put(f"/api/v1/channels/accounts/{counsellor.id}", headers=admin, json={"dingtalk": "a b"})
+    bad = client.put(f"/api/v1/channel-accounts/{counsellor.id}", headers=admin, json={"dingtalk": "a b"})
     assert "dingtalk" in assert_problem(bad, 422)["errors"]
-    found = client.get("/api/v1/channels/accounts", headers=admin, query_string={"q": head.username}).json
+    found = client.get("/api/v1/channel-accounts", headers=admin, query_string={"q": head.username}).json
     assert found[0]["wecom"] == "ht-wecom" and found[0]["dingtalk"] == "ht-ding"
     cleared = link(client, admin, head.id, wecom=None, dingtalk="")
     assert (cleared["wecom"], cleared["dingtalk"]) == (None, None)

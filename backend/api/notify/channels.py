@@ -43,7 +43,7 @@ def configure(body, channel):
     return out
 
 
-@blp.get("/channels/accounts")
+@blp.get("/channel-accounts")
 @blp.arguments(AccountQuery, location="query")
 @blp.response(200, AccountOut(many=True))
 @login_required
@@ -53,7 +53,7 @@ def search_accounts(query):
     return accounts.search(query["q"].strip())
 
 
-@blp.put("/channels/accounts/<int:user_id>")
+@blp.put("/channel-accounts/<int:user_id>")
 @blp.arguments(AccountIn)
 @blp.response(200, AccountOut)
 @login_required
