@@ -109,6 +109,21 @@ class Config:
         self.INCIDENT_SHARE = float(env.get("INCIDENT_SHARE", 0.5))
         self.INCIDENT_MIN_STUDENTS = int(env.get("INCIDENT_MIN_STUDENTS", 5))
         self.INCIDENT_DEADLINE_HOURS = int(env.get("INCIDENT_DEADLINE_HOURS", 24))
+        # WeCom (企业微信) application messages and DingTalk (钉钉) work notifications (notify/channels):
+        # the app's credentials from here, or set by the school admin in the app (stored encrypted;
+        # a value set there wins). A channel sends only when its id, secret and agent id are all known.
+        self.WECOM_CORP_ID = env.get("WECOM_CORP_ID", "")
+        self.WECOM_SECRET = env.get("WECOM_SECRET", "")
+        self.WECOM_AGENT_ID = env.get("WECOM_AGENT_ID", "")
+        self.WECOM_API_BASE = env.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+        self.DINGTALK_APP_KEY = env.get("DINGTALK_APP_KEY", "")
+        self.DINGTALK_APP_SECRET = env.get("DINGTALK_APP_SECRET", "")
+        self.DINGTALK_AGENT_ID = env.get("DINGTALK_AGENT_ID", "")
+        self.DINGTALK_API_BASE = env.get("DINGTALK_API_BASE", "https://oapi.dingtalk.com")
+        self.CHANNEL_TIMEOUT = float(env.get("CHANNEL_TIMEOUT", 10))  # seconds per request to WeCom or DingTalk
+        self.CHANNEL_BACKOFF = (10, 60, 300, 1800)  # seconds before each retry of 5xx, timeouts, "system busy"
+        # The app's address as phones reach it: channel messages link to APP_URL + the alert's path.
+        self.APP_URL = env.get("APP_URL", "http://127.0.0.1:5000")
 
         self.API_TITLE = "Spiral API"
         self.API_VERSION = "v1"

@@ -15,11 +15,11 @@ JOBS_OF_UNIT = {"class": (rollup_jobs.rollup_class, alerts.evaluate_class),
                 "department": (rollup_jobs.rollup_department,), "school": (rollup_jobs.rollup_school,),
                 "term": (rollup_jobs.rebuild_term, alerts.evaluate_term),
                 "warnings": (alerts.evaluate_class,), "push": (alerts.deliver_push,),
-                "incident": (alerts.announce_incident,)}
+                "incident": (alerts.announce_incident,), "channels": (alerts.deliver_channels,)}
 
 
 def _args(unit: str, term_id: int, unit_id: int) -> tuple:
-    return {"term": (term_id,), "push": ()}.get(unit, (term_id, unit_id))
+    return {"term": (term_id,), "push": (), "channels": ()}.get(unit, (term_id, unit_id))
 
 
 @event.listens_for(Session, "after_commit")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from backend.alerts import incidents, warnings
 from backend.extensions import db
 from backend.models import ClassGroup, Incident, Term
-from backend.notify import notifications, push
+from backend.notify import channels, notifications, push
 from backend.org import directory
 from backend.platform import clock, queue
 from backend.platform.queue import job
@@ -79,3 +79,14 @@ def expire_incidents() -> dict:
     done = incidents.expire_due()
     db.session.commit()
     return done
+
+
+@job("notifications", timeout=600, retry_after=(10, 60, 300))
+def deliver_channels() -> dict:
+    """Send the WeCom / DingTalk messages that are due; come back when the next retry is due."""
+    queue.started(deliver_channels)
+    totals = channels.deliver_due()
+    when = channels.next_due()
+    if when is not None:
+        queue.enqueue_at(deliver_channels, when, job_id=f"deliver-channels-at-{int(when.timestamp())}")
+    return totals

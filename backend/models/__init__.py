@@ -2,6 +2,7 @@
 from backend.models.assessment import SelfAssessment
 from backend.models.attendance import AttendanceMark, ClassSession, LeaveRequest
 from backend.models.catalogue import CatalogueVersion, ScoringPoint, ScoringRule
+from backend.models.channel import ChannelAccount, ChannelConfig, ChannelDelivery
 from backend.models.incident import Incident
 from backend.models.ledger import Dispute, ScoreEntry
 from backend.models.notification import (
@@ -38,7 +39,7 @@ from backend.models.warning import (
 
 __all__ = [
     "Attachment", "Goal", "GoalLog", "Plan", "PortfolioItem", "SelfAssessment", "SelfDiagnosis",
-    "AttendanceMark", "AuditEvent", "AuthSession", "ClassSession", "Dispute", "LeaveRequest", "CatalogueVersion", "ClassGroup", "Course", "Department",
+    "AttendanceMark", "AuditEvent", "ChannelAccount", "ChannelConfig", "ChannelDelivery", "AuthSession", "ClassSession", "Dispute", "LeaveRequest", "CatalogueVersion", "ClassGroup", "Course", "Department",
     "IdempotencyRecord", "Incident", "LoginFailure", "Major", "Notification", "NotificationPreference", "PushDelivery",
     "PushSubscription", "SpecialGroupRecord", "StudentWarning", "WarningEvent", "WarningRule", "RoleGrant", "Rollup", "School", "ScoringPoint",
     "ScoreEntry", "ScoringRule", "StaffProfile", "StudentProfile", "TeachingAssignment", "Term", "User",

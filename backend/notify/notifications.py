@@ -90,13 +90,17 @@ def _mode(pref: NotificationPreference, level: str | None, now: datetime) -> tup
 
 
 def _deliveries(notification: Notification, due: datetime) -> int:
+    """Web Push to each enabled device, and a WeCom / DingTalk message on each configured channel
+    the user is linked to (notify/channels), all due at the same time; how many."""
+    from backend.notify.channels import delivery as channels  # it reads lock_text from here
+
     subs = db.session.scalars(select(PushSubscription.id).where(
         PushSubscription.user_id == notification.user_id, PushSubscription.enabled)).all()
     for sub_id in subs:
         db.session.add(PushDelivery(notification=notification, subscription_id=sub_id, due_at=due))
     if subs:
         changes.touch("push", 0, [0])
-    return len(subs)
+    return len(subs) + channels.schedule(notification, due)
 
 
 def send(user_ids, *, kind: str, level: str | None, title: str, body: str, url: str,
@@ -117,12 +121,18 @@ def send(user_ids, *, kind: str, level: str | None, title: str, body: str, url: 
 
 
 def cancel_pending(warning_id: int) -> int:
-    """A withdrawn warning: its pushes not yet sent are cancelled (state "cancelled"), so no
-    phone lights up for a warning that no longer stands. The inbox lines stay. Returns how many."""
+    """A withdrawn warning: its pushes and channel messages not yet sent are cancelled, and its
+    alerts still waiting for the digest leave it, so no phone lights up for a warning that no
+    longer stands. The inbox lines stay. Returns how many deliveries were cancelled."""
+    from backend.notify.channels import delivery as channels
     ids = select(Notification.id).where(Notification.warning_id == warning_id).scalar_subquery()
-    return db.session.execute(update(PushDelivery).where(PushDelivery.notification_id.in_(ids),
-                                                         PushDelivery.state == "due")
-                              .values(state="cancelled").execution_options(synchronize_session=False)).rowcount
+    db.session.execute(update(Notification).where(Notification.id.in_(ids), Notification.push == "digest",
+                                                  Notification.digest_id.is_(None))
+                       .values(push="none").execution_options(synchronize_session=False))
+    pushes = db.session.execute(update(PushDelivery).where(PushDelivery.notification_id.in_(ids),
+                                                           PushDelivery.state == "due")
+                                .values(state="cancelled").execution_options(synchronize_session=False)).rowcount
+    return pushes + channels.cancel_pending(warning_id)
 
 
 def send_digests(now: datetime | None = None) -> int:

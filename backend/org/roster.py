@@ -28,6 +28,7 @@ from backend.auth.roles import ALLOWED_SCOPES, ROLE_NAMES_ZH, Role, Scope
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import (
+    ChannelAccount,
     ClassGroup,
     Department,
     Major,
@@ -37,23 +38,31 @@ from backend.models import (
     StudentProfile,
     User,
 )
+from backend.models.channel import EXTERNAL_ID, ID_PROBLEM, normalise_external_id
 from backend.org import onboarding
 from backend.platform import audit, sheets, uploads
 from backend.platform.sheets import csv_bytes
 
 # (key, zh header, en header, required)
+# Optional on both sheets: the person's userid in WeCom / DingTalk, for alerts there (notify/channels).
+CHANNEL_COLUMNS = [("wecom", "企业微信账号", "WeCom userid", False), ("dingtalk", "钉钉账号", "DingTalk userid", False)]
+CHANNEL_HEADER = {key: zh for key, zh, _, _ in CHANNEL_COLUMNS}
 STUDENT_COLUMNS = [
     ("department", "系部", "department", True), ("major", "专业", "major", True),
     ("class", "班级", "class", True), ("entry_year", "入学年份", "entry year", True),
     ("number", "学号", "student number", True), ("name", "姓名", "name", True),
     ("gender", "性别", "gender", False),
+    *CHANNEL_COLUMNS,
 ]
 STAFF_COLUMNS = [
     ("number", "工号", "staff number", True), ("name", "姓名", "name", True),
     ("department", "所属系部", "home department", False), ("role", "角色", "role", True),
     ("scope", "范围", "scope", True),
+    *CHANNEL_COLUMNS,
 ]
 SHEETS = {"students": ("学生", STUDENT_COLUMNS), "staff": ("教职工", STAFF_COLUMNS)}
+CHANNEL_ALIASES = {"wecom": ["企业微信", "企业微信id", "企业微信userid", "企微账号", "wecom", "wecom id"],
+                   "dingtalk": ["钉钉", "钉钉id", "钉钉userid", "dingtalk", "dingtalk id"]}
 # Other names colleges' exports give the same columns (compared after _norm).
 ALIASES = {
     "students": {
@@ -64,6 +73,7 @@ ALIASES = {
         "number": ["学生学号", "student no", "student no.", "student id"],
         "name": ["学生姓名", "student name"],
         "gender": ["sex"],
+        **CHANNEL_ALIASES,
     },
     "staff": {
         "number": ["教工号", "职工号", "教职工号", "staff no", "staff no.", "staff id"],
@@ -71,6 +81,7 @@ ALIASES = {
         "department": ["系部", "部门", "所在部门", "所在系部", "department"],
         "role": ["角色名称"],
         "scope": ["管理范围", "负责范围"],
+        **CHANNEL_ALIASES,
     },
 }
 # Columns real exports carry that Spiral does not import (an ID number is never stored).
@@ -317,6 +328,7 @@ def _validate(parsed: Parsed) -> None:
                                             for e in parsed.errors):
             err(RowError(r["_sheet"], r["_row"], column, f"与“{first}”仅大小写不同，请统一写法",
                          f"Differs from '{first}' only in case; write it the same way"))
+    _validate_channel_ids(parsed)
     departments = {d for d, in db.session.execute(select(Department.name))} | {r["department"] for r in parsed.students}
     class_names = set(existing_classes) | set(classes)
     people: dict[str, tuple[str, str, int]] = {}  # staff number, lower case -> (name, sheet, row)
@@ -361,6 +373,35 @@ def _validate(parsed: Parsed) -> None:
             err(RowError(sheet, row, "范围", f"该角色的范围只能是：{allowed}", f"This role can only be scoped to: {allowed}"))
             continue
         r["role"], r["scope_type"] = role, scope
+
+
+def _validate_channel_ids(parsed: Parsed) -> None:
+    """WeCom / DingTalk userids: well formed, one person per id in the file, and not another
+    person's already (the database's unique constraint stays the last word)."""
+    err = parsed.errors.append
+    for channel, column in CHANNEL_HEADER.items():
+        linked = {external: owner for external, owner in db.session.execute(
+            select(ChannelAccount.external_id, User.username).join(User, User.id == ChannelAccount.user_id)
+            .where(ChannelAccount.channel == channel))}
+        owners: dict[str, tuple[str, str, int]] = {}  # id -> (number, sheet, row) of its first row
+        for r in [*parsed.students, *parsed.staff]:
+            value = normalise_external_id(channel, r.get(channel))
+            if value is None:
+                continue
+            if not EXTERNAL_ID.match(value):
+                zh, _, en = ID_PROBLEM.partition(" / ")
+                err(RowError(r["_sheet"], r["_row"], column, zh, en))
+                continue
+            number = r["number"].lower()
+            first = owners.setdefault(value, (number, r["_sheet"], r["_row"]))
+            if first[0] != number:
+                other = "本表" if first[1] == r["_sheet"] else f"“{first[1]}”表"
+                err(RowError(r["_sheet"], r["_row"], column, f"与{other}第{first[2]}行重复：一个账号只能关联一人",
+                             f"Also on row {first[2]} of sheet '{first[1]}': one account, one person"))
+            elif linked.get(value, r["number"]).lower() != number:
+                err(RowError(r["_sheet"], r["_row"], column, f"该账号已关联到 {linked[value]}",
+                             f"Already linked to {linked[value]}"))
+            r[channel] = value
 
 
 # ---------------------------------------------------------------- writing
@@ -477,6 +518,27 @@ class _Writer:
             return user, "updated"
         return user, "unchanged"
 
+    @staticmethod
+    def _channel_ids(user: User, r: dict) -> bool:
+        """Link the user to the row's WeCom / DingTalk ids (a blank cell changes nothing); whether anything changed."""
+        changed = False
+        for channel in CHANNEL_HEADER:
+            value = r.get(channel) or None
+            if value is None:
+                continue
+            account = db.session.scalar(select(ChannelAccount).where(ChannelAccount.user_id == user.id,
+                                                                     ChannelAccount.channel == channel))
+            if account is None:
+                db.session.add(ChannelAccount(user_id=user.id, channel=channel, external_id=value))
+            elif account.external_id != value:
+                account.external_id = value
+            else:
+                continue
+            changed = True
+        if changed:
+            db.session.flush()
+        return changed
+
     def students(self, rows: list[dict]) -> dict:
         outcomes = []
         for r in rows:
@@ -491,6 +553,8 @@ class _Writer:
                 outcome = _worst(outcome, "updated")
             if not any(g.role == Role.STUDENT for g in user.grants):
                 user.grants.append(RoleGrant(role=Role.STUDENT, scope_type=Scope.CLASS, scope_id=cls.id))
+            if self._channel_ids(user, r):
+                outcome = _worst(outcome, "updated")
             outcomes.append(outcome)
             self.class_outcomes.setdefault(cls.name, []).append(outcome)
         return _count(outcomes)
@@ -518,6 +582,8 @@ class _Writer:
                 outcome = _worst(outcome, "updated")
             if r["role"] == Role.HEAD_TEACHER:
                 self.classes[r["scope"]].head_teacher_id = user.id
+            if self._channel_ids(user, r):
+                outcome = _worst(outcome, "updated")
             outcomes[r["number"].lower()] = outcome
         return _count(outcomes.values())
 
@@ -536,8 +602,8 @@ def _fresh_password() -> tuple[str, str]:
 
 # ---------------------------------------------------------------- templates
 
-EXAMPLE_STUDENT = ["信息工程系", "软件技术", "软件2501班", 2025, "2025010101", "张三", "男"]
-EXAMPLE_STAFF = ["T20010", "李老师", "信息工程系", "班主任", "软件2501班"]
+EXAMPLE_STUDENT = ["信息工程系", "软件技术", "软件2501班", 2025, "2025010101", "张三", "男", "", ""]
+EXAMPLE_STAFF = ["T20010", "李老师", "信息工程系", "班主任", "软件2501班", "", ""]
 
 
 def _headers(columns) -> list[str]:

@@ -394,7 +394,8 @@ function importResult(body) {
 
 // The roster's column names (as the templates write them) in English.
 const COLUMNS_EN = { 系部: "department", 专业: "major", 班级: "class", 入学年份: "entry year", 学号: "student number",
-  姓名: "name", 性别: "gender", 工号: "staff number", 所属系部: "home department", 角色: "role", 范围: "scope" };
+  姓名: "name", 性别: "gender", 工号: "staff number", 所属系部: "home department", 角色: "role", 范围: "scope",
+  企业微信账号: "WeCom userid", 钉钉账号: "DingTalk userid" };
 
 function importErrors(problem) {
   const en = getLang() === "en";

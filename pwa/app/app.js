@@ -169,6 +169,7 @@ const ROUTES = [
     ? (await load("./admin.js")).catalogueScreen() : (await load("./screens.js")).catalogueListScreen())],
   [/^#\/rules$/, async () => (await load("./admin.js")).rulesScreen()],
   [/^#\/roster$/, async (id, ctx) => (await load("./admin.js")).rosterScreen(ctx.me)],
+  [/^#\/channels$/, screen("./channels.js", "channelsScreen")],
 ];
 
 // Each navigation takes a turn; a slow screen the user has already left draws nothing.

@@ -11,7 +11,7 @@ addText({
   todo: "待办", newest: "最新预警", allWarnings: "全部预警 ({count}) →", leaveWaiting: "待审批请假", disputesWaiting: "待处理申诉",
   enterPoints: "录入采分", classSessions: "课堂签到", classesN: "我的班级", rollSheet: "综合测评表", reportsLink: "报表",
   more: "查看全部 →", myEntries: "我的采分记录", myDisputes: "我的申诉", leaveApply: "请假", assessmentN: "自测 {n}/20",
-  cardTotal: "储值卡总分", details: "详情 →", rosterLink: "名单导入", rulesLink: "预警规则", auditLink: "审计日志",
+  cardTotal: "储值卡总分", details: "详情 →", rosterLink: "名单导入", rulesLink: "预警规则", auditLink: "审计日志", channelsLink: "企业微信 / 钉钉",
   openWarnings: "未解除预警", plansLink: "发展计划", loadFailed: "加载失败：{error}", moreTitle: "更多",
   incidentsWaiting: "待核对的批量记录", effectLink: "干预效果",
 }, {
@@ -19,7 +19,7 @@ addText({
   disputesWaiting: "Disputes to resolve", enterPoints: "Enter points", classSessions: "Class check-in", classesN: "My classes",
   rollSheet: "Class roll", reportsLink: "Reports", more: "See all →", myEntries: "My entries", myDisputes: "My disputes",
   leaveApply: "Leave", assessmentN: "Self-assessment {n}/20", cardTotal: "Card total", details: "Details →",
-  rosterLink: "Roster import", rulesLink: "Warning rules", auditLink: "Audit log", openWarnings: "Open warnings",
+  rosterLink: "Roster import", rulesLink: "Warning rules", auditLink: "Audit log", channelsLink: "WeCom / DingTalk", openWarnings: "Open warnings",
   plansLink: "Plans", loadFailed: "Could not load: {error}", moreTitle: "More", incidentsWaiting: "Records to check",
   effectLink: "Help effect",
 });
@@ -134,7 +134,8 @@ const adminTiles = (me) => tiles(t("todo"),
   tile("#/roster", t("rosterLink"), null, { testid: "roster-link" }),
   tile("#/catalogue", t("catalogue"), null, { testid: "catalogue-link" }),
   tile("#/rules", t("rulesLink")), tile("#/audit", t("auditLink")),
-  tile("#/effect", t("effectLink"), null, { testid: "effect-link" }));
+  tile("#/effect", t("effectLink"), null, { testid: "effect-link" }),
+  tile("#/channels", t("channelsLink"), null, { testid: "channels-link" }));
 
 const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !== "pe_teacher" }),
   tiles(t("catalogue"), tile("#/my-points", t("myPoints"), null, { testid: "my-points-link" }),

@@ -398,6 +398,12 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("GET", f"{V1}/roster/imports/<string:job_id>"): [  # not the caller's import (none is): past the check, then 404
         Row(ONLY["school_admin"], {"job_id": "roster-import-0"}, ok={404})],
     ("GET", f"{V1}/audit"): [Row(ONLY["school_admin"])],
+    # WeCom / DingTalk settings and users' ids: the school admin's
+    ("GET", f"{V1}/channels"): [Row(ONLY["school_admin"])],
+    ("PUT", f"{V1}/channels/<channel>"): [Row(ONLY["school_admin"], {"channel": "wecom"}, body={"agent_id": "1000002"})],
+    ("GET", f"{V1}/channel-accounts"): [Row(ONLY["school_admin"], query="?q=T1")],
+    ("PUT", f"{V1}/channel-accounts/<int:user_id>"): [
+        Row(ONLY["school_admin"], {"user_id": "@fresh_student"}, body={"wecom": None})],
     # Initial passwords answer only their maker, while they last: an unknown id is everyone's 404.
     ("GET", f"{V1}/roster/slips/<string:slips_id>"): [Row(EVERYONE, {"slips_id": "no-such-slips-id"}, ok={404})],
     ("POST", f"{V1}/students/<int:student_id>/password-reset"): [

@@ -22,6 +22,7 @@ class Resource:
     CHECKIN = "checkin"
     LEAVE = "leave"
     PORTFOLIO = "portfolio"
+    CHANNELS = "channels"  # WeCom / DingTalk settings and users' ids
 
 
 def roles_over_class(user: User, cls: ClassGroup) -> set[str]:
