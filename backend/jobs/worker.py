@@ -51,6 +51,7 @@ SCHEDULE = (
     Periodic("incidents-expire", 300, alerts.expire_incidents),  # mass-event incidents past their deadline
     Periodic("notifications-digest", 3600, alerts.send_digests),
     Periodic("push-due", 60, alerts.deliver_push),  # quiet hours ending; retries if Redis lost them
+    Periodic("channels-due", 60, alerts.deliver_channels),  # the same for WeCom and DingTalk messages
     Periodic("housekeeping", 6 * 3600, housekeeping.prune),  # a quarter day's expired rows per run
 )
 
