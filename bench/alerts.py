@@ -88,6 +88,7 @@ from backend.auth.roles import Role, Scope  # noqa: E402
 from backend.demo import build  # noqa: E402
 from backend.extensions import db  # noqa: E402
 from backend.jobs import alerts as alert_jobs  # noqa: E402
+from backend.jobs import worker  # noqa: E402
 from backend.models import (  # noqa: E402
     ClassGroup,
     Notification,
@@ -167,10 +168,6 @@ class Sim:
             self.jobs_run[name] += 1
         self.pending |= {u for u in changes.take(db.session) if u[0] != "push"}
         db.session.commit()
-
-    def escalate(self) -> None:
-        alert_jobs.escalate_overdue()
-        self.jobs_run["escalate_overdue"] += 1
 
     # --- the college --------------------------------------------------------------------------
 
@@ -273,18 +270,33 @@ class Sim:
 
     # --- one day ------------------------------------------------------------------------------
 
+    def periodic(self, day: date, hour: int) -> None:
+        """The scheduler's periodic jobs (jobs/worker.py SCHEDULE) due at this step of the day: the
+        frequent ones (escalation, digest, every 5 minutes to an hour) at every step; the long ones
+        (the warnings full pass, every 6 hours) at 07:00 — daily with --full-pass daily, else on
+        Saturdays and Sundays only: on weekdays every class has sessions, so the 17:00 run of the
+        touched classes' jobs evaluates every class anyway. Pushes are not delivered (push-due),
+        housekeeping is skipped, rollups only with --rollups."""
+        self.at(day, hour)
+        for p in worker.SCHEDULE:
+            if p.func is alert_jobs.deliver_push or p.name == "housekeeping" or \
+                    (p.func.__module__.endswith("rollups") and not self.args.rollups):
+                continue
+            if p.every >= 6 * 3600 and (hour != 7 or (self.args.full_pass == "weekend" and day.weekday() < 5)):
+                continue
+            p.func()
+            self.jobs_run[p.name] += 1
+        self.commit()
+
     def morning(self, day: date) -> None:
-        self.at(day, 7)
-        alert_jobs.evaluate_current_term(day.isoformat())
-        self.jobs_run["evaluate_current_term"] += 1
+        self.periodic(day, 7)
         self.at(day, 9)
         self.correct_yesterday(day)
         self.commit()
         if day.weekday() < 5:
             self.work_inbox()
         self.commit()
-        self.escalate()
-        db.session.commit()
+        self.periodic(day, 9)
 
     def work_inbox(self) -> None:
         for w in db.session.scalars(select(StudentWarning).where(
@@ -334,7 +346,7 @@ class Sim:
                     attendance.set_marks(actor, session, came)
             self.clock.set(starts + timedelta(minutes=45))
             attendance.close(actor, session, starts + timedelta(minutes=45))
-            self.commit()
+        self.commit()
 
     def batch(self, actor: int, point: str, period: str, values: dict[int, float]) -> dict:
         return ledger.record_batch(self.u(actor), self.term, {"point": point, "period": period, "entries": [
@@ -468,20 +480,13 @@ class Sim:
             if day.weekday() < 5:
                 for index, hour in enumerate(PERIODS):
                     self.sessions(day, hour, 3 * i + index)
-                    if hour == 10:
-                        self.at(day, 12)
-                        self.run_jobs()
-                        self.escalate()
+                    self.periodic(day, hour + 1)
                 self.scores(day)
             self.at(day, 17)
             self.run_jobs()
             self.check_standing(day)
-            notifications_digest = alert_jobs.send_digests()
-            self.jobs_run["send_digests"] += notifications_digest >= 0
-            self.escalate()
-            self.at(day, 21)
-            self.escalate()
-            db.session.commit()
+            self.periodic(day, 17)
+            self.periodic(day, 21)
             if day.weekday() == 6:
                 log(f"week {self.term.week_of(day)}: {time.perf_counter() - started:.0f} s, "
                     f"{db.session.query(StudentWarning).count()} warnings")
@@ -549,11 +554,11 @@ class Sim:
 
     def cause(self, w: StudentWarning, on: date) -> str:
         r = self.risk_of.get(w.student_id)
-        if r and w.category in r["categories"]:
-            return "planted risk, before onset"
         events = [(d, c) for d, c in self.noise.get(w.student_id, []) if d <= on]
         if events:
             return max(events, key=lambda e: e[0])[1]
+        if r and w.category in r["categories"]:
+            return "planted risk, before onset"
         if r:
             return f"planted {r['kind']}, other category"
         if w.student_id in self.hardship:
@@ -569,6 +574,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--db", default="sqlite", help="sqlite (a temp file) or an empty PostgreSQL URL")
     parser.add_argument("--ack-rate", type=float, default=0.7,
                         help="chance that the role holding an unacknowledged warning acknowledges it next morning")
+    parser.add_argument("--full-pass", choices=("weekend", "daily"), default="weekend",
+                        help="when the 6-hourly warnings full pass runs (at 07:00)")
     parser.add_argument("--rollups", action="store_true", help="also run the rollup jobs of touched units")
     args = parser.parse_args(argv)
     instance = Path(tempfile.mkdtemp())
