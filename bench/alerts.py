@@ -505,7 +505,6 @@ class Sim:
             on = clock.school_date(first[w.id])
             if self.matches(w, on):
                 tp.append(w)
-                r = self.risk_of[w.student_id]
                 caught[w.student_id] = min(caught.get(w.student_id, on), on)
             else:
                 fp.append(w)
