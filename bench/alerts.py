@@ -105,7 +105,8 @@ from backend.platform import changes, clock  # noqa: E402
 from backend.valuecard import attendance, ledger  # noqa: E402
 
 TERM_START = date(2026, 9, 1)
-PERIODS = (8, 10, 14)  # one session per class at each of these hours, Mon–Fri
+PERIODS = (8, 10, 14)
+FULL_PASS_FROM = {"weekly": 6, "weekend": 5, "daily": 0}  # the periodic full pass runs on weekdays from this  # one session per class at each of these hours, Mon–Fri
 KINDS = {  # planted risk → (share of students, categories that should catch it)
     "absence": (0.03, {"academic"}),
     "scores_academic": (0.02, {"academic"}),
@@ -273,16 +274,17 @@ class Sim:
     def periodic(self, day: date, hour: int) -> None:
         """The scheduler's periodic jobs (jobs/worker.py SCHEDULE) due at this step of the day: the
         frequent ones (escalation, digest, every 5 minutes to an hour) at every step; the long ones
-        (the warnings full pass, every 6 hours) at 07:00 — daily with --full-pass daily, else on
-        Saturdays and Sundays only: on weekdays every class has sessions, so the 17:00 run of the
-        touched classes' jobs evaluates every class anyway. Pushes are not delivered (push-due),
+        (the warnings full pass, every 6 hours) at 07:00: on Sundays (default, --full-pass weekly), at
+        weekends or daily. On weekdays every class has sessions, so the 17:00 run of the touched
+        classes' jobs evaluates every class anyway, and at weekends nothing but a correction (which
+        touches its class) changes: the extra passes only cost time. Pushes are not delivered (push-due),
         housekeeping is skipped, rollups only with --rollups."""
         self.at(day, hour)
         for p in worker.SCHEDULE:
             if p.func is alert_jobs.deliver_push or p.name == "housekeeping" or \
                     (p.func.__module__.endswith("rollups") and not self.args.rollups):
                 continue
-            if p.every >= 6 * 3600 and (hour != 7 or (self.args.full_pass == "weekend" and day.weekday() < 5)):
+            if p.every >= 6 * 3600 and (hour != 7 or day.weekday() < FULL_PASS_FROM[self.args.full_pass]):
                 continue
             p.func()
             self.jobs_run[p.name] += 1
@@ -573,7 +575,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--db", default="sqlite", help="sqlite (a temp file) or an empty PostgreSQL URL")
     parser.add_argument("--ack-rate", type=float, default=0.7,
                         help="chance that the role holding an unacknowledged warning acknowledges it next morning")
-    parser.add_argument("--full-pass", choices=("weekend", "daily"), default="weekend",
+    parser.add_argument("--full-pass", choices=tuple(FULL_PASS_FROM), default="weekly",
                         help="when the 6-hourly warnings full pass runs (at 07:00)")
     parser.add_argument("--rollups", action="store_true", help="also run the rollup jobs of touched units")
     args = parser.parse_args(argv)
