@@ -56,8 +56,10 @@ Definitions (the figures printed):
   recall            planted risks caught / planted risks; a risk is caught by any true positive for it.
   onset_to_warning_days_median  over caught risks: days from onset to the first true positive.
   pushes            Notification rows of counsellors with push "now" or "quiet" (what the budget
-                    lets through to a phone: warnings, escalations, digests), per counsellor and
-                    teaching week; max and median over every counsellor-week (zero weeks included).
+                    lets through to a phone: warnings, escalations, digests) whose push went out:
+                    a delivery row came due at a step of the day before anything cancelled it (the
+                    push-due job sends within a minute); per counsellor and teaching week of the
+                    push; max and median over every counsellor-week (zero weeks included).
   standing_on_reversed  warnings first notified between a mass noise event (a mistaken close, a
                     wrong-class batch) and its correction, for a student of that class without a
                     matching planted risk, still open (status in warnings.OPEN) at the end of the
@@ -92,6 +94,7 @@ from backend.jobs import worker  # noqa: E402
 from backend.models import (  # noqa: E402
     ClassGroup,
     Notification,
+    PushDelivery,
     PushSubscription,
     RoleGrant,
     ScoreEntry,
@@ -140,6 +143,8 @@ class Sim:
         self.mass: list[dict] = []  # mistaken closes and wrong-class batches
         self.standing: set[int] = set()
         self.decided: set = set()
+        self.sent: dict[int, object] = {}  # notification id → when its push went out
+        self.swept = clock.school_moment(TERM_START, 0)
 
     # --- the clock, commits and the jobs -----------------------------------------------------
 
@@ -280,6 +285,7 @@ class Sim:
         touches its class) changes: the extra passes only cost time. Pushes are not delivered (push-due),
         housekeeping is skipped, rollups only with --rollups."""
         self.at(day, hour)
+        self.sweep_pushes()
         for p in worker.SCHEDULE:
             if p.func is alert_jobs.deliver_push or p.name == "housekeeping" or \
                     (p.func.__module__.endswith("rollups") and not self.args.rollups):
@@ -289,6 +295,15 @@ class Sim:
             p.func()
             self.jobs_run[p.name] += 1
         self.commit()
+
+    def sweep_pushes(self) -> None:
+        """What the push-due job (every minute) would have sent by now: deliveries due since the
+        last step and not cancelled. Nothing is sent; this is what a phone would have shown."""
+        now = clock.now()
+        for nid, due in db.session.execute(select(PushDelivery.notification_id, PushDelivery.due_at).where(
+                PushDelivery.state == "due", PushDelivery.due_at <= now, PushDelivery.due_at > self.swept)):
+            self.sent.setdefault(nid, aware(due))
+        self.swept = now
 
     def morning(self, day: date) -> None:
         self.periodic(day, 7)
@@ -512,11 +527,12 @@ class Sim:
                 fp.append(w)
                 fp_causes[(w.rule.code, self.cause(w, on))] += 1
         latency = [(caught[r["student"]] - r["onset"]).days for r in self.risks if r["student"] in caught]
+        self.sweep_pushes()
         pushes = Counter()
-        names = set(self.counsellors)
-        for uid, at in db.session.execute(select(Notification.user_id, Notification.created_at).where(
-                Notification.user_id.in_(names), Notification.push.in_(("now", "quiet")))):
-            pushes[(uid, self.term.week_of(clock.school_date(aware(at))))] += 1
+        for nid, uid in db.session.execute(select(Notification.id, Notification.user_id).where(
+                Notification.user_id.in_(self.counsellors), Notification.push.in_(("now", "quiet")))):
+            if nid in self.sent:
+                pushes[(uid, self.term.week_of(clock.school_date(self.sent[nid])))] += 1
         weeks = range(1, self.args.weeks + 1)
         per_week = [pushes[(c, wk)] for c in self.counsellors for wk in weeks]
         categories = sorted({w.category for w in ws} | {c for r in self.risks for c in r["categories"]})
@@ -590,7 +606,7 @@ def main(argv=None) -> dict:
         event.remove(Session, "after_commit", jobs_pkg._enqueue_touched)
     started = time.perf_counter()
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")  # "heads": also on a branch whose migrations are not chained yet
         sim = Sim(app, args)
         sim.setup()
         log(f"college: {len(sim.class_of)} students, {len(sim.classes)} classes, {len(sim.counsellors)} counsellors; "
