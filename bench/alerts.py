@@ -253,9 +253,13 @@ class Sim:
             others[:max(1, round(HARDSHIP_NO_RISK * len(everyone)))]
         self.low_score = {s: days[rng.randrange(len(days))] for s in others[-max(1, round(P_LOW_SCORE * len(everyone))):]}
         cids = sorted(self.classes)
+        # The first mass event of each kind falls in the first two weeks, when a class has little data
+        # (the case: 46 reds within a minute); the others anywhere in the term.
+        early = [i for i, d in enumerate(days[:-1]) if d < TERM_START + timedelta(days=14)]
         self.mistaken = {}  # (day, hour) → class id
-        for _ in range(max(2, len(cids) // 8)):
-            self.mistaken[(days[rng.randrange(len(days) - 1)], rng.choice(PERIODS))] = rng.choice(cids)
+        for n in range(max(2, len(cids) // 8)):
+            self.mistaken[(days[rng.choice(early) if n == 0 else rng.randrange(len(days) - 1)],
+                           rng.choice(PERIODS))] = rng.choice(cids)
         self.wrong = {}  # day → (teacher, course, intended class, wrong class)
         by_teacher = defaultdict(list)
         for cid, c in self.classes.items():
@@ -265,8 +269,9 @@ class Sim:
         for _ in range(max(2, len(cids) // 10) if shared else 0):
             key = rng.choice(shared)
             a, b = rng.sample(by_teacher[key], 2)
-            mon_wed_fri = [d for d in days[:-1] if d.weekday() in (0, 2)]
-            self.wrong[rng.choice(mon_wed_fri)] = (key[0], key[1], a, b)
+            mon_wed = [d for d in days[:-1] if d.weekday() in (0, 2)]
+            self.wrong[rng.choice([d for d in mon_wed if d in days[:early[-1] + 1]] if not self.wrong else mon_wed)] = \
+                (key[0], key[1], a, b)
         log(f"planted: {Counter(r['kind'] for r in self.risks)}; hardship registered {len(self.hardship)}, "
             f"low scores {len(self.low_score)}, mistaken closes {len(self.mistaken)}, wrong-class batches {len(self.wrong)}")
 
