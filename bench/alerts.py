@@ -49,12 +49,17 @@ Definitions (the figures printed):
                     non-student user points at it (a warning held back and dropped never counts).
                     Its time is its first staff notification.
   true positive     a counted warning whose student has a planted risk whose categories include the
-                    warning's category, notified on or after the onset day. Every other counted
-                    warning is a false positive; its cause is the latest planted or noise event of
-                    the student (or class) before it.
+                    warning's category, first notified on or after the onset day. Every other
+                    counted warning is a false positive; its cause is the latest noise event of the
+                    student (or their class) before it, else "planted risk, before onset", else
+                    "planted <kind>, other category".
   precision         true positives / counted warnings.
-  recall            planted risks caught / planted risks; a risk is caught by any true positive for it.
-  onset_to_warning_days_median  over caught risks: days from onset to the first true positive.
+  recall            planted risks caught / planted risks. A risk is caught on the first day staff
+                    are told of a matching warning on or after onset: a new warning, a higher
+                    level, a reopening or a new episode (a Notification of kind "warning" to staff;
+                    an escalation is not news). So a warning raised by noise before onset that
+                    rises in level when the risk begins also catches it.
+  onset_to_warning_days_median  over caught risks: days from onset to that first day.
   pushes            Notification rows of counsellors with push "now" or "quiet" (what the budget
                     lets through to a phone: warnings, escalations, digests) whose push went out:
                     a delivery row came due at a step of the day before anything cancelled it (the
@@ -522,15 +527,24 @@ class Sim:
         ws = [w for w in db.session.scalars(select(StudentWarning).where(StudentWarning.term_id == self.term_id))
               if w.id in first]
         tp, fp, fp_causes = [], [], Counter()
-        caught: dict[int, date] = {}
         for w in ws:
             on = clock.school_date(first[w.id])
             if self.matches(w, on):
                 tp.append(w)
-                caught[w.student_id] = min(caught.get(w.student_id, on), on)
             else:
                 fp.append(w)
                 fp_causes[(w.rule.code, self.cause(w, on))] += 1
+        # A risk is caught by the first announcement to staff (a new warning, a higher level, a
+        # reopening or a new episode; not an escalation) of a matching warning on or after onset.
+        caught: dict[int, date] = {}
+        by_id = {w.id: w for w in ws}
+        students = set(self.class_of)
+        for wid, uid, at in db.session.execute(select(Notification.warning_id, Notification.user_id,
+                                                      Notification.created_at).where(
+                Notification.warning_id.in_(by_id), Notification.kind == "warning")):
+            w, on = by_id[wid], clock.school_date(aware(at))
+            if uid not in students and self.matches(w, on):
+                caught[w.student_id] = min(caught.get(w.student_id, on), on)
         latency = [(caught[r["student"]] - r["onset"]).days for r in self.risks if r["student"] in caught]
         self.sweep_pushes()
         pushes = Counter()
