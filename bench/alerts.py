@@ -3,18 +3,23 @@ planted ground truth and noise, through the real services and jobs. Prints figur
 line is one JSON object. Not a test (tests/platform/test_bench_alerts.py only smoke-runs it).
 
 The college is the demo college (classes of 40–50, a head teacher each, one counsellor per four
-classes of a department, course teachers per course). The term starts on 1 Sep 2026 with the app
-clock set step by step through each day:
+classes of a department, course teachers per course; a third of the classes in their final year).
+The term starts on 1 Sep 2026; the app clock is set step by step through each day. The bench is
+the queue and the scheduler: the units the services touch (changes.touch) are collected at each
+commit and their jobs (backend/jobs JOBS_OF_UNIT; rollups only with --rollups) run once, coalesced,
+at 17:00; the scheduler's periodic jobs (jobs/worker.py SCHEDULE) run at every step of the day
+(07:00, 09:00, after each period, 17:00, 21:00) — escalation, digest, and whatever periodic job an
+engine adds — except the 6-hourly full pass, which runs at 07:00 on Sundays (--full-pass
+weekly|weekend|daily: on weekdays every class has sessions, so 17:00 evaluates every class anyway).
 
-  07:00  the periodic full pass (jobs.alerts.evaluate_current_term)
-  09:00  head teachers correct yesterday's noise events (correction services: attendance
-         set_marks, ledger reverse + a new batch); staff work their inbox: each unacknowledged
-         warning is acknowledged with probability --ack-rate, once per chain step, by the role
-         holding it (warnings.acknowledge); the rest escalate when due
+  09:00  yesterday's mass events are put right (the head teacher corrects the closed session's
+         marks with attendance.set_marks; the teacher reverses the wrong batch entry by entry with
+         ledger.reverse and enters it for the right class); then, on weekdays, staff work their
+         inbox: each unacknowledged warning is acknowledged (warnings.acknowledge) by the role
+         holding it with probability --ack-rate (0.7), decided once per chain step; the rest
+         escalate when due
   08:00, 10:00, 14:00  one session per class (attendance.open_session, set_marks for those who
          came — present or late — and close, which marks the rest absent)
-  12:00, 17:00  the jobs for the units the services touched (backend/jobs JOBS_OF_UNIT: the class
-         evaluations; rollups too with --rollups), coalesced as the queue does
   16:00  scores at their catalogue timings, through ledger.record_batch / correct / reverse:
          homework S-A-06 and preview S-A-05 (per session, Tue and Thu, the major course's teacher),
          dorm S-P-09 (weekly, Fri, student affairs), extracurricular study S-A-07 (monthly, last
@@ -22,10 +27,9 @@ clock set step by step through each day:
          into the term, teaching office), grade-point score S-A-09 (last teaching Thursday), and
          discipline S-P-13/S-P-14 (student affairs, as incidents happen; a further violation
          corrects the term's count); special-group records through alerts.special_groups
-  17:00  digest (notifications.send_digests); escalation (jobs.alerts.escalate_overdue) runs at
-         every step of the day
-Weekends: the full pass, escalation, digest. Staff have one push subscription each (so a push is
-scheduled, never sent: no job delivers it).
+  17:00  the touched units' jobs (the class evaluations), then the periodic jobs (the digest)
+Staff have one push subscription each: a push is scheduled, never sent (push-due and
+housekeeping are not run); what would have gone out is read from the delivery rows.
 
 Planted risks (each with an onset day, uniformly in the middle 15–75 % of the term, and the
 warning categories that should catch it):
