@@ -78,6 +78,7 @@ import argparse
 import json
 import logging
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -616,10 +617,13 @@ def main(argv=None) -> dict:
                         help="chance that the role holding an unacknowledged warning acknowledges it next morning")
     parser.add_argument("--full-pass", choices=tuple(FULL_PASS_FROM), default="weekly",
                         help="when the 6-hourly warnings full pass runs (at 07:00)")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite file (its path goes to stderr)")
     parser.add_argument("--rollups", action="store_true", help="also run the rollup jobs of touched units")
     args = parser.parse_args(argv)
     instance = Path(tempfile.mkdtemp())
     url = f"sqlite:///{instance}/bench.db" if args.db == "sqlite" else args.db
+    if args.keep:
+        log(f"database: {url}")
     app = create_app(SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(instance), REDIS_URL="redis://127.0.0.1:1/0",
                      ARGON2_MEMORY_KIB=1024, ARGON2_TIME_COST=1)
     logging.getLogger("backend").setLevel(logging.ERROR)
@@ -636,6 +640,9 @@ def main(argv=None) -> dict:
             f"setup {time.perf_counter() - started:.1f} s")
         sim.run()
         figures = sim.figures(time.perf_counter() - started)
+        db.engine.dispose()
+    if not args.keep:  # the instance folder: the SQLite file, the app's secrets
+        shutil.rmtree(instance, ignore_errors=True)
     report(figures)
     print(json.dumps(figures, ensure_ascii=False))
     return figures
