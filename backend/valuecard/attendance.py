@@ -227,34 +227,27 @@ def class_sessions(cls: ClassGroup, term_id: int) -> list[dict]:
 
 
 def indicator_values(student_ids, term_id: int, exclude_sessions=()) -> dict[int, dict[str, list[tuple[int, float]]]]:
-    """Attendance indicators from the marks, as (teaching week, value) per period:
-    S-A-02 punctuality per attended session (on time = 100, late = 0);
-    S-A-03 full attendance per week (share of sessions not truant; leave is not truancy);
-    S-A-04 perfect attendance per month (share of sessions attended, leave counting against).
+    """Attendance indicators from the marks, one value per marked session with its teaching week,
+    so each indicator is a share of the sessions so far, every session weighing the same:
+    S-A-02 punctuality over attended sessions (on time = 100, late = 0);
+    S-A-03 full attendance (not truant = 100; leave is not truancy);
+    S-A-04 perfect attendance (attended = 100; leave counts against).
+    A mean of weekly or monthly rates would let a partial week weigh as much as a whole one: one
+    absence on a Monday made that week 67 % and the term's figure fall below the warning value.
     `exclude_sessions`: sessions left out (an open incident's, alerts/incidents.py `hold`)."""
     rows = db.session.execute(
-        select(AttendanceMark.student_id, ClassSession.week, ClassSession.month, AttendanceMark.status)
+        select(AttendanceMark.student_id, ClassSession.week, AttendanceMark.status)
         .join(ClassSession, ClassSession.id == AttendanceMark.session_id)
         .where(ClassSession.term_id == term_id,
                true() if student_ids is None else AttendanceMark.student_id.in_(student_ids),
                AttendanceMark.session_id.notin_(exclude_sessions) if exclude_sessions else true())
         .order_by(ClassSession.starts_at))
-    weeks = defaultdict(lambda: [0, 0])   # (student, week) → [sessions, absent]
-    months = defaultdict(lambda: [0, 0, 0])  # (student, month) → [sessions, attended, last week]
     out: dict = defaultdict(lambda: defaultdict(list))
-    for student_id, week, month, status in rows:
+    for student_id, week, status in rows:
         attended = status in ("present", "late")
+        values = out[student_id]
         if attended:
-            out[student_id]["S-A-02"].append((week, 100.0 if status == "present" else 0.0))
-        w = weeks[(student_id, week)]
-        w[0] += 1
-        w[1] += status == "absent"
-        m = months[(student_id, month)]
-        m[0] += 1
-        m[1] += attended
-        m[2] = max(m[2], week)
-    for (student_id, week), (n, absent) in weeks.items():
-        out[student_id]["S-A-03"].append((week, round(100 * (n - absent) / n, 2)))
-    for (student_id, _), (n, attended, week) in months.items():
-        out[student_id]["S-A-04"].append((week, round(100 * attended / n, 2)))
+            values["S-A-02"].append((week, 100.0 if status == "present" else 0.0))
+        values["S-A-03"].append((week, 0.0 if status == "absent" else 100.0))
+        values["S-A-04"].append((week, 100.0 if attended else 0.0))
     return out
