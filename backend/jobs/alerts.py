@@ -52,15 +52,19 @@ def send_digests() -> int:
     return sent
 
 
+def _deliver(job_func, sender, name: str) -> dict:
+    """Send what is due; then ask RQ's scheduler to come back when the next retry is due."""
+    queue.started(job_func)
+    totals = sender.deliver_due()
+    when = sender.next_due()
+    if when is not None:
+        queue.enqueue_at(job_func, when, job_id=f"{name}-at-{int(when.timestamp())}")
+    return totals
+
+
 @job("notifications", timeout=600, retry_after=(10, 60, 300))
 def deliver_push() -> dict:
-    """Send what is due; then ask RQ's scheduler to come back when the next retry is due."""
-    queue.started(deliver_push)
-    totals = push.deliver_due()
-    when = push.next_due()
-    if when is not None:
-        queue.enqueue_at(deliver_push, when, job_id=f"deliver-push-at-{int(when.timestamp())}")
-    return totals
+    return _deliver(deliver_push, push, "deliver-push")
 
 
 @job("notifications", timeout=120, retry_after=(5, 30, 120))
@@ -83,10 +87,5 @@ def expire_incidents() -> dict:
 
 @job("notifications", timeout=600, retry_after=(10, 60, 300))
 def deliver_channels() -> dict:
-    """Send the WeCom / DingTalk messages that are due; come back when the next retry is due."""
-    queue.started(deliver_channels)
-    totals = channels.deliver_due()
-    when = channels.next_due()
-    if when is not None:
-        queue.enqueue_at(deliver_channels, when, job_id=f"deliver-channels-at-{int(when.timestamp())}")
-    return totals
+    """The WeCom / DingTalk messages that are due, as deliver_push does for Web Push."""
+    return _deliver(deliver_channels, channels, "deliver-channels")

@@ -132,10 +132,21 @@ class Client:
     def send_request(self, token: str, m: Message) -> tuple[str, dict]:
         raise NotImplementedError
 
-    def verdict(self, answer: Answer, m: Message) -> tuple[str, str]:
+    def body_verdict(self, body: dict, m: Message) -> tuple[str, str]:
+        """The verdict on a vendor's JSON answer (HTTP 200)."""
         raise NotImplementedError
 
     # -- shared
+    def verdict(self, answer: Answer, m: Message) -> tuple[str, str]:
+        """No answer, 429 and 5xx are retried; another HTTP status fails; a JSON answer is the vendor's."""
+        if answer.status is None:
+            return RETRY, answer.error or "no answer"
+        if answer.status == 429 or answer.status >= 500:
+            return RETRY, f"http {answer.status}"
+        if answer.status != 200 or answer.body is None:
+            return FAILED, f"http {answer.status}"
+        return self.body_verdict(answer.body, m)
+
     def _url(self, path: str, **query) -> str:
         return f"{self.s.api_base}{path}?{urlencode(query)}"
 

@@ -9,7 +9,7 @@ token is invalid or expired: refresh and send once more; -1 (system busy), 90002
 limits), HTTP 5xx/429 and timeouts are retried with backoff; 33012 (invalid userid), 60121 (no
 such user) and any other errcode fail for good.
 """
-from backend.notify.channels.client import FAILED, RETRY, SENT, TOKEN, Answer, Client, Message
+from backend.notify.channels.client import FAILED, RETRY, SENT, TOKEN, Client, Message
 
 TOKEN_CODES = {40014, 42001}
 BUSY_CODES = {-1, 90002, 90018}
@@ -27,14 +27,7 @@ class DingTalk(Client):
             "msg": {"msgtype": "action_card", "action_card": {
                 "title": m.title, "markdown": m.text, "single_title": m.button, "single_url": m.url}}}
 
-    def verdict(self, answer: Answer, m: Message) -> tuple[str, str]:
-        if answer.status is None:
-            return RETRY, answer.error or "no answer"
-        if answer.status == 429 or answer.status >= 500:
-            return RETRY, f"http {answer.status}"
-        body = answer.body
-        if answer.status != 200 or body is None:
-            return FAILED, f"http {answer.status}"
+    def body_verdict(self, body: dict, m: Message) -> tuple[str, str]:
         code = body.get("errcode", 0)
         sub = str(body.get("sub_code") or "")
         if code == 0:

@@ -11,7 +11,7 @@ busy), 45009/45033 (frequency or concurrency limit), HTTP 5xx/429 and timeouts a
 backoff; 81013 (user, party and tag all invalid), 40003 and 60111 (no such userid) and any other
 errcode fail for good.
 """
-from backend.notify.channels.client import FAILED, RETRY, SENT, TOKEN, Answer, Client, Message
+from backend.notify.channels.client import FAILED, RETRY, SENT, TOKEN, Client, Message
 
 TOKEN_CODES = {40014, 42001}
 BUSY_CODES = {-1, 45009, 45033}
@@ -29,14 +29,7 @@ class WeCom(Client):
             "textcard": {"title": m.title, "description": m.text, "url": m.url, "btntxt": m.button},
             "enable_duplicate_check": 1, "duplicate_check_interval": 1800}
 
-    def verdict(self, answer: Answer, m: Message) -> tuple[str, str]:
-        if answer.status is None:
-            return RETRY, answer.error or "no answer"
-        if answer.status == 429 or answer.status >= 500:
-            return RETRY, f"http {answer.status}"
-        body = answer.body
-        if answer.status != 200 or body is None:
-            return FAILED, f"http {answer.status}"
+    def body_verdict(self, body: dict, m: Message) -> tuple[str, str]:
         code = body.get("errcode", 0)
         if code == 0:
             invalid = {u.lower() for u in str(body.get("invaliduser") or "").split("|") if u}
