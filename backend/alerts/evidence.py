@@ -2,6 +2,9 @@
 evidence), the evidence stored on the warning (every value past the line, the ledger entries and
 attendance marks behind it, recomputed on every evaluation), and which of those records were
 reversed or corrected since (what withdraws a warning)."""
+from dataclasses import replace
+from datetime import date, timedelta
+
 from sqlalchemy import select
 
 from backend.alerts import warning_rules
@@ -9,7 +12,7 @@ from backend.alerts.warning_rules import Finding
 from backend.extensions import db
 from backend.models import AttendanceMark, ClassSession, Course, ScoreEntry, StudentWarning, Term, User
 from backend.models.attendance import MARKS
-from backend.valuecard import ledger
+from backend.valuecard import attendance, card, ledger
 
 # Which marks feed each attendance point (attendance.indicator_values), and which of them count
 # against the student: the marks a warning's evidence lists.
@@ -38,6 +41,29 @@ def support(student_ids, term: Term, cards: dict, points: dict) -> dict[int, dic
     for (sid, code), (n, first, last) in spans.items():
         if code in points:
             out[sid][code] = {"sessions": n, "days": (last - first).days + 1}
+    return out
+
+
+def recent(subjects: dict, term: Term, days: int, today: date, excluded) -> dict:
+    """The subjects as a rule with a `days`-day window sees them: attendance points are the share
+    of the sessions in the last `days` days (the window's sessions its support), other points as
+    they are. Sustained absence shows within days, where a term's mean takes weeks to move, and
+    one absence among a fortnight's sessions stays a single absence."""
+    window = attendance.indicator_values(list(subjects), term.id, exclude_sessions=excluded,
+                                         since=today - timedelta(days=days - 1))
+    out = {}
+    for sid, subject in subjects.items():
+        indicators, support = dict(subject.indicators), dict(subject.support or {})
+        for code in ATTENDANCE_FEEDS:
+            values = [v for _, v in window.get(sid, {}).get(code, [])]
+            if values:
+                indicators[code] = card.indicator(sum(values), len(values))
+                term_days = support.get(code, {}).get("days", 0)
+                support[code] = {"sessions": len(values), "days": min(term_days, days)}
+            else:
+                indicators.pop(code, None)
+                support.pop(code, None)
+        out[sid] = replace(subject, indicators=indicators, support=support)
     return out
 
 

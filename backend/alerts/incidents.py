@@ -107,6 +107,11 @@ def held(term_id: int, class_id: int, now: datetime) -> dict[int, set[str]]:
     return dict(out)
 
 
+def held_sessions(term_id: int, class_id: int, now: datetime) -> set[int]:
+    """The sessions of the class's open incidents: left out of the rules' recent window."""
+    return {int(i.source_id) for i in _open(term_id, class_id, now) if i.source_kind == "session"}
+
+
 def _put(indicators: dict, code: str, values: list[float]) -> None:
     if values:
         indicators[code] = card.indicator(sum(values), len(values))

@@ -186,6 +186,11 @@ class Subject:
     support: dict[str, dict] | None = None
 
 
+def minimum(rule: WarningRule) -> dict:
+    """The rule's minimum evidence, the defaults filling what it does not say."""
+    return {**MIN_EVIDENCE_DEFAULT, **(rule.min_evidence or {})}
+
+
 def enough(minimum: dict, support: dict | None) -> bool:
     """Whether what lies behind a value meets the rule's minimum evidence."""
     if support is None:

@@ -87,9 +87,13 @@ def evaluate_class(term: Term, cls: ClassGroup, now=None) -> dict:
     # An open mass-event incident's students keep its points as they stood without it: nothing
     # is raised or raised in level from it until it is decided (alerts/incidents.py).
     incidents.hold(term, cls.id, {sid: s.indicators for sid, s in subjects.items()}, now)
+    excluded, windows = incidents.held_sessions(term.id, cls.id, now), {}
     counts = {"raised": 0, "raised_level": 0}
     for rule in warning_rules.enabled():
-        for sid, subject in subjects.items():
+        days = warning_rules.minimum(rule)["days"]  # attendance is judged over the rule's window
+        if days not in windows:
+            windows[days] = evidence.recent(subjects, term, days, clock.school_date(now), excluded)
+        for sid, subject in windows[days].items():
             finding = warning_rules.check(rule, subject, points)
             w = latest.get((sid, rule.id))
             if finding and (w is None or _relapse(w, finding)):

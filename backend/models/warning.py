@@ -7,8 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend.models.base import Base
 from backend.platform import clock
 
-MIN_EVIDENCE_DEFAULT = {"sessions": 6, "days": 7, "values": 1}
-MIN_EVIDENCE_SQL = '{"sessions": 6, "days": 7, "values": 1}'
+MIN_EVIDENCE_DEFAULT = {"sessions": 12, "days": 14, "values": 1}
+MIN_EVIDENCE_SQL = '{"sessions": 12, "days": 14, "values": 1}'
 
 
 class WarningRule(Base):

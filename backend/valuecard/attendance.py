@@ -10,7 +10,7 @@ import hmac
 import logging
 import secrets
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, true
 
@@ -226,7 +226,8 @@ def class_sessions(cls: ClassGroup, term_id: int) -> list[dict]:
              "closed": s.closed_at is not None} for s in sessions]
 
 
-def indicator_values(student_ids, term_id: int, exclude_sessions=()) -> dict[int, dict[str, list[tuple[int, float]]]]:
+def indicator_values(student_ids, term_id: int, exclude_sessions=(),
+                     since: date | None = None) -> dict[int, dict[str, list[tuple[int, float]]]]:
     """Attendance indicators from the marks, one value per marked session with its teaching week,
     so each indicator is a share of the sessions so far, every session weighing the same:
     S-A-02 punctuality over attended sessions (on time = 100, late = 0);
@@ -234,13 +235,15 @@ def indicator_values(student_ids, term_id: int, exclude_sessions=()) -> dict[int
     S-A-04 perfect attendance (attended = 100; leave counts against).
     A mean of weekly or monthly rates would let a partial week weigh as much as a whole one: one
     absence on a Monday made that week 67 % and the term's figure fall below the warning value.
-    `exclude_sessions`: sessions left out (an open incident's, alerts/incidents.py `hold`)."""
+    `exclude_sessions`: sessions left out (an open incident's, alerts/incidents.py `hold`);
+    `since`: only sessions from that school day on (the warning rules' recent window)."""
     rows = db.session.execute(
         select(AttendanceMark.student_id, ClassSession.week, AttendanceMark.status)
         .join(ClassSession, ClassSession.id == AttendanceMark.session_id)
         .where(ClassSession.term_id == term_id,
                true() if student_ids is None else AttendanceMark.student_id.in_(student_ids),
-               AttendanceMark.session_id.notin_(exclude_sessions) if exclude_sessions else true())
+               AttendanceMark.session_id.notin_(exclude_sessions) if exclude_sessions else true(),
+               ClassSession.day >= since if since else true())
         .order_by(ClassSession.starts_at))
     out: dict = defaultdict(lambda: defaultdict(list))
     for student_id, week, status in rows:

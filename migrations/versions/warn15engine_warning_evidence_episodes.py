@@ -20,7 +20,7 @@ down_revision = 'lang01userlanguage'
 branch_labels = None
 depends_on = None
 
-MIN_EVIDENCE = '{"sessions": 6, "days": 7, "values": 1}'
+MIN_EVIDENCE = '{"sessions": 12, "days": 14, "values": 1}'
 
 
 def upgrade():

@@ -53,7 +53,7 @@ def prepare_warnings(found: dict):
 
         course = db.session.scalar(select(TeachingAssignment.course_id).where(
             TeachingAssignment.teacher_id == teacher.id, TeachingAssignment.class_id == cls.id))
-        for days, status in ((1, "absent"), (2, "absent"), (3, "absent"), (6, "present"), (7, "present"), (8, "present")):
+        for days, status in [(d, "absent") for d in (1, 2, 3)] + [(d, "present") for d in range(4, 15)]:
             session = attendance.open_session(teacher, cls.id, course, clock.now() - timedelta(days=days), 10)
             attendance.set_marks(teacher, session, [{"student_id": absent_one, "status": status}])
         evaluate()
@@ -99,7 +99,7 @@ def test_the_warning_screen_shows_evidence_withdrawal_and_episodes_on_a_small_ph
         expect(marks).to_contain_text("缺课")
         expect(marks).to_contain_text(found["teacher"])
         expect(marks).to_contain_text(found["yesterday"])
-        expect(page.get_by_test_id("basis").first).to_contain_text("6 节课 · 8 天")
+        expect(page.get_by_test_id("basis").first).to_contain_text("13 节课 · 14 天")
         assert page.evaluate("document.documentElement.scrollWidth") <= SMALL["width"]
         page.screenshot(path=str(ARTIFACTS / "warning-evidence-360x740.png"), full_page=True)
 
