@@ -199,4 +199,4 @@ class DingTalkServer(VendorServer):
                 else (scripted, None) if scripted == "hang" else (200, {"errcode": scripted, "errmsg": "scripted"})
         if "," in user or user not in self.users:
             return 200, {"errcode": 33012, "errmsg": "无效的USERID"}
-        return self._accept(user, body, {"task_id": int(time.time() * 1000), "request_id": uuid.uuid4().hex[:12]})
+        return self._accept(user, body, {"task_id": uuid.uuid4().int % 10**12, "request_id": uuid.uuid4().hex[:12]})
