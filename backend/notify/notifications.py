@@ -1,5 +1,6 @@
 """The in-app inbox and the alert budget: which alert pushes now, after quiet hours, in the
 daily digest, or not at all. Every alert is kept in the inbox whatever happens to its push."""
+import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -175,3 +176,18 @@ def mark_read(user_id: int, notification_id: int) -> Notification | None:
         return None
     n.read_at = n.read_at or clock.now()
     return n
+
+
+def claim_due(model, now: datetime, batch: int, claim_seconds: int) -> str:
+    """Claim up to `batch` due delivery rows of `model` (PushDelivery, ChannelDelivery) for this
+    worker, committed, and return the claim token. A claim older than `claim_seconds` belonged to
+    a dead worker and is taken over; two workers never hold the same row."""
+    token = str(uuid.uuid4())
+    due = select(model.id).where(model.state.in_(("due", "sending")), model.due_at <= now) \
+        .order_by(model.due_at).limit(batch)
+    db.session.execute(update(model).where(
+        model.id.in_(due.scalar_subquery()), model.state.in_(("due", "sending")),
+        model.due_at <= now).values(state="sending", claim=token, due_at=now + timedelta(seconds=claim_seconds)),
+        execution_options={"synchronize_session": False})
+    db.session.commit()
+    return token

@@ -25,7 +25,6 @@ import os
 import re
 import socket
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -44,7 +43,7 @@ from sqlalchemy import bindparam, delete, select, update
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import Notification, PushDelivery, PushSubscription, User
-from backend.notify.notifications import lock_text
+from backend.notify.notifications import claim_due, lock_text
 from backend.platform import clock
 
 log = logging.getLogger(__name__)
@@ -451,15 +450,7 @@ def _retry_after(line: bytes, into: dict) -> None:
 def _claim(now) -> list[Outgoing]:
     """Take the due deliveries (a claim older than CLAIM_SECONDS belonged to a dead worker) and
     read what sending them needs in one query."""
-    token = str(uuid.uuid4())
-    due = select(PushDelivery.id).where(PushDelivery.state.in_(("due", "sending")), PushDelivery.due_at <= now) \
-        .order_by(PushDelivery.due_at).limit(BATCH)
-    db.session.execute(update(PushDelivery).where(
-        PushDelivery.id.in_(due.scalar_subquery()), PushDelivery.state.in_(("due", "sending")),
-        PushDelivery.due_at <= now).values(state="sending", claim=token,
-                                           due_at=now + timedelta(seconds=CLAIM_SECONDS)),
-        execution_options={"synchronize_session": False})
-    db.session.commit()
+    token = claim_due(PushDelivery, now, BATCH, CLAIM_SECONDS)
     rows = db.session.execute(
         select(PushDelivery.id.label("delivery_id"), PushDelivery.attempts, PushDelivery.subscription_id,
                PushSubscription.endpoint, PushSubscription.p256dh, PushSubscription.auth, Notification.id,

@@ -11,7 +11,6 @@ digest, or not at all), claimed and sent exactly as push.py claims and sends Pus
   the app: never a student's name or the risk category.
 """
 import logging
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -25,7 +24,7 @@ from backend.notify.channels import settings
 from backend.notify.channels.client import FAILED, RETRY, SENT, Client, Message, TokenCache
 from backend.notify.channels.dingtalk import DingTalk
 from backend.notify.channels.wecom import WeCom
-from backend.notify.notifications import lock_text
+from backend.notify.notifications import claim_due, lock_text
 from backend.platform import changes, clock, language, queue
 
 log = logging.getLogger(__name__)
@@ -59,15 +58,7 @@ def cancel_pending(warning_id: int) -> int:
 
 
 def _claim(now: datetime) -> list:
-    token = str(uuid.uuid4())
-    due = select(ChannelDelivery.id).where(ChannelDelivery.state.in_(("due", "sending")), ChannelDelivery.due_at <= now) \
-        .order_by(ChannelDelivery.due_at).limit(BATCH)
-    db.session.execute(update(ChannelDelivery).where(
-        ChannelDelivery.id.in_(due.scalar_subquery()), ChannelDelivery.state.in_(("due", "sending")),
-        ChannelDelivery.due_at <= now).values(state="sending", claim=token,
-                                              due_at=now + timedelta(seconds=CLAIM_SECONDS)),
-        execution_options={"synchronize_session": False})
-    db.session.commit()
+    token = claim_due(ChannelDelivery, now, BATCH, CLAIM_SECONDS)
     return db.session.execute(
         select(ChannelDelivery.id.label("delivery_id"), ChannelDelivery.attempts, ChannelDelivery.channel,
                ChannelAccount.external_id, Notification.id, Notification.kind, Notification.level,
