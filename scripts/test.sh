@@ -21,4 +21,6 @@ if ! cmp -s tests/pwa/package-lock.json tests/pwa/node_modules/.spiral-stamp; th
 fi
 
 mkdir -p test-artifacts
-exec .venv/bin/python -m pytest tests -q "$@"
+# One test process per core (SPIRAL_TEST_WORKERS=0 for one process); a module's tests stay in one
+# process, so a module-scoped server or browser starts once.
+exec .venv/bin/python -m pytest tests -q -n "${SPIRAL_TEST_WORKERS:-auto}" --dist loadfile "$@"
