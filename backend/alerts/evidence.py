@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from backend.alerts import warning_rules
 from backend.alerts.warning_rules import Finding
+from backend.auth.policy import alerts as policy
 from backend.extensions import db
 from backend.models import AttendanceMark, ClassSession, Course, ScoreEntry, StudentWarning, Term, User
 from backend.models.attendance import MARKS
@@ -116,6 +117,15 @@ def of_finding(finding: Finding, student_id: int, term: Term, points: dict) -> d
     codes = [v["code"] for v in finding.values]
     return {"values": finding.values, "groups": finding.groups,
             "entries": _entries(student_id, term, codes, points), "marks": _marks(student_id, term, codes)}
+
+
+def for_reader(user: User, w: StudentWarning) -> dict:
+    """The evidence as this reader may see it: a special-group record (psychological, hardship,
+    employment) is named only to the roles that read that group, although the warning it raised
+    goes further up the chain (a head teacher sees a mental-health warning, not the registration)."""
+    found = dict(w.evidence or {})
+    found["groups"] = [g for g in found.get("groups", []) if policy.group_readers(user, w.student_id, g)]
+    return found
 
 
 def undone(w: StudentWarning) -> tuple[list[str], list[str]]:

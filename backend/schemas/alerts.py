@@ -1,6 +1,7 @@
+from flask_jwt_extended import current_user
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from backend.alerts import interventions
+from backend.alerts import evidence, interventions
 from backend.alerts.warning_rules import GROUPS
 from backend.platform import language
 from backend.schemas.common import ChangeIn, JsonBoolean, JsonInteger, OneLanguage, StrictSchema
@@ -90,7 +91,7 @@ class WarningOut(Schema):
 
 
 class WarningDetailOut(WarningOut):
-    evidence = fields.Dict()
+    evidence = fields.Function(lambda w: evidence.for_reader(current_user, w))
     withdrawn_reason = OneLanguage(allow_none=True)
     events = fields.List(fields.Nested(EventOut))
     chain = fields.Function(lambda w: w.rule.chain)

@@ -245,6 +245,10 @@ def test_special_group_registry_is_need_to_know_feeds_the_rules_and_the_audit_lo
     run_worker(app)  # the registration enqueued the class's evaluation
     w = the_warning(me.user_id, "RISK-MENTAL")
     assert (w.level, w.evidence["groups"]) == ("yellow", ["psychological"])
+    # The warning goes up its chain, the registration behind it only to those who read the group.
+    read = {who: client.get(f"/api/v1/warnings/{w.id}", headers=h).json["evidence"]["groups"]
+            for who, h in (("counsellor", counsellor), ("head_teacher", head))}
+    assert read == {"counsellor": ["psychological"], "head_teacher": []}
 
     admin = login(client, college["school_admin"])
     assert_problem(client.get("/api/v1/audit", headers=head), 403)
