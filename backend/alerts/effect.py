@@ -227,7 +227,7 @@ def report(viewer: User, term: Term) -> dict:
         return [{"kind": k, **kinds[k]} for k in interventions.KINDS if k in kinds]
 
     return {
-        "term_id": term.id, "term": term.name, "scope": scope, "current_week": card._weeks_so_far(term),
+        "term_id": term.id, "term": term.name, "term_en": term.name_en, "scope": scope, "current_week": card._weeks_so_far(term),
         "band": BAND, "horizons": list(HORIZONS), "kinds": interventions.listing(),
         # A counsellor's own cases are not their department's: no department rows for them.
         "departments": [] if scope == "counsellor" else [

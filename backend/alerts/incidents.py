@@ -201,8 +201,10 @@ def visible(viewer: User, status: str) -> list[Incident]:
 def describe(viewer: User, incident: Incident) -> dict:
     cls = db.session.get(ClassGroup, incident.class_id)
     zh, en = title(incident, cls)
-    names = dict(db.session.execute(select(User.id, User.display_name).where(
-        User.id.in_([*incident.student_ids, incident.recorded_by, incident.decided_by or 0]))).all())
+    people = {i: (name, number) for i, name, number in db.session.execute(
+        select(User.id, User.display_name, User.username).where(
+            User.id.in_([*incident.student_ids, incident.recorded_by, incident.decided_by or 0])))}
+    names = {i: name for i, (name, _) in people.items()}
     points = db.session.execute(select(ScoringPoint.code, ScoringPoint.name_zh, ScoringPoint.name_en).where(
         ScoringPoint.code.in_(incident.points)).order_by(ScoringPoint.code)).all()
     if incident.source_kind == "session":
@@ -220,7 +222,9 @@ def describe(viewer: User, incident: Incident) -> dict:
         "trigger": incident.trigger, "title_zh": zh, "title_en": en,
         "points": [{"code": c, "name_zh": z, "name_en": e} for c, z, e in points],
         "affected": len(incident.student_ids), "class_size": incident.class_size,
-        "students": [{"id": s, "name": names.get(s)} for s in incident.student_ids],
+        # The student number tells two students of one name apart.
+        "students": [{"id": s, "name": names.get(s), "username": people.get(s, (None, None))[1]}
+                     for s in incident.student_ids],
         "recorded_by": names.get(incident.recorded_by), "created_at": incident.created_at,
         "deadline": incident.deadline, "decided_by": names.get(incident.decided_by) if incident.decided_by else None,
         "decided_at": incident.decided_at, "note": incident.note, "correction": correction,

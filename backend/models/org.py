@@ -69,6 +69,10 @@ class Term(Base):
     def name(self) -> str:
         return f"{self.academic_year} 第{self.semester}学期"
 
+    @property
+    def name_en(self) -> str:
+        return f"{self.academic_year} semester {self.semester}"
+
 
 class Course(Base):
     __tablename__ = "course"

@@ -252,6 +252,7 @@ class IncidentPointOut(Schema):
 class IncidentStudentOut(Schema):
     id = fields.Integer()
     name = fields.String(allow_none=True)
+    username = fields.String(allow_none=True)
 
 
 class IncidentCorrectionOut(Schema):

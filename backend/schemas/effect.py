@@ -65,6 +65,7 @@ class EffectGroupOut(Schema):
 class EffectReportOut(Schema):
     term_id = fields.Integer()
     term = fields.String()
+    term_en = fields.String()
     scope = fields.String(metadata={"description": "school | department | counsellor"})
     current_week = fields.Integer()
     band = fields.Float()

@@ -21,6 +21,7 @@ class ClassOut(Schema):
 class TermOut(Schema):
     id = fields.Integer()
     name = fields.String()
+    name_en = fields.String()
     academic_year = fields.String()
     semester = fields.Integer()
     starts_on = fields.Date()

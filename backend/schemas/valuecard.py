@@ -231,7 +231,9 @@ class MarkOut(Schema):
 class SessionOut(Schema):
     id = fields.Integer()
     class_id = fields.Integer()
+    class_name = fields.String()
     course_id = fields.Integer(allow_none=True)
+    course_name = fields.String(allow_none=True)
     starts_at = fields.DateTime()
     grace_minutes = fields.Integer()
     day = fields.Date()

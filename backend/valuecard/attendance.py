@@ -21,6 +21,7 @@ from backend.models import (
     AttendanceMark,
     ClassGroup,
     ClassSession,
+    Course,
     LeaveRequest,
     StudentProfile,
     User,
@@ -90,7 +91,10 @@ def roster(session: ClassSession) -> list[dict]:
 def describe(session: ClassSession, now: datetime) -> dict:
     students = roster(session)
     counts = {status: sum(s["status"] == status for s in students) for status in MARKS}
+    course = db.session.get(Course, session.course_id) if session.course_id else None
+    # Which lesson this is, in words: a teacher correcting marks days later must know.
     return {"id": session.id, "class_id": session.class_id, "course_id": session.course_id,
+            "class_name": db.session.get(ClassGroup, session.class_id).name, "course_name": course and course.name,
             "starts_at": session.starts_at, "grace_minutes": session.grace_minutes, "day": session.day,
             "week": session.week, "closed": session.closed_at is not None,
             "counts": {**counts, "unmarked": sum(s["status"] is None for s in students)},

@@ -3,19 +3,19 @@
 import { api, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
 import { interventionOptions, trendCard } from "./effect.js";
-import { addText, local, t } from "./i18n.js";
+import { addText, labelled, listed, local, t, when } from "./i18n.js";
 
 addText({
   status_withdrawn: "已撤回", event_withdrawn: "已撤回", withdrawnNote: "依据的记录已撤销或更正，本预警已撤回，无需处理。",
   episodeOf: "第{n}次", previousWarning: "上次预警 #{id}", basisSessions: "{sessions} 节课 · {days} 天",
-  basisValues: "{values} 个值", marks: "考勤记录", entriesBehind: "采分记录", markedBy: "记录人", source_checkin: "学生签到",
+  basisValues: "{values} 个值", basisValue: "1 个值", marks: "考勤记录", entriesBehind: "采分记录", markedBy: "记录人", source_checkin: "学生签到",
   source_teacher: "教师标记", source_close: "结束签到时记为缺课", source_leave: "请假", markStatus_absent: "缺课",
   markStatus_late: "迟到", markStatus_leave: "请假", markStatus_present: "到课", session: "课堂",
 }, {
   status_withdrawn: "Withdrawn", event_withdrawn: "Withdrawn",
   withdrawnNote: "The records behind this warning were reversed or corrected; it is withdrawn and needs nothing from you.",
   episodeOf: "Episode {n}", previousWarning: "previous warning #{id}",
-  basisSessions: "{sessions} sessions · {days} days", basisValues: "{values} values", marks: "Attendance marks",
+  basisSessions: "{sessions} sessions · {days} days", basisValues: "{values} values", basisValue: "1 value", marks: "Attendance marks",
   entriesBehind: "Scoring entries", markedBy: "by", source_checkin: "check-in", source_teacher: "marked by the teacher",
   source_close: "absent when the session closed", source_leave: "leave", markStatus_absent: "Absent",
   markStatus_late: "Late", markStatus_leave: "Leave", markStatus_present: "Present", session: "Session",
@@ -50,7 +50,7 @@ export async function alertInbox(title) {
 function basis(b) {
   if (!b) return null;
   return [el("br"), el("small", { class: "muted", "data-testid": "basis" }, b.sessions != null
-    ? t("basisSessions", { sessions: b.sessions, days: b.days }) : t("basisValues", { values: b.values }))];
+    ? t("basisSessions", { sessions: b.sessions, days: b.days }) : t(b.values === 1 ? "basisValue" : "basisValues", { values: b.values }))];
 }
 
 // Every value past the line: the student's figure against the warning and standard values, and
@@ -89,7 +89,7 @@ function behind(evidence) {
 function timeline(events) {
   return el("ol", { class: "timeline", "data-testid": "timeline" }, events.map((e) =>
     el("li", {}, el("strong", {}, t(`event_${e.kind}`)), " ",
-      el("span", { class: "muted" }, new Date(e.at).toLocaleString()),
+      el("span", { class: "muted" }, when(e.at)),
       e.text && !["raised", "notified", "escalated", "level"].includes(e.kind) ? el("p", {}, e.text) : null,
       e.follow_up_on ? el("p", { class: "muted" }, `${t("followUp")} ${e.follow_up_on}`) : null)));
 }
@@ -119,7 +119,7 @@ export async function warningScreen(id, rerender) {
     el("label", { for: "resolution" }, t("resolution")), el("input", { id: "resolution", name: "resolution", required: true }),
     el("button", { type: "submit", class: "link" }, t("resolve"))) : null;
   return [
-    el("a", { href: "#/", class: "link" }, `← ${t("back")}`),
+    el("a", { href: "#/warnings", class: "link", "data-testid": "back" }, `← ${t("back")}`),
     card(`${w.student_name} · ${local(w.rule, "name")}`,
       el("p", {}, levelTag(w.level), " ", el("span", { class: "tag", "data-testid": "status" }, t(`status_${w.status}`)),
         " ", el("span", { class: "muted" }, open ? `${w.class_name} · ${t("waitingOn")} ${t(`role_${w.waiting_on}`)}` : w.class_name)),
@@ -127,10 +127,10 @@ export async function warningScreen(id, rerender) {
         el("a", { href: `#/warnings/${w.previous_id}`, "data-testid": "previous-warning" }, t("previousWarning", { id: w.previous_id }))) : null,
       w.status === "withdrawn" ? el("div", { class: "card notice", role: "status", "data-testid": "withdrawn" },
         el("p", {}, el("strong", {}, t("withdrawnNote"))),
-        el("p", { class: "muted" }, `${w.withdrawn_at ? new Date(w.withdrawn_at).toLocaleString() : ""} · ${w.withdrawn_reason || ""}`)) : null,
+        el("p", { class: "muted" }, `${w.withdrawn_at ? when(w.withdrawn_at) : ""} · ${w.withdrawn_reason || ""}`)) : null,
       el("p", { class: "muted" }, local(w.rule, "explanation")),
       el("h3", {}, t("evidence")), valuesList(w.evidence.values || []),
-      (w.evidence.groups || []).length ? el("p", {}, `${t("registered")}: ${w.evidence.groups.map((g) => t(`group_${g}`)).join("、")}`) : null,
+      (w.evidence.groups || []).length ? el("p", {}, labelled(t("registered"), listed(w.evidence.groups.map((g) => t(`group_${g}`))))) : null,
       behind(w.evidence),
       el("h3", {}, t("timeline")), timeline(w.events),
       open && !w.acknowledged_at ? el("button", { type: "button", class: "wide", "data-testid": "acknowledge", onclick: act("acknowledge") }, t("acknowledge")) : null,

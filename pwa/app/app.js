@@ -1,7 +1,7 @@
 import * as client from "./api.js";
 import { api, problemText } from "./api.js";
 import { card, el } from "./dom.js";
-import { getLang, setLang, t, when } from "./i18n.js";
+import { getLang, labelled, setLang, t, when } from "./i18n.js";
 import * as outbox from "./outbox.js";
 
 const view = document.getElementById("view");
@@ -110,7 +110,7 @@ async function showHome(current = () => true) {
   const { home } = await homes();
   if (!current()) return;
   const termLine = el("p", { class: "muted" });
-  api("/api/v1/terms/current").then((term) => { termLine.textContent = `${t("term")}：${term.name}`; }).catch(() => {});
+  api("/api/v1/terms/current").then((term) => { termLine.textContent = labelled(t("term"), getLang() === "en" ? term.name_en : term.name); }).catch(() => {});
   const switcher = roles.length > 1
     ? el("select", { "aria-label": t("roleLabel"), onchange: (e) => { activeRole = e.target.value; showHome(); } },
       roles.map((r) => el("option", { value: r, selected: r === activeRole }, t(`role_${r}`))))

@@ -2,7 +2,15 @@
 // student's check-in; leave requests and their approval.
 import { api, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { t } from "./i18n.js";
+import { addText, t, when } from "./i18n.js";
+
+addText({
+  selectAll: "全选", selectNone: "全不选", selectFirst: "请先勾选要标记的学生",
+  marksApplied: "已将 {n} 人标记为“{status}”",
+}, {
+  selectAll: "Select all", selectNone: "Select none", selectFirst: "Tick the students to mark first",
+  marksApplied: "{n} marked “{status}”",
+});
 import { report, send } from "./outbox.js";
 
 const MARKS = ["present", "late", "absent", "leave"];
@@ -33,33 +41,44 @@ function sessionView(session, holder, correcting = false) {
   const statusSelect = el("select", { "aria-label": t("markAs"), "data-testid": "bulk-status" },
     MARKS.map((m) => el("option", { value: m }, t(`mark_${m}`))));
   const boxes = session.students.map((s) => el("input", { type: "checkbox", value: s.student_id, "aria-label": s.name }));
+  // The student number tells two students of one name apart.
   const roster = el("ul", { class: "list", "data-testid": "session-roster" }, session.students.map((s, i) =>
-    el("li", {}, el("label", { class: "check" }, boxes[i], s.name),
+    el("li", {}, el("label", { class: "check" }, boxes[i], s.name, el("span", { class: "muted" }, ` ${s.username}`)),
       el("span", { class: s.status === "absent" ? "tag warn" : "tag", "data-status": s.status || "" },
         s.status ? t(`mark_${s.status}`) : t("unmarked")))));
-  const selectUnmarked = () => boxes.forEach((b, i) => { b.checked = !session.students[i].status; });
+  const select = (pick) => () => boxes.forEach((b, i) => { b.checked = pick(session.students[i]); });
   const apply = async () => {
     const marks = boxes.filter((b) => b.checked).map((b) => ({ student_id: Number(b.value), status: statusSelect.value }));
-    if (!marks.length) return;
+    if (!marks.length) { status.textContent = t("selectFirst"); return; }
+    const said = t("marksApplied", { n: marks.length, status: t(`mark_${statusSelect.value}`) });
     await report(status, () => send(`/api/v1/sessions/${session.id}/marks`, { method: "PUT", body: { marks },
       label: ["label_marks", { count: marks.length }] }),
-      async () => { await refresh(); });
+      async () => { await refresh(); holder.querySelector("[role=status]").textContent = said; });
   };
   const close = () => report(status, () => send(`/api/v1/sessions/${session.id}/close`, { label: ["label_close", {}] }),
     (answer) => { holder.replaceChildren(sessionView(answer, holder)); });
   const c = session.counts;
+  const lesson = [session.class_name, session.course_name, when(session.starts_at)].filter(Boolean).join(" · ");
+  const editable = !session.closed || correcting;
+  // The marking tools stay at the bottom of the screen while the roster scrolls under them.
+  const tools = editable ? el("div", { class: "bulkbar", "data-testid": "bulk-bar" },
+    el("div", { class: "actions" },
+      el("button", { type: "button", class: "secondary", onclick: select(() => true), "data-testid": "select-all" }, t("selectAll")),
+      el("button", { type: "button", class: "secondary", onclick: select((s) => !s.status) }, t("selectUnmarked")),
+      el("button", { type: "button", class: "secondary", onclick: select(() => false) }, t("selectNone"))),
+    el("div", { class: "actions" }, statusSelect,
+      el("button", { type: "button", onclick: apply, "data-testid": "bulk-apply" }, t("apply"))),
+    status) : status;
   return el("div", { "data-testid": "session" },
+    el("p", { "data-testid": "session-lesson" }, el("strong", {}, lesson)),
     session.checkin ? [el("p", { class: "muted" }, t("showCode")), code, left] : el("p", { class: "tag" }, t("closed")),
     el("p", { "data-testid": "session-counts" },
       MARKS.map((m) => `${t(`mark_${m}`)} ${c[m]}`).join(" · ") + ` · ${t("unmarked")} ${c.unmarked}`),
     el("div", { class: "actions" },
-      el("button", { type: "button", class: "secondary", onclick: refresh, "data-testid": "session-refresh" }, t("refresh")),
-      el("button", { type: "button", class: "secondary", onclick: selectUnmarked }, t("selectUnmarked"))),
+      el("button", { type: "button", class: "secondary", onclick: refresh, "data-testid": "session-refresh" }, t("refresh"))),
     roster,
-    session.closed && !correcting ? null : el("div", { class: "actions" }, statusSelect,
-      el("button", { type: "button", onclick: apply, "data-testid": "bulk-apply" }, t("apply"))),
     session.closed ? null : el("button", { type: "button", class: "wide", onclick: close, "data-testid": "session-close" }, t("closeSession")),
-    status);
+    tools);
 }
 
 // A course teacher or head teacher opens a session for one of their classes.
@@ -141,6 +160,8 @@ export async function leaveScreen() {
 export async function sessionScreen(id) {
   const holder = el("div");
   holder.replaceChildren(sessionView(await api(`/api/v1/sessions/${id}`), holder, true));
-  return [el("a", { href: "#/incidents", class: "link", "data-testid": "back" }, `← ${t("back")}`),
+  // Back to where the teacher came from (an incident, a timetable), the incidents when opened from a link.
+  const back = (event) => { if (history.length > 1) { event.preventDefault(); history.back(); } };
+  return [el("a", { href: "#/incidents", class: "link", onclick: back, "data-testid": "back" }, `← ${t("back")}`),
     card(t("sessions"), holder)];
 }

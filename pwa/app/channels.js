@@ -38,6 +38,12 @@ function secretState(c) {
   return c.source === "env" ? t("chSecretFromEnv") : t("chSecretSet", { hint: c.secret_hint || "…" });
 }
 
+// A save's answer under its form: red only when something is wrong.
+function said(message, text, wrong = false) {
+  message.className = wrong ? "error" : "muted";
+  message.textContent = text;
+}
+
 function channelForm(c) {
   const [appId, appRow] = input(`${c.channel}-app`, t(`appId_${c.channel}`), c.app_id, { "data-testid": `${c.channel}-app-id` });
   const [agent, agentRow] = input(`${c.channel}-agent`, t("chAgentId"), c.agent_id, { inputmode: "numeric", "data-testid": `${c.channel}-agent-id` });
@@ -58,9 +64,10 @@ function channelForm(c) {
       const now = await api(`/api/v1/channels/${c.channel}`, { method: "PUT", body });
       secret.value = "";  // written once, never kept on the screen
       draw(now);
-      message.textContent = t("saved");
+      said(message, t("saved"));
     } catch (error) {
-      message.textContent = problemText(error);
+      error.field = (k) => ({ app_id: t(`appId_${c.channel}`), agent_id: t("chAgentId"), secret: t(`secret_${c.channel}`) })[k] || k;
+      said(message, problemText(error), true);
     }
   };
   return el("form", { class: "stack", onsubmit: save, "data-testid": `channel-${c.channel}` },
@@ -80,9 +87,10 @@ function personRow(p) {
         body: { wecom: wecom.value.trim(), dingtalk: ding.value.trim() } });
       wecom.value = now.wecom ?? "";
       ding.value = now.dingtalk ?? "";
-      message.textContent = t("saved");
+      said(message, t("saved"));
     } catch (error) {
-      message.textContent = problemText(error);
+      error.field = (k) => ({ wecom: t("wecomId"), dingtalk: t("dingtalkId") })[k] || k;
+      said(message, problemText(error), true);
     }
   };
   return el("li", { class: "stack" }, el("form", { class: "stack", onsubmit: save, "data-testid": `person-${p.username}` },

@@ -4,7 +4,7 @@
 // counsellor (#/effect).
 import { api, download, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { addText, local, t } from "./i18n.js";
+import { addText, getLang, labelled, listed, local, t } from "./i18n.js";
 
 // The kinds of help, as backend/alerts/interventions.py lists them ("note" is a case note, not help).
 export const KINDS = ["talk", "family", "tutoring", "referral", "aid", "other"];
@@ -17,7 +17,7 @@ addText({
   verdict_worsened: "恶化", verdict_too_early: "为时尚早", verdict_no_data: "无数据", trendNoHelp: "还没有记录干预。",
   effectTitle: "干预效果", effectLink: "干预效果", effectHint: "每类干预在干预后4周、8周，预警指标（最差一项越过预警线的幅度，占量程的百分比）变化超过{band}个百分点为改善或恶化，否则为持平；还不满周数的为“为时尚早”。",
   effectDepartments: "按系部", effectCounsellors: "按辅导员", effectEmpty: "本学期还没有记录干预。",
-  effectCases: "{n}例", effectWeeks: "{n}周", effectScope_school: "全校", effectScope_department: "本系部",
+  effectCases: "{n}例", effectCase: "1例", effectWeeks: "{n}周", effectScope_school: "全校", effectScope_department: "本系部",
   effectScope_counsellor: "我负责的班级",
 }, {
   event_talk: "Talk", event_family: "Family contact", event_tutoring: "Tutoring", event_referral: "Counselling referral",
@@ -28,7 +28,7 @@ addText({
   verdict_no_data: "no data", trendNoHelp: "No help recorded yet.",
   effectTitle: "Does the help help?", effectLink: "Help effect", effectHint: "For each kind of help, 4 and 8 weeks on: the warning's measure (how far its worst indicator is past the line, in % of the scale) moving by more than {band} points is improved or worsened, otherwise held; cases without those weeks yet are \"too early\".",
   effectDepartments: "By department", effectCounsellors: "By counsellor", effectEmpty: "No help recorded this term yet.",
-  effectCases: "{n} cases", effectWeeks: "{n} wk", effectScope_school: "Whole school", effectScope_department: "My department",
+  effectCases: "{n} cases", effectCase: "1 case", effectWeeks: "{n} wk", effectScope_school: "Whole school", effectScope_department: "My department",
   effectScope_counsellor: "My classes",
 });
 
@@ -71,8 +71,8 @@ export function effectText(trend, m) {
   const span = reached ?? Math.max(0, trend.current_week - m.week);
   const verdict = reached ? m.effect[String(reached)] : "too_early";
   const at = (s, week) => s.values[Math.min(week, s.values.length) - 1];
-  const moves = trend.series.map((s) => `${local(s)} ${value(at(s, m.week))}→${value(at(s, m.week + span))}`).join("，");
-  return `${t(`event_${m.kind}`)} · ${t(reached ? "afterWeeks" : "soFarWeeks", { n: span })}：${moves}，${t(`verdict_${verdict}`)}`;
+  const moves = trend.series.map((s) => `${local(s)} ${value(at(s, m.week))}→${value(at(s, m.week + span))}`).join(getLang() === "en" ? "; " : "，");
+  return `${t(`event_${m.kind}`)} · ${labelled(t(reached ? "afterWeeks" : "soFarWeeks", { n: span }), moves)}${getLang() === "en" ? ", " : "，"}${t(`verdict_${verdict}`)}`;
 }
 
 // The warning's indicators over the weeks of the term, its line dashed, each intervention marked.
@@ -106,10 +106,10 @@ export async function trendCard(id) {
 
 function rowsList(group, horizons) {
   return el("ul", { class: "list" }, group.rows.map((row) => el("li", { class: "stack", "data-testid": `effect-row-${row.kind}` },
-    el("strong", {}, `${t(`event_${row.kind}`)} · ${t("effectCases", { n: row.cases })}`),
+    el("strong", {}, `${t(`event_${row.kind}`)} · ${t(row.cases === 1 ? "effectCase" : "effectCases", { n: row.cases })}`),
     horizons.map((h) => {
       const c = row.by_horizon[String(h)];
-      return el("span", { class: "muted" }, `${t("effectWeeks", { n: h })}：`,
+      return el("span", { class: "muted" }, labelled(t("effectWeeks", { n: h }), ""),
         ["improved", "held", "worsened", "too_early", "no_data"].filter((v) => v !== "no_data" || c[v])
           .map((v) => `${t(`verdict_${v}`)} ${c[v]}`).join(" · "));
     }))));
@@ -130,7 +130,7 @@ export async function effectScreen() {
     `intervention-effect.${format}`).catch((error) => { message.textContent = problemText(error); });
   const any = report.departments.length || report.counsellors.length;
   return [back, card(t("effectTitle"),
-    el("p", { class: "muted" }, `${report.term} · ${t(`effectScope_${report.scope}`)}`),
+    el("p", { class: "muted" }, `${getLang() === "en" ? report.term_en : report.term} · ${t(`effectScope_${report.scope}`)}`),
     el("p", { class: "muted" }, t("effectHint", { band: report.band })),
     any ? [groups(t("effectDepartments"), report.departments, report.horizons, "effect-departments"),
       groups(t("effectCounsellors"), report.counsellors, report.horizons, "effect-counsellors")]

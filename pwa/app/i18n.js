@@ -203,6 +203,10 @@ export function t(key, vars = {}) {
 
 export function getLang() { return lang; }
 
+// "标签：值" / "Label: value", and a list "甲、乙" / "A, B": the punctuation is the language's too.
+export function labelled(label, value) { return lang === "en" ? `${label}: ${value}` : `${label}：${value}`; }
+export function listed(items) { return items.join(lang === "en" ? ", " : "、"); }
+
 // A screen's own words, kept in its module (so they load with it): addText({ key: "中文" }, { key: "English" }).
 export function addText(zh, en) {
   Object.assign(TEXT["zh-CN"], zh);
@@ -218,10 +222,14 @@ export function setLang(next) {
   document.documentElement.lang = next;
 }
 
+// Times are the school's: a phone set to another zone still reads the bell schedule's clock.
+const SCHOOL_ZONE = "Asia/Shanghai";
+const schoolDay = (d) => d.toLocaleDateString("en-CA", { timeZone: SCHOOL_ZONE });
+
 // A moment as people say it: "10:42" today, with the date on other days.
 export function when(ms) {
   const moment = new Date(ms);
-  const time = moment.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", hour12: false });
-  if (moment.toDateString() === new Date().toDateString()) return time;
-  return `${moment.toLocaleDateString(lang, { month: "short", day: "numeric" })} ${time}`;
+  const time = moment.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: SCHOOL_ZONE });
+  if (schoolDay(moment) === schoolDay(new Date())) return time;
+  return `${moment.toLocaleDateString(lang, { month: "short", day: "numeric", timeZone: SCHOOL_ZONE })} ${time}`;
 }

@@ -41,6 +41,7 @@ def test_school_admin_sets_wecom_and_links_people_on_a_phone(channels_live, smal
     wecom.get_by_test_id("wecom-secret").fill(SECRET)
     wecom.get_by_test_id("wecom-save").click()
     expect(wecom.get_by_test_id("wecom-message")).to_have_text("已保存")
+    expect(wecom.get_by_test_id("wecom-message")).not_to_have_class("error")  # not in red
     expect(wecom.get_by_test_id("wecom-state")).to_contain_text("已设置（…wxyz）")
     expect(wecom.get_by_test_id("wecom-state")).to_contain_text("已启用")
     expect(wecom.get_by_test_id("wecom-secret")).to_have_value("")  # not kept on the screen
@@ -55,7 +56,10 @@ def test_school_admin_sets_wecom_and_links_people_on_a_phone(channels_live, smal
         person = page.get_by_test_id(f"person-{username}")
         person.get_by_test_id("wecom-id").fill(wecom_id)
         person.get_by_test_id("person-save").click()
-    expect(page.get_by_test_id(f"person-{counsellor}")).to_contain_text("已关联到")  # WeCom ids ignore case
+    # WeCom ids ignore case; the message names the other holder by name and number, by the field's label.
+    expect(page.get_by_test_id(f"person-{counsellor}")).to_contain_text("企业微信账号: 该企业微信账号已关联到 ")
+    expect(page.get_by_test_id(f"person-{counsellor}")).to_contain_text(f"（{head}）")
+    assert page.get_by_test_id(f"person-{counsellor}").locator("p.error").count() == 1
     fits(page)
     page.get_by_test_id("people-search").fill("")
     page.get_by_test_id("people-find").click()

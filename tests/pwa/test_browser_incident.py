@@ -42,7 +42,11 @@ def test_the_head_teacher_corrects_a_session_closed_by_mistake_in_two_taps(live,
     n = int(count.split("人中")[1].split("人")[0])
     assert count.endswith(f"{n}人中{n}人") and n >= 40
     expect(page.get_by_test_id("incident-status")).to_have_text("待核对")
-    expect(page.get_by_test_id("incident-confirm")).to_be_visible()
+    page.get_by_test_id("incident-confirm").click()  # a decision is for good: one more tap, saying what it does
+    expect(page.get_by_test_id("incident-sure")).to_contain_text("相关预警将按当前记录发出")
+    page.get_by_test_id("incident-sure-no").click()
+    expect(page.get_by_test_id("incident-sure")).to_be_hidden()
+    expect(page.get_by_test_id("incident-status")).to_have_text("待核对")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "incident-360.png"), full_page=True)
@@ -50,14 +54,18 @@ def test_the_head_teacher_corrects_a_session_closed_by_mistake_in_two_taps(live,
     page.get_by_test_id("incident-fix").click()  # one tap to the session's marks
     roster = page.get_by_test_id("session-roster")
     expect(roster.locator("li")).to_have_count(n)
-    for box in roster.locator("input[type=checkbox]").all():
-        box.check()
+    expect(page.get_by_test_id("session-lesson")).to_contain_text("班")  # which class and lesson it is
+    page.get_by_test_id("bulk-apply").click()
+    expect(page.get_by_test_id("bulk-bar")).to_contain_text("请先勾选要标记的学生")  # nothing ticked: says so
+    page.get_by_test_id("select-all").click()  # one tap for the whole class, not fifty
     page.get_by_test_id("bulk-status").select_option("present")
     page.get_by_test_id("bulk-apply").click()
     expect(roster.locator("[data-status=present]")).to_have_count(n)
+    expect(page.get_by_test_id("bulk-bar")).to_contain_text(f"已将 {n} 人标记为“到课”")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     page.go_back()
     expect(page.get_by_test_id("incident-status")).to_have_text("已更正")  # the correction closed it
     expect(page.get_by_test_id("incident-confirm")).to_have_count(0)
+    expect(page.get_by_test_id("incident-fix")).to_contain_text("查看这节课的考勤")  # still one tap away
     context.close()

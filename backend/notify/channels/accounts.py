@@ -63,10 +63,13 @@ def set_ids(user: User, changes: dict[str, str | None], actor_id: int) -> dict:
             db.session.flush()
         except IntegrityError:
             db.session.rollback()  # the whole change: nothing is written
-            other = db.session.scalar(select(User.username).join(ChannelAccount, ChannelAccount.user_id == User.id)
-                                      .where(ChannelAccount.channel == channel, ChannelAccount.external_id == value))
+            other = db.session.execute(
+                select(User.display_name, User.username).join(ChannelAccount, ChannelAccount.user_id == User.id)
+                .where(ChannelAccount.channel == channel, ChannelAccount.external_id == value)).first()
+            # Name and number: the admin must find the other person, and names repeat.
+            holder = f"{other[0]}（{other[1]}）" if other else "?"
             raise Problem(422, "账号已被使用 / Account id already in use",
-                          errors={channel: [taken_message(channel, other or "?")]}) from None
+                          errors={channel: [taken_message(channel, holder)]}) from None
         done[channel] = value or None
     audit.record(actor_id, "channel.link", "user", str(user.id), done)
     return row(user)
