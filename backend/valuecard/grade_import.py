@@ -232,6 +232,7 @@ def import_grades(actor: User, term: Term, filename: str, data: bytes) -> dict:
     keeps one grade each), or nothing."""
     rows = check(actor, term, parse(filename, data))
     new, changed, same = _plan(term, rows)
+    answer = {**_summary(term, new, changed, same), "applied": True}  # before the stored grades change
     for r in new:
         db.session.add(CourseGrade(term_id=term.id, course_id=r["course"].id, student_id=r["student"].id,
                                    score=r["score"], mark=r["mark"], credits=r["credits"], makeup_score=r["makeup"],
@@ -240,7 +241,6 @@ def import_grades(actor: User, term: Term, filename: str, data: bytes) -> dict:
         old.score, old.mark, old.credits, old.makeup_score = r["score"], r["mark"], r["credits"], r["makeup"]
         old.imported_by, old.imported_at = actor.id, clock.now()
     db.session.flush()
-    answer = {**_summary(term, new, changed, same), "applied": True}
     if new or changed:
         audit.record(actor.id, "grades.import", "term", str(term.id),
                      {"file": filename, "created": len(new), "updated": len(changed)})
