@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth.policy import authorize, can
+from backend.auth.policy import valuecard as policy
 from backend.auth.roles import Role, Scope
 from backend.errors import Problem
 from backend.extensions import db
@@ -136,7 +137,8 @@ def record(actor: User, term: Term, body: dict) -> dict:
               if row.get("student_id") == actor.id}
     if errors:
         raise Problem(422, ledger.BATCH_REFUSED, errors=errors)
-    return ledger.record_batch(actor, term, body)
+    with policy.cadre_flow():
+        return ledger.record_batch(actor, term, body)
 
 
 def mine(actor: User, term: Term) -> dict:

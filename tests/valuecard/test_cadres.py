@@ -102,6 +102,13 @@ def test_the_head_teacher_reverses_a_cadre_batch_with_a_reason_the_cadre_reads(c
     assert _grant(client, head, ids).status_code == 201
     target = ids["classmates"][0]
     batch_id = _cadre_batch(client, cadre, [{"student_id": target, "value": 9}]).json["batch_id"]
+    # The grant works only in the cadre flow: the cadre neither reverses (not even their own batch)
+    # nor writes past the review through POST /entries.
+    entry_id = db.session.scalar(select(ScoreEntry.id).where(ScoreEntry.batch_id == batch_id))
+    assert_problem(client.post(f"/api/v1/entries/{entry_id}/reverse", headers=writing(cadre), json={"reason": "不算"}), 404)
+    direct = client.post("/api/v1/entries", headers=writing(cadre), json={
+        "point": "S-A-07", "period": MONTH, "entries": [{"student_id": ids["cadre"], "value": 30}]})
+    assert "entries[0].student_id" in assert_problem(direct, 422)["errors"]
     no_reason = assert_problem(client.post(f"/api/v1/cadre-batches/{batch_id}/review", headers=writing(head),
                                            json={"decision": "reversed"}), 422)
     assert "撤销须写明原因" in no_reason["errors"]["reason"][0]

@@ -4,6 +4,10 @@ The catalogue says which roles score a point (`ScoringRule.scorer_roles`, data, 
 is a user holding one of them over the entry's class. Whoever does not score a point does not see
 its entries as something to reverse or a dispute to resolve: 404, like a foreign object.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sqlalchemy import select
 
 from backend.auth.policy.core import Resource, is_student, roles_over_class
@@ -30,11 +34,27 @@ def scores(user: User, rule: ScoringRule, cls: ClassGroup) -> bool:
     return bool(roles_over_class(user, cls) & set(rule.scorer_roles)) or cadre_scores(user, rule, cls)
 
 
+# A cadre's grant is used only inside the cadre flow (valuecard/cadres.py `record`), which refuses
+# the cadre's own rows and puts the batch up for the head teacher's review. Elsewhere (POST /entries,
+# reversals, corrections, disputes) a student scores nothing, so a cadre can neither slip a value
+# past the review nor reverse a teacher's entry.
+_cadre_flow: ContextVar[bool] = ContextVar("cadre_flow", default=False)
+
+
+@contextmanager
+def cadre_flow() -> Iterator[None]:
+    token = _cadre_flow.set(True)
+    try:
+        yield
+    finally:
+        _cadre_flow.reset(token)
+
+
 def cadre_scores(user: User, rule: ScoringRule, cls: ClassGroup) -> bool:
     """A student cadre (班干部) scores a point for their own class while a grant of it runs
-    (from its first day until revoked; valuecard/cadres.py). Whether a row is about the cadre
+    (from its first day until revoked), inside the cadre flow. Whether a row is about the cadre
     themselves is the cadre service's question: this one only knows the class."""
-    if user.student is None or user.student.class_id != cls.id:
+    if not _cadre_flow.get() or user.student is None or user.student.class_id != cls.id:
         return False
     return db.session.scalar(select(CadreGrant.id).where(
         CadreGrant.student_id == user.id, CadreGrant.class_id == cls.id, CadreGrant.point_id == rule.point_id,
