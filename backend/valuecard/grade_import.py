@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from backend.auth.policy import valuecard as policy
 from backend.errors import Problem
@@ -233,13 +233,15 @@ def import_grades(actor: User, term: Term, filename: str, data: bytes) -> dict:
     rows = check(actor, term, parse(filename, data))
     new, changed, same = _plan(term, rows)
     answer = {**_summary(term, new, changed, same), "applied": True}  # before the stored grades change
-    for r in new:
-        db.session.add(CourseGrade(term_id=term.id, course_id=r["course"].id, student_id=r["student"].id,
-                                   score=r["score"], mark=r["mark"], credits=r["credits"], makeup_score=r["makeup"],
-                                   imported_by=actor.id))
+    now = clock.now()
+    if new:  # one multi-row INSERT: a whole term's export is one statement, not one per grade
+        db.session.execute(insert(CourseGrade), [
+            {"term_id": term.id, "course_id": r["course"].id, "student_id": r["student"].id, "score": r["score"],
+             "mark": r["mark"], "credits": r["credits"], "makeup_score": r["makeup"], "imported_by": actor.id,
+             "imported_at": now} for r in new])
     for old, r in changed:
         old.score, old.mark, old.credits, old.makeup_score = r["score"], r["mark"], r["credits"], r["makeup"]
-        old.imported_by, old.imported_at = actor.id, clock.now()
+        old.imported_by, old.imported_at = actor.id, now
     db.session.flush()
     if new or changed:
         audit.record(actor.id, "grades.import", "term", str(term.id),
