@@ -1,8 +1,10 @@
 """All models, imported once so that metadata (and Alembic) sees every table."""
 from backend.models.assessment import SelfAssessment
 from backend.models.attendance import AttendanceMark, ClassSession, LeaveRequest
+from backend.models.cadres import CadreGrant, CadreReview
 from backend.models.catalogue import CatalogueVersion, ScoringPoint, ScoringRule
 from backend.models.channel import ChannelAccount, ChannelConfig, ChannelDelivery
+from backend.models.grades import CourseGrade
 from backend.models.incident import Incident
 from backend.models.ledger import Dispute, ScoreEntry
 from backend.models.notification import (
@@ -43,4 +45,5 @@ __all__ = [
     "IdempotencyRecord", "Incident", "LoginFailure", "Major", "Notification", "NotificationPreference", "PushDelivery",
     "PushSubscription", "SpecialGroupRecord", "StudentWarning", "WarningEvent", "WarningRule", "RoleGrant", "Rollup", "School", "ScoringPoint",
     "ScoreEntry", "ScoringRule", "StaffProfile", "StudentProfile", "TeachingAssignment", "Term", "User",
+    "CadreGrant", "CadreReview", "CourseGrade",
 ]

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from backend.extensions import db
 from backend.models import ClassGroup, Rollup, ScoreEntry, StudentProfile, Term
 from backend.platform import changes, clock
-from backend.valuecard import attendance, card, catalogue, ledger
+from backend.valuecard import attendance, card, catalogue, grades, ledger
 from backend.valuecard.conversion import is_past_warning
 
 DOMAIN_METRICS = (*card.DOMAINS, "total")
@@ -168,6 +168,13 @@ def _inputs(term: Term, rules, rosters, class_ids):
             indicators[student_id][point_of[code]] = (card.indicator(sum(values), len(values)), len(values))
             for week, value in series:
                 _add(trends[(class_of[student_id], point_of[code])], week, 1, value)
+    for student_id, by_point in grades.student_values(term, rules, list(class_of) if class_ids is not None else None).items():
+        for point_id, series in by_point.items() if student_id in class_of else ():
+            indicators[student_id][point_id] = (card.indicator(sum(v for _, v in series), len(series)), len(series))
+            for week, value in series:
+                _add(trends[(class_of[student_id], point_id)], week, 1, value)
+    for class_id, by_point in grades.class_values(term, rules, class_ids).items():
+        entered[class_id].update({p: (card.indicator(sum(v for _, v in s), len(s)), len(s)) for p, s in by_point.items()})
     return indicators, trends, entered
 
 

@@ -29,7 +29,7 @@ from backend.models import (
     Term,
 )
 from backend.platform import clock
-from backend.valuecard import attendance, catalogue, ledger
+from backend.valuecard import attendance, catalogue, grades, ledger
 from backend.valuecard.conversion import is_past_warning, to_points
 
 DOMAINS = ("academic", "personal", "career")
@@ -74,6 +74,10 @@ def _values(term: Term, rules, student_ids=None, class_id=None) -> dict[int | No
         for student_id, by_code in attendance.indicator_values(student_ids, term.id).items():
             for code, series in by_code.items():
                 values[student_id][point_of[code]] = series
+        for student_id, by_point in grades.student_values(term, rules, student_ids).items():
+            values[student_id].update(by_point)
+    else:
+        values[None].update(grades.class_values(term, rules, [class_id]).get(class_id, {}))
     return values
 
 

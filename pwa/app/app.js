@@ -170,6 +170,10 @@ const ROUTES = [
   [/^#\/rules$/, async () => (await load("./admin.js")).rulesScreen()],
   [/^#\/roster$/, async (id, ctx) => (await load("./admin.js")).rosterScreen(ctx.me)],
   [/^#\/channels$/, screen("./channels.js", "channelsScreen")],
+  [/^#\/cadre-review$/, async (id, ctx) => (await load("./cadres.js")).reviewScreen(ctx.me)],
+  [/^#\/classes\/(\d+)\/cadres$/, async (id) => (await load("./cadres.js")).cadresScreen(Number(id))],
+  [/^#\/cadre-entry$/, async () => (await load("./cadres.js")).cadreEntryScreen()],
+  [/^#\/grades$/, async () => (await load("./cadres.js")).gradesScreen()],
 ];
 
 // Each navigation takes a turn; a slow screen the user has already left draws nothing.

@@ -4,6 +4,7 @@
 // false, performance mark `spiral:home`) when the last card is drawn.
 import { api } from "./api.js";
 import { checkinCard, sessionsCard } from "./attendance.js";
+import * as cadres from "./cadres.js";
 import { card, el, empty } from "./dom.js";
 import { addText, local, t } from "./i18n.js";
 
@@ -144,18 +145,19 @@ const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !
 // Each home: the cards, in order; each is a node or a promise of one. `get` fetches a path once per home.
 const HOMES = {
   student: (get, me) => [myClass(get), summary(get).then((data) => checkinCard(data.open_sessions)), studentCard(get),
-    studentWarnings(get), studentTodo(get, me)],
+    studentWarnings(get), studentTodo(get, me), cadres.studentTile(get)],
   head_teacher: (get, me) => [staffWarnings(get, t("classWarnings")), todoCard(get, { leave: true, disputes: true, sessions: true, incidents: true }),
-    classesCard(get, { roll: true }), moreCard(me, { reports: true })],
-  course_teacher: (get, me) => [sessionsCard(), todoCard(get, { disputes: true, incidents: true }), classesCard(get, { plans: false, roll: true }), moreCard(me)],
+    classesCard(get, { roll: true }), moreCard(me, { reports: true }), cadres.headTile(get)],
+  course_teacher: (get, me) => [sessionsCard(), todoCard(get, { disputes: true, incidents: true }), classesCard(get, { plans: false, roll: true }), moreCard(me),
+    cadres.gradesTile()],
   counsellor: (get, me) => [staffWarnings(get, t("alerts")), todoCard(get, { leave: true, incidents: true }), classesCard(get, { roll: true }),
     moreCard(me, { reports: true, effect: true })],
   student_affairs: (get) => scorerTiles(get, "student_affairs"),
-  teaching_office: (get) => scorerTiles(get, "teaching_office"),
+  teaching_office: (get) => [...scorerTiles(get, "teaching_office"), cadres.gradesTile()],
   pe_teacher: (get, me) => [...scorerTiles(get, "pe_teacher"), moreCard(me)],
   dept_admin: (get, me) => [staffWarnings(get, t("alerts")), classesCard(get, { roll: true }),
     moreCard(me, { reports: true, growth: false, effect: true, extra: deptTeachers(me) })],
-  school_admin: (get, me) => [adminTiles(me)],
+  school_admin: (get, me) => [adminTiles(me), cadres.gradesTile()],
 };
 
 // The home's cards as placeholders now, each replaced by its card when its data is in.

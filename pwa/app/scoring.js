@@ -80,9 +80,12 @@ export function correctionForm(entryId, rule, { value = "", done, cancel } = {})
 
 // One point for the whole class in one request; works offline through the outbox. A refused batch
 // is shown on the rows of the students it concerns; an "already recorded" row offers the correction.
-export async function entryGrid(role, term) {
-  const [catalogue, classes] = await Promise.all([api("/api/v1/catalogue"), api("/api/v1/classes")]);
-  const rules = catalogue.rules.filter((r) => r.level === "individual" && r.source === "entered" && r.scorer_roles.includes(role));
+// `source` (cadres.js): a student cadre's granted points, class and classmates, and their route.
+export async function entryGrid(role, term, source = null) {
+  const [catalogue, classes] = source ? [{ rules: source.rules }, source.classes]
+    : await Promise.all([api("/api/v1/catalogue"), api("/api/v1/classes")]);
+  const rules = source ? catalogue.rules
+    : catalogue.rules.filter((r) => r.level === "individual" && r.source === "entered" && r.scorer_roles.includes(role));
   if (!rules.length || !classes.length || !term) return card(t("entry"), empty(t("entryEmpty")));
   const classSelect = el("select", { "aria-label": t("myClasses"), "data-testid": "grid-class" },
     classes.map((c) => el("option", { value: c.id }, c.name)));
@@ -117,7 +120,7 @@ export async function entryGrid(role, term) {
     inputs().forEach((i) => fitInput(i, rule()));
   };
   const load = async () => {
-    const students = await api(`/api/v1/classes/${classSelect.value}/students`);
+    const students = source ? source.students : await api(`/api/v1/classes/${classSelect.value}/students`);
     rows.replaceChildren(...students.map((s) => el("div", { "data-row": s.id },
       el("label", { class: "row" }, el("span", {}, s.display_name),
         valueInput(rule(), { "data-student": s.id, "aria-label": s.display_name })),
@@ -189,7 +192,7 @@ export async function entryGrid(role, term) {
     const byId = Object.fromEntries(inputs().map((i) => [i.dataset.student, i.getAttribute("aria-label")]));
     submitButton.disabled = true;
     try {
-      const answer = await send("/api/v1/entries", { body: { point: pointSelect.value, period: period.value, term_id: term.id, entries },
+      const answer = await send(source?.path ?? "/api/v1/entries", { body: { point: pointSelect.value, period: period.value, term_id: term.id, entries },
         label: ["label_entries", { point: pointSelect.value, count: entries.length }], names: byId });
       // Sent or queued, these rows are on their way: the grid starts empty, so the next batch
       // never carries them a second time.

@@ -555,6 +555,21 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("GET", f"{V1}/attachments/<int:attachment_id>"): [Row(TEACHER, {"attachment_id": "@own_attachment"})],
     ("DELETE", f"{V1}/attachments/<int:attachment_id>"): [Row(ONLY["head_teacher"],
                                                               {"attachment_id": "@fresh_attachment"})],
+    # Student cadres: the class's own head teacher grants and reviews; a student records through their grant
+    # (no such classmate here: past the check, then the ledger's 422 naming the row).
+    ("GET", f"{V1}/classes/<int:class_id>/cadres"): [Row(ONLY["head_teacher"], {"class_id": "@own_class"})],
+    ("POST", f"{V1}/classes/<int:class_id>/cadres"): [Row(ONLY["head_teacher"], {"class_id": "@own_class"}, body={
+        "student_id": "@own_student", "title": "学习委员", "points": ["S-A-07"]}, ok={201, 422})],
+    ("POST", f"{V1}/cadre-grants/<int:grant_id>/revoke"): [Row(EVERYONE, {"grant_id": 0}, ok={404})],
+    ("GET", f"{V1}/cadre/me"): [Row(ONLY["student"])],
+    ("POST", f"{V1}/cadre/entries"): [Row(ONLY["student"], body={"point": "S-A-07", "period": "month:2026-11", "entries": [
+        {"student_id": 0, "value": 1}]}, ok={422})],
+    ("GET", f"{V1}/cadre-batches"): [Row(EVERYONE)],
+    ("POST", f"{V1}/cadre-batches/<string:batch_id>/review"): [
+        Row(EVERYONE, {"batch_id": "no-such-batch"}, body={"decision": "confirmed"}, ok={404})],
+    # Grades: the teaching office, the school admin, a course teacher (row by row: their own courses).
+    ("POST", f"{V1}/grades/import"): [Row(frozenset({"teaching_office", "school_admin", "course_teacher"}), ok={422})],
+    ("GET", f"{V1}/grades/template"): [Row(frozenset({"teaching_office", "school_admin", "course_teacher"}))],
 }
 PER_CALLER = {"fresh_notification", "fresh_subscription"}  # the caller's own
 METHOD_ORDER = {"GET": 0, "PUT": 1, "PATCH": 2, "POST": 3, "DELETE": 4}  # reads before the writes that change them

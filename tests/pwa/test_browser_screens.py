@@ -21,6 +21,7 @@ from backend.extensions import db
 from backend.models import ClassGroup, User
 from backend.org import directory
 from backend.platform import clock
+from backend.valuecard import cadres
 from tests.helpers import make_plan
 from tests.pwa.test_browser import log_in, serve
 
@@ -69,6 +70,9 @@ def college(tmp_path_factory, redis_server):
             warnings.evaluate_class(term, cls)
         student = db.session.scalar(select(User).where(User.username == accounts["student"]["username"]))
         make_plan(student)
+        head = db.session.scalar(select(User).where(User.username == accounts["head_teacher"]["username"]))
+        cadres.grant(head, db.session.get(ClassGroup, student.student.class_id), term,  # the cadre's screens too
+                     {"student_id": student.id, "title": "学习委员", "points": ["S-A-07"]})
         db.session.commit()
 
     base, accounts, stop = serve(tmp_path_factory.mktemp("screens"), redis_server.url, history=True, prepare=prepare)

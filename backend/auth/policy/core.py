@@ -23,6 +23,7 @@ class Resource:
     LEAVE = "leave"
     PORTFOLIO = "portfolio"
     CHANNELS = "channels"  # WeCom / DingTalk settings and users' ids
+    GRADES = "grades"  # course grades imported from the academic-affairs system
 
 
 def roles_over_class(user: User, cls: ClassGroup) -> set[str]:
