@@ -24,6 +24,9 @@ class AuthSession(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     user_agent: Mapped[str | None] = mapped_column(String(255))
+    # How the session began: "password" or "cas" (None: before campus sign-in existed). A CAS session
+    # is not held to an initial-password change: that password is not what it signed in with.
+    method: Mapped[str | None] = mapped_column(String(8))
 
 
 class LoginFailure(Base):
