@@ -17,5 +17,7 @@ def register_api(app: Flask, api: Api) -> None:
     for module in (login, me, units, catalogue, roster, entries, attendance, reports, roll, warnings, rules,
                    incidents, effect, notifications, channels, plans, assessment, portfolio, audit, home):
         api.register_blueprint(module.blp)
+    from backend.api.auth import cas
+    api.register_blueprint(cas.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

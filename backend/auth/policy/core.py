@@ -23,6 +23,7 @@ class Resource:
     LEAVE = "leave"
     PORTFOLIO = "portfolio"
     CHANNELS = "channels"  # WeCom / DingTalk settings and users' ids
+    SIGN_IN = "sign_in"  # who keeps a password login while campus sign-in (CAS) is on
 
 
 def roles_over_class(user: User, cls: ClassGroup) -> set[str]:
