@@ -53,6 +53,6 @@ def choose(user: User, choice: str, actor_id: int) -> dict:
     before = row(user)["password_login"]
     user.password_login = CHOICES[choice]
     if before != choice:
-        audit.record(actor_id, "account.password_login", "user", str(user.id),
+        audit.record(actor_id, "auth.password_login", "user", str(user.id),
                      {"username": user.username, "from": before, "to": choice})
     return row(user)

@@ -76,6 +76,9 @@ addText({
 
 const ACTIONS = ["catalogue", "warning_rule", "roster", "slips", "account", "audit", "read.sensitive", "leave", "ledger",
   "dispute", "special_group", "attendance"];
+// Campus sign-in: refused CAS sign-ins and password-login choices (cas.js, auth/cas.py).
+ACTIONS.push("auth");
+addText({ act_auth: "登录方式", obj_cas_account: "统一身份认证账号" }, { act_auth: "Sign-in", obj_cas_account: "Campus account" });
 const FIELD_LABELS = { standard_value: "standardValue", warning_value: "warningValue", weight: "weight",
   min_value: "minValue", max_value: "maxValue", rationale: "rationale", ack_hours: "ackHours", conversion: "field_conversion",
   rule: "field_rule", levels: "field_levels" };

@@ -213,7 +213,7 @@ def test_password_login_is_refused_for_a_cas_account_and_kept_for_the_admin(clie
     assert _password(client, student).status_code == 200
     listed = client.get("/api/v1/password-logins", headers=headers).json
     assert [r["username"] for r in listed] == [student["username"]]  # the exceptions to the default
-    audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.password_login"))
+    audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.password_login"))
     assert audit.object_id == str(student_id) and '"to": "allowed"' in audit.detail
     bad = assert_problem(client.put(f"/api/v1/password-logins/{student_id}", headers=headers,
                                     json={"password_login": "maybe"}), 422)
