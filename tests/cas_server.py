@@ -8,10 +8,14 @@ the CAS Protocol 3.0 specification (apereo.github.io/cas/.../CAS-Protocol-Specif
   XML answer, attributes only from /p3/ (3.0). A ticket is good for one validation attempt,
   successful or not (§3.1.1): a second one is INVALID_TICKET; another service than the one the
   ticket was issued for is INVALID_SERVICE; a missing parameter INVALID_REQUEST.
-- GET /logout?service=URL (§2.3): ends the CAS session (recorded) and goes back to the service.
+- GET /logout?service=URL (§2.3): ends the CAS session (recorded) and goes back to the service;
+  with `send_slo`, first POSTs a SAML LogoutRequest naming each validated ticket to its service
+  (§2.3.3, Appendix C: single logout).
 """
 import secrets
 import threading
+import urllib.request
+import uuid
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -28,6 +32,8 @@ class CasServer:
         self.tickets: dict[str, dict] = {}  # ticket → {"service", "user", "attributes", "used"}
         self.validations: list[dict] = []  # every validation request: path, service, ticket, answer code
         self.logouts: list[str | None] = []
+        self.send_slo = False
+        self.signed_in: list[tuple[str, str]] = []  # (service, ticket) validated, not yet logged out
         self.lock = threading.Lock()
         server = self
 
@@ -64,6 +70,10 @@ class CasServer:
                 if url.path == "/cas/logout":
                     with server.lock:
                         server.logouts.append(query.get("service"))
+                        signed_in, server.signed_in = server.signed_in, []
+                    if server.send_slo:
+                        for service, ticket in signed_in:
+                            server.post_logout(service, ticket)
                     if query.get("service"):
                         return self._send(302, location=query["service"])
                     return self._send(200, "<h1>CAS</h1><p>Signed out.</p>")
@@ -100,6 +110,8 @@ class CasServer:
             if found is not None:
                 found["used"] = True  # one validation attempt per ticket, whatever its outcome
             self.validations.append({"path": path, "service": service, "ticket": ticket, "code": code or "OK"})
+            if not code:
+                self.signed_in.append((service, ticket))
         if code:
             return (f'<cas:serviceResponse xmlns:cas="{NS}"><cas:authenticationFailure code="{code}">'
                     f"{xml(text)}</cas:authenticationFailure></cas:serviceResponse>")
@@ -110,6 +122,20 @@ class CasServer:
         return (f'<cas:serviceResponse xmlns:cas="{NS}"><cas:authenticationSuccess>'
                 f"<cas:user>{xml(found['user'])}</cas:user>{attributes}"
                 "</cas:authenticationSuccess></cas:serviceResponse>")
+
+    @staticmethod
+    def logout_request(ticket: str) -> str:
+        return ('<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+                f'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="LR-{uuid.uuid4()}" Version="2.0" '
+                'IssueInstant="2026-11-23T02:00:00Z"><saml:NameID>@NOT_USED@</saml:NameID>'
+                f"<samlp:SessionIndex>{xml(ticket)}</samlp:SessionIndex></samlp:LogoutRequest>")
+
+    def post_logout(self, service: str, ticket: str) -> None:
+        data = urlencode({"logoutRequest": self.logout_request(ticket)}).encode()
+        try:
+            urllib.request.urlopen(urllib.request.Request(service, data=data), timeout=5).close()
+        except OSError:
+            pass  # a service that is gone: the CAS server does not retry
 
     def close(self):
         self.httpd.shutdown()

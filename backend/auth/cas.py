@@ -11,18 +11,20 @@ A nonce (`state`) travels in the service URL and in a cookie set before the redi
 that comes back to a browser that did not start this sign-in (a link planted by someone else,
 logging the victim in as the attacker) is refused before it is validated.
 """
+import hashlib
 import secrets
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import requests
-from cas import CASClient
+from cas import CASClient, CASClientV3
 from flask import current_app
+from sqlalchemy import select
 
 from backend.auth import sessions
 from backend.extensions import db
-from backend.models import User
-from backend.platform import audit
+from backend.models import AuthSession, User
+from backend.platform import audit, clock
 
 # What went wrong, as the PWA's error screen names it (pwa/app/cas.js says what to do for each).
 REASONS = ("invalid_ticket", "wrong_service", "unknown_user", "inactive", "no_number", "unreachable",
@@ -130,7 +132,30 @@ def sign_in(ticket: str, state: str, user_agent: str | None) -> tuple[User, dict
         raise _refuse(Refused("unknown_user", account=number))
     if not user.is_active:
         raise _refuse(Refused("inactive", account=number), user)
-    return user, sessions.start(user, "cas", user_agent)
+    return user, sessions.start(user, "cas", user_agent, _ticket_hash(ticket))
+
+
+def _ticket_hash(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def single_logout(logout_request: str) -> bool:
+    """The CAS server's back-channel logout (a SAML LogoutRequest naming the service ticket the
+    session began with): that session ends. Anyone can post here, but only a ticket, which never
+    left the user's browser and the CAS server, names a session; no answer says whether it did."""
+    if len(logout_request) > 16384 or "<!DOCTYPE" in logout_request.upper():
+        return False  # a LogoutRequest is a few hundred bytes and declares no entities
+    found = CASClientV3.get_saml_slos(logout_request.encode())
+    ticket = (found[0].text or "").strip() if found else ""
+    if not ticket:
+        return False
+    ended = False
+    for session in db.session.scalars(select(AuthSession).where(AuthSession.cas_ticket == _ticket_hash(ticket),
+                                                               AuthSession.revoked_at.is_(None))):
+        session.revoked_at = clock.now()
+        ended = True
+    db.session.commit()
+    return ended
 
 
 def refused_state() -> Refused:

@@ -35,9 +35,10 @@ def login(username: str, password: str, ip: str, trusted_device: bool, user_agen
     return user, start(user, "password", user_agent)
 
 
-def start(user: User, method: str, user_agent: str | None) -> dict:
-    """A new session for a user who proved who they are (by password, or a CAS ticket)."""
-    return _issue(user, AuthSession(id=str(uuid.uuid4()), user_id=user.id, method=method,
+def start(user: User, method: str, user_agent: str | None, cas_ticket: str | None = None) -> dict:
+    """A new session for a user who proved who they are (by password, or a CAS ticket: kept as
+    its hash, for the CAS server's single logout)."""
+    return _issue(user, AuthSession(id=str(uuid.uuid4()), user_id=user.id, method=method, cas_ticket=cas_ticket,
                                     user_agent=(user_agent or "")[:255]))
 
 

@@ -27,6 +27,8 @@ class AuthSession(Base):
     # How the session began: "password" or "cas" (None: before campus sign-in existed). A CAS session
     # is not held to an initial-password change: that password is not what it signed in with.
     method: Mapped[str | None] = mapped_column(String(8))
+    # SHA-256 of the CAS service ticket it began with: the CAS server's single logout names it.
+    cas_ticket: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class LoginFailure(Base):

@@ -236,6 +236,24 @@ def test_a_wrong_password_for_an_admin_is_still_the_usual_401(client, accounts):
     assert_problem(_password(client, accounts["school_admin"], "nope"), 401)
 
 
+def test_the_cas_servers_single_logout_ends_the_session_it_began(client, accounts, cas_server):
+    assert _landing(_sign_in(client, cas_server, accounts["student"]["username"]))[0] == "/cas-done"
+    ticket = cas_server.validations[-1]["ticket"]
+    refreshed = client.post("/api/v1/auth/refresh", headers={"X-CSRF-TOKEN": csrf_cookie(client)})
+    access = {"Authorization": f"Bearer {refreshed.json['access_token']}"}
+    other = client.application.test_client()
+    login(other, accounts["school_admin"])  # a password session is not touched
+    # Anyone may post: a ticket not one of ours, or no XML at all, changes nothing and says nothing.
+    for junk in (CasServer.logout_request("ST-not-ours"), "<not xml", '<!DOCTYPE x [<!ENTITY a "b">]><x/>'):
+        assert client.post("/api/v1/auth/cas/callback", data={"logoutRequest": junk}).status_code == 204
+    assert client.get("/api/v1/me", headers=access).status_code == 200
+    answer = client.post("/api/v1/auth/cas/callback", data={"logoutRequest": CasServer.logout_request(ticket)})
+    assert answer.status_code == 204
+    assert_problem(client.get("/api/v1/me", headers=access), 401)
+    assert_problem(client.post("/api/v1/auth/refresh", headers={"X-CSRF-TOKEN": csrf_cookie(client)}), 401)
+    assert db.session.scalar(select(func.count()).select_from(AuthSession).where(AuthSession.revoked_at.is_(None))) == 1
+
+
 def test_cas_off_sends_the_browser_to_the_error_screen(client, accounts):
     client.application.config["CAS_ENABLED"] = False
     assert _landing(client.get("/api/v1/auth/cas/login")) == ("/cas-error", {"reason": "off"})

@@ -362,6 +362,7 @@ PUBLIC = {
     "cas.settings": "the login screen asks whether to offer campus sign-in (统一身份认证)",
     "cas.start": "the way in through the CAS server (a redirect)",
     "cas.callback": "the CAS server's way back: a ticket and a browser-bound nonce, validated with the CAS server",
+    "cas.single_logout": "the CAS server's back-channel logout; only a session's own ticket names it",
 }
 
 V1 = "/api/v1"

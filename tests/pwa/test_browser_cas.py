@@ -1,5 +1,5 @@
 """Campus sign-in (统一身份认证) on a 360 px phone, through the loopback CAS server: the login
-screen's button, a full sign-in landing on the student's home, single logout, the unknown-user
+screen's button, a full sign-in landing on the student's home, single logout both ways, the unknown-user
 screen, and the school admin's password-login choices. The CAS server is addressed as
 `localhost` and the app as `127.0.0.1`, so the way back from CAS is a cross-site navigation, as
 it is in a college (the refresh cookie is SameSite=Strict, the nonce cookie Lax)."""
@@ -17,6 +17,7 @@ WIDTH = 360
 def cas_live(tmp_path_factory, redis_server):
     cas = CasServer()
     cas.login_page = True  # the user types their campus account at the CAS server
+    cas.send_slo = True  # its logout tells Spiral (single logout)
     cas_url = cas.url.replace("127.0.0.1", "localhost")
     apps = []
 
@@ -81,6 +82,18 @@ def test_a_student_signs_in_through_cas_lands_home_and_can_sign_out_of_cas_too(c
     logout.click()
     expect(page.get_by_test_id("cas-login")).to_be_visible()  # the CAS server sent the browser back
     assert cas.logouts[-1] == base + "/"
+
+
+def test_signing_out_of_another_campus_system_ends_the_spiral_session(cas_live, small_phone):
+    base, accounts, cas = cas_live
+    page = small_phone.new_page()
+    sign_in_at_cas(page, base, accounts["head_teacher"]["username"])
+    expect(page.get_by_test_id("home-head_teacher")).to_be_visible(timeout=30_000)
+    page.goto(cas.url.replace("127.0.0.1", "localhost") + "/logout")  # e.g. the library system's logout
+    expect(page.locator("body")).to_contain_text("Signed out.")
+    page.goto(base + "/")
+    expect(page.get_by_test_id("cas-login")).to_be_visible()
+    expect(page.get_by_test_id("home-head_teacher")).to_have_count(0)
 
 
 def test_an_unknown_campus_account_is_told_what_to_do(cas_live, small_phone):

@@ -100,6 +100,16 @@ def callback():
     return response
 
 
+@blp.post("/auth/cas/callback")
+@blp.response(204)
+@blp.doc(security=[])
+def single_logout():
+    """The CAS server's single logout: a form field `logoutRequest` (SAML) naming the ticket a
+    session began with ends that session. Always 204: the answer says nothing about sessions."""
+    if cas.enabled():
+        cas.single_logout(request.form.get("logoutRequest", ""))
+
+
 @blp.get("/password-logins")
 @blp.arguments(PasswordLoginQuery, location="query")
 @blp.response(200, PasswordLoginOut(many=True))
