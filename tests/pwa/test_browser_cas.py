@@ -130,5 +130,6 @@ def test_the_school_admin_lets_one_student_keep_a_password(cas_live, small_phone
     fits(page)
     page.get_by_role("link", name="← 返回").click()
     page.get_by_test_id("logout").click()
+    expect(page.locator("#username")).to_be_visible()  # the logout went through before the next login
     log_in(page, base, student)
     expect(page.get_by_test_id("home-student")).to_be_visible(timeout=30_000)
