@@ -1,17 +1,19 @@
 """Campus sign-in (统一身份认证, CAS) against a CAS server on loopback (tests/cas_server.py): the
 browser's round trip is played with the test client on Spiral's side and plain HTTP on the CAS
 server's side, redirects followed by hand so each hop can be checked."""
+import io
 import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from backend.extensions import db
 from backend.models import AuditEvent, AuthSession, LoginFailure, User
 from tests.cas_server import CasServer
-from tests.helpers import assert_problem, build_college, csrf_cookie, login
+from tests.helpers import assert_problem, build_college, csrf_cookie, login, upload_roster
 
 CALLBACK = "http://localhost/api/v1/auth/cas/callback"
 
@@ -257,3 +259,33 @@ def test_the_cas_servers_single_logout_ends_the_session_it_began(client, account
 def test_cas_off_sends_the_browser_to_the_error_screen(client, accounts):
     client.application.config["CAS_ENABLED"] = False
     assert _landing(client.get("/api/v1/auth/cas/login")) == ("/cas-error", {"reason": "off"})
+
+
+def _staff_book(rows_) -> bytes:
+    book = Workbook()
+    ws = book.active
+    ws.title = "教职工"
+    ws.append(["工号", "姓名", "所属系部", "角色", "范围", "密码登录"])
+    for r in rows_:
+        ws.append(r)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_roster_import_sets_password_login_all_or_nothing(client, accounts):
+    admin = login(client, accounts["school_admin"])
+    cls = client.get("/api/v1/classes", headers=admin).json[0]["name"]
+    bad = upload_roster(client, admin, _staff_book([["T80001", "甲老师", "", "班主任", cls, "允许"],
+                                                    ["T80002", "乙老师", "", "班主任", cls, "也许"]]))
+    errors = assert_problem(bad, 422)["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [(3, "密码登录")]
+    assert db.session.scalar(select(User).where(User.username == "T80001")) is None  # nothing imported
+    ok = upload_roster(client, admin, _staff_book([["T80001", "甲老师", "", "班主任", cls, "允许"],
+                                                   ["T80002", "乙老师", "", "班主任", cls, ""]]))
+    assert ok.status_code == 200, ok.json
+    chosen = dict(db.session.execute(select(User.username, User.password_login).where(User.username.like("T8000%"))).all())
+    assert chosen == {"T80001": True, "T80002": None}
+    again = upload_roster(client, admin, _staff_book([["T80001", "甲老师", "", "班主任", cls, "默认"]]))
+    assert again.json["staff"] == {"created": 0, "updated": 1, "unchanged": 0}
+    assert db.session.scalar(select(User.password_login).where(User.username == "T80001")) is None
