@@ -399,6 +399,7 @@ function importResult(body) {
 const COLUMNS_EN = { 系部: "department", 专业: "major", 班级: "class", 入学年份: "entry year", 学号: "student number",
   姓名: "name", 性别: "gender", 工号: "staff number", 所属系部: "home department", 角色: "role", 范围: "scope",
   企业微信账号: "WeCom userid", 钉钉账号: "DingTalk userid" };
+COLUMNS_EN.密码登录 = "password login";  // campus sign-in (cas.js)
 
 function importErrors(problem) {
   const en = getLang() === "en";
