@@ -57,14 +57,17 @@ def _version() -> int:
     return 2 if str(current_app.config["CAS_VERSION"]).startswith("2") else 3
 
 
-def _client(state: str | None = None):
+_NO_HTTP = object()  # building a URL calls nobody: no HTTP session to open (and leave open)
+
+
+def _client(state: str | None = None, session=_NO_HTTP):
     config = current_app.config
     service = config["CAS_SERVICE_URL"]
     if state is not None:
         service += ("&" if "?" in service else "?") + urlencode({"state": state})
     server = config["CAS_SERVER_URL"].rstrip("/") + "/"  # urljoin keeps the /cas/ prefix only with it
     return CASClient(version=_version(), service_url=service, server_url=server,
-                     session=_TimedSession(config["CAS_TIMEOUT"]))
+                     session=_TimedSession(config["CAS_TIMEOUT"]) if session is None else session)
 
 
 def new_state() -> str:
@@ -91,11 +94,13 @@ def _failure_code(raw: bytes) -> str | None:
 
 def validate(ticket: str, state: str) -> str:
     """The student or staff number the CAS server vouches for with this ticket."""
-    client = _client(state)
+    client = _client(state, session=None)
     try:
         raw = client.get_verification_response(ticket)
     except requests.RequestException as error:
         raise Refused("unreachable", code=type(error).__name__) from error
+    finally:
+        client.session.close()
     try:
         user, attributes, _ = client.verify_response(raw)
     except (ElementTree.ParseError, IndexError, AttributeError) as error:

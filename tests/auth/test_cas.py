@@ -14,6 +14,7 @@ from backend.extensions import db
 from backend.models import AuditEvent, AuthSession, LoginFailure, User
 from tests.cas_server import CasServer
 from tests.helpers import assert_problem, build_college, csrf_cookie, login, upload_roster
+from tests.servers import free_port
 
 CALLBACK = "http://localhost/api/v1/auth/cas/callback"
 
@@ -289,3 +290,11 @@ def test_the_roster_import_sets_password_login_all_or_nothing(client, accounts):
     again = upload_roster(client, admin, _staff_book([["T80001", "甲老师", "", "班主任", cls, "默认"]]))
     assert again.json["staff"] == {"created": 0, "updated": 1, "unchanged": 0}
     assert db.session.scalar(select(User.password_login).where(User.username == "T80001")) is None
+
+
+def test_a_cas_server_out_of_reach_is_said_so(client, accounts, cas_server):
+    service = parse_qs(urlsplit(_go_to_cas(client)).query)["service"][0]
+    client.application.config["CAS_SERVER_URL"] = f"http://127.0.0.1:{free_port()}/cas"  # nobody listens
+    route, query = _landing(_back(client, service + "&ticket=ST-whatever"))
+    assert (route, query) == ("/cas-error", {"reason": "unreachable"})
+    assert _refusals()[-1]["reason"] == "unreachable"
