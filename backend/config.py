@@ -124,6 +124,16 @@ class Config:
         self.CHANNEL_BACKOFF = (10, 60, 300, 1800)  # seconds before each retry of 5xx, timeouts, "system busy"
         # The app's address as phones reach it: channel messages link to APP_URL + the alert's path.
         self.APP_URL = env.get("APP_URL", "http://127.0.0.1:5000")
+        # Campus sign-in (统一身份认证, CAS 2.0 or 3.0; auth/cas.py). CAS_SERVICE_URL is the callback as the
+        # browser and the CAS server see it (behind the TLS proxy, its public https address); the CAS
+        # server compares it exactly. The student or staff number is the CAS user name, or the
+        # attribute CAS_USER_ATTRIBUTE names (e.g. employeeNumber) when the user name is something else.
+        self.CAS_ENABLED = env.get("CAS_ENABLED", "0") == "1"
+        self.CAS_SERVER_URL = env.get("CAS_SERVER_URL", "")
+        self.CAS_VERSION = env.get("CAS_VERSION", "3.0")
+        self.CAS_SERVICE_URL = env.get("CAS_SERVICE_URL") or self.APP_URL.rstrip("/") + "/api/v1/auth/cas/callback"
+        self.CAS_USER_ATTRIBUTE = env.get("CAS_USER_ATTRIBUTE", "")
+        self.CAS_TIMEOUT = float(env.get("CAS_TIMEOUT", 10))  # seconds for a ticket validation
 
         self.API_TITLE = "Spiral API"
         self.API_VERSION = "v1"

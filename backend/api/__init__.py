@@ -20,5 +20,7 @@ def register_api(app: Flask, api: Api) -> None:
     from backend.api.valuecard import cadres, grades
     for module in (cadres, grades):
         api.register_blueprint(module.blp)
+    from backend.api.auth import cas
+    api.register_blueprint(cas.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

@@ -2,8 +2,9 @@
 from functools import wraps
 
 from flask import Flask, current_app, g, request
-from flask_jwt_extended import current_user, verify_jwt_in_request
+from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 
+from backend.auth import sessions
 from backend.errors import Problem
 
 
@@ -20,7 +21,7 @@ def login_required(fn=None, *, allow_password_change: bool = False):
         def wrapper(*args, **kwargs):
             if not g.get("spiral_authenticated"):
                 verify_jwt_in_request(locations=["headers"])
-            if current_user.must_change_password and not allow_password_change:
+            if not allow_password_change and sessions.password_change_due(current_user, get_jwt()):
                 raise Problem(403, "请先修改初始密码 / Change your initial password first",
                               type_="/problems/password-change-required")
             return view(*args, **kwargs)

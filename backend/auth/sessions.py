@@ -6,7 +6,7 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import func, select
 
-from backend.auth import passwords, throttle
+from backend.auth import password_login, passwords, throttle
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import AuthSession, User
@@ -15,21 +15,35 @@ from backend.platform import clock
 INVALID_LOGIN = "用户名或密码错误 / Wrong username or password"
 
 
+def find(username: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+
 def login(username: str, password: str, ip: str, trusted_device: bool, user_agent: str | None) -> tuple[User, dict]:
+    # A CAS-only account has no password worth guessing: refused before any is checked or counted.
+    known = find(username)
+    if known is not None and known.is_active and not password_login.allowed(known):
+        raise Problem(403, password_login.USE_CAS, type_="/problems/use-campus-sign-in")
     throttle.begin(username, ip, trusted_device)  # counted as a failure before the password is checked
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    user = find(username)
     if user is None:
         passwords.burn_time(password)
     if user is None or not user.is_active or not passwords.verify_password(user.password_hash, password):
         db.session.rollback()
         raise Problem(401, INVALID_LOGIN)
     throttle.clear(username)
-    tokens = _issue(user, AuthSession(id=str(uuid.uuid4()), user_id=user.id, user_agent=(user_agent or "")[:255]))
-    return user, tokens
+    return user, start(user, "password", user_agent)
+
+
+def start(user: User, method: str, user_agent: str | None, cas_ticket: str | None = None) -> dict:
+    """A new session for a user who proved who they are (by password, or a CAS ticket: kept as
+    its hash, for the CAS server's single logout)."""
+    return _issue(user, AuthSession(id=str(uuid.uuid4()), user_id=user.id, method=method, cas_ticket=cas_ticket,
+                                    user_agent=(user_agent or "")[:255]))
 
 
 def _issue(user: User, session: AuthSession) -> dict:
-    claims = {"sid": session.id}
+    claims = {"sid": session.id, "via": session.method or "password"}
     access = create_access_token(identity=str(user.id), additional_claims=claims)
     refresh = create_refresh_token(identity=str(user.id), additional_claims=claims)
     session.refresh_jti = decode_token(refresh)["jti"]
@@ -38,7 +52,13 @@ def _issue(user: User, session: AuthSession) -> dict:
     db.session.commit()
     return {"access_token": access, "refresh_token": refresh,
             "expires_in": current_app.config["JWT_ACCESS_TOKEN_EXPIRES"],
-            "must_change_password": user.must_change_password}
+            "must_change_password": password_change_due(user, claims)}
+
+
+def password_change_due(user: User, claims: dict) -> bool:
+    """An initial password must be changed before anything else, unless the session did not
+    come from it (campus sign-in)."""
+    return user.must_change_password and claims.get("via") != "cas"
 
 
 def refresh(user: User, claims: dict) -> dict:

@@ -20,6 +20,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Password login while campus sign-in (CAS) is on: True allowed, False denied, None the default
+    # for the account's roles (auth/password_login.py: school admins keep theirs, for when CAS is down).
+    password_login: Mapped[bool | None]
     # zh-CN or en once the user chose; None follows the device (platform/language.py).
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -24,6 +24,11 @@ class AuthSession(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     user_agent: Mapped[str | None] = mapped_column(String(255))
+    # How the session began: "password" or "cas" (None: before campus sign-in existed). A CAS session
+    # is not held to an initial-password change: that password is not what it signed in with.
+    method: Mapped[str | None] = mapped_column(String(8))
+    # SHA-256 of the CAS service ticket it began with: the CAS server's single logout names it.
+    cas_ticket: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class LoginFailure(Base):

@@ -47,18 +47,25 @@ from backend.platform.sheets import csv_bytes
 # Optional on both sheets: the person's userid in WeCom / DingTalk, for alerts there (notify/channels).
 CHANNEL_COLUMNS = [("wecom", "企业微信账号", "WeCom userid", False), ("dingtalk", "钉钉账号", "DingTalk userid", False)]
 CHANNEL_HEADER = {key: zh for key, zh, _, _ in CHANNEL_COLUMNS}
+# Optional on both sheets: whether the person may still log in with a password while campus sign-in
+# (CAS) is on (auth/password_login.py); a blank cell changes nothing.
+PASSWORD_LOGIN_COLUMN = ("password_login", "密码登录", "password login", False)
+PASSWORD_LOGIN_VALUES = {"允许": True, "是": True, "allowed": True, "yes": True,
+                         "禁止": False, "否": False, "denied": False, "no": False, "默认": None, "default": None}
 STUDENT_COLUMNS = [
     ("department", "系部", "department", True), ("major", "专业", "major", True),
     ("class", "班级", "class", True), ("entry_year", "入学年份", "entry year", True),
     ("number", "学号", "student number", True), ("name", "姓名", "name", True),
     ("gender", "性别", "gender", False),
     *CHANNEL_COLUMNS,
+    PASSWORD_LOGIN_COLUMN,
 ]
 STAFF_COLUMNS = [
     ("number", "工号", "staff number", True), ("name", "姓名", "name", True),
     ("department", "所属系部", "home department", False), ("role", "角色", "role", True),
     ("scope", "范围", "scope", True),
     *CHANNEL_COLUMNS,
+    PASSWORD_LOGIN_COLUMN,
 ]
 SHEETS = {"students": ("学生", STUDENT_COLUMNS), "staff": ("教职工", STAFF_COLUMNS)}
 CHANNEL_ALIASES = {"wecom": ["企业微信", "企业微信id", "企业微信userid", "企微账号", "wecom", "wecom id"],
@@ -74,6 +81,7 @@ ALIASES = {
         "name": ["学生姓名", "student name"],
         "gender": ["sex"],
         **CHANNEL_ALIASES,
+        "password_login": ["账号密码登录", "允许密码登录"],
     },
     "staff": {
         "number": ["教工号", "职工号", "教职工号", "staff no", "staff no.", "staff id"],
@@ -82,6 +90,7 @@ ALIASES = {
         "role": ["角色名称"],
         "scope": ["管理范围", "负责范围"],
         **CHANNEL_ALIASES,
+        "password_login": ["账号密码登录", "允许密码登录"],
     },
 }
 # Columns real exports carry that Spiral does not import (an ID number is never stored).
@@ -329,6 +338,7 @@ def _validate(parsed: Parsed) -> None:
             err(RowError(r["_sheet"], r["_row"], column, f"与“{first}”仅大小写不同，请统一写法",
                          f"Differs from '{first}' only in case; write it the same way"))
     _validate_channel_ids(parsed)
+    _validate_password_login(parsed)
     departments = {d for d, in db.session.execute(select(Department.name))} | {r["department"] for r in parsed.students}
     class_names = set(existing_classes) | set(classes)
     people: dict[str, tuple[str, str, int]] = {}  # staff number, lower case -> (name, sheet, row)
@@ -373,6 +383,14 @@ def _validate(parsed: Parsed) -> None:
             err(RowError(sheet, row, "范围", f"该角色的范围只能是：{allowed}", f"This role can only be scoped to: {allowed}"))
             continue
         r["role"], r["scope_type"] = role, scope
+
+
+def _validate_password_login(parsed: Parsed) -> None:
+    for r in [*parsed.students, *parsed.staff]:
+        value = r.get("password_login", "")
+        if value and value.lower() not in PASSWORD_LOGIN_VALUES:
+            parsed.errors.append(RowError(r["_sheet"], r["_row"], "密码登录", "应为“允许”“禁止”或“默认”",
+                                          "Must be 允许 (allowed), 禁止 (denied) or 默认 (default)"))
 
 
 def _validate_channel_ids(parsed: Parsed) -> None:
@@ -539,6 +557,15 @@ class _Writer:
             db.session.flush()
         return changed
 
+    @staticmethod
+    def _password_login(user: User, r: dict) -> bool:
+        """The row's password-login choice (a blank cell changes nothing); whether it changed."""
+        value = r.get("password_login", "")
+        if not value or user.password_login is PASSWORD_LOGIN_VALUES[value.lower()]:
+            return False
+        user.password_login = PASSWORD_LOGIN_VALUES[value.lower()]
+        return True
+
     def students(self, rows: list[dict]) -> dict:
         outcomes = []
         for r in rows:
@@ -554,6 +581,8 @@ class _Writer:
             if not any(g.role == Role.STUDENT for g in user.grants):
                 user.grants.append(RoleGrant(role=Role.STUDENT, scope_type=Scope.CLASS, scope_id=cls.id))
             if self._channel_ids(user, r):
+                outcome = _worst(outcome, "updated")
+            if self._password_login(user, r):
                 outcome = _worst(outcome, "updated")
             outcomes.append(outcome)
             self.class_outcomes.setdefault(cls.name, []).append(outcome)
@@ -584,6 +613,8 @@ class _Writer:
                 self.classes[r["scope"]].head_teacher_id = user.id
             if self._channel_ids(user, r):
                 outcome = _worst(outcome, "updated")
+            if self._password_login(user, r):
+                outcome = _worst(outcome, "updated")
             outcomes[r["number"].lower()] = outcome
         return _count(outcomes.values())
 
@@ -602,8 +633,8 @@ def _fresh_password() -> tuple[str, str]:
 
 # ---------------------------------------------------------------- templates
 
-EXAMPLE_STUDENT = ["信息工程系", "软件技术", "软件2501班", 2025, "2025010101", "张三", "男", "", ""]
-EXAMPLE_STAFF = ["T20010", "李老师", "信息工程系", "班主任", "软件2501班", "", ""]
+EXAMPLE_STUDENT = ["信息工程系", "软件技术", "软件2501班", 2025, "2025010101", "张三", "男", "", "", ""]
+EXAMPLE_STAFF = ["T20010", "李老师", "信息工程系", "班主任", "软件2501班", "", "", ""]
 
 
 def _headers(columns) -> list[str]:

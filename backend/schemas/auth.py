@@ -1,7 +1,8 @@
 """Validation for sign-in, tokens and the signed-in person."""
+from flask_jwt_extended import get_jwt
 from marshmallow import Schema, ValidationError, fields, validate
 
-from backend.auth import passwords
+from backend.auth import passwords, sessions
 from backend.platform import language
 from backend.schemas.common import ChangeIn, StrictSchema
 
@@ -47,7 +48,8 @@ class MeOut(Schema):
     display_name = fields.String()
     locale = fields.String(attribute="language", allow_none=True, metadata={
         "description": "zh-CN or en as the user chose; null follows the device's Accept-Language"})
-    must_change_password = fields.Boolean()
+    must_change_password = fields.Function(lambda u: sessions.password_change_due(u, get_jwt()), metadata={
+        "description": "an initial password to change first (not asked of a campus sign-in session)"})
     roles = fields.List(fields.Nested(GrantOut), attribute="grants")
     class_id = fields.Function(lambda u: u.student.class_id if u.student else None)
 

@@ -76,6 +76,9 @@ addText({
 
 const ACTIONS = ["catalogue", "warning_rule", "roster", "slips", "account", "audit", "read.sensitive", "leave", "ledger",
   "dispute", "special_group", "attendance"];
+// Campus sign-in: refused CAS sign-ins and password-login choices (cas.js, auth/cas.py).
+ACTIONS.push("auth");
+addText({ act_auth: "登录方式", obj_cas_account: "统一身份认证账号" }, { act_auth: "Sign-in", obj_cas_account: "Campus account" });
 const FIELD_LABELS = { standard_value: "standardValue", warning_value: "warningValue", weight: "weight",
   min_value: "minValue", max_value: "maxValue", rationale: "rationale", ack_hours: "ackHours", conversion: "field_conversion",
   rule: "field_rule", levels: "field_levels" };
@@ -396,6 +399,7 @@ function importResult(body) {
 const COLUMNS_EN = { 系部: "department", 专业: "major", 班级: "class", 入学年份: "entry year", 学号: "student number",
   姓名: "name", 性别: "gender", 工号: "staff number", 所属系部: "home department", 角色: "role", 范围: "scope",
   企业微信账号: "WeCom userid", 钉钉账号: "DingTalk userid" };
+COLUMNS_EN.密码登录 = "password login";  // campus sign-in (cas.js)
 
 function importErrors(problem) {
   const en = getLang() === "en";

@@ -79,6 +79,9 @@ export async function endLeftoverSession() {
   else if (state === false) localStorage.removeItem(LOGGED_OUT);
 }
 
+// Campus sign-in set a new session's cookies (they replaced any left behind by an offline logout).
+export function adoptSession() { localStorage.removeItem(LOGGED_OUT); }
+
 // At app start: the session the refresh cookie holds, unless its user logged out here.
 export async function resume() {
   if (localStorage.getItem(LOGGED_OUT)) {

@@ -58,14 +58,26 @@ function form(title, fields, submitLabel, onSubmit, hint) {
   return node;
 }
 
-function showLogin(hint) {
+let loggedOutScreen = () => showLogin();  // what the language switch redraws before anyone logs in
+
+function showLogin(hint, afterLogout = false) {
   client.beginScreen();
-  show(form(t("loginTitle"), [["username", t("username"), "text", "username"],
+  loggedOutScreen = () => showLogin(hint, afterLogout);
+  const casSlot = el("div", { "data-testid": "cas-slot" });  // campus sign-in, when the school has it
+  show(casSlot, form(t("loginTitle"), [["username", t("username"), "text", "username"],
     ["password", t("password"), "password", "current-password"]], t("login"), async ({ username, password }) => {
     homes().catch(() => {});  // the home's code comes down while the password is checked
     await client.login(username.trim(), password);
     await start();
   }, hint));
+  load("./cas.js").then((cas) => cas.casOffer(casSlot, afterLogout)).catch(() => {});
+}
+
+// A campus sign-in the server refused (#/cas-error?reason=...): what happened and what to do.
+async function showCasError(query) {
+  loggedOutScreen = () => showCasError(query);
+  const { casError } = await load("./cas.js");
+  show(await casError(query, () => { history.replaceState(null, "", "#/"); showLogin(); }));
 }
 
 // Logging out: the user's queued writes stay on the device, theirs alone, and the data kept
@@ -75,7 +87,7 @@ async function logOut() {
   outbox.setUser(null);
   await client.logout();
   me = null;
-  showLogin(count ? t("pendingAfterLogout", { count }) : null);
+  showLogin(count ? t("pendingAfterLogout", { count }) : null, true);
 }
 
 function showPasswordChange() {
@@ -174,6 +186,7 @@ const ROUTES = [
   [/^#\/classes\/(\d+)\/cadres$/, async (id) => (await load("./cadres.js")).cadresScreen(Number(id))],
   [/^#\/cadre-entry$/, async () => (await load("./cadres.js")).cadreEntryScreen()],
   [/^#\/grades$/, async () => (await load("./cadres.js")).gradesScreen()],
+  [/^#\/password-logins$/, async () => (await load("./cas.js")).passwordLoginScreen()],
 ];
 
 // Each navigation takes a turn; a slow screen the user has already left draws nothing.
@@ -238,7 +251,7 @@ document.getElementById("lang").addEventListener("click", () => {
     me.locale = getLang();
     api("/api/v1/me", { method: "PATCH", body: { locale: me.locale } }).catch(() => {});  // offline: this device keeps it
     route();
-  } else showLogin();
+  } else loggedOutScreen();
 });
 
 function renderNotices() {
@@ -282,6 +295,10 @@ if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js");
 setLang(getLang());
 // Start: the session the refresh cookie holds; without a connection, the last data the last
 // user saw (their session is checked once the network is back); otherwise the login screen.
-const resumed = await client.resume();
-if (resumed === true || (resumed === null && client.lastViewer())) start().catch(() => showLogin());
+// Back from campus sign-in: a new session's cookies are set (#/cas-done), or why not (#/cas-error).
+const casReturn = location.hash.match(/^#\/cas-(done|error)\??(.*)$/);
+if (casReturn?.[1] === "done") { client.adoptSession(); history.replaceState(null, "", "#/"); }
+const resumed = casReturn?.[1] === "error" ? false : await client.resume();
+if (casReturn?.[1] === "error") showCasError(new URLSearchParams(casReturn[2])).catch(() => showLogin());
+else if (resumed === true || (resumed === null && client.lastViewer())) start().catch(() => showLogin());
 else showLogin();

@@ -24,6 +24,7 @@ addText({
   plansLink: "Plans", loadFailed: "Could not load: {error}", moreTitle: "More", incidentsWaiting: "Records to check",
   effectLink: "Help effect",
 });
+addText({ pwLoginsLink: "账号密码登录" }, { pwLoginsLink: "Password login" });  // campus sign-in (cas.js)
 
 const NEWEST = 3;
 const SEVERITY = { red: 0, orange: 1, yellow: 2 };
@@ -136,7 +137,8 @@ const adminTiles = (me) => tiles(t("todo"),
   tile("#/catalogue", t("catalogue"), null, { testid: "catalogue-link" }),
   tile("#/rules", t("rulesLink")), tile("#/audit", t("auditLink")),
   tile("#/effect", t("effectLink"), null, { testid: "effect-link" }),
-  tile("#/channels", t("channelsLink"), null, { testid: "channels-link" }));
+  tile("#/channels", t("channelsLink"), null, { testid: "channels-link" }),
+  tile("#/password-logins", t("pwLoginsLink"), null, { testid: "password-logins-link" }));
 
 const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !== "pe_teacher" }),
   tiles(t("catalogue"), tile("#/my-points", t("myPoints"), null, { testid: "my-points-link" }),

@@ -359,6 +359,10 @@ PUBLIC = {
     "auth.login": "the way in",
     "auth.refresh": "authenticated by the refresh cookie and CSRF header, not the access token",
     "notifications.public_key": "the VAPID public key is public by definition",
+    "cas.settings": "the login screen asks whether to offer campus sign-in (统一身份认证)",
+    "cas.start": "the way in through the CAS server (a redirect)",
+    "cas.callback": "the CAS server's way back: a ticket and a browser-bound nonce, validated with the CAS server",
+    "cas.single_logout": "the CAS server's back-channel logout; only a session's own ticket names it",
 }
 
 V1 = "/api/v1"
@@ -404,6 +408,10 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("GET", f"{V1}/channel-accounts"): [Row(ONLY["school_admin"], query="?q=T1")],
     ("PUT", f"{V1}/channel-accounts/<int:user_id>"): [
         Row(ONLY["school_admin"], {"user_id": "@fresh_student"}, body={"wecom": None})],
+    # Who keeps a password login while campus sign-in is on: the school admin's
+    ("GET", f"{V1}/password-logins"): [Row(ONLY["school_admin"], query="?q=S")],
+    ("PUT", f"{V1}/password-logins/<int:user_id>"): [
+        Row(ONLY["school_admin"], {"user_id": "@fresh_student"}, body={"password_login": "allowed"})],
     # Initial passwords answer only their maker, while they last: an unknown id is everyone's 404.
     ("GET", f"{V1}/roster/slips/<string:slips_id>"): [Row(EVERYONE, {"slips_id": "no-such-slips-id"}, ok={404})],
     ("POST", f"{V1}/students/<int:student_id>/password-reset"): [

@@ -24,6 +24,7 @@ class Resource:
     PORTFOLIO = "portfolio"
     CHANNELS = "channels"  # WeCom / DingTalk settings and users' ids
     GRADES = "grades"  # course grades imported from the academic-affairs system
+    SIGN_IN = "sign_in"  # who keeps a password login while campus sign-in (CAS) is on
 
 
 def roles_over_class(user: User, cls: ClassGroup) -> set[str]:

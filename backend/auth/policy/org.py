@@ -55,6 +55,7 @@ RULES = {
     (StudentProfile, "reset_password"): _reset_password,
     (Resource.AUDIT, "view"): _school_admin,
     (Resource.CHANNELS, "edit"): _school_admin,
+    (Resource.SIGN_IN, "edit"): _school_admin,
     # A display name is one's own; a student's is their official name from the roster (what head
     # teachers, sheets and reports show), so only staff change theirs.
     (User, "rename"): lambda u, target: target.id == u.id and not is_student(u),
