@@ -1,7 +1,7 @@
 """Campus sign-in (CAS): a per-user password-login flag how each login session began, and its CAS ticket for single logout
 
 Revision ID: cas16login
-Revises: channel15
+Revises: cadre16grades
 Create Date: 2026-12-02 09:00:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'cas16login'
-down_revision = 'channel15'
+down_revision = 'cadre16grades'
 branch_labels = None
 depends_on = None
 
