@@ -5,6 +5,7 @@ from backend.models.catalogue import CatalogueVersion, ScoringPoint, ScoringRule
 from backend.models.channel import ChannelAccount, ChannelConfig, ChannelDelivery
 from backend.models.incident import Incident
 from backend.models.ledger import Dispute, ScoreEntry
+from backend.models.membership import ClassMembership, TermRollover
 from backend.models.notification import (
     Notification,
     NotificationPreference,
@@ -43,4 +44,5 @@ __all__ = [
     "IdempotencyRecord", "Incident", "LoginFailure", "Major", "Notification", "NotificationPreference", "PushDelivery",
     "PushSubscription", "SpecialGroupRecord", "StudentWarning", "WarningEvent", "WarningRule", "RoleGrant", "Rollup", "School", "ScoringPoint",
     "ScoreEntry", "ScoringRule", "StaffProfile", "StudentProfile", "TeachingAssignment", "Term", "User",
+    "ClassMembership", "TermRollover",
 ]
