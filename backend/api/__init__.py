@@ -8,7 +8,7 @@ def register_api(app: Flask, api: Api) -> None:
     from backend.api.auth import login, me
     from backend.api.development import assessment, plans, portfolio
     from backend.api.notify import channels, notifications
-    from backend.api.org import roster, units
+    from backend.api.org import organisation, roster, units
     from backend.api.platform import audit, health, home, pwa
     from backend.api.reporting import reports, roll
     from backend.api.valuecard import attendance, catalogue, entries
@@ -17,5 +17,6 @@ def register_api(app: Flask, api: Api) -> None:
     for module in (login, me, units, catalogue, roster, entries, attendance, reports, roll, warnings, rules,
                    incidents, effect, notifications, channels, plans, assessment, portfolio, audit, home):
         api.register_blueprint(module.blp)
+    api.register_blueprint(organisation.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

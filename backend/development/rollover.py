@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import ClassGroup, Goal, Plan, StudentProfile, Term, TermRollover, User
+from backend.models import CatalogueVersion, ClassGroup, Goal, Plan, StudentProfile, Term, TermRollover, User
 from backend.org import status
 from backend.platform import audit, clock
 from backend.valuecard import catalogue
@@ -64,17 +64,33 @@ def preview(source: Term, target: Term) -> dict:
                                                          Plan.period == f"term:{target.id}"))
         if exists is None:
             plans.append({"plan_id": plan.id, "student_id": plan.owner_id, "name": name, "goals": len(plan.goals)})
-    version = catalogue.ensure_version(target)  # created here if the term had none: it is the preview's to show
+    version, inherited = _catalogue(target)
     return {"from_term": {"id": source.id, "name": source.name}, "to_term": {"id": target.id, "name": target.name},
             "classes": classes,
             "promoted": sum(c["change"] == "promote" for c in classes),
             "graduating_classes": len(leaving),
             "graduates": sum(c["students"] for c in classes if c["change"] == "graduate"),
-            "plans": plans, "catalogue_version_id": version.id, "catalogue_rules": len(version.rules)}
+            "plans": plans, "catalogue_from": inherited, "catalogue_rules": len(version.rules) if version else None,
+            "applied": False}
+
+
+def _catalogue(target: Term):
+    """The next term's catalogue version, or the term it will inherit from (the preview writes
+    nothing; apply makes the version with catalogue.ensure_version, the same inheritance)."""
+    version = db.session.scalar(select(CatalogueVersion).where(CatalogueVersion.term_id == target.id))
+    if version is not None:
+        return version, target.name
+    previous = db.session.scalar(
+        select(CatalogueVersion).join(Term, Term.id == CatalogueVersion.term_id)
+        .where(Term.starts_on < target.starts_on).order_by(Term.starts_on.desc()).limit(1))
+    return previous, previous and db.session.get(Term, previous.term_id).name
 
 
 def apply(actor: User, source: Term, target: Term) -> dict:
     summary = preview(source, target)
+    version = catalogue.ensure_version(target)
+    summary["catalogue_from"] = summary["catalogue_from"] or target.name
+    summary["catalogue_rules"] = len(version.rules)
     try:
         with db.session.begin_nested():
             db.session.add(TermRollover(from_term_id=source.id, to_term_id=target.id, applied_by=actor.id,

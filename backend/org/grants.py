@@ -87,3 +87,11 @@ def revoke(actor: User, grant: RoleGrant) -> None:
     db.session.delete(grant)
     db.session.flush()
     audit.record(actor.id, "grant.revoke", "user", str(detail["user_id"]), {"before": detail, "after": None})
+
+
+def candidates(cls: ClassGroup) -> list[dict]:
+    """Staff who may take a class role: active, of the class's department or of none."""
+    users = db.session.scalars(select(User).join(StaffProfile, StaffProfile.user_id == User.id).where(
+        User.is_active, (StaffProfile.department_id == cls.department_id) | StaffProfile.department_id.is_(None))
+        .order_by(User.display_name)).all()
+    return [_person(u) for u in users]

@@ -141,3 +141,11 @@ def _not_enrolled(profile: StudentProfile) -> str:
     name = db.session.get(User, profile.user_id).display_name
     zh, en = STATUS_WORDS[profile.status]
     return f"{name} {zh} / {name} {en}"
+
+
+def history(profile: StudentProfile) -> list[dict]:
+    rows = db.session.execute(select(ClassMembership, ClassGroup.name).join(
+        ClassGroup, ClassGroup.id == ClassMembership.class_id).where(ClassMembership.student_id == profile.user_id)
+        .order_by(ClassMembership.id)).all()
+    return [{"class_id": m.class_id, "class_name": name, "starts_on": m.starts_on, "ends_on": m.ends_on}
+            for m, name in rows]
