@@ -29,7 +29,7 @@ class PersonOut(Schema):
     number = fields.String()
 
 
-class GrantOut(Schema):
+class RoleGrantOut(Schema):
     id = fields.Integer()
     user_id = fields.Integer()
     name = fields.String()
@@ -46,7 +46,7 @@ class ClassPeopleOut(Schema):
     class_name = fields.String()
     head_teacher = fields.List(fields.Nested(PersonOut))
     counsellor = fields.List(fields.Nested(PersonOut))
-    grants = fields.List(fields.Nested(GrantOut))
+    grants = fields.List(fields.Nested(RoleGrantOut))
     candidates = fields.List(fields.Nested(PersonOut))
 
 
@@ -106,7 +106,7 @@ class MoveOut(Schema):
 
 
 class RolloverQuery(StrictSchema):
-    to_term_id = JsonInteger(required=True)
+    to_term_id = fields.Integer(required=True)  # a query string: digits, not a JSON number
 
 
 class RolloverIn(StrictSchema):

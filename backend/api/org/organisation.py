@@ -16,13 +16,13 @@ from backend.platform import clock
 from backend.schemas.organisation import (
     AssignIn,
     ClassPeopleOut,
-    GrantOut,
     GrantQuery,
     MajorIn,
     MajorOut,
     MajorRenameIn,
     MoveIn,
     MoveOut,
+    RoleGrantOut,
     RolloverIn,
     RolloverOut,
     RolloverQuery,
@@ -93,7 +93,7 @@ def assign_class_people(body, class_id, role):
 
 @blp.get("/grants")
 @blp.arguments(GrantQuery, location="query")
-@blp.response(200, GrantOut(many=True))
+@blp.response(200, RoleGrantOut(many=True))
 @login_required
 def list_grants(query):
     """A staff member's roles (by staff number) that the caller may revoke."""
@@ -106,7 +106,7 @@ def _may_revoke(grant: RoleGrant) -> bool:
 
 
 @blp.delete("/grants/<int:grant_id>")
-@blp.response(200, GrantOut)
+@blp.response(200, RoleGrantOut)
 @blp.doc(**KEY_DOC)
 @login_required
 def revoke_grant(grant_id):
@@ -119,7 +119,7 @@ def revoke_grant(grant_id):
         detail = grants.view(grant)
         grants.revoke(current_user, grant)
         return detail
-    return once(f"grant-revoke:{grant_id}", {}, write, GrantOut)
+    return once(f"grant-revoke:{grant_id}", {}, write, RoleGrantOut)
 
 
 def _student(student_id: int, action: str) -> StudentProfile:
