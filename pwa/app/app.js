@@ -170,6 +170,11 @@ const ROUTES = [
   [/^#\/rules$/, async () => (await load("./admin.js")).rulesScreen()],
   [/^#\/roster$/, async (id, ctx) => (await load("./admin.js")).rosterScreen(ctx.me)],
   [/^#\/channels$/, screen("./channels.js", "channelsScreen")],
+  [/^#\/org$/, async (id, ctx) => (await load("./org.js")).orgScreen(ctx.me)],
+  [/^#\/org\/class\/(\d+)$/, async (id) => (await load("./org.js")).classPeopleScreen(id, route)],
+  [/^#\/org\/student\/(\d+)$/, async (id) => (await load("./org.js")).studentStatusScreen(id, route)],
+  [/^#\/org\/grants$/, async () => (await load("./org.js")).grantsScreen(route)],
+  [/^#\/org\/rollover$/, async () => (await load("./org.js")).rolloverScreen(route)],
 ];
 
 // Each navigation takes a turn; a slow screen the user has already left draws nothing.
