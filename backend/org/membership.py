@@ -147,5 +147,16 @@ def history(profile: StudentProfile) -> list[dict]:
     rows = db.session.execute(select(ClassMembership, ClassGroup.name).join(
         ClassGroup, ClassGroup.id == ClassMembership.class_id).where(ClassMembership.student_id == profile.user_id)
         .order_by(ClassMembership.id)).all()
+    if not rows:  # never moved: in the class of the day since enrolment
+        return [{"class_id": profile.class_id, "class_name": db.session.get(ClassGroup, profile.class_id).name,
+                 "starts_on": None, "ends_on": None}]
     return [{"class_id": m.class_id, "class_name": name, "starts_on": m.starts_on, "ends_on": m.ends_on}
             for m, name in rows]
+
+
+def correct(student_id: int, class_id: int) -> None:
+    """The roster import corrects a student's class on file: their open membership says the same
+    (a move on a date is `move`, with its history)."""
+    row = _open_row(student_id)
+    if row is not None:
+        row.class_id = class_id

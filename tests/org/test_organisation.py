@@ -367,3 +367,16 @@ def test_staff_profile_is_what_makes_a_candidate(client, admin):
     people = client.get(f"/api/v1/classes/{class_id}/people", headers=admin).json
     assert all(db.session.get(StaffProfile, c["id"]) for c in people["candidates"])
 
+
+
+def test_a_suspended_student_cannot_check_in_and_the_answer_names_them(client, admin):
+    class_a, _ = two_classes_of_one_department()
+    student = roster(class_a.id)[0]
+    user = db.session.get(User, student)
+    name, number = user.display_name, user.username
+    student_headers = login(client, demo_account(number))
+    client.post(f"/api/v1/students/{student}/status", json={"action": "suspend", "effective_on": str(clock.school_today())},
+                headers=writing(admin))
+    refused = client.post("/api/v1/checkin", json={"code": "123456"}, headers=writing(student_headers))
+    assert assert_problem(refused, 403)["title"] == f"{name} 已休学"
+    assert client.get("/api/v1/me", headers=student_headers).status_code == 200  # a suspended student keeps their login
