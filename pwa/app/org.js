@@ -108,8 +108,9 @@ export async function classPeopleScreen(id, rerender) {
     card(t("classPeople"), roleCard("head_teacher", t("headTeacher")), roleCard("counsellor", t("counsellorRole"))),
     card(t("classGrants"), people.grants.length ? grants : empty(t("nobody"))),
     card(t("classStudents"), el("ul", { class: "list", "data-testid": "org-students" }, students.map((s) =>
-      el("li", {}, el("a", { href: `#/org/student/${s.id}`, "data-testid": "org-student" }, s.display_name),
-        el("span", { class: "muted" }, `${s.username}${s.status === "enrolled" ? "" : ` · ${t(`status_${s.status}`)}`}`)))))];
+      el("li", {}, el("a", { href: `#/org/student/${s.id}`, "data-testid": "org-student", "data-name": s.display_name },
+        `${s.display_name} · ${s.username}`),  // the number inside the link: a two-character name alone is too small a target
+        s.status === "enrolled" ? null : el("span", { class: "muted" }, t(`status_${s.status}`))))))];
 }
 
 function grantItem(g, rerender) {

@@ -38,7 +38,7 @@ def test_the_school_admin_moves_a_student_to_another_class_on_a_date(live, brows
     expect(page.get_by_test_id("people-head_teacher")).to_be_visible()
     fits(page)
     student = page.get_by_test_id("org-student").first
-    name = student.inner_text()
+    name = student.get_attribute("data-name")
     student.click()
     expect(page.get_by_test_id("student-class")).to_contain_text(class_a)
     page.get_by_test_id("move-class").select_option(index=0)
