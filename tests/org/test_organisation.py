@@ -380,3 +380,20 @@ def test_a_suspended_student_cannot_check_in_and_the_answer_names_them(client, a
     refused = client.post("/api/v1/checkin", json={"code": "123456"}, headers=writing(student_headers))
     assert assert_problem(refused, 403)["title"] == f"{name} 已休学"
     assert client.get("/api/v1/me", headers=student_headers).status_code == 200  # a suspended student keeps their login
+
+
+def test_a_withdrawn_student_gets_no_new_warning(client, admin, college):
+    from backend.alerts import warnings
+    head = login(client, college["head_teacher"])
+    class_id = db.session.scalar(select(RoleGrant.scope_id).join(User).where(
+        User.username == college["head_teacher"]["username"], RoleGrant.role == "head_teacher"))
+    student = roster(class_id)[0]
+    failing = client.post("/api/v1/entries", json={"point": "S-A-09", "period": "term",
+                                                    "entries": [{"student_id": student, "value": 35}]}, headers=writing(head))
+    assert failing.status_code == 201
+    client.post(f"/api/v1/students/{student}/status", json={"action": "withdraw", "effective_on": str(clock.school_today())},
+                headers=writing(admin))
+    db.session.rollback()
+    warnings.evaluate_class(term(), db.session.get(ClassGroup, class_id))
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(StudentWarning).where(StudentWarning.student_id == student)) == 0
