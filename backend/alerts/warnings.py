@@ -68,7 +68,10 @@ def evaluate_class(term: Term, cls: ClassGroup, now=None) -> dict:
       closed), or withdrawn and it holds again → a RELAPSE: episode n+1, linked, announced anew.
     """
     now = now or clock.now()
-    students = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == cls.id)).all()
+    # Only students enrolled now: a suspended, withdrawn or graduated student gets no new warnings
+    # (their open ones stay as they were, with their history).
+    students = db.session.scalars(select(StudentProfile.user_id).where(
+        StudentProfile.class_id == cls.id, StudentProfile.status == "enrolled")).all()
     if not students:
         return {"raised": 0, "raised_level": 0}
     points = {r.point.code: r for r in catalogue.rules(term)}

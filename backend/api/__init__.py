@@ -8,7 +8,7 @@ def register_api(app: Flask, api: Api) -> None:
     from backend.api.auth import login, me
     from backend.api.development import assessment, plans, portfolio
     from backend.api.notify import channels, notifications
-    from backend.api.org import roster, units
+    from backend.api.org import organisation, roster, units
     from backend.api.platform import audit, health, home, pwa
     from backend.api.reporting import reports, roll
     from backend.api.valuecard import attendance, catalogue, entries
@@ -22,5 +22,6 @@ def register_api(app: Flask, api: Api) -> None:
         api.register_blueprint(module.blp)
     from backend.api.auth import cas
     api.register_blueprint(cas.blp)
+    api.register_blueprint(organisation.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

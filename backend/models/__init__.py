@@ -7,6 +7,7 @@ from backend.models.channel import ChannelAccount, ChannelConfig, ChannelDeliver
 from backend.models.grades import CourseGrade
 from backend.models.incident import Incident
 from backend.models.ledger import Dispute, ScoreEntry
+from backend.models.membership import ClassMembership, TermRollover
 from backend.models.notification import (
     Notification,
     NotificationPreference,
@@ -46,4 +47,5 @@ __all__ = [
     "PushSubscription", "SpecialGroupRecord", "StudentWarning", "WarningEvent", "WarningRule", "RoleGrant", "Rollup", "School", "ScoringPoint",
     "ScoreEntry", "ScoringRule", "StaffProfile", "StudentProfile", "TeachingAssignment", "Term", "User",
     "CadreGrant", "CadreReview", "CourseGrade",
+    "ClassMembership", "TermRollover",
 ]

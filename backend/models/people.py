@@ -1,5 +1,5 @@
 """People: accounts, student and staff profiles, scoped role grants."""
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,6 +37,9 @@ class StudentProfile(Base):
     class_id: Mapped[int] = mapped_column(ForeignKey("class_group.id"), index=True)
     gender: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default="enrolled")
+    # The day the status took effect (enrolled: None, or the day of 复学); entries and check-ins
+    # on or after it are refused while the student is not enrolled (org/status.py).
+    status_on: Mapped[date | None]
     user: Mapped[User] = relationship(back_populates="student")
 
 

@@ -39,7 +39,7 @@ from backend.models import (
     User,
 )
 from backend.models.channel import EXTERNAL_ID, ID_PROBLEM, normalise_external_id
-from backend.org import onboarding
+from backend.org import membership, onboarding
 from backend.platform import audit, sheets, uploads
 from backend.platform.sheets import csv_bytes
 
@@ -576,6 +576,8 @@ class _Writer:
             if profile is None:
                 db.session.add(StudentProfile(user_id=user.id, class_id=cls.id, gender=gender))
             elif (profile.class_id, profile.gender) != (cls.id, gender):
+                if profile.class_id != cls.id:  # a correction of the class on file, not a move on a date
+                    membership.correct(profile.user_id, cls.id)
                 profile.class_id, profile.gender = cls.id, gender
                 outcome = _worst(outcome, "updated")
             if not any(g.role == Role.STUDENT for g in user.grants):

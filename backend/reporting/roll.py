@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from backend.auth.policy import reporting as policy
 from backend.extensions import db
-from backend.models import ClassGroup, StudentProfile, Term, User
+from backend.models import ClassGroup, Term, User
+from backend.org import membership
 from backend.platform import audit
 from backend.reporting.document import sheet
 from backend.reporting.reports import DOMAIN_NAMES
@@ -51,10 +52,12 @@ def roll(viewer: User, class_id: int, term: Term, purpose: str, sort: str = "num
     roles = policy.authorize_roll(viewer, cls)
     sensitive = policy.sees_sensitive(roles)
     audit.sensitive_read(viewer.id, "class_roll", str(cls.id), {"term": term.id, "purpose": purpose})
+    # The class's members over the term, each counted for the weeks they were in it (a student who
+    # moved in or out, or left, is a row here with those weeks' figures).
+    members = membership.spans(term, [cls.id]).get(cls.id, {})
     students = db.session.execute(
-        select(User.id, User.username, User.display_name).join(StudentProfile, StudentProfile.user_id == User.id)
-        .where(StudentProfile.class_id == cls.id).order_by(User.username)).all()
-    cards = card.class_cards([s.id for s in students], term, sensitive)
+        select(User.id, User.username, User.display_name).where(User.id.in_(members)).order_by(User.username)).all()
+    cards = card.class_cards([s.id for s in students], term, sensitive, members)
     rules = card.shown_rules(term, sensitive)
     rows = []
     for sid, number, name in students:

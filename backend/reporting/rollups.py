@@ -31,7 +31,8 @@ from sqlalchemy import (
 )
 
 from backend.extensions import db
-from backend.models import ClassGroup, Rollup, ScoreEntry, StudentProfile, Term
+from backend.models import ClassGroup, Rollup, ScoreEntry, Term
+from backend.org import membership
 from backend.platform import changes, clock
 from backend.valuecard import attendance, card, catalogue, grades, ledger
 from backend.valuecard.conversion import is_past_warning
@@ -103,14 +104,34 @@ def _merged_row(rows: list[dict], rule) -> dict:
     return {**_stats(values, rule), "trend": trend, "values": None, "flagged": None}
 
 
-def _rosters(class_ids) -> dict[int, list[int]]:
-    query = select(StudentProfile.class_id, StudentProfile.user_id).order_by(StudentProfile.user_id)
-    if class_ids is not None:
-        query = query.where(StudentProfile.class_id.in_(class_ids))
-    rosters = defaultdict(list)
-    for class_id, student_id in db.session.execute(query):
-        rosters[class_id].append(student_id)
-    return rosters
+def _partial(term: Term, rules, members: dict[int, dict[int, membership.Span]]) -> dict[tuple[int, int], dict]:
+    """The indicators of students who belonged to a class for part of the term (moved, suspended,
+    withdrawn): per (class, student), over the weeks they counted for it (org/membership.py)."""
+    spans = {(c, s): span for c, m in members.items() for s, span in m.items() if span != (1, term.weeks)}
+    if not spans:
+        return {}
+    students = sorted({s for _, s in spans})
+    series: dict = defaultdict(lambda: defaultdict(list))  # student → point → [(week, n, total)]
+    for student_id, point_id, week, n, total in db.session.execute(
+            select(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.week, func.count(ScoreEntry.value),
+                   func.sum(ScoreEntry.value))
+            .where(ScoreEntry.term_id == term.id, ScoreEntry.student_id.in_(students), ledger.counts())
+            .group_by(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.week).order_by(ScoreEntry.week)):
+        series[student_id][point_id].append((week, int(n), float(total)))
+    point_of = {r.point.code: r.point_id for r in rules}
+    for student_id, by_code in attendance.indicator_values(students, term.id).items():
+        for code, marks in by_code.items():
+            series[student_id][point_of[code]] = [(week, 1, value) for week, value in marks]
+    out = {}
+    for (class_id, student_id), (lo, hi) in spans.items():
+        found = {}
+        for point_id, weeks in series.get(student_id, {}).items():
+            inside = [(n, total) for week, n, total in weeks if lo <= week <= hi]
+            if inside:
+                n = sum(k for k, _ in inside)
+                found[point_id] = (card.indicator(sum(t for _, t in inside), n), n)
+        out[(class_id, student_id)] = found
+    return out
 
 
 def _ledger_sums(term: Term, rosters, class_ids):
@@ -144,6 +165,13 @@ def _add(week_totals: dict, week: int, n: int, total: float) -> None:
     t[1] = round(t[1] + total, 4)
 
 
+def _add_in_class(trends: dict, spans, point_id: int, week: int, value: float) -> None:
+    """A student's weekly value goes to the class they were in that week (a move splits the term)."""
+    for lo, hi, class_id in spans:
+        if lo <= week <= hi:
+            _add(trends[(class_id, point_id)], week, 1, value)
+
+
 def _inputs(term: Term, rules, rosters, class_ids):
     """Students' indicators, weekly trends per (class, point), and the classes' own entries."""
     indicators: dict = defaultdict(dict)
@@ -158,21 +186,24 @@ def _inputs(term: Term, rules, rosters, class_ids):
         else:
             (indicators if kind == "student" else entered)[subject][point_id] = (card.indicator(total, n), n)
     point_of = {r.point.code: r.point_id for r in rules}
-    class_of = {s: c for c, ids in rosters.items() for s in ids}
-    marks = attendance.indicator_values(list(class_of) if class_ids is not None else None, term.id)
+    classes_of: dict = defaultdict(list)  # a student who moved counts each week for one class
+    for c, members in rosters.items():
+        for s, (lo, hi) in members.items():
+            classes_of[s].append((lo, hi, c))
+    marks = attendance.indicator_values(list(classes_of) if class_ids is not None else None, term.id)
     for student_id, by_code in sorted(marks.items()):
-        if student_id not in class_of:
+        if student_id not in classes_of:
             continue
         for code, series in by_code.items():
             values = [v for _, v in series]
             indicators[student_id][point_of[code]] = (card.indicator(sum(values), len(values)), len(values))
             for week, value in series:
-                _add(trends[(class_of[student_id], point_of[code])], week, 1, value)
-    for student_id, by_point in grades.student_values(term, rules, list(class_of) if class_ids is not None else None).items():
-        for point_id, series in by_point.items() if student_id in class_of else ():
+                _add_in_class(trends, classes_of[student_id], point_of[code], week, value)
+    for student_id, by_point in grades.student_values(term, rules, list(classes_of) if class_ids is not None else None).items():
+        for point_id, series in by_point.items() if student_id in classes_of else ():
             indicators[student_id][point_id] = (card.indicator(sum(v for _, v in series), len(series)), len(series))
             for week, value in series:
-                _add(trends[(class_of[student_id], point_id)], week, 1, value)
+                _add_in_class(trends, classes_of[student_id], point_id, week, value)
     for class_id, by_point in grades.class_values(term, rules, class_ids).items():
         entered[class_id].update({p: (card.indicator(sum(v for _, v in s), len(s)), len(s)) for p, s in by_point.items()})
     return indicators, trends, entered
@@ -184,13 +215,15 @@ def compute_classes(term: Term, class_ids: list[int] | None = None) -> dict[Key,
     weights = card._weights(term)
     individual = [r for r in rules if r.point.level == "individual"]
     collective = [r for r in rules if r.point.level == "class"]
-    rosters = _rosters(class_ids)
+    rosters = membership.spans(term, class_ids)
     indicators, trends, entered = _inputs(term, rules, rosters, class_ids)
+    partial = _partial(term, rules, rosters)
     rows: dict[Key, dict] = {}
     for class_id, students in sorted(rosters.items()):
-        cards = {s: card.card_of(individual, weights, indicators.get(s, {})) for s in students}
+        mine = {s: partial.get((class_id, s), indicators.get(s, {})) for s in students}
+        cards = {s: card.card_of(individual, weights, mine[s]) for s in students}
         for rule in individual:
-            found = [(indicators[s][rule.point_id][0], s) for s in students if rule.point_id in indicators.get(s, {})]
+            found = [(mine[s][rule.point_id][0], s) for s in students if rule.point_id in mine[s]]
             if found:
                 rows[("class", class_id, rule.point.code)] = _class_row(
                     found, rule, trends.get((class_id, rule.point_id), {}))

@@ -24,10 +24,12 @@ from backend.models import (
     Course,
     LeaveRequest,
     StudentProfile,
+    Term,
     User,
 )
 from backend.models.attendance import MARKS
 from backend.org import directory
+from backend.org import status as enrolment
 from backend.platform import audit, changes, clock, queue
 from backend.valuecard import incidents
 
@@ -123,6 +125,8 @@ def check_in(student: User, code: str, now: datetime) -> dict:
     recent = db.session.scalars(select(ClassSession).where(
         ClassSession.starts_at > now - timedelta(hours=OPEN_HOURS),
         ClassSession.starts_at < now + timedelta(hours=1))).all()
+    if student.student.status != "enrolled":
+        enrolment.refuse_today(student, directory.current_term(clock.school_today()), clock.school_today())
     mine = [s for s in recent if s.class_id == student.student.class_id]
     for session in mine:
         if code in (code_at(session, now), code_at(session, now, 1)):
@@ -160,6 +164,10 @@ def set_marks(actor: User, session: ClassSession, marks: list[dict]) -> dict:
         StudentProfile.user_id.in_({m["student_id"] for m in marks}))).all())
     errors = {f"marks[{i}].student_id": ["不在该课堂的班级 / Not in this session's class."]
               for i, m in enumerate(marks) if class_ids.get(m["student_id"]) != session.class_id}
+    term = db.session.get(Term, session.term_id)
+    refused = enrolment.refusals(term, class_ids, term.week_of(clock.school_date(session.starts_at)))
+    errors.update({f"marks[{i}].student_id": [refused[m["student_id"]]] for i, m in enumerate(marks)
+                   if m["student_id"] in refused})
     if errors:
         raise Problem(422, "批次有误，未写入任何数据 / The batch has errors; nothing was written", errors=errors)
     existing = {m.student_id: m for m in db.session.scalars(select(AttendanceMark).where(

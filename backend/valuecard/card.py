@@ -28,6 +28,7 @@ from backend.models import (
     StudentProfile,
     Term,
 )
+from backend.org import membership
 from backend.platform import clock
 from backend.valuecard import attendance, catalogue, grades, ledger
 from backend.valuecard.conversion import is_past_warning, to_points
@@ -141,10 +142,13 @@ def cards_for(student_ids, term: Term, include_sensitive: bool = True) -> dict[i
     return _cards(term, _rules(term, "individual"), _weights(term), student_ids, include_sensitive)
 
 
-def _cards(term: Term, rules, weights: dict, student_ids, include_sensitive: bool = True) -> dict[int, Card]:
+def _cards(term: Term, rules, weights: dict, student_ids, include_sensitive: bool = True,
+           spans: dict | None = None) -> dict[int, Card]:
+    """`spans`: for a class's figures, each member's weeks in the class (org/membership.py)."""
     values = _values(term, rules, student_ids)
     shown = _visible(rules, include_sensitive)
-    return {sid: card_of(shown, weights, _indicators(values.get(sid, {}))) for sid in student_ids}
+    return {sid: card_of(shown, weights, _indicators(membership.only_weeks(values.get(sid, {}), (spans or {}).get(sid))))
+            for sid in student_ids}
 
 
 def _visible(rules, include_sensitive: bool):
@@ -201,14 +205,15 @@ def value_added(total: float | None, start: tuple[int | None, float | None], pre
             "term_start": _added(total, start[1]), "term_start_total": start[1], "term_start_week": start[0]}
 
 
-def _own_cards(term: Term, shown, weights, values, student_ids, include_sensitive: bool) -> dict[int, dict]:
+def _own_cards(term: Term, shown, weights, values, student_ids, include_sensitive: bool,
+               spans: dict | None = None) -> dict[int, dict]:
     """Each student's card and value added, from values already read: the one computation behind a
     student's card and a class's roll."""
     before = previous_term(term)
     previous = cards_for(student_ids, before, include_sensitive) if before else {}
     out = {}
     for sid in student_ids:
-        mine = values.get(sid, {})
+        mine = membership.only_weeks(values.get(sid, {}), (spans or {}).get(sid))
         card = card_of(shown, weights, _indicators(mine))
         out[sid] = {"card": card, "value_added": value_added(
             card.total, term_start(term, shown, weights, mine), previous[sid].total if before else None)}
@@ -220,20 +225,22 @@ def shown_rules(term: Term, include_sensitive: bool):
     return _visible(_rules(term, "individual"), include_sensitive)
 
 
-def class_cards(student_ids, term: Term, include_sensitive: bool) -> dict[int, dict]:
+def class_cards(student_ids, term: Term, include_sensitive: bool, spans: dict | None = None) -> dict[int, dict]:
     """Every student's card as `student_card` computes it, for a whole class at once: one read of
-    the ledger and the marks per term, never a query per student."""
+    the ledger and the marks per term, never a query per student. With `spans`, a member who was in
+    the class for part of the term is counted for those weeks only (org/membership.py)."""
     rules, weights = _rules(term, "individual"), _weights(term)
     values = _values(term, rules, student_ids)
-    return _own_cards(term, _visible(rules, include_sensitive), weights, values, student_ids, include_sensitive)
+    return _own_cards(term, _visible(rules, include_sensitive), weights, values, student_ids, include_sensitive, spans)
 
 
 def student_card(profile: StudentProfile, term: Term, include_sensitive: bool) -> dict:
-    classmates = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == profile.class_id)).all()
+    # The class median is the class's figure: its members over the weeks they were in it.
+    members = membership.spans(term, [profile.class_id]).get(profile.class_id, {})
     rules, weights = _rules(term, "individual"), _weights(term)
-    values = _values(term, rules, classmates)
-    class_totals = [t for t in (card_of(rules, weights, _indicators(values.get(s, {}))).total for s in classmates)
-                    if t is not None]
+    values = _values(term, rules, sorted({*members, profile.user_id}))
+    class_totals = [t for t in (card_of(rules, weights, _indicators(membership.only_weeks(values.get(s, {}), span))).total
+                                for s, span in members.items()) if t is not None]
     shown = _visible(rules, include_sensitive)
     mine = _own_cards(term, shown, weights, values, [profile.user_id], include_sensitive)[profile.user_id]
     card = mine["card"]
@@ -266,9 +273,10 @@ def class_indicators(rules, entered: Indicators, cards) -> Indicators:
 def class_card(cls: ClassGroup, term: Term, include_sensitive: bool) -> dict:
     """The class's collective card: aggregates computed from its students' indicators,
     the other class points from the class's own entries."""
-    students = db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.class_id == cls.id)).all()
+    members = membership.spans(term, [cls.id]).get(cls.id, {})
+    students = list(members)
     every_rule, weights = catalogue.rules(term), _weights(term)
-    cards = _cards(term, [r for r in every_rule if r.point.level == "individual"], weights, students)
+    cards = _cards(term, [r for r in every_rule if r.point.level == "individual"], weights, students, spans=members)
     rules = _visible([r for r in every_rule if r.point.level == "class"], include_sensitive)
     entered = _indicators(_values(term, rules, class_id=cls.id).get(None, {}))
     indicators = class_indicators(rules, entered, cards.values())

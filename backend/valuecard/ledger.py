@@ -23,6 +23,7 @@ from backend.models import (
     User,
 )
 from backend.models.ledger import LIVE_INDEXES
+from backend.org import status as enrolment
 from backend.platform import audit, changes, clock
 from backend.valuecard import catalogue, incidents
 
@@ -232,6 +233,9 @@ def _check_batch(actor: User, term: Term, body: dict):
         problem = check_value(rule, row["value"])
         if problem:
             errors[f"entries[{i}].value"] = [problem]
+    if individual:  # suspended, withdrawn, graduated: nothing new from that day (org/status.py)
+        refused = enrolment.refusals(term, seen, entry_week(term, period, clock.school_today()))
+        errors.update({f"entries[{i}].student_id": [refused[r[key]]] for i, r in enumerate(rows) if r[key] in refused})
     if errors:
         raise Problem(422, BATCH_REFUSED, errors=errors, **({"recorded": recorded_rows} if recorded_rows else {}))
     return rule, period, key, class_of, generation

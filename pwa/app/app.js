@@ -187,6 +187,11 @@ const ROUTES = [
   [/^#\/cadre-entry$/, async () => (await load("./cadres.js")).cadreEntryScreen()],
   [/^#\/grades$/, async () => (await load("./cadres.js")).gradesScreen()],
   [/^#\/password-logins$/, async () => (await load("./cas.js")).passwordLoginScreen()],
+  [/^#\/org$/, async (id, ctx) => (await load("./org.js")).orgScreen(ctx.me)],
+  [/^#\/org\/class\/(\d+)$/, async (id) => (await load("./org.js")).classPeopleScreen(id, route)],
+  [/^#\/org\/student\/(\d+)$/, async (id) => (await load("./org.js")).studentStatusScreen(id, route)],
+  [/^#\/org\/grants$/, async () => (await load("./org.js")).grantsScreen(route)],
+  [/^#\/org\/rollover$/, async () => (await load("./org.js")).rolloverScreen(route)],
 ];
 
 // Each navigation takes a turn; a slow screen the user has already left draws nothing.

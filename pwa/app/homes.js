@@ -131,6 +131,9 @@ async function myClass(get) {
 const deptTeachers = (me) => me.roles.filter((g) => g.role === "dept_admin" && g.scope_type === "department")
   .map((g) => tile(`#/dept-teachers/${g.scope_id}`, t("deptTeachers"), null, { testid: "dept-teachers-link" }));
 
+addText({ orgLink: "组织机构" }, { orgLink: "Organisation" });
+const orgTile = () => tile("#/org", t("orgLink"), null, { testid: "org-link" });
+
 const adminTiles = (me) => tiles(t("todo"),
   tile("#/reports", t("reportsLink"), null, { testid: "reports-link" }),
   tile("#/roster", t("rosterLink"), null, { testid: "roster-link" }),
@@ -138,7 +141,7 @@ const adminTiles = (me) => tiles(t("todo"),
   tile("#/rules", t("rulesLink")), tile("#/audit", t("auditLink")),
   tile("#/effect", t("effectLink"), null, { testid: "effect-link" }),
   tile("#/channels", t("channelsLink"), null, { testid: "channels-link" }),
-  tile("#/password-logins", t("pwLoginsLink"), null, { testid: "password-logins-link" }));
+  tile("#/password-logins", t("pwLoginsLink"), null, { testid: "password-logins-link" }), orgTile());
 
 const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !== "pe_teacher" }),
   tiles(t("catalogue"), tile("#/my-points", t("myPoints"), null, { testid: "my-points-link" }),
@@ -158,7 +161,7 @@ const HOMES = {
   teaching_office: (get) => [...scorerTiles(get, "teaching_office"), cadres.gradesTile()],
   pe_teacher: (get, me) => [...scorerTiles(get, "pe_teacher"), moreCard(me)],
   dept_admin: (get, me) => [staffWarnings(get, t("alerts")), classesCard(get, { roll: true }),
-    moreCard(me, { reports: true, growth: false, effect: true, extra: deptTeachers(me) })],
+    moreCard(me, { reports: true, growth: false, effect: true, extra: [...deptTeachers(me), orgTile()] })],
   school_admin: (get, me) => [adminTiles(me), cadres.gradesTile()],
 };
 

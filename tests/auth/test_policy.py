@@ -365,6 +365,29 @@ PUBLIC = {
     "cas.single_logout": "the CAS server's back-channel logout; only a session's own ticket names it",
 }
 
+ORG_RUNNERS = frozenset({"school_admin", "dept_admin"})  # majors (read), class people, moves, status, grants
+
+
+def _counsellor_of(world, caller, kind):
+    """The class's own counsellor: reassigning them changes nothing the later rows rely on."""
+    from backend.models import RoleGrant
+    return db.session.scalar(select(RoleGrant.user_id).where(
+        RoleGrant.role == "counsellor", RoleGrant.scope_type == "class", RoleGrant.scope_id == world._class(kind).id))
+
+
+def _fresh_grant(world, caller, kind):
+    """A course-teacher grant over the class for its head teacher, made again once revoked."""
+    from backend.models import RoleGrant
+    cls = world._class(kind)
+    found = dict(user_id=world.head[cls.id].id, role="course_teacher", scope_type="class", scope_id=cls.id)
+    grant = db.session.scalar(select(RoleGrant).filter_by(**found))
+    if grant is None:
+        grant = RoleGrant(**found)
+        db.session.add(grant)
+        db.session.commit()
+    return grant.id
+
+
 V1 = "/api/v1"
 EXPECT: dict[tuple[str, str], list[Row]] = {
     # --- auth and self ---------------------------------------------------------------------
@@ -402,6 +425,29 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("GET", f"{V1}/roster/imports/<string:job_id>"): [  # not the caller's import (none is): past the check, then 404
         Row(ONLY["school_admin"], {"job_id": "roster-import-0"}, ok={404})],
     ("GET", f"{V1}/audit"): [Row(ONLY["school_admin"])],
+    # The organisation over time (issue 16): majors, a class's people, revoking, moves and status, rollover.
+    # Writes that would change the world for later rows stop at a 422 past the check (a move into the
+    # class the student is in, a resume of a student not suspended, a rollover to an earlier term).
+    ("GET", f"{V1}/majors"): [Row(ORG_RUNNERS)],
+    ("POST", f"{V1}/majors"): [Row(ONLY["school_admin"], ok={201, 422},
+                                   body={"department_id": lambda w, c, k: w.ids["own_dept"], "name": "政策测试专业"})],
+    ("PATCH", f"{V1}/majors/<int:major_id>"): [Row(ONLY["school_admin"], {"major_id": lambda w, c, k: w.own_class.major_id},
+                                                   body={"name": lambda w, c, k: w.own_class.major.name})],
+    ("GET", f"{V1}/classes/<int:class_id>/people"): [Row(ORG_RUNNERS, {"class_id": "@own_class"})],
+    ("PUT", f"{V1}/classes/<int:class_id>/people/<any(head_teacher,counsellor):role>"): [
+        Row(ORG_RUNNERS, {"class_id": "@own_class", "role": "counsellor"}, body={"user_id": _counsellor_of})],
+    ("GET", f"{V1}/grants"): [Row(ORG_RUNNERS, query="?username=T10001")],
+    ("DELETE", f"{V1}/grants/<int:grant_id>"): [Row(ORG_RUNNERS, {"grant_id": _fresh_grant})],
+    ("GET", f"{V1}/students/<int:student_id>/status"): [Row(ORG_RUNNERS, {"student_id": "@classmate"})],
+    ("POST", f"{V1}/students/<int:student_id>/move"): [
+        Row(ORG_RUNNERS, {"student_id": "@classmate"}, ok={422},
+            body={"class_id": lambda w, c, k: w._class(k).id, "effective_on": "2026-11-23"})],
+    ("POST", f"{V1}/students/<int:student_id>/status"): [
+        Row(ORG_RUNNERS, {"student_id": "@classmate"}, ok={422}, body={"action": "resume", "effective_on": "2026-11-23"})],
+    # The demo's terms are 1 (last), 2 (in session) and 3 (next).
+    ("GET", f"{V1}/terms/<int:term_id>/rollover"): [Row(ONLY["school_admin"], {"term_id": 2}, query="?to_term_id=3")],
+    ("POST", f"{V1}/terms/<int:term_id>/rollover"): [Row(ONLY["school_admin"], {"term_id": 2}, ok={422},
+                                                         body={"to_term_id": 1})],
     # WeCom / DingTalk settings and users' ids: the school admin's
     ("GET", f"{V1}/channels"): [Row(ONLY["school_admin"])],
     ("PUT", f"{V1}/channels/<channel>"): [Row(ONLY["school_admin"], {"channel": "wecom"}, body={"agent_id": "1000002"})],
