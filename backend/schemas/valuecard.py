@@ -23,6 +23,10 @@ class EntryBatchIn(StrictSchema):
     point = fields.String(required=True, metadata={"example": "S-A-06"})
     period = fields.String(load_default=None, metadata={"description": "week:N, month:YYYY-MM, day:YYYY-MM-DD or term"})
     term_id = fields.Integer(load_default=None, metadata={"description": "defaults to the current term"})
+    session_id = fields.Integer(load_default=None, metadata={
+        "description": "the course meeting (class session) a per-meeting point (S-A-05/06) is for; fixes the period"})
+    occasion_title = fields.String(load_default=None, validate=validate.Length(max=80), metadata={
+        "description": "a class meeting's theme (points scored per class meeting)"})
     entries = fields.List(fields.Nested(EntryRowIn), required=True,
                           validate=validate.Length(1, MAX_BATCH, error=f"1–{MAX_BATCH} rows per batch."))
 
@@ -33,6 +37,7 @@ class BatchOut(Schema):
     period = fields.String()
     term_id = fields.Integer()
     count = fields.Integer()
+    occasion = fields.String(metadata={"description": "session:<id>, meeting:<date>, or empty for a per-period point"})
 
 
 class ReverseIn(StrictSchema):
@@ -71,6 +76,21 @@ class PeriodsQuery(StrictSchema):
     term_id = fields.Integer(load_default=None)
 
 
+class MeetingsQuery(StrictSchema):
+    class_id = fields.Integer(required=True)
+    term_id = fields.Integer(load_default=None)
+
+
+class MeetingOut(Schema):
+    id = fields.Integer(metadata={"description": "the session_id POST /entries takes"})
+    day = fields.Date()
+    starts_at = fields.DateTime()
+    course_name = fields.String(allow_none=True)
+    period = fields.String()
+    label_zh = fields.String()
+    label_en = fields.String()
+
+
 class EntryOut(PeriodWords):
     id = fields.Integer()
     point = fields.String()
@@ -82,6 +102,7 @@ class EntryOut(PeriodWords):
     reversed = fields.Boolean()
     reversal_reason = fields.String(allow_none=True)
     dispute = fields.String(allow_none=True, metadata={"description": "its latest dispute: open, reversed or rejected"})
+    occasion = fields.Dict(allow_none=True, metadata={"description": "the course or class meeting it is for, in words"})
 
 
 class CardPointOut(Schema):
