@@ -43,7 +43,7 @@ AGGREGATES = {
     "count": lambda values, spec: float(len(values)),
 }
 # An aggregate of a class point scored per meeting, from its (mean, how many meetings).
-OVER_MEETINGS = {"mean": lambda mean, n: mean, "sum": lambda mean, n: round(mean * n, 2), "count": lambda mean, n: float(n)}
+OVER_MEETINGS = {"mean": lambda mean, n: mean, "count": lambda mean, n: float(n)}
 _OPS = {"lt": lambda a, b: a < b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 
 Values = dict[int, list[tuple[int, float]]]  # point id → [(teaching week, value)], oldest first
