@@ -336,6 +336,7 @@ class RuleOut(Schema):
     timing = fields.String()
     scorer_roles = fields.List(fields.String())
     value_type = fields.String()
+    unit = fields.String(allow_none=True)
     min_value = fields.Float()
     max_value = fields.Float()
     levels = fields.List(fields.Nested(LevelSchema), allow_none=True)
@@ -356,11 +357,19 @@ class CatalogueOut(Schema):
     rules = fields.List(fields.Nested(RuleOut))
 
 
-TIMINGS = ["session", "weekly", "monthly", "semester_end", "year_start", "year_end",
+TIMINGS = ["session", "class_meeting", "weekly", "monthly", "semester_end", "year_start", "year_end",
            "mid_first_semester", "before_graduation"]
 
 
+VALUE_TYPES = ["score", "count", "rate", "level", "document"]
+WEIGHTS_DOC = {"description": "other points of the domain re-balanced in the same step: {code: weight}; "
+                              "the domain's weights must then add up to 1"}
+
+
 class RulePatchIn(StrictSchema):
+    value_type = fields.String(validate=validate.OneOf(VALUE_TYPES),
+                               metadata={"description": "refused (422) once the point has entries this term"})
+    unit = fields.String(allow_none=True, validate=validate.Length(max=16))
     timing = fields.String(validate=validate.OneOf(TIMINGS))
     scorer_roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in Role if r != Role.STUDENT])),
                                validate=validate.Length(min=1))
@@ -375,13 +384,25 @@ class RulePatchIn(StrictSchema):
     rationale = fields.String(validate=validate.Length(min=1, max=500))
 
 
+class WeightsIn(StrictSchema):
+    """A domain's weights set together (individual or class points), so no state in between is refused."""
+    level = fields.String(load_default="individual", validate=validate.OneOf(["individual", "class"]))
+    domain = fields.String(required=True, validate=validate.OneOf(["academic", "personal", "career"]))
+    weights = fields.Dict(keys=fields.String(), values=fields.Float(validate=validate.Range(0, 1)), required=True,
+                          validate=validate.Length(min=1), metadata=WEIGHTS_DOC)
+
+
 class PointIn(StrictSchema):
     """A college's own scoring point (individual, entered by staff), added to one term's catalogue."""
     domain = fields.String(required=True, validate=validate.OneOf(["academic", "personal", "career"]))
     name_zh = fields.String(required=True, validate=validate.Length(2, 120))
     name_en = fields.String(required=True, validate=validate.Length(2, 160))
-    value_type = fields.String(required=True, validate=validate.OneOf(["score", "count", "rate"]),
-                               metadata={"description": "score: min–max; count: 0–max; rate: 0–100"})
+    value_type = fields.String(required=True, validate=validate.OneOf(VALUE_TYPES), metadata={
+        "description": "score: min–max; count: 0–max; rate: 0–100; level: one of levels; document: 0 or 1"})
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
+    levels = fields.List(fields.Nested(LevelSchema), load_default=None, validate=validate.Length(min=2))
+    conversion = fields.Dict(load_default=None, metadata={"description": "default: linear over the range "
+                                                          "(boolean for a document, levels for a level)"})
     min_value = fields.Float(load_default=None)
     max_value = fields.Float(load_default=None)
     timing = fields.String(required=True, validate=validate.OneOf(TIMINGS))
@@ -392,6 +413,8 @@ class PointIn(StrictSchema):
     standard_value = fields.Float(required=True)
     warning_value = fields.Float(load_default=None, allow_none=True)
     rationale = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    weights = fields.Dict(keys=fields.String(), values=fields.Float(validate=validate.Range(0, 1)),
+                          load_default=dict, metadata=WEIGHTS_DOC)
 
     @validates_schema
     def range_given(self, data, **kwargs):

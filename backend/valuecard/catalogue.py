@@ -13,7 +13,7 @@ from backend.valuecard.conversion import value_range
 
 SEED_FILE = ROOT / "seed" / "catalogue.yaml"
 # Fields a school admin may change per term; names and identity stay fixed.
-EDITABLE = ("timing", "scorer_roles", "conversion", "weight", "direction", "standard_value",
+EDITABLE = ("value_type", "unit", "timing", "scorer_roles", "conversion", "weight", "direction", "standard_value",
             "warning_value", "levels", "min_value", "max_value", "rationale")
 
 

@@ -1,8 +1,9 @@
-"""per-occasion points: score_entry.occasion (and its title) joins the live slot
+"""per-occasion points: score_entry.occasion (and its title) joins the live slot; a rule's unit
 
 A value's slot becomes (term, point, period, subject, occasion). Per-period points keep an
 empty occasion, so their slots, generations and live values are unchanged: no data moves.
-The two live indexes are recreated with the occasion in them.
+The two live indexes are recreated with the occasion in them. scoring_rule.unit names what a
+value counts for a college's own points (null for the seed's, whose value type says it).
 
 Revision ID: occ16ledger
 Revises: channel15
@@ -36,9 +37,13 @@ def upgrade():
     op.add_column('score_entry', sa.Column('occasion', sa.String(length=40), server_default='', nullable=False))
     op.add_column('score_entry', sa.Column('occasion_title', sa.String(length=80), nullable=True))
     _indexes(with_occasion=True)
+    with op.batch_alter_table('scoring_rule') as batch:
+        batch.add_column(sa.Column('unit', sa.String(length=16), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('scoring_rule') as batch:
+        batch.drop_column('unit')
     # Refused by the old indexes if a slot now holds values of several occasions: reverse them first.
     _indexes(with_occasion=False)
     op.execute("ALTER TABLE score_entry DROP COLUMN occasion_title")
