@@ -77,7 +77,7 @@ class PeriodsQuery(StrictSchema):
 
 
 class MeetingsQuery(StrictSchema):
-    class_id = fields.Integer(required=True)
+    point = fields.String(required=True, metadata={"example": "S-A-06"})
     term_id = fields.Integer(load_default=None)
 
 

@@ -95,17 +95,17 @@ def periods(query, code):
     return ledger.allowed_periods(catalogue.rule(term, code), term, clock.school_today())
 
 
-@blp.get("/points/<code>/meetings")
+@blp.get("/classes/<int:class_id>/meetings")
 @blp.arguments(MeetingsQuery, location="query")
 @blp.response(200, MeetingOut(many=True))
 @login_required
-def meetings(query, code):
-    """The course meetings of a class I may record this per-meeting point for (my own sessions of the
+def meetings(query, class_id):
+    """The course meetings of a class I may record a per-meeting point for (my own sessions of the
     last two weeks; all of them for the head teacher), newest first, with date, time and course."""
-    cls = db.session.get(ClassGroup, query["class_id"])
+    cls = db.session.get(ClassGroup, class_id)
     authorize(current_user, "view_roster", cls)
     term = directory.term_or_current(query["term_id"])
-    return occasions.recent_sessions(current_user, catalogue.rule(term, code), cls, term)
+    return occasions.recent_sessions(current_user, catalogue.rule(term, query["point"]), cls, term)
 
 
 @blp.get("/students/<int:student_id>/entries")
