@@ -158,7 +158,8 @@ def record_batch(actor: User, term: Term, body: dict, occasion: Occasion | None 
     already recorded; the database's live indexes (models/ledger.py) hold the rule when
     another request writes the same slot between this check and the insert (PostgreSQL
     runs them side by side), and the check then runs again to answer the same 422."""
-    rule, period, key, class_of, generation, occasion = _check_batch(actor, term, body, occasion)
+    given = occasion
+    rule, period, key, class_of, generation, occasion = _check_batch(actor, term, body, given)
     rows = body["entries"]
     individual = key == "student_id"
     batch_id = str(uuid.uuid4())
@@ -178,7 +179,7 @@ def record_batch(actor: User, term: Term, body: dict, occasion: Occasion | None 
         # Another writer took a slot after our check and committed: nothing of ours stays,
         # and the check, run again, names every row it took.
         db.session.rollback()
-        _check_batch(actor, term, body, occasion)
+        _check_batch(actor, term, body, given)
         raise
     # Most of a class past the line in one batch (the wrong class, the wrong scale): one incident.
     incidents.batch_recorded(actor, term, rule, batch_id, rows, class_of, now)
