@@ -224,6 +224,7 @@ class DisputeOut(PeriodWords):
 class SheetQuery(StrictSchema):
     point = fields.String(required=True)
     period = fields.String(load_default=None)
+    session_id = fields.Integer(load_default=None, metadata={"description": "the course meeting of a per-meeting point"})
     term_id = fields.Integer(load_default=None)
 
 

@@ -1,8 +1,10 @@
 """Points scored per occasion: per course meeting (S-A-05/06), per class meeting (C-P-08/09 feeding
 the computed C-P-01/02); and a catalogue a college extends with weights that add up to 1."""
+import io
 import uuid
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from backend.extensions import db
@@ -238,3 +240,32 @@ def test_two_writers_of_one_meeting_one_wins_the_other_is_named(app, client, sch
     loser = next(r for r in answers if r.status_code == 422).json()
     assert set(loser["errors"]) == {f"entries[{i}].student_id" for i in range(len(roster))}
     assert entries_of("S-A-06") == len(roster)
+
+
+def test_a_scoring_sheet_for_one_meeting_records_that_meeting(client, school):
+    roster, first = school["roster"], school["sessions"][0]
+    url = f"/api/v1/classes/{school['class_id']}/scoring-sheet?point=S-A-06&session_id={first}"
+    response = client.get(url, headers=school["a"])
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    assert school["courses"][0] in book["采分表"].cell(1, 1).value  # the meeting, in words
+    for row in range(4, 4 + len(roster)):
+        book["采分表"].cell(row, 3, 75)
+    filled = io.BytesIO()
+    book.save(filled)
+    sent = client.post(f"/api/v1/classes/{school['class_id']}/scoring-sheet", headers=writing(school["a"]),
+                       data={"file": (io.BytesIO(filled.getvalue()), "sheet.xlsx")}, content_type="multipart/form-data")
+    assert sent.status_code == 201, sent.json
+    assert sent.json["occasion"] == f"session:{first}" and sent.json["count"] == len(roster)
+    # The other teacher's sheet for their own meeting that day is another occasion: also recorded.
+    other = client.get(f"/api/v1/classes/{school['class_id']}/scoring-sheet?point=S-A-06&session_id={school['sessions'][1]}",
+                       headers=school["b"])
+    book = load_workbook(io.BytesIO(other.data))
+    book["采分表"].cell(4, 3, 50)
+    filled = io.BytesIO()
+    book.save(filled)
+    assert client.post(f"/api/v1/classes/{school['class_id']}/scoring-sheet", headers=writing(school["b"]),
+                       data={"file": (io.BytesIO(filled.getvalue()), "sheet.xlsx")},
+                       content_type="multipart/form-data").status_code == 201
+    bad = client.get(f"/api/v1/classes/{school['class_id']}/scoring-sheet?point=S-A-09&session_id={first}", headers=school["head"])
+    assert list(assert_problem(bad, 422)["errors"]) == ["session_id"]

@@ -185,7 +185,8 @@ def resolve(body, dispute_id):
 def scoring_sheet_download(query, class_id):
     """An .xlsx scoring sheet for a class, point and period, with the students filled in."""
     cls, _ = access.class_group(current_user, class_id, request.path)
-    data = scoring_sheet.build(cls, directory.term_or_current(query["term_id"]), query["point"], query["period"])
+    data = scoring_sheet.build(cls, directory.term_or_current(query["term_id"]), query["point"], query["period"],
+                               query["session_id"])
     return download(data, "xlsx", f"{cls.name}-{query['point']}")
 
 
