@@ -8,7 +8,16 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models import ClassGroup, Course, ScoreEntry, ScoringPoint, StudentProfile, TeachingAssignment, User
+from backend.models import (
+    CatalogueVersion,
+    ClassGroup,
+    Course,
+    ScoreEntry,
+    ScoringPoint,
+    StudentProfile,
+    TeachingAssignment,
+    User,
+)
 from backend.org import directory
 from backend.platform import clock
 from backend.reporting import rollups
@@ -269,3 +278,26 @@ def test_a_scoring_sheet_for_one_meeting_records_that_meeting(client, school):
                        content_type="multipart/form-data").status_code == 201
     bad = client.get(f"/api/v1/classes/{school['class_id']}/scoring-sheet?point=S-A-09&session_id={first}", headers=school["head"])
     assert list(assert_problem(bad, 422)["errors"]) == ["session_id"]
+
+
+def test_a_term_after_an_old_catalogue_takes_the_seed_fixes_and_the_old_term_keeps_its_rules(client, school):
+    admin = login(client, school["accounts"]["school_admin"])
+    # The current term's catalogue as it stood before the fixes: C-A-03 monthly, C-P-01 typed, no C-P-08/09.
+    term = directory.current_term(clock.school_today())
+    version = db.session.scalar(select(CatalogueVersion).where(CatalogueVersion.term_id == term.id))
+    codes = {r.point.code: r for r in version.rules}
+    for code in ("C-P-08", "C-P-09"):
+        db.session.delete(codes[code])
+    codes["C-A-03"].timing = "monthly"
+    codes["C-P-01"].source, codes["C-P-01"].aggregate, codes["C-P-01"].scorer_roles = "entered", None, ["student_affairs"]
+    codes["S-C-02"].standard_value = 75  # a college's own edit, inherited as usual
+    db.session.commit()
+    made = client.post("/api/v1/terms", headers=writing(admin), json={
+        "academic_year": "2030-2031", "semester": 1, "starts_on": "2030-09-01", "ends_on": "2031-01-15"})
+    assert made.status_code == 201, made.json
+    new = {r["code"]: r for r in client.get(f"/api/v1/catalogue?term_id={made.json['id']}", headers=admin).json["rules"]}
+    old = {r["code"]: r for r in client.get(f"/api/v1/catalogue?term_id={term.id}", headers=admin).json["rules"]}
+    assert (new["C-A-03"]["timing"], new["C-P-01"]["source"], new["C-P-01"]["scorer_roles"]) == ("weekly", "aggregate", [])
+    assert new["S-C-01"]["scorer_roles"] == ["teaching_office", "student_affairs"] and "C-P-08" in new
+    assert new["S-C-02"]["standard_value"] == 75
+    assert (old["C-A-03"]["timing"], old["C-P-01"]["source"]) == ("monthly", "entered") and "C-P-08" not in old
