@@ -276,7 +276,9 @@ def _score_plan(reviewer: User, plan: Plan) -> None:
         scored = db.session.scalar(select(exists().where(
             ScoreEntry.term_id == term.id, ScoreEntry.point_id == rule.point_id,
             ScoreEntry.student_id == plan.owner_id, ledger.counts())))
-        if not scored:
+        # The reviewer scores only the parts the catalogue lets them (S-C-01, the career plan, is the
+        # teaching office's and student affairs' per seed 002 table 15, not the head teacher's).
+        if not scored and ledger.can_score(reviewer, rule, db.session.get(ClassGroup, db.session.get(User, plan.owner_id).student.class_id)):
             ledger.record_batch(reviewer, term, {"point": PLAN_POINTS[part], "period": "term",
                                                  "entries": [{"student_id": plan.owner_id, "value": 1}]})
 

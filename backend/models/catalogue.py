@@ -41,6 +41,7 @@ class ScoringRule(Base):
     timing: Mapped[str] = mapped_column(String(24))
     scorer_roles: Mapped[list] = mapped_column(JSON)
     value_type: Mapped[str] = mapped_column(String(16))  # rate | count | score | level | document
+    unit: Mapped[str | None] = mapped_column(String(16))  # what a value counts: 次, 分, %; shown after it
     min_value: Mapped[float] = mapped_column(Float)
     max_value: Mapped[float] = mapped_column(Float)
     levels: Mapped[list | None] = mapped_column(JSON)  # [{zh, en, points}] for level points

@@ -21,14 +21,14 @@ from backend.platform import clock
 LedgerId = BigInteger().with_variant(Integer, "sqlite")
 
 
-# A value's slot is its (term, point, period, subject): a student for individual points, the
-# class for class points. These two indexes keep one live value per slot (see `generation`).
+# A value's slot is its (term, point, period, subject, occasion): a student for individual points,
+# the class for class points; the occasion is empty for points scored once a period. These two indexes keep one live value per slot (see `generation`).
 LIVE_INDEXES = ("uq_score_entry_live_student", "uq_score_entry_live_class")
 _ORIGINAL = "reverses_id IS NULL"
 
 
 class ScoreEntry(Base):
-    """One value for one scoring point, subject and period. Never updated or deleted:
+    """One value for one scoring point, subject, period and occasion. Never updated or deleted:
     the database refuses both (see the migration's triggers). A correction is a new
     entry with `reverses_id` set and a reason; totals are re-derived from the ledger.
 
@@ -53,10 +53,10 @@ class ScoreEntry(Base):
     __table_args__ = (
         Index("ix_score_entry_term_class_point", "term_id", "class_id", "point_id"),
         Index("ix_score_entry_student_term", "student_id", "term_id"),
-        Index(LIVE_INDEXES[0], "term_id", "point_id", "period", "student_id", "generation", unique=True,
+        Index(LIVE_INDEXES[0], "term_id", "point_id", "period", "student_id", "occasion", "generation", unique=True,
               sqlite_where=text(f"{_ORIGINAL} AND student_id IS NOT NULL"),
               postgresql_where=text(f"{_ORIGINAL} AND student_id IS NOT NULL")),
-        Index(LIVE_INDEXES[1], "term_id", "point_id", "period", "class_id", "generation", unique=True,
+        Index(LIVE_INDEXES[1], "term_id", "point_id", "period", "class_id", "occasion", "generation", unique=True,
               sqlite_where=text(f"{_ORIGINAL} AND student_id IS NULL"),
               postgresql_where=text(f"{_ORIGINAL} AND student_id IS NULL")),
     )
@@ -71,6 +71,10 @@ class ScoreEntry(Base):
     # The teaching week the value belongs to (services/card.entry_week), kept so that
     # weekly trends are one GROUP BY.
     week: Mapped[int] = mapped_column(SmallInteger)
+    # Which occasion of the period the value is for (valuecard/occasions.py): "session:<id>" for a
+    # course meeting, "meeting:<YYYY-MM-DD>" for a class meeting, "" for a point scored once a period.
+    occasion: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    occasion_title: Mapped[str | None] = mapped_column(String(80))  # a class meeting's theme
     value: Mapped[float | None] = mapped_column(Float)  # None on a reversal
     reverses_id: Mapped[int | None] = mapped_column(LedgerId, ForeignKey("score_entry.id"), unique=True)
     reason: Mapped[str | None] = mapped_column(Text)

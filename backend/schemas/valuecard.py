@@ -23,6 +23,10 @@ class EntryBatchIn(StrictSchema):
     point = fields.String(required=True, metadata={"example": "S-A-06"})
     period = fields.String(load_default=None, metadata={"description": "week:N, month:YYYY-MM, day:YYYY-MM-DD or term"})
     term_id = fields.Integer(load_default=None, metadata={"description": "defaults to the current term"})
+    session_id = fields.Integer(load_default=None, metadata={
+        "description": "the course meeting (class session) a per-meeting point (S-A-05/06) is for; fixes the period"})
+    occasion_title = fields.String(load_default=None, validate=validate.Length(max=80), metadata={
+        "description": "a class meeting's theme (points scored per class meeting)"})
     entries = fields.List(fields.Nested(EntryRowIn), required=True,
                           validate=validate.Length(1, MAX_BATCH, error=f"1–{MAX_BATCH} rows per batch."))
 
@@ -33,6 +37,7 @@ class BatchOut(Schema):
     period = fields.String()
     term_id = fields.Integer()
     count = fields.Integer()
+    occasion = fields.String(metadata={"description": "session:<id>, meeting:<date>, or empty for a per-period point"})
 
 
 class ReverseIn(StrictSchema):
@@ -71,6 +76,21 @@ class PeriodsQuery(StrictSchema):
     term_id = fields.Integer(load_default=None)
 
 
+class MeetingsQuery(StrictSchema):
+    point = fields.String(required=True, metadata={"example": "S-A-06"})
+    term_id = fields.Integer(load_default=None)
+
+
+class MeetingOut(Schema):
+    id = fields.Integer(metadata={"description": "the session_id POST /entries takes"})
+    day = fields.Date()
+    starts_at = fields.DateTime()
+    course_name = fields.String(allow_none=True)
+    period = fields.String()
+    label_zh = fields.String()
+    label_en = fields.String()
+
+
 class EntryOut(PeriodWords):
     id = fields.Integer()
     point = fields.String()
@@ -82,6 +102,7 @@ class EntryOut(PeriodWords):
     reversed = fields.Boolean()
     reversal_reason = fields.String(allow_none=True)
     dispute = fields.String(allow_none=True, metadata={"description": "its latest dispute: open, reversed or rejected"})
+    occasion = fields.Dict(allow_none=True, metadata={"description": "the course or class meeting it is for, in words"})
 
 
 class CardPointOut(Schema):
@@ -203,6 +224,7 @@ class DisputeOut(PeriodWords):
 class SheetQuery(StrictSchema):
     point = fields.String(required=True)
     period = fields.String(load_default=None)
+    session_id = fields.Integer(load_default=None, metadata={"description": "the course meeting of a per-meeting point"})
     term_id = fields.Integer(load_default=None)
 
 
@@ -317,6 +339,7 @@ class RuleOut(Schema):
     timing = fields.String()
     scorer_roles = fields.List(fields.String())
     value_type = fields.String()
+    unit = fields.String(allow_none=True)
     min_value = fields.Float()
     max_value = fields.Float()
     levels = fields.List(fields.Nested(LevelSchema), allow_none=True)
@@ -337,11 +360,19 @@ class CatalogueOut(Schema):
     rules = fields.List(fields.Nested(RuleOut))
 
 
-TIMINGS = ["session", "weekly", "monthly", "semester_end", "year_start", "year_end",
+TIMINGS = ["session", "class_meeting", "weekly", "monthly", "semester_end", "year_start", "year_end",
            "mid_first_semester", "before_graduation"]
 
 
+VALUE_TYPES = ["score", "count", "rate", "level", "document"]
+WEIGHTS_DOC = {"description": "other points of the domain re-balanced in the same step: {code: weight}; "
+                              "the domain's weights must then add up to 1"}
+
+
 class RulePatchIn(StrictSchema):
+    value_type = fields.String(validate=validate.OneOf(VALUE_TYPES),
+                               metadata={"description": "refused (422) once the point has entries this term"})
+    unit = fields.String(allow_none=True, validate=validate.Length(max=16))
     timing = fields.String(validate=validate.OneOf(TIMINGS))
     scorer_roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in Role if r != Role.STUDENT])),
                                validate=validate.Length(min=1))
@@ -356,13 +387,25 @@ class RulePatchIn(StrictSchema):
     rationale = fields.String(validate=validate.Length(min=1, max=500))
 
 
+class WeightsIn(StrictSchema):
+    """A domain's weights set together (individual or class points), so no state in between is refused."""
+    level = fields.String(load_default="individual", validate=validate.OneOf(["individual", "class"]))
+    domain = fields.String(required=True, validate=validate.OneOf(["academic", "personal", "career"]))
+    weights = fields.Dict(keys=fields.String(), values=fields.Float(validate=validate.Range(0, 1)), required=True,
+                          validate=validate.Length(min=1), metadata=WEIGHTS_DOC)
+
+
 class PointIn(StrictSchema):
     """A college's own scoring point (individual, entered by staff), added to one term's catalogue."""
     domain = fields.String(required=True, validate=validate.OneOf(["academic", "personal", "career"]))
     name_zh = fields.String(required=True, validate=validate.Length(2, 120))
     name_en = fields.String(required=True, validate=validate.Length(2, 160))
-    value_type = fields.String(required=True, validate=validate.OneOf(["score", "count", "rate"]),
-                               metadata={"description": "score: min–max; count: 0–max; rate: 0–100"})
+    value_type = fields.String(required=True, validate=validate.OneOf(VALUE_TYPES), metadata={
+        "description": "score: min–max; count: 0–max; rate: 0–100; level: one of levels; document: 0 or 1"})
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
+    levels = fields.List(fields.Nested(LevelSchema), load_default=None, validate=validate.Length(min=2))
+    conversion = fields.Dict(load_default=None, metadata={"description": "default: linear over the range "
+                                                          "(boolean for a document, levels for a level)"})
     min_value = fields.Float(load_default=None)
     max_value = fields.Float(load_default=None)
     timing = fields.String(required=True, validate=validate.OneOf(TIMINGS))
@@ -373,6 +416,8 @@ class PointIn(StrictSchema):
     standard_value = fields.Float(required=True)
     warning_value = fields.Float(load_default=None, allow_none=True)
     rationale = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    weights = fields.Dict(keys=fields.String(), values=fields.Float(validate=validate.Range(0, 1)),
+                          load_default=dict, metadata=WEIGHTS_DOC)
 
     @validates_schema
     def range_given(self, data, **kwargs):

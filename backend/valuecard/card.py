@@ -41,7 +41,10 @@ AGGREGATES = {
     "mean": lambda values, spec: round(sum(values) / len(values), 2),
     "sum": lambda values, spec: float(sum(values)),
     "share": lambda values, spec: round(100 * sum(_OPS[spec["op"]](v, spec["value"]) for v in values) / len(values), 2),
+    "count": lambda values, spec: float(len(values)),
 }
+# An aggregate of a class point scored per meeting, from its (mean, how many meetings).
+OVER_MEETINGS = {"mean": lambda mean, n: mean, "count": lambda mean, n: float(n)}
 _OPS = {"lt": lambda a, b: a < b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 
 Values = dict[int, list[tuple[int, float]]]  # point id → [(teaching week, value)], oldest first
@@ -261,8 +264,14 @@ def class_indicators(rules, entered: Indicators, cards) -> Indicators:
     """A class's own indicators: aggregates over its students' cards, the rest as entered."""
     out = {rule.point_id: entered[rule.point_id] for rule in rules
            if rule.source != "aggregate" and rule.point_id in entered}
+    own = {rule.point.code: rule.point_id for rule in rules}
     for rule in rules:
-        if rule.source == "aggregate":
+        if rule.source == "aggregate" and rule.aggregate["of"] in own:
+            # Over the class's own meetings (C-P-01 over C-P-08): the entered point's mean and count.
+            found = entered.get(own[rule.aggregate["of"]])
+            if found:
+                out[rule.point_id] = (OVER_MEETINGS[rule.aggregate["fn"]](*found), found[1])
+        elif rule.source == "aggregate":
             spec = rule.aggregate
             found = [v for v in (c.indicator(spec["of"]) for c in cards) if v is not None]
             if found:

@@ -13,7 +13,7 @@ from backend.valuecard.conversion import value_range
 
 SEED_FILE = ROOT / "seed" / "catalogue.yaml"
 # Fields a school admin may change per term; names and identity stay fixed.
-EDITABLE = ("timing", "scorer_roles", "conversion", "weight", "direction", "standard_value",
+EDITABLE = ("value_type", "unit", "timing", "scorer_roles", "conversion", "weight", "direction", "standard_value",
             "warning_value", "levels", "min_value", "max_value", "rationale")
 
 
@@ -65,6 +65,7 @@ def ensure_version(term: Term) -> CatalogueVersion:
         rules = [(r.point_id, {c.key: getattr(r, c.key) for c in ScoringRule.__table__.columns
                                if c.key not in ("id", "version_id", "point_id", "updated_by", "updated_at")})
                  for r in previous.rules]
+        rules = _with_seed_fixes(rules, points)
     else:
         seed = load_seed()
         weights = {d: v["weight"] for d, v in seed["domains"].items()}
@@ -75,6 +76,27 @@ def ensure_version(term: Term) -> CatalogueVersion:
     db.session.add_all(ScoringRule(version_id=version.id, point_id=pid, **fields) for pid, fields in rules)
     db.session.flush()
     return version
+
+
+# Seed corrections of issue 16 (seed 002 table 15): the fields a new term takes from the seed once,
+# when it follows a term whose catalogue predates them (it has no per-meeting C-P-08). Earlier terms
+# keep their rules; a college's later edits are inherited as usual after that first new term.
+SEED_FIXES = {"C-A-03": ("timing", "rationale"), "S-C-01": ("scorer_roles", "rationale"),
+              "C-P-01": ("scorer_roles", "source", "aggregate", "rationale"),
+              "C-P-02": ("scorer_roles", "source", "aggregate", "rationale")}
+FIXED_BY = "C-P-08"
+
+
+def _with_seed_fixes(rules: list[tuple[int, dict]], points: dict) -> list[tuple[int, dict]]:
+    if FIXED_BY not in points or any(pid == points[FIXED_BY].id for pid, _ in rules):
+        return rules
+    code_of = {p.id: code for code, p in points.items()}
+    seeded = {i["code"]: _rule_from_seed(i) for i in load_seed()["points"]}
+    out = [(pid, {**fields, **{k: seeded[code_of[pid]][k] for k in SEED_FIXES.get(code_of[pid], ())}})
+           for pid, fields in rules]
+    held = {pid for pid, _ in rules}
+    # The seed's points the earlier catalogue did not have (C-P-08/09): as the seed defines them.
+    return out + [(points[code].id, fields) for code, fields in seeded.items() if points[code].id not in held]
 
 
 def seed() -> dict:

@@ -25,12 +25,15 @@ from backend.models import (
 from backend.models.ledger import LIVE_INDEXES
 from backend.org import status as enrolment
 from backend.platform import audit, changes, clock
-from backend.valuecard import catalogue, incidents
+from backend.valuecard import catalogue, incidents, occasions
+from backend.valuecard.occasions import Occasion
 
 MAX_BATCH = 200  # a class is 40–50 students; 200 leaves room for merged classes
 INVALID = "请求数据有误 / Invalid request data"
 BATCH_REFUSED = "批次有误，未写入任何数据 / The batch has errors; nothing was written"
 ALREADY_RECORDED = "该期间已有记录，可“更正”（撤销并重新录入） / Already recorded for this period: correct it (reverse and re-enter)."
+ALREADY_RECORDED_OCCASION = ("这节课（这次班会）已有记录，可“更正” / Already recorded for this meeting: correct it "
+                             "(reverse and re-enter).")
 TERM_TIMINGS = {"semester_end", "year_start", "year_end", "mid_first_semester", "before_graduation"}
 
 
@@ -54,7 +57,7 @@ def check_period(rule: ScoringRule, term: Term, period: str | None) -> str | Non
         return None
 
 
-PERIOD_HELP = {"weekly": "week:N", "monthly": "month:YYYY-MM", "session": "day:YYYY-MM-DD"}
+PERIOD_HELP = {"weekly": "week:N", "monthly": "month:YYYY-MM", "session": "day:YYYY-MM-DD", "class_meeting": "day:YYYY-MM-DD"}
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SESSION_DAYS = 14  # a session point is entered soon after the lesson: the picker offers the last two weeks
 
@@ -98,7 +101,7 @@ def allowed_periods(rule: ScoringRule, term: Term, today: date) -> list[dict]:
     for i, key in enumerate(keys):
         zh, en = period_label(key)
         if i == 0 and key != "term" and day == today:
-            zh, en = f"{CURRENT_ZH[rule.timing]}（{zh}）", f"{CURRENT_EN[rule.timing]} ({en})"
+            zh, en = f"{CURRENT_ZH.get(rule.timing, '今天')}（{zh}）", f"{CURRENT_EN.get(rule.timing, 'Today')} ({en})"
         out.append({"key": key, "label_zh": zh, "label_en": en, "current": i == 0})
     return out
 
@@ -147,14 +150,17 @@ def can_score(actor: User, rule: ScoringRule, cls: ClassGroup) -> bool:
     return policy.scores(actor, rule, cls)
 
 
-def record_batch(actor: User, term: Term, body: dict) -> dict:
+def record_batch(actor: User, term: Term, body: dict, occasion: Occasion | None = None) -> dict:
     """Write one point's values for many students (or, for a class point, classes), all or nothing.
 
-    One live value per subject, point and period: the check below answers with every row
+    `occasion`: the occasion of an entry being corrected (already checked when it was written);
+    otherwise the body's (`session_id`, or a class meeting's day and `occasion_title`).
+    One live value per subject, point, period and occasion: the check below answers with every row
     already recorded; the database's live indexes (models/ledger.py) hold the rule when
     another request writes the same slot between this check and the insert (PostgreSQL
     runs them side by side), and the check then runs again to answer the same 422."""
-    rule, period, key, class_of, generation = _check_batch(actor, term, body)
+    given = occasion
+    rule, period, key, class_of, generation, occasion = _check_batch(actor, term, body, given)
     rows = body["entries"]
     individual = key == "student_id"
     batch_id = str(uuid.uuid4())
@@ -164,7 +170,8 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
         # One multi-row INSERT: a class batch is one round trip, not one per student.
         db.session.execute(insert(ScoreEntry).values([
             {"term_id": term.id, "point_id": rule.point_id, "student_id": r[key] if individual else None,
-             "class_id": class_of[r[key]].id, "period": period, "week": week, "value": float(r["value"]),
+             "class_id": class_of[r[key]].id, "period": period, "occasion": occasion.key,
+             "occasion_title": occasion.title, "week": week, "value": float(r["value"]),
              "generation": generation[r[key]], "batch_id": batch_id, "recorded_by": actor.id, "recorded_at": now}
             for r in rows]))
     except IntegrityError as exc:
@@ -173,21 +180,28 @@ def record_batch(actor: User, term: Term, body: dict) -> dict:
         # Another writer took a slot after our check and committed: nothing of ours stays,
         # and the check, run again, names every row it took.
         db.session.rollback()
-        _check_batch(actor, term, body)
+        _check_batch(actor, term, body, given)
         raise
     # Most of a class past the line in one batch (the wrong class, the wrong scale): one incident.
     incidents.batch_recorded(actor, term, rule, batch_id, rows, class_of, now)
     changes.touch("class", term.id, {c.id for c in class_of.values()})
-    return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows)}
+    return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows),
+            "occasion": occasion.key}
 
 
-def _check_batch(actor: User, term: Term, body: dict):
+def _check_batch(actor: User, term: Term, body: dict, occasion: Occasion | None = None):
     """Refuse a batch with any bad row (naming each); else its rule, period, subject key, each
-    subject's class and the generation its new value takes (models/ledger.py ScoreEntry)."""
+    subject's class, the generation its new value takes (models/ledger.py ScoreEntry) and its occasion."""
     rule = catalogue.rule(term, body["point"])
     if rule.source != "entered":
         raise Problem(422, INVALID, errors={"point": [
             "该采分点由系统计算，不能录入 / This point is computed from other data and cannot be typed."]})
+    errors: dict = {}
+    if occasion is None:
+        occasion, fixed = occasions.of_batch(rule, term, body, errors)
+        if errors:
+            raise Problem(422, INVALID, errors=errors)
+        body = {**body, "period": fixed or body.get("period")}
     period = check_period(rule, term, body.get("period"))
     if period is None:
         raise Problem(422, INVALID, errors={"period": [
@@ -205,7 +219,7 @@ def _check_batch(actor: User, term: Term, body: dict):
     subject_column = ScoreEntry.student_id if individual else ScoreEntry.class_id
     key_column = StudentProfile.user_id if individual else ClassGroup.id
     slot = and_(ScoreEntry.term_id == term.id, ScoreEntry.point_id == rule.point_id, ScoreEntry.period == period,
-                subject_column == key_column,
+                ScoreEntry.occasion == occasion.key, subject_column == key_column,
                 ScoreEntry.student_id.is_not(None) if individual else ScoreEntry.student_id.is_(None))
     recorded = select(ScoreEntry.id).where(slot, counts()).limit(1).scalar_subquery()
     reversals = select(func.count()).where(slot, ScoreEntry.reverses_id.is_not(None)).scalar_subquery()
@@ -224,10 +238,14 @@ def _check_batch(actor: User, term: Term, body: dict):
             # Same answer for "no such student" and "not yours to score": nothing leaks.
             errors[f"entries[{i}].{key}"] = ["无权为此对象录入此采分点 / You do not score this point for this student or class."]
             continue
+        problem = occasions.row_problem(actor, rule, occasion, cls)
+        if problem:
+            errors[f"entries[{i}].{key}"] = [problem]
+            continue
         if row[key] in seen:
             errors[f"entries[{i}].{key}"] = ["同一批次中重复 / Appears twice in this batch."]
         elif row[key] in taken:
-            errors[f"entries[{i}].{key}"] = [ALREADY_RECORDED]
+            errors[f"entries[{i}].{key}"] = [ALREADY_RECORDED_OCCASION if occasion.key else ALREADY_RECORDED]
             recorded_rows[str(i)] = taken[row[key]]
         seen.add(row[key])
         problem = check_value(rule, row["value"])
@@ -238,7 +256,7 @@ def _check_batch(actor: User, term: Term, body: dict):
         errors.update({f"entries[{i}].student_id": [refused[r[key]]] for i, r in enumerate(rows) if r[key] in refused})
     if errors:
         raise Problem(422, BATCH_REFUSED, errors=errors, **({"recorded": recorded_rows} if recorded_rows else {}))
-    return rule, period, key, class_of, generation
+    return rule, period, key, class_of, generation, occasion
 
 
 def reverse(actor: User, entry: ScoreEntry, reason: str) -> dict:
@@ -256,7 +274,7 @@ def reverse(actor: User, entry: ScoreEntry, reason: str) -> dict:
     batch_id = str(uuid.uuid4())
     db.session.execute(insert(ScoreEntry).values(
         term_id=entry.term_id, point_id=entry.point_id, student_id=entry.student_id, class_id=entry.class_id,
-        period=entry.period, week=entry.week, value=None, reverses_id=entry.id, reason=reason, batch_id=batch_id,
+        period=entry.period, occasion=entry.occasion, week=entry.week, value=None, reverses_id=entry.id, reason=reason, batch_id=batch_id,
         recorded_by=actor.id, recorded_at=clock.now()))
     audit.record(actor.id, "ledger.reverse", "score_entry", str(entry.id), reason)
     incidents.entry_reversed(actor, rule, entry, clock.now())  # its batch's incident, once corrected
@@ -276,7 +294,8 @@ def correct(actor: User, entry: ScoreEntry, reason: str, value: float) -> dict:
     reversal = reverse(actor, entry, reason)
     key, subject = ("student_id", entry.student_id) if entry.student_id is not None else ("class_id", entry.class_id)
     batch = record_batch(actor, db.session.get(Term, entry.term_id),
-                         {"point": rule.point.code, "period": entry.period, "entries": [{key: subject, "value": value}]})
+                         {"point": rule.point.code, "period": entry.period, "entries": [{key: subject, "value": value}]},
+                         Occasion(entry.occasion, entry.occasion_title))
     new_id = db.session.scalar(select(ScoreEntry.id).where(ScoreEntry.batch_id == batch["batch_id"]))
     return {"reversed": entry.id, "reversal_batch_id": reversal["batch_id"], "entry_id": new_id,
             "point": rule.point.code, **period_words(entry.period), "value": float(value)}
@@ -294,13 +313,15 @@ def student_entries(student_id: int, term_id: int, include_sensitive: bool) -> l
         .where(ScoreEntry.student_id == student_id, ScoreEntry.term_id == term_id, ScoreEntry.reverses_id.is_(None),
                true() if include_sensitive else ScoreEntry.point_id.notin_(sensitive_point_ids(term_id)))
         .order_by(ScoreEntry.id.desc())).all()
+    sessions = occasions.describe_sessions(
+        [int(r[0].occasion.partition(":")[2]) for r in rows if r[0].occasion.startswith("session:")])
     # Each entry's latest dispute: the student's button says 申诉中 or 已处理 instead of offering another.
     disputed = dict(db.session.execute(
         select(Dispute.entry_id, Dispute.status).where(Dispute.entry_id.in_([r[0].id for r in rows]))
         .order_by(Dispute.id)).all()) if rows else {}
     return [{"id": e.id, "point": code, "name_zh": zh, "name_en": en, **period_words(e.period), "value": e.value,
              "recorded_by": by, "recorded_at": e.recorded_at, "reversed": rid is not None, "reversal_reason": why,
-             "dispute": disputed.get(e.id)}
+             "dispute": disputed.get(e.id), "occasion": occasions.label(e.occasion, e.occasion_title, sessions)}
             for e, code, zh, en, by, rid, why in rows]
 
 

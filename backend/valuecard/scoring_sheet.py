@@ -12,7 +12,7 @@ from backend.errors import Problem
 from backend.models import ClassGroup, ScoringRule, Term
 from backend.org import directory
 from backend.platform import sheets, uploads
-from backend.valuecard import catalogue, ledger
+from backend.valuecard import catalogue, ledger, occasions
 
 SHEET = "采分表"
 META = "meta"
@@ -28,11 +28,20 @@ def _hint(rule: ScoringRule) -> str:
     return f"{rule.min_value:g}–{rule.max_value:g}"
 
 
-def build(cls: ClassGroup, term: Term, code: str, period: str | None) -> bytes:
+def build(cls: ClassGroup, term: Term, code: str, period: str | None, session_id: int | None = None) -> bytes:
+    """`session_id`: the course meeting a per-meeting point's sheet is for (its day is the period);
+    the upload records the values for that meeting."""
     rule = catalogue.rule(term, code)
     if rule.point.level != "individual" or rule.source != "entered":
         raise Problem(422, "请求数据有误 / Invalid request data",
                       errors={"point": ["只能为录入型个人采分点生成表格 / Sheets are for entered individual points."]})
+    meeting = None
+    if session_id is not None:
+        meeting = occasions.describe_sessions([session_id]).get(session_id)
+        if meeting is None or rule.timing != occasions.COURSE_MEETING:
+            raise Problem(422, "请求数据有误 / Invalid request data",
+                          errors={"session_id": ["没有这节课，或该采分点不按课次录入 / No such meeting, or the point is not per meeting."]})
+        period = f"day:{meeting['day'].isoformat()}"
     key = ledger.check_period(rule, term, period)
     if key is None:
         raise Problem(422, "请求数据有误 / Invalid request data", errors={"period": ["期间不符合该采分点 / Wrong period for this point."]})
@@ -41,7 +50,8 @@ def build(cls: ClassGroup, term: Term, code: str, period: str | None) -> bytes:
     sheet.title = SHEET
     # Every cell through platform/sheets: a student's name is text, never a formula.
     sheets.write_rows(sheet, [
-        [f"{cls.name} · {rule.point.code} {rule.point.name_zh} / {rule.point.name_en} · {key} · {term.name}"],
+        [f"{cls.name} · {rule.point.code} {rule.point.name_zh} / {rule.point.name_en} · "
+         f"{meeting['label_zh'] if meeting else key} · {term.name}"],
         [f"取值 / Values: {_hint(rule)}"], ["学号 Number", "姓名 Name", "值 Value", "备注 Note"]])
     students = directory.class_students(cls)
     sheets.write_rows(sheet, [[user.username, user.display_name, None, None] for _, user in students])
@@ -54,7 +64,8 @@ def build(cls: ClassGroup, term: Term, code: str, period: str | None) -> bytes:
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 12
     meta = book.create_sheet(META)
-    sheets.write_rows(meta, [["class_id", "term_id", "point", "period"], [cls.id, term.id, rule.point.code, key]])
+    sheets.write_rows(meta, [["class_id", "term_id", "point", "period", "session_id"],
+                             [cls.id, term.id, rule.point.code, key, session_id]])
     meta.sheet_state = "hidden"
     out = io.BytesIO()
     book.save(out)
@@ -71,7 +82,7 @@ def parse(cls: ClassGroup, data: bytes) -> tuple[dict, list[int]]:
         raise Problem(422, INVALID, errors={"file": [
             "请上传从本系统下载的采分表 / Upload a sheet downloaded from Spiral."]})
     sheet = found[SHEET]
-    class_id, term_id, point, period = meta[0][:4]
+    class_id, term_id, point, period, session_id = (list(meta[0]) + [None])[:5]  # older sheets have no session
     if class_id != cls.id:
         raise Problem(422, INVALID, errors={"file": ["这是其他班级的采分表 / This sheet is for another class."]})
     usernames = {u.username: p.user_id for p, u in directory.class_students(cls)}
@@ -97,7 +108,8 @@ def parse(cls: ClassGroup, data: bytes) -> tuple[dict, list[int]]:
         errors["C"] = ["表中没有填写任何值 / No values were filled in."]
     if errors:
         raise Problem(422, INVALID, errors=errors)
-    return {"term_id": term_id, "point": point, "period": period, "entries": rows}, cells
+    batch = {"term_id": term_id, "point": point, "period": period, "entries": rows}
+    return {**batch, "session_id": int(session_id)} if isinstance(session_id, (int, float)) else batch, cells
 
 
 def record(actor, batch: dict, cells: list[int]) -> dict:

@@ -74,6 +74,18 @@ addText({
   newInitial: "New initial password for {name}", slipPdf: "Print the slip (PDF)", onlyAdmin: "Only the school admin imports the roster.",
 });
 
+addText({
+  unit: "单位（如 次、分）", direction: "方向", dir_higher_better: "越高越好", dir_lower_better: "越低越好",
+  vt_document: "提交与否", timing_class_meeting: "每次班会", rebalance: "调整权重",
+  weightsHint: "同一领域的权重合计须为 1：新增采分点时请同时调低其他采分点的权重。", weightsTotal: "合计 {total}（应为 1）",
+}, {
+  unit: "Unit (e.g. times, points)", direction: "Direction", dir_higher_better: "Higher is better",
+  dir_lower_better: "Lower is better", vt_document: "Submitted or not", timing_class_meeting: "Each class meeting",
+  rebalance: "Re-balance weights",
+  weightsHint: "A domain's weights must add up to 1: lower other points' weights when you add one.",
+  weightsTotal: "Total {total} (must be 1)",
+});
+
 const ACTIONS = ["catalogue", "warning_rule", "roster", "slips", "account", "audit", "read.sensitive", "leave", "ledger",
   "dispute", "special_group", "attendance"];
 // Campus sign-in: refused CAS sign-ins and password-login choices (cas.js, auth/cas.py).
@@ -238,33 +250,87 @@ function ruleItem(rule) {
       ruleEditor(rule, (saved) => { summary.textContent = `${saved.standard_value} / ${saved.warning_value ?? "—"}`; })));
 }
 
-const TIMINGS = ["session", "weekly", "monthly", "semester_end", "year_start", "year_end"];
+const TIMINGS = ["session", "class_meeting", "weekly", "monthly", "semester_end", "year_start", "year_end"];
 const SCORERS = ["head_teacher", "course_teacher", "counsellor", "student_affairs", "teaching_office", "pe_teacher"];
 
 // A college's own point: the server makes its code and adds it to the current term.
-function addPointForm(onAdded) {
+// The weights of a domain's points, each editable, with their sum: they must add up to 1. `extra`
+// gives the weight of a point being added (counted in the sum, not sent as a weight).
+function weightsEditor(rules, extra = () => 0) {
+  const inputs = rules.map((r) => el("input", { type: "number", inputmode: "decimal", step: "any", min: 0, max: 1,
+    value: r.weight, "data-code": r.code, "aria-label": `${r.code} ${local(r)}`, "data-testid": `weight-${r.code}` }));
+  const total = el("p", { class: "muted", role: "status", "data-testid": "weights-total" });
+  const sum = () => Math.round((inputs.reduce((a, i) => a + Number(i.value || 0), 0) + Number(extra() || 0)) * 1000) / 1000;
+  const show = () => {
+    const value = sum();
+    total.textContent = t("weightsTotal", { total: value });
+    total.className = Math.abs(value - 1) <= 0.001 ? "muted" : "error";
+  };
+  inputs.forEach((i) => i.addEventListener("input", show));
+  show();
+  const changed = () => Object.fromEntries(inputs.filter((i, n) => Number(i.value) !== rules[n].weight)
+    .map((i) => [i.dataset.code, Number(i.value)]));
+  const node = el("div", { class: "stack", "data-testid": "weights" }, el("p", { class: "muted" }, t("weightsHint")),
+    rules.map((r, n) => el("label", { class: "row" }, el("span", {}, `${r.code} ${local(r)}`), inputs[n])), total);
+  return { node, changed, show };
+}
+
+// A domain's weights re-balanced in one request.
+function weightsForm(domain, rules) {
+  const editor = weightsEditor(rules);
+  const message = el("p", { class: "error", role: "alert", "data-testid": `weights-message-${domain}` });
+  const submit = async (event) => {
+    event.preventDefault();
+    try {
+      const saved = await api("/api/v1/catalogue/weights", { method: "PUT", body: { domain, weights: editor.changed() } });
+      saved.forEach((r) => { const rule = rules.find((x) => x.code === r.code); if (rule) rule.weight = r.weight; });
+      message.textContent = t("saved");
+    } catch (error) {
+      showProblem(error, {}, message);
+    }
+  };
+  return el("details", { "data-testid": `weights-${domain}` }, el("summary", {}, t("rebalance")),
+    el("form", { class: "stack", onsubmit: submit }, editor.node,
+      el("button", { type: "submit", class: "wide", "data-testid": `weights-save-${domain}` }, t("save")), message));
+}
+
+function addPointForm(onAdded, catalogue) {
   const select = (id, options, label) => el("select", { id, "data-testid": `add-${id}` },
     options.map((o) => el("option", { value: o }, label(o))));
   const inputs = {
     domain: select("domain", ["academic", "personal", "career"], (d) => t(d)),
     name_zh: el("input", { id: "name_zh", "data-testid": "add-name_zh" }),
     name_en: el("input", { id: "name_en", "data-testid": "add-name_en" }),
-    value_type: select("value_type", ["count", "score", "rate"], (v) => t(`vt_${v}`)),
+    value_type: select("value_type", ["count", "score", "rate", "document"], (v) => t(`vt_${v}`)),
+    unit: el("input", { id: "unit", maxlength: 16, "data-testid": "add-unit" }),
     min_value: numberInput("min_value", "", "add-min"),
     max_value: numberInput("max_value", "", "add-max"),
     timing: select("timing", TIMINGS, (v) => t(`timing_${v}`)),
     scorer_roles: select("scorer_roles", SCORERS, (r) => t(`role_${r}`)),
+    direction: select("direction", ["higher_better", "lower_better"], (d) => t(`dir_${d}`)),
     weight: numberInput("weight", 0, "add-weight"),
     standard_value: numberInput("standard_value", "", "add-standard"),
     warning_value: numberInput("warning_value", "", "add-warning"),
     rationale: el("input", { id: "rationale", "data-testid": "add-rationale" }),
   };
-  const labels = { domain: "domain", name_zh: "nameZh", name_en: "nameEn", value_type: "valueType", min_value: "minValue",
-    max_value: "maxValue", timing: "timing", scorer_roles: "scorer", weight: "weight", standard_value: "standardValue",
-    warning_value: "warningValue", rationale: "rationale" };
+  const labels = { domain: "domain", name_zh: "nameZh", name_en: "nameEn", value_type: "valueType", unit: "unit",
+    min_value: "minValue", max_value: "maxValue", timing: "timing", scorer_roles: "scorer", direction: "direction",
+    weight: "weight", standard_value: "standardValue", warning_value: "warningValue", rationale: "rationale" };
   const fields = Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, field(k, t(labels[k]), input)]));
   const slots = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.error]));
   const message = el("p", { class: "error", role: "alert", "data-testid": "add-message" });
+  // The domain's other points, re-balanced in the same request so the domain still adds up to 1.
+  const balance = el("div", { "data-testid": "add-weights" });
+  slots.weights = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "error-weights" });
+  let editor;
+  const showDomain = () => {
+    const rules = catalogue.rules.filter((r) => r.level === "individual" && r.domain === inputs.domain.value);
+    editor = weightsEditor(rules, () => inputs.weight.value);
+    balance.replaceChildren(editor.node);
+  };
+  inputs.domain.addEventListener("change", showDomain);
+  inputs.weight.addEventListener("input", () => editor.show());
+  showDomain();
   const numeric = new Set(["min_value", "max_value", "weight", "standard_value", "warning_value"]);
   const submit = async (event) => {
     event.preventDefault();
@@ -274,32 +340,43 @@ function addPointForm(onAdded) {
       body[k] = numeric.has(k) ? Number(input.value) : input.value.trim();
     }
     body.scorer_roles = [inputs.scorer_roles.value];
+    body.weights = editor.changed();
     try {
       const added = await api("/api/v1/catalogue", { method: "POST", body });
       showProblem({ problem: { title: "" } }, slots, message);
       message.textContent = `${t("saved")} · ${added.code}`;
-      onAdded(added);
+      onAdded(added, body.weights);
+      showDomain();
     } catch (error) {
       showProblem(error, slots, message);
     }
   };
   return el("details", { "data-testid": "add-point" }, el("summary", {}, t("addPoint")),
     el("form", { class: "stack", onsubmit: submit }, el("p", { class: "muted" }, t("addPointHint")),
-      Object.values(fields).map((f) => f.node),
+      Object.values(fields).map((f) => f.node), balance, slots.weights,
       el("button", { type: "submit", class: "wide", "data-testid": "add-save" }, t("addPoint")), message));
 }
 
 export async function catalogueScreen() {
   const catalogue = await api("/api/v1/catalogue");
+  const domainWeights = (domain) => weightsForm(domain, catalogue.rules.filter((r) => r.level === "individual" && r.domain === domain));
+  // A point added with re-balanced weights: its domain's list and weights show both.
+  const added = (rule, weights) => {
+    catalogue.rules.forEach((r) => { if (r.code in weights) r.weight = weights[r.code]; });
+    catalogue.rules.push(rule);
+    lists[rule.domain].append(ruleItem(rule));
+    const group = groups.find((g) => g.dataset.testid === `domain-${rule.domain}`);
+    group.querySelector(`[data-testid=weights-${rule.domain}]`).replaceWith(domainWeights(rule.domain));
+  };
   const groups = ["academic", "personal", "career"].map((domain) => {
     const rules = catalogue.rules.filter((r) => r.domain === domain);
     return el("details", { "data-testid": `domain-${domain}` },
       el("summary", {}, `${t(domain)} · ${rules.length} ${t("points")}`),
-      el("ul", { class: "list" }, rules.map(ruleItem)));
+      el("ul", { class: "list" }, rules.map(ruleItem)), domainWeights(domain));
   });
   const lists = Object.fromEntries(groups.map((g) => [g.dataset.testid.slice(7), g.querySelector("ul")]));
   return [back(), card(t("catalogue"), el("p", { class: "muted" }, t("catalogueHint")), ...groups,
-    addPointForm((rule) => lists[rule.domain].append(ruleItem(rule))))];
+    addPointForm(added, catalogue))];
 }
 
 // ---------------------------------------------------------------- warning rules

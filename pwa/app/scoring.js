@@ -31,6 +31,15 @@ addText({
   label_correction: "Correct {point}", reversedBecause: "Reversed: {reason}", entryLink: "Enter scoring points",
 });
 
+addText({
+  meeting: "课次", noMeetings: "最近两周没有您上的这个班的课：按日期录入。", classMeetings: "班会与政治学习",
+  meetingDate: "日期", meetingTitle: "主题（可选）", meetingScore: "得分", classMeetingSaved: "已保存 {class} {date} 的得分",
+}, {
+  meeting: "Course meeting", noMeetings: "None of your lessons with this class in the last two weeks: record by day.",
+  classMeetings: "Class meetings and political study", meetingDate: "Date", meetingTitle: "Theme (optional)",
+  meetingScore: "Score", classMeetingSaved: "Saved {class}'s score for {date}",
+});
+
 const back = () => el("a", { href: "#/", class: "link" }, `← ${t("back")}`);
 const WHOLE = new Set(["count", "level", "document"]);
 const names = (list) => list.slice(0, 5).join(getLang() === "en" ? ", " : "、") + (list.length > 5 ? "…" : "");
@@ -92,6 +101,13 @@ export async function entryGrid(role, term, source = null) {
   const pointSelect = el("select", { "aria-label": t("point"), "data-testid": "grid-point" },
     rules.map((r) => el("option", { value: r.code }, `${r.code} ${local(r)}`)));
   const period = el("select", { "aria-label": t("period"), "data-testid": "grid-period" });
+  // A per-meeting point (homework, preview) is recorded for one course meeting: my recent sessions of the class.
+  const meeting = el("select", { "aria-label": t("meeting"), "data-testid": "grid-meeting" });
+  const meetingLabel = el("label", {}, t("meeting"), meeting);
+  meetingLabel.style.display = "none";  // CSSOM, which the style-src policy allows (a style attribute it does not)
+  let perMeeting = false;
+  const periodLabel = el("label", {}, t("period"), period);
+  const noMeeting = el("p", { class: "muted", hidden: true, "data-testid": "grid-no-meeting" }, t("noMeetings"));
   const hint = el("p", { class: "muted", "data-testid": "grid-range" });
   const fill = el("input", { type: "number", inputmode: "decimal", placeholder: t("fillAll"), "aria-label": t("fillAll") });
   const fillBlank = el("button", { type: "button", class: "secondary", "data-testid": "fill-blank" });
@@ -111,9 +127,20 @@ export async function entryGrid(role, term, source = null) {
   };
 
   const loadPeriods = async () => {
-    const offered = await api(`/api/v1/points/${encodeURIComponent(pointSelect.value)}/periods?term_id=${term.id}`);
+    const code = encodeURIComponent(pointSelect.value);
+    const [offered, meetings] = await Promise.all([api(`/api/v1/points/${code}/periods?term_id=${term.id}`),
+      rule().timing === "session" ? api(`/api/v1/classes/${classSelect.value}/meetings?point=${code}&term_id=${term.id}`) : []]);
     period.replaceChildren(...offered.map((p) => el("option", { value: p.key, selected: p.current }, local(p, "label"))));
+    meeting.replaceChildren(...meetings.map((m) => el("option", { value: m.id, "data-period": m.period }, local(m, "label"))));
+    // With no meeting of mine to pick, the day stays the occasion (as a scoring sheet records it).
+    // Labels are laid out by the style sheet, which the hidden attribute does not override.
+    perMeeting = meetings.length > 0;
+    meetingLabel.style.display = perMeeting ? "" : "none";
+    periodLabel.style.display = perMeeting ? "none" : "";
+    noMeeting.hidden = rule().timing !== "session" || !!meetings.length;
   };
+  const where = () => (!perMeeting ? { period: period.value }
+    : { session_id: Number(meeting.value), period: meeting.selectedOptions[0].dataset.period });
   const fitRule = () => {
     hint.textContent = rangeText(rule());
     fitInput(fill, rule());
@@ -140,7 +167,7 @@ export async function entryGrid(role, term, source = null) {
     fillWith(inputs());
   });
   rows.addEventListener("input", counted);
-  classSelect.addEventListener("change", () => { result.textContent = ""; load(); });
+  classSelect.addEventListener("change", () => { result.textContent = ""; load(); loadPeriods(); });
   pointSelect.addEventListener("change", () => { fitRule(); clearMessages(); loadPeriods(); });
 
   // The server's reasons on the rows they are about, named; the rest (a wrong period…) at the top.
@@ -192,7 +219,7 @@ export async function entryGrid(role, term, source = null) {
     const byId = Object.fromEntries(inputs().map((i) => [i.dataset.student, i.getAttribute("aria-label")]));
     submitButton.disabled = true;
     try {
-      const answer = await send(source?.path ?? "/api/v1/entries", { body: { point: pointSelect.value, period: period.value, term_id: term.id, entries },
+      const answer = await send(source?.path ?? "/api/v1/entries", { body: { point: pointSelect.value, ...where(), term_id: term.id, entries },
         label: ["label_entries", { point: pointSelect.value, count: entries.length }], names: byId });
       // Sent or queued, these rows are on their way: the grid starts empty, so the next batch
       // never carries them a second time.
@@ -210,7 +237,7 @@ export async function entryGrid(role, term, source = null) {
   submitButton.addEventListener("click", submit);
   fitRule();
   await Promise.all([load(), loadPeriods()]);
-  return card(t("entry"), classSelect, pointSelect, hint, el("label", {}, t("period"), period),
+  return card(t("entry"), classSelect, pointSelect, hint, meetingLabel, periodLabel, noMeeting,
     el("label", {}, t("fillAll"), fill), el("div", { class: "actions" }, fillBlank, overwrite),
     summary, rows, submitButton, result);
 }
@@ -221,13 +248,58 @@ export async function entryScreen(me, term) {
     term === undefined ? api("/api/v1/terms/current").catch(() => null) : term]);
   const roles = [...new Set(me.roles.map((g) => g.role))].filter((role) => catalogue.rules.some((r) =>
     r.level === "individual" && r.source === "entered" && r.scorer_roles.includes(role)));
-  if (!roles.length) return [back(), card(t("entry"), empty(t("entryEmpty")))];
+  if (!roles.length) {
+    const meetings = await classMeetingForm(me, catalogue, current);
+    return [back(), meetings || card(t("entry"), empty(t("entryEmpty")))];
+  }
   const holder = el("div", { "data-testid": "entry-screen" });
   const showGrid = async (role) => holder.replaceChildren(await entryGrid(role, current));
   const picker = roles.length > 1 ? card(t("entryRole"), el("select", { "aria-label": t("entryRole"), "data-testid": "entry-role",
     onchange: (e) => showGrid(e.target.value) }, roles.map((r) => el("option", { value: r }, t(`role_${r}`))))) : null;
   await showGrid(roles[0]);
-  return [back(), picker, holder];
+  return [back(), picker, holder, await classMeetingForm(me, catalogue, current)];
+}
+
+// A class meeting's (主题班会) or political study's score, one per class and day; the card's C-P-01/02
+// are their means. Shown to whoever scores such a point (student affairs in the seed).
+async function classMeetingForm(me, catalogue, term) {
+  const held = new Set(me.roles.map((g) => g.role));
+  const rules = catalogue.rules.filter((r) => r.timing === "class_meeting" && r.source === "entered"
+    && r.scorer_roles.some((role) => held.has(role)));
+  if (!rules.length || !term) return null;
+  const classes = await api("/api/v1/classes");
+  if (!classes.length) return null;
+  const classSelect = el("select", { "aria-label": t("myClasses"), "data-testid": "meeting-class" },
+    classes.map((c) => el("option", { value: c.id }, c.name)));
+  const pointSelect = el("select", { "aria-label": t("point"), "data-testid": "meeting-point" },
+    rules.map((r) => el("option", { value: r.code }, local(r))));
+  const day = el("input", { type: "date", required: true, min: term.starts_on, max: term.ends_on, "data-testid": "meeting-date" });
+  const title = el("input", { type: "text", maxlength: 80, "data-testid": "meeting-title" });
+  const value = el("input", { type: "number", inputmode: "decimal", min: 0, max: 100, required: true, "data-testid": "meeting-score" });
+  const status = el("p", { class: "muted", role: "status", "data-testid": "meeting-result" });
+  const form = el("form", { class: "stack", novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    const name = classSelect.selectedOptions[0].textContent;
+    if (!day.value || value.value === "") { status.textContent = t("fillFirst"); return; }
+    try {
+      const answer = await send("/api/v1/entries", { body: { point: pointSelect.value, period: `day:${day.value}`,
+        occasion_title: title.value.trim() || null, term_id: term.id, entries: [{ class_id: Number(classSelect.value), value: Number(value.value) }] },
+      label: ["label_entries", { point: pointSelect.value, count: 1 }] });
+      status.textContent = answer?.queued ? t("queued") : t("classMeetingSaved", { class: name, date: day.value });
+      value.value = "";
+    } catch (error) {
+      status.textContent = `${name}：${problemText(error)}`;  // the class, never "row 1"
+    }
+  } }, el("label", {}, t("myClasses"), classSelect), el("label", {}, t("point"), pointSelect),
+  el("label", {}, t("meetingDate"), day), el("label", {}, t("meetingTitle"), title),
+  el("label", {}, t("meetingScore"), value), el("button", { type: "submit", class: "wide", "data-testid": "meeting-submit" }, t("submit")),
+  status);
+  return card(t("classMeetings"), form);
+}
+
+// When an entry was for: its period, and the course or class meeting when it was scored per meeting.
+function when(e) {
+  return e.occasion ? local(e.occasion, "label") : local(e, "period");
 }
 
 // A value as people read it: a level by its name, otherwise with its unit.
@@ -253,7 +325,7 @@ export async function studentScreen(id, me) {
     const entries = await api(`/api/v1/students/${id}/entries`);
     list.replaceChildren(...(entries.length ? entries.map((e) => {
       const item = el("li", { class: "stack", "data-entry": e.id },
-        el("span", {}, el("strong", {}, local(e)), ` · ${local(e, "period")}`),
+        el("span", {}, el("strong", {}, local(e)), ` · ${when(e)}`),
         e.reversed ? el("span", { class: "muted" }, `${t("wasValue", { value: e.value })} · ${t("reversedBecause", { reason: e.reversal_reason })}`)
           : el("strong", { "data-testid": `entry-value-${e.id}` }, shown(rules[e.point], e.value)),
         el("span", { class: "muted" }, `${e.recorded_by} · ${new Date(e.recorded_at).toLocaleString(getLang())}`));
@@ -339,7 +411,7 @@ export async function myEntries(me) {
     const button = e.dispute ? state(e.dispute)
       : el("button", { type: "button", class: "link", onclick: dispute }, t("dispute"));
     return el("li", { class: "stack" },
-      el("span", {}, `${local(e)} · ${local(e, "period")} · ${e.reversed ? t("reversedEntry") : e.value}`),
+      el("span", { "data-testid": `my-entry-${e.id}` }, `${local(e)} · ${when(e)} · ${e.reversed ? t("reversedEntry") : e.value}`),
       el("span", { class: "muted" }, `${e.recorded_by} · ${new Date(e.recorded_at).toLocaleString(getLang())}`),
       e.reversed ? null : button, status);
   })), entries.some((e) => e.dispute) ? el("a", { href: "#/my-disputes", class: "link", "data-testid": "my-disputes-link" },

@@ -103,10 +103,11 @@ def test_goals_are_held_to_the_college_standards_and_approval_scores_the_plan_po
     assert first.json["status"] == "approved" and again.get_data() == first.get_data()
 
     points = {p["code"]: p for p in client.get(f"/api/v1/students/{student_id}/card", headers=me).json["points"]}
-    assert [points[c]["indicator"] for c in ("S-A-01", "S-P-01", "S-C-01")] == [1, 1, 1]
+    assert [points[c]["indicator"] for c in ("S-A-01", "S-P-01")] == [1, 1]
+    assert "S-C-01" not in points  # the career plan is scored by the teaching office / student affairs (002)
     entries = client.get(f"/api/v1/students/{student_id}/entries", headers=me).json
     assert sorted(e["point"] for e in entries if e["point"] in ("S-A-01", "S-P-01", "S-C-01")) == \
-        ["S-A-01", "S-C-01", "S-P-01"]  # once each, the replay wrote nothing
+        ["S-A-01", "S-P-01"]  # once each, the replay wrote nothing
 
     summary = client.get(f"/api/v1/classes/{user(college['student']['username']).student.class_id}/plans",
                          headers=login(client, college["dept_admin"])).json

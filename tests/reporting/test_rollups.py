@@ -180,7 +180,8 @@ def test_two_schedulers_enqueue_each_periodic_slot_once(app, college):
 
 POINTS = {  # point: (period pattern, whole numbers only, scored by the school office)
     "S-P-09": ("week:{}", False, True), "S-P-13": ("term", True, True), "S-P-03": ("term", False, True),
-    "S-A-07": ("month:2026-{:02d}", True, False), "S-A-09": ("term", False, False), "C-P-01": ("term", False, True),
+    "S-A-07": ("month:2026-{:02d}", True, False), "S-A-09": ("term", False, False),
+    "C-P-08": ("day:2026-11-{:02d}", False, True),  # per class meeting; C-P-01 is computed from it
 }
 value = st.floats(0, 60, allow_nan=False).map(lambda v: round(v, 1))
 step = st.one_of(

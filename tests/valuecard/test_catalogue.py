@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from backend.extensions import db
 from backend.models import ScoringPoint, ScoringRule, Term
-from backend.valuecard import catalogue
+from backend.valuecard import card, catalogue
 from backend.valuecard.conversion import check_rule, is_past_warning, to_points
 from tests.helpers import assert_problem, build_college, login
 
@@ -20,9 +20,10 @@ def test_seed_has_every_point_of_the_value_card(client, admin):
     rules = client.get("/api/v1/catalogue", headers=admin).json["rules"]
     counts = Counter((r["level"], r["domain"]) for r in rules)
     assert counts == {("individual", "academic"): 11, ("individual", "personal"): 15, ("individual", "career"): 15,
-                      ("class", "academic"): 5, ("class", "personal"): 7, ("class", "career"): 7}
+                      ("class", "academic"): 5, ("class", "personal"): 9, ("class", "career"): 7}
     for r in rules:
-        assert r["name_zh"] and r["name_en"] and r["rationale"] and r["scorer_roles"], r["code"]
+        # Computed points have no scorer (002 names only the data platform for C-P-01/02).
+        assert r["name_zh"] and r["name_en"] and r["rationale"] and (r["scorer_roles"] or r["source"] != "entered"), r["code"]
     by_code = {r["code"]: r for r in rules}
     assert by_code["S-A-03"]["name_zh"] == "全勤率（未旷课）" and by_code["S-A-03"]["source"] == "attendance"
     assert by_code["S-P-13"]["direction"] == "lower_better" and by_code["S-P-13"]["sensitive"] == "discipline"
@@ -42,7 +43,9 @@ def test_seed_rules_are_consistent(app, admin):
     codes = {p.code for p in db.session.scalars(select(ScoringPoint))}
     for rule in catalogue.rules(term):
         if rule.aggregate:
-            assert rule.aggregate["of"] in codes and rule.aggregate["of"].startswith("S-")
+            # Over the students' indicators, or over the class's own meetings (C-P-01 of C-P-08).
+            assert rule.aggregate["of"] in codes
+            assert rule.aggregate["of"].startswith("S-") or rule.aggregate["fn"] in card.OVER_MEETINGS
 
 
 def test_conversion_examples(app, admin):
@@ -63,7 +66,7 @@ def test_seed_command_is_idempotent(app, runner, admin):
     second = runner.invoke(args=["seed"])
     assert first.exit_code == 0 and second.exit_code == 0
     assert '"points_created": 0' in second.output and '"term_catalogues_created": 0' in second.output
-    assert db.session.scalar(select(func.count()).select_from(ScoringPoint)) == 60
+    assert db.session.scalar(select(func.count()).select_from(ScoringPoint)) == 62
     assert db.session.scalar(select(func.count()).select_from(ScoringRule)) == rules_before
 
 

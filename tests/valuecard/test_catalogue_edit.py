@@ -35,14 +35,14 @@ def record(accounts, values: list[float]) -> None:
 def test_edit_is_saved_and_audited_with_before_and_after(client, college):
     headers, _ = college
     changed = client.patch(f"{V1}/S-A-06", headers=headers["school_admin"],
-                           json={"standard_value": 92, "warning_value": 75, "weight": 0.1})
+                           json={"standard_value": 92, "warning_value": 75, "unit": "%"})
     assert changed.status_code == 200
-    assert (changed.json["standard_value"], changed.json["warning_value"], changed.json["weight"]) == (92, 75, 0.1)
+    assert (changed.json["standard_value"], changed.json["warning_value"], changed.json["unit"]) == (92, 75, "%")
     db.session.rollback()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "catalogue.update"))
     detail = json.loads(event.detail)
-    assert detail["before"] == {"standard_value": 90, "warning_value": 70, "weight": 0.12}
-    assert detail["after"] == {"standard_value": 92, "warning_value": 75, "weight": 0.1}
+    assert detail["before"] == {"standard_value": 90, "warning_value": 70, "unit": None}
+    assert detail["after"] == {"standard_value": 92, "warning_value": 75, "unit": "%"}
 
 
 def test_refusals_name_the_field_in_chinese_and_change_nothing(client, college):
@@ -90,7 +90,8 @@ def test_a_college_point_is_added_to_this_term_only(client, college):
     headers, _ = college
     admin = headers["school_admin"]
     terms = client.get("/api/v1/terms", headers=admin).json
-    added = client.post(V1, headers=admin, json=POINT)
+    # Its 0.05 comes from S-C-05 and S-C-07 in the same request, so the domain still adds up to 1.
+    added = client.post(V1, headers=admin, json={**POINT, "weights": {"S-C-05": 0.0, "S-C-07": 0.03}})
     assert added.status_code == 201, added.json
     code = added.json["code"]
     assert code.startswith("X-C-") and (added.json["min_value"], added.json["max_value"]) == (0, 10)

@@ -78,7 +78,9 @@ def test_class_card_computes_aggregates_and_takes_class_points_as_entered(client
     enter(client, school["head"], "S-A-09", [(roster[0], 50), (roster[1], 70), (roster[2], 90), (roster[3], 55)])
     enter(client, affairs, "S-P-07", [(roster[0], 80), (roster[1], 90)])
     enter(client, affairs, "S-P-13", [(roster[0], 2), (roster[1], 1)])              # violations (sensitive)
-    enter(client, affairs, "C-P-01", [(school["class_id"], 88)], key="class_id")    # a class point, as entered
+    # Two class meetings' scores (C-P-08, one per meeting): C-P-01 is their mean, computed.
+    enter(client, affairs, "C-P-08", [(school["class_id"], 80)], period="day:2026-11-18", key="class_id")
+    enter(client, affairs, "C-P-08", [(school["class_id"], 96)], period="day:2026-11-20", key="class_id")
     typed = client.post("/api/v1/entries", headers=writing(school["head"]),
                         json={"point": "C-A-05", "entries": [{"class_id": school["class_id"], "value": 10}]})
     assert "point" in assert_problem(typed, 422)["errors"]                            # aggregates are never typed
@@ -86,7 +88,8 @@ def test_class_card_computes_aggregates_and_takes_class_points_as_entered(client
     points = {p["code"]: p for p in client.get(f"/api/v1/classes/{school['class_id']}/card", headers=school["head"]).json["points"]}
     assert points["C-A-05"]["indicator"] == 50.0 and points["C-A-05"]["students_with_data"] == 4   # 2 of 4 below 60
     assert points["C-P-05"]["indicator"] == 85.0                                                  # mean of 80, 90
-    assert points["C-P-01"]["indicator"] == 88.0 and points["C-P-01"]["source"] == "entered"
+    assert points["C-P-01"]["indicator"] == 88.0 and points["C-P-01"]["source"] == "aggregate"
+    assert points["C-P-01"]["students_with_data"] == 2                                           # over 2 meetings
     assert points["C-P-06"]["indicator"] == 3.0 and points["C-P-07"]["indicator"] == round(100 * 2 / 2, 2)
     teacher = login(client, school["accounts"]["course_teacher"])
     seen = {p["code"] for p in client.get(f"/api/v1/classes/{school['class_id']}/card", headers=teacher).json["points"]}

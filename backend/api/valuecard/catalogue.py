@@ -6,7 +6,7 @@ from backend.auth.policy import Resource, authorize
 from backend.extensions import db
 from backend.org import directory
 from backend.schemas.org import TermQuery
-from backend.schemas.valuecard import CatalogueOut, PointIn, RuleOut, RulePatchIn
+from backend.schemas.valuecard import CatalogueOut, PointIn, RuleOut, RulePatchIn, WeightsIn
 from backend.valuecard import catalogue, catalogue_edit
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1/catalogue",
@@ -55,3 +55,16 @@ def add_point(query, body):
     the server (X-A-17); the terms after it inherit it, the terms before never see it."""
     authorize(current_user, "edit", Resource.CATALOGUE)
     return catalogue_edit.add_point(directory.term_or_current(query["term_id"]), body, current_user.id)
+
+
+@blp.put("/weights")
+@blp.arguments(TermQuery, location="query")
+@blp.arguments(WeightsIn)
+@blp.response(200, RuleOut(many=True))
+@login_required
+def set_weights(query, body):
+    """Re-balance a domain's weights in one step (school admin; audited): they must add up to 1,
+    else 422 naming the domain's weights and nothing changes. Answers the domain's rules."""
+    authorize(current_user, "edit", Resource.CATALOGUE)
+    return catalogue_edit.set_weights(directory.term_or_current(query["term_id"]), body["level"], body["domain"],
+                                      body["weights"], current_user.id)

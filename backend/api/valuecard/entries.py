@@ -8,7 +8,7 @@ from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import ScoreEntry
+from backend.models import ClassGroup, ScoreEntry
 from backend.notify import disputes as dispute_news
 from backend.org import directory
 from backend.platform import clock, uploads
@@ -23,6 +23,8 @@ from backend.schemas.valuecard import (
     DisputeOut,
     EntryBatchIn,
     EntryOut,
+    MeetingOut,
+    MeetingsQuery,
     PeriodOut,
     PeriodsQuery,
     ResolveIn,
@@ -30,7 +32,7 @@ from backend.schemas.valuecard import (
     ReverseOut,
     SheetQuery,
 )
-from backend.valuecard import card, catalogue, disputes, ledger, scoring_sheet
+from backend.valuecard import card, catalogue, disputes, ledger, occasions, scoring_sheet
 
 blp = Blueprint("entries", __name__, url_prefix="/api/v1", description="Score entries (the value-card ledger)")
 
@@ -91,6 +93,19 @@ def periods(query, code):
     authorize(current_user, "view", Resource.CATALOGUE)
     term = directory.term_or_current(query["term_id"])
     return ledger.allowed_periods(catalogue.rule(term, code), term, clock.school_today())
+
+
+@blp.get("/classes/<int:class_id>/meetings")
+@blp.arguments(MeetingsQuery, location="query")
+@blp.response(200, MeetingOut(many=True))
+@login_required
+def meetings(query, class_id):
+    """The course meetings of a class I may record a per-meeting point for (my own sessions of the
+    last two weeks; all of them for the head teacher), newest first, with date, time and course."""
+    cls = db.session.get(ClassGroup, class_id)
+    authorize(current_user, "view_roster", cls)
+    term = directory.term_or_current(query["term_id"])
+    return occasions.recent_sessions(current_user, catalogue.rule(term, query["point"]), cls, term)
 
 
 @blp.get("/students/<int:student_id>/entries")
@@ -170,7 +185,8 @@ def resolve(body, dispute_id):
 def scoring_sheet_download(query, class_id):
     """An .xlsx scoring sheet for a class, point and period, with the students filled in."""
     cls, _ = access.class_group(current_user, class_id, request.path)
-    data = scoring_sheet.build(cls, directory.term_or_current(query["term_id"]), query["point"], query["period"])
+    data = scoring_sheet.build(cls, directory.term_or_current(query["term_id"]), query["point"], query["period"],
+                               query["session_id"])
     return download(data, "xlsx", f"{cls.name}-{query['point']}")
 
 

@@ -90,6 +90,12 @@ def runs(user: User, session: ClassSession) -> bool:
         user, db.session.get(ClassGroup, session.class_id))
 
 
+def records_for_session(user: User, rule: ScoringRule, session: ClassSession) -> bool:
+    """A per-meeting value (S-A-05/06 for one course meeting): a scorer of the point over the class
+    who runs that meeting, i.e. its own course teacher or the class's head teacher."""
+    return scores(user, rule, db.session.get(ClassGroup, session.class_id)) and runs(user, session)
+
+
 def decides_leave(user: User, cls: ClassGroup) -> bool:
     return bool(roles_over_class(user, cls) & LEAVE_DECIDERS)
 
