@@ -25,6 +25,8 @@ class GradeImportOut(Schema):
     updated = fields.Integer()
     unchanged = fields.Integer()
     changes = fields.List(fields.Nested(GradeChangeOut), metadata={"description": "the first 100 new or changed grades"})
+    takes_over = fields.List(fields.String(), metadata={
+        "description": "grade points this import makes computed from grades in this term (no longer typed)"})
 
 
 class GradeTemplateQuery(StrictSchema):

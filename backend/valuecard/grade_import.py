@@ -24,6 +24,7 @@ from backend.models import ClassGroup, Course, CourseGrade, StudentProfile, Term
 from backend.org.roster import HEADER_SCAN, IGNORED_HEADERS, _cell, _norm
 from backend.platform import audit, changes, clock, sheets, uploads
 from backend.platform.sheets import csv_bytes
+from backend.valuecard import grades
 
 WORDS = {"优": 95.0, "优秀": 95.0, "良": 85.0, "良好": 85.0, "中": 75.0, "中等": 75.0, "及格": 65.0,
          "不及格": 50.0, "合格": 75.0, "通过": 75.0, "不合格": 50.0, "不通过": 50.0, "缺考": 0.0}
@@ -224,7 +225,8 @@ def _summary(term: Term, new, changed, same) -> dict:
 def preview(actor: User, term: Term, filename: str, data: bytes) -> dict:
     """What an import of the file would do, or the 422 it would answer; nothing is written."""
     rows = check(actor, term, parse(filename, data))
-    return {**_summary(term, *_plan(term, rows)), "applied": False}
+    return {**_summary(term, *_plan(term, rows)), "applied": False,
+            "takes_over": [r.point.code for r in grades.taken_over(term)]}
 
 
 def import_grades(actor: User, term: Term, filename: str, data: bytes) -> dict:
@@ -233,6 +235,7 @@ def import_grades(actor: User, term: Term, filename: str, data: bytes) -> dict:
     rows = check(actor, term, parse(filename, data))
     new, changed, same = _plan(term, rows)
     answer = {**_summary(term, new, changed, same), "applied": True}  # before the stored grades change
+    answer["takes_over"] = grades.take_over(term, actor.id)
     now = clock.now()
     if new:  # one multi-row INSERT: a whole term's export is one statement, not one per grade
         db.session.execute(insert(CourseGrade), [
@@ -247,6 +250,8 @@ def import_grades(actor: User, term: Term, filename: str, data: bytes) -> dict:
         audit.record(actor.id, "grades.import", "term", str(term.id),
                      {"file": filename, "created": len(new), "updated": len(changed)})
         changes.touch("class", term.id, {r["class_id"] for r in [*new, *(r for _, r in changed)]})
+    if answer["takes_over"]:  # every class's grade points now come from here
+        changes.touch("class", term.id, set(db.session.scalars(select(StudentProfile.class_id).distinct())))
     return answer
 
 

@@ -8,6 +8,10 @@ the rollups read its values from here.
     C-A-05 学业未合格比率 the share (%) of the class's course grades that fail (< 60) after make-up:
                         a course passed at the make-up exam is no longer a failed course
 
+A term's first grade import takes these points over (`take_over`): from then on they are computed
+from the grades and refused at typing; before it, a college without the export types S-A-09 as the
+catalogue's other points, so nothing depends on the academic-affairs system being connected.
+
 Each value carries the teaching week of its last import (clamped to the term), like a once-a-term
 entry carries the week it was recorded in.
 """
@@ -16,7 +20,9 @@ from collections import defaultdict
 from sqlalchemy import func, select, true
 
 from backend.extensions import db
-from backend.models import CourseGrade, StudentProfile, Term
+from backend.models import CourseGrade, ScoringRule, StudentProfile, Term
+from backend.platform import audit
+from backend.valuecard import catalogue
 
 SOURCE = "grades"
 PASS = 60.0
@@ -27,6 +33,23 @@ CLASS_POINTS = ("C-A-05",)
 def _fed(rules, codes) -> dict[str, int]:
     """The point ids of `codes` whose rule says they come from grades in this term's catalogue."""
     return {r.point.code: r.point_id for r in rules if r.source == SOURCE and r.point.code in codes}
+
+
+def taken_over(term: Term) -> list[ScoringRule]:
+    """The term's grade points that are still typed and that an import would make computed."""
+    return [r for r in catalogue.rules(term) if r.point.code in STUDENT_POINTS + CLASS_POINTS and r.source != SOURCE]
+
+
+def take_over(term: Term, actor_id: int) -> list[str]:
+    """Make the term's grade points computed from the imported grades (audited); their typed values,
+    if any, stay in the ledger for the record but no longer count."""
+    codes = []
+    for rule in taken_over(term):
+        audit.record(actor_id, "catalogue.source", "scoring_rule", rule.point.code,
+                     {"from": rule.source, "to": SOURCE, "aggregate": rule.aggregate})
+        rule.source, rule.aggregate = SOURCE, None
+        codes.append(rule.point.code)
+    return codes
 
 
 def _week(term: Term, imported_at) -> int:

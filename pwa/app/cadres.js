@@ -17,7 +17,9 @@ addText({
   label_cadre_review: "班干部录入的确认", label_cadre_grant: "班干部授权",
   grades: "成绩导入", gradesHint: "上传教务系统导出的成绩（课程代码、学号、成绩；可含课程名称、姓名、学分、补考成绩）。先预览，确认无误再导入。",
   gradesPreview: "预览", gradesImport: "导入", gradesTemplate: "下载模板", gradesErrors: "成绩有误，未导入任何数据：",
-  gradesCounts: "新增 {created} · 更新 {updated} · 未变 {unchanged}", gradesApplied: "已导入", gradesWouldDo: "预览（尚未导入）",
+  gradesCounts: "新增 {created} · 更新 {updated} · 未变 {unchanged}",
+  gradesTakesOver: "导入后，本学期 {points} 改由成绩计算，不再手工录入（已录入的值保留记录，不再计入）。",
+  gradesTookOver: "本学期 {points} 已改由成绩计算。", gradesApplied: "已导入", gradesWouldDo: "预览（尚未导入）",
   gradesChange: "{course}：{was} → {now}", gradesNew: "{course}：{now}", gradeRowAt: "{sheet} 第 {row} 行",
 }, {
   cadres: "Class cadres", cadresOf: "Cadres of {name}", cadresEmpty: "No cadres yet.", cadreGrant: "Grant", cadreRevoke: "Revoke",
@@ -29,7 +31,9 @@ addText({
   cadreMine: "My batches", cadreDone: "Done", label_cadre_review: "Review of a cadre's records", label_cadre_grant: "Cadre grant",
   grades: "Grades import", gradesHint: "Upload the grades exported from the academic-affairs system (course code, student number, grade; optionally course name, name, credits, make-up grade). Preview first, then import.",
   gradesPreview: "Preview", gradesImport: "Import", gradesTemplate: "Download the template", gradesErrors: "The grades have errors; nothing was imported:",
-  gradesCounts: "New {created} · Updated {updated} · Unchanged {unchanged}", gradesApplied: "Imported", gradesWouldDo: "Preview (not imported yet)",
+  gradesCounts: "New {created} · Updated {updated} · Unchanged {unchanged}",
+  gradesTakesOver: "After this import, {points} are computed from grades this term and no longer typed (typed values stay on record, no longer counted).",
+  gradesTookOver: "{points} now come from grades this term.", gradesApplied: "Imported", gradesWouldDo: "Preview (not imported yet)",
   gradesChange: "{course}: {was} → {now}", gradesNew: "{course}: {now}", gradeRowAt: "{sheet} row {row}",
 });
 
@@ -176,6 +180,8 @@ function gradeErrors(problem) {
 function gradeResult(body) {
   return card(body.applied ? t("gradesApplied") : t("gradesWouldDo"),
     el("p", { "data-testid": "grades-counts" }, t("gradesCounts", body)),
+    (body.takes_over || []).length ? el("p", { class: "notice", "data-testid": "grades-takes-over" },
+      t(body.applied ? "gradesTookOver" : "gradesTakesOver", { points: body.takes_over.join(" / ") })) : null,
     el("ul", { class: "list", "data-testid": "grades-changes" }, body.changes.map((c) => el("li", { class: "stack" },
       el("strong", {}, `${c.student_name} · ${c.number}`),
       el("span", {}, c.was == null ? t("gradesNew", { course: c.course_name, now: c.now })

@@ -11,19 +11,9 @@ from backend.org import directory
 from backend.platform import clock
 from backend.reporting import rollups
 from backend.valuecard import catalogue
-from tests.helpers import assert_problem, build_college, login, run_worker
+from tests.helpers import assert_problem, build_college, login, run_worker, writing
 
 HEADER = "课程代码,课程名称,学号,姓名,成绩,学分,补考成绩"
-
-
-def _feed_from_grades():
-    """The catalogue lines the lead changes at merge (source: grades), applied to this term."""
-    term = directory.current_term(clock.school_today())
-    for rule in catalogue.rules(term):
-        if rule.point.code in ("S-A-09", "C-A-05"):
-            rule.source, rule.aggregate = "grades", None
-    db.session.commit()
-    return term
 
 
 def _world(client, size=60):
@@ -51,12 +41,16 @@ def _upload(client, headers, data, preview=False, name="成绩.csv"):
 
 def test_preview_then_import_feeds_the_grade_points_and_a_reimport_changes_nothing(client, app):
     accounts, roster, taught, class_id = _world(client)
-    term = _feed_from_grades()
+    term = directory.current_term(clock.school_today())
+    head = login(client, accounts["head_teacher"])
+    me_number, me_name, me_id = next(r for r in roster if r[0] == accounts["student"]["username"])
+    typed = client.post("/api/v1/entries", headers=writing(head), json={  # typed until grades are imported
+        "point": "S-A-09", "period": "term", "entries": [{"student_id": me_id, "value": 40}]})
+    assert typed.status_code == 201, typed.json
     rollups.rebuild(term)
     db.session.commit()
     office = login(client, accounts["teaching_office"])
     (a_code, a_name, _), (b_code, b_name, _) = taught[:2]
-    me_number, me_name, me_id = next(r for r in roster if r[0] == accounts["student"]["username"])
     lines = [f"{a_code},{a_name},{me_number},{me_name},90,4,", f"{b_code},{b_name},{me_number},{me_name},良,2,"]
     # Five classmates fail course A (one passes the make-up): 4 of 12 grades fail after make-up.
     for number, name, _ in [r for r in roster if r[0] != me_number][:5]:
@@ -70,13 +64,18 @@ def test_preview_then_import_feeds_the_grade_points_and_a_reimport_changes_nothi
     assert {"student_name": me_name, "number": me_number, "course_code": b_code, "course_name": b_name,
             "was": None, "now": "良"} in preview.json["changes"]
     assert db.session.scalar(select(func.count()).select_from(CourseGrade)) == 0  # a preview writes nothing
+    assert preview.json["takes_over"] == ["S-A-09", "C-A-05"]  # the screen says the points become computed
+    assert {r.point.code: r.source for r in catalogue.rules(term)}["S-A-09"] == "entered"
 
     applied = _upload(client, office, data)
     assert applied.status_code == 200 and applied.json["applied"] and applied.json["created"] == 8
+    assert applied.json["takes_over"] == ["S-A-09", "C-A-05"]
+    # From the import on, the grades are the figure (the typed 40 stays in the ledger, no longer counted).
+    assert_problem(client.post("/api/v1/entries", headers=writing(head), json={
+        "point": "S-A-09", "period": "term", "entries": [{"student_id": me_id, "value": 50}]}), 422)
     card = client.get(f"/api/v1/students/{me_id}/card", headers=login(client, accounts["head_teacher"])).json
     s_a_09 = next(p for p in card["points"] if p["code"] == "S-A-09")
     assert s_a_09["indicator"] == round((90 * 4 + 85 * 2) / 6, 2) and s_a_09["source"] == "grades"
-    head = login(client, accounts["head_teacher"])
     class_card = client.get(f"/api/v1/classes/{class_id}/card", headers=head).json
     c_a_05 = next(p for p in class_card["points"] if p["code"] == "C-A-05")
     assert c_a_05["indicator"] == round(100 * 4 / 8, 2)

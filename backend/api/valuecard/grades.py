@@ -7,6 +7,7 @@ from backend.api.common import answers, download
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
 from backend.errors import Problem
+from backend.extensions import db
 from backend.org import directory
 from backend.platform import uploads
 from backend.schemas.grades import GradeImportOut, GradeImportQuery, GradeTemplateQuery
@@ -34,7 +35,9 @@ def import_grades(query):
     term = directory.term_or_current(query["term_id"])
     if query["preview"]:
         return grade_import.preview(current_user, term, upload.filename, data)
-    return grade_import.import_grades(current_user, term, upload.filename, data)
+    answer = grade_import.import_grades(current_user, term, upload.filename, data)
+    db.session.commit()
+    return answer
 
 
 @blp.get("/grades/template")
