@@ -24,6 +24,7 @@ from backend.models.people import RoleGrant, StaffProfile, StudentProfile, User
 from backend.models.plan import Goal, GoalLog, Plan, SelfDiagnosis
 from backend.models.portfolio import Attachment, PortfolioItem
 from backend.models.rollup import Rollup
+from backend.models.timetable import CourseOffering, OfferingClass, TermDay, TimetableSlot
 from backend.models.security import (
     AuditEvent,
     AuthSession,
@@ -43,4 +44,5 @@ __all__ = [
     "IdempotencyRecord", "Incident", "LoginFailure", "Major", "Notification", "NotificationPreference", "PushDelivery",
     "PushSubscription", "SpecialGroupRecord", "StudentWarning", "WarningEvent", "WarningRule", "RoleGrant", "Rollup", "School", "ScoringPoint",
     "ScoreEntry", "ScoringRule", "StaffProfile", "StudentProfile", "TeachingAssignment", "Term", "User",
+    "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot",
 ]
