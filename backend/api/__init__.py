@@ -17,5 +17,9 @@ def register_api(app: Flask, api: Api) -> None:
     for module in (login, me, units, catalogue, roster, entries, attendance, reports, roll, warnings, rules,
                    incidents, effect, notifications, channels, plans, assessment, portfolio, audit, home):
         api.register_blueprint(module.blp)
+    from backend.api.org import timetable  # issue 16: courses, timetable, holidays
+    from backend.api.valuecard import meetings
+    for module in (timetable, meetings):
+        api.register_blueprint(module.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)
