@@ -14,8 +14,11 @@ from backend.platform import clock
 
 
 class CourseOffering(Base):
+    """A course taught by a teacher to a set of classes that meet together. The same teacher and
+    course for two classes taught apart is two offerings; one set of classes is one offering
+    (org/timetable.py refuses a second, the import matches on it)."""
+
     __tablename__ = "course_offering"
-    __table_args__ = (UniqueConstraint("term_id", "course_id", "teacher_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))

@@ -105,6 +105,15 @@ def offering_classes(offering_ids) -> dict[int, list[int]]:
     return out
 
 
+def find_offering(term_id: int, course_id: int, teacher_id: int, class_ids) -> CourseOffering | None:
+    """The offering of this course and teacher to exactly these classes, if there is one."""
+    candidates = db.session.scalars(select(CourseOffering).where(
+        CourseOffering.term_id == term_id, CourseOffering.course_id == course_id,
+        CourseOffering.teacher_id == teacher_id)).all()
+    classes = offering_classes([o.id for o in candidates])
+    return next((o for o in candidates if set(classes[o.id]) == set(class_ids)), None)
+
+
 def keep_assignments(actor_id: int | None, offering: CourseOffering, class_ids: list[int]) -> None:
     """TeachingAssignment and the course_teacher grant follow the offering (only added: taking a role
     away is a deliberate act, as in the roster import)."""
@@ -141,12 +150,10 @@ def save_offering(actor: User, term: Term, body: dict, offering: CourseOffering 
     if errors:
         raise Problem(422, BAD, errors=errors)
     lock(term.id)
-    same = db.session.scalar(select(CourseOffering).where(
-        CourseOffering.term_id == term.id, CourseOffering.course_id == body["course_id"],
-        CourseOffering.teacher_id == body["teacher_id"]))
+    same = find_offering(term.id, body["course_id"], body["teacher_id"], class_ids)
     if same is not None and same is not offering:
-        raise Problem(422, BAD, errors={"course_id": ["该教师本学期已开设这门课程 / This teacher already teaches this "
-                                                      "course this term: add the classes to it."]})
+        raise Problem(422, BAD, errors={"class_ids": ["该教师已给这些班级开设这门课程 / This teacher already teaches this "
+                                                      "course to these classes this term."]})
     created = offering is None
     if created:
         offering = CourseOffering(term_id=term.id, course_id=body["course_id"], teacher_id=body["teacher_id"])

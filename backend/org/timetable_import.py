@@ -177,34 +177,26 @@ def import_timetable(actor: User, term: Term, filename: str, data: bytes, apply:
             db.session.flush()
             new_courses[r["code"].lower()] = course.id
         r["course_id"] = r["course_id"] or new_courses[r["code"].lower()]
-    offerings: dict[tuple[int, int], CourseOffering] = {}
+    # One offering per course, teacher and set of classes (merged classes are one set).
+    offerings: dict[tuple, CourseOffering] = {}
     created_offerings = 0
     for r in checked:
-        key = (r["course_id"], r["teacher_id"])
+        r["key"] = key = (r["course_id"], r["teacher_id"], frozenset(r["class_ids"]))
         if key not in offerings:
-            offering = db.session.scalar(select(CourseOffering).where(
-                CourseOffering.term_id == term.id, CourseOffering.course_id == key[0],
-                CourseOffering.teacher_id == key[1]))
+            offering = timetable.find_offering(term.id, key[0], key[1], key[2])
             if offering is None:
                 offering = CourseOffering(term_id=term.id, course_id=key[0], teacher_id=key[1])
                 db.session.add(offering)
                 db.session.flush()
+                db.session.add_all([OfferingClass(offering_id=offering.id, class_id=c) for c in key[2]])
                 created_offerings += 1
             offerings[key] = offering
-    have = {(o, c) for o, c in db.session.execute(select(OfferingClass.offering_id, OfferingClass.class_id).where(
-        OfferingClass.offering_id.in_([o.id for o in offerings.values()])))}
-    for r in checked:
-        oid = offerings[(r["course_id"], r["teacher_id"])].id
-        for cid in r["class_ids"]:
-            if (oid, cid) not in have:
-                db.session.add(OfferingClass(offering_id=oid, class_id=cid))
-                have.add((oid, cid))
     db.session.flush()
     existing = {(s.offering_id, s.weekday, s.first_period, s.last_period, s.week_mask, s.room)
                 for s in db.session.scalars(select(TimetableSlot).where(TimetableSlot.term_id == term.id))}
     new_slots, unchanged = [], 0
     for r in checked:
-        oid = offerings[(r["course_id"], r["teacher_id"])].id
+        oid = offerings[r["key"]].id
         key = (oid, r["weekday"], r["first_period"], r["last_period"], r["week_mask"], r["room"])
         if key in existing:
             unchanged += 1
@@ -234,8 +226,8 @@ def import_timetable(actor: User, term: Term, filename: str, data: bytes, apply:
         db.session.rollback()
         return summary
     db.session.add_all([s for _, s in new_slots])
-    for offering in offerings.values():
-        timetable.keep_assignments(actor.id, offering, [c for o, c in have if o == offering.id])
+    for key, offering in offerings.items():
+        timetable.keep_assignments(actor.id, offering, sorted(key[2]))
     audit.record(actor.id, "timetable.import", "term", str(term.id),
                  {k: v for k, v in summary.items() if k != "preview"} | {"file": filename})
     return summary

@@ -24,9 +24,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_course_offering_course_id_course')),
     sa.ForeignKeyConstraint(['teacher_id'], ['user.id'], name=op.f('fk_course_offering_teacher_id_user')),
     sa.ForeignKeyConstraint(['term_id'], ['term.id'], name=op.f('fk_course_offering_term_id_term')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_course_offering')),
-    sa.UniqueConstraint('term_id', 'course_id', 'teacher_id',
-                        name=op.f('uq_course_offering_term_id_course_id_teacher_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_course_offering'))
     )
     with op.batch_alter_table('course_offering', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_course_offering_teacher_id'), ['teacher_id'], unique=False)

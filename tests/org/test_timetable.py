@@ -128,7 +128,9 @@ def test_holidays_and_make_up_days_shape_the_meetings_and_the_weekly_periods(cli
     assert 3 in r.json["teaching_weeks"]
     week = client.get(f"{V1}/me/timetable?week=3", headers=c["student"]).json
     sat = next(d for d in week["days"] if d["day"] == saturday.isoformat())
-    assert [m["course"] for m in sat["meetings"]] == ["测试课程"] and sat["meetings"][0]["starts"] == "19:00"
+    mine = [m for m in sat["meetings"] if m["offering_id"] == o["id"]]
+    assert [m["course"] for m in mine] == ["测试课程"] and mine[0]["starts"] == "19:00"
+    assert len(sat["meetings"]) > 1  # the demo class's own Monday courses too
     # bad input names the field, writes nothing
     body = assert_problem(client.put(f"{V1}/terms/{c['term']}/holidays", headers=writing(c["admin"]), json={"days": [
         {"day": "2031-01-01", "kind": "holiday", "name": "元旦"},
@@ -191,9 +193,14 @@ def test_import_previews_refuses_every_bad_row_and_is_idempotent(client, college
 
 
 def _teacher_with_meeting_today(client, c, classes):
+    """An evening meeting today (periods 9-10, which the demo leaves free), moved to start now so check-in is open."""
+    now = clock.now().astimezone(clock.school_zone())
+    bells = client.application.config["PERIOD_TIMES"].split(",")
+    bells[8] = f"{now:%H:%M}-{(now + timedelta(minutes=45)):%H:%M}"
+    client.application.config["PERIOD_TIMES"] = ",".join(bells)
     o = offering(client, c, classes)
     today = clock.school_today()
-    assert slot(client, c, o["id"], weekday=today.isoweekday(), first_period=1, last_period=2,
+    assert slot(client, c, o["id"], weekday=today.isoweekday(), first_period=9, last_period=10,
                 weeks=f"1-{c['weeks']}").status_code == 201
     teacher = login(client, {"username": c["teacher"].username, "password": c["accounts"]["student"]["password"]})
     return o, teacher, today
@@ -204,7 +211,7 @@ def test_a_course_teacher_opens_the_session_from_todays_meeting_and_check_in_cou
     o, teacher, today = _teacher_with_meeting_today(client, c, [c["own"], c["other"]])
     meetings = client.get(f"{V1}/me/meetings/today", headers=teacher).json["meetings"]
     m = next(x for x in meetings if x["offering_id"] == o["id"])
-    assert m["sessions"] == [] and m["starts"] == "08:00"
+    assert m["sessions"] == [] and m["starts"] == f"{clock.now().astimezone(clock.school_zone()):%H:%M}"
     path = f"{V1}/meetings/{m['slot_id']}/{today.isoformat()}/session"
     first = client.post(path, headers=writing(teacher), json={})
     second = client.post(path, headers=writing(teacher), json={})
@@ -224,7 +231,8 @@ def test_a_course_teacher_opens_the_session_from_todays_meeting_and_check_in_cou
     figures = client.get(f"{V1}/offerings/{o['id']}/attendance", headers=teacher).json
     own_row = next(x for x in figures["classes"] if x["class_id"] == c["own"])
     assert own_row["sessions"] == 1 and own_row["present"] + own_row["late"] == 1
-    assert client.get(f"{V1}/me/meetings/today", headers=teacher).json["meetings"][0]["sessions"]
+    assert next(x for x in client.get(f"{V1}/me/meetings/today", headers=teacher).json["meetings"]
+                if x["slot_id"] == m["slot_id"])["sessions"]
     # a day it does not meet: 422 naming the day; ad-hoc sessions stay possible
     body = assert_problem(client.post(f"{V1}/meetings/{m['slot_id']}/{(today + timedelta(days=1)).isoformat()}/session",
                                       headers=writing(teacher), json={}), 422)
@@ -237,7 +245,7 @@ def test_a_course_teacher_opens_the_session_from_todays_meeting_and_check_in_cou
 def test_a_meeting_record_without_check_in_is_closed_to_codes(client, college):
     c = college
     _, teacher, today = _teacher_with_meeting_today(client, c, [c["own"]])
-    m = client.get(f"{V1}/me/meetings/today", headers=teacher).json["meetings"][0]
+    m = next(x for x in client.get(f"{V1}/me/meetings/today", headers=teacher).json["meetings"] if x["course"] == "测试课程")
     r = client.post(f"{V1}/meetings/{m['slot_id']}/{today}/session", headers=writing(teacher), json={"checkin": False})
     assert r.status_code == 200 and r.json["sessions"][0]["closed"]
 
