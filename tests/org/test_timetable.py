@@ -7,7 +7,16 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models import AuditEvent, ClassGroup, ClassSession, Course, CourseOffering, StaffProfile, TimetableSlot, User
+from backend.models import (
+    AuditEvent,
+    ClassGroup,
+    ClassSession,
+    Course,
+    CourseOffering,
+    StaffProfile,
+    TimetableSlot,
+    User,
+)
 from backend.org import directory, timetable
 from backend.platform import clock
 from tests.helpers import assert_problem, build_college, login, writing
