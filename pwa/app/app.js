@@ -170,6 +170,11 @@ const ROUTES = [
   [/^#\/rules$/, async () => (await load("./admin.js")).rulesScreen()],
   [/^#\/roster$/, async (id, ctx) => (await load("./admin.js")).rosterScreen(ctx.me)],
   [/^#\/channels$/, screen("./channels.js", "channelsScreen")],
+  [/^#\/timetable(?:\/(\d+))?$/, async (week) => (await load("./timetable.js")).weekScreen(week)],
+  [/^#\/today$/, async () => (await load("./timetable.js")).todayScreen()],
+  [/^#\/timetable-admin$/, async () => (await load("./timetable.js")).adminScreen(route)],
+  [/^#\/holidays$/, async () => (await load("./timetable.js")).holidaysScreen()],
+  [/^#\/course-attendance\/(\d+)$/, async (id) => (await load("./timetable.js")).courseAttendance(id)],
 ];
 
 // Each navigation takes a turn; a slow screen the user has already left draws nothing.
