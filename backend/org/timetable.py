@@ -22,6 +22,7 @@ from backend.errors import Problem
 from backend.extensions import db
 from backend.models import (
     ClassGroup,
+    ClassSession,
     Course,
     CourseOffering,
     OfferingClass,
@@ -173,8 +174,16 @@ def save_offering(actor: User, term: Term, body: dict, offering: CourseOffering 
     return describe_offerings(term, [offering])[0]
 
 
+def _refuse_if_held(slot_ids) -> None:
+    """A slot whose meetings were held keeps its sessions' history: it is not deleted."""
+    if slot_ids and db.session.scalar(select(ClassSession.id).where(ClassSession.slot_id.in_(slot_ids)).limit(1)):
+        raise Problem(409, "已有课堂记录，不能删除 / Sessions were held in this slot; it cannot be deleted",
+                      "Its sessions, marks and points stay linked to it.")
+
+
 def delete_offering(actor: User, offering: CourseOffering) -> None:
     lock(offering.term_id)
+    _refuse_if_held(list(db.session.scalars(select(TimetableSlot.id).where(TimetableSlot.offering_id == offering.id))))
     audit.record(actor.id, "offering.delete", "course_offering", str(offering.id),
                  {"course_id": offering.course_id, "teacher_id": offering.teacher_id})
     db.session.execute(delete(TimetableSlot).where(TimetableSlot.offering_id == offering.id))
@@ -297,6 +306,7 @@ def add_slot(actor: User, offering: CourseOffering, body: dict) -> dict:
 
 def delete_slot(actor: User, slot: TimetableSlot) -> None:
     lock(slot.term_id)
+    _refuse_if_held([slot.id])
     audit.record(actor.id, "slot.delete", "timetable_slot", str(slot.id), {**slot_out(slot), "week_list": None})
     db.session.delete(slot)
 

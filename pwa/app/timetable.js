@@ -158,7 +158,7 @@ export async function adminScreen(rerender) {
   };
   const list = offerings.map((o) => card(o.course,
     el("p", { class: "muted" }, `${o.teacher} · ${o.classes.map((c) => c.name).join("、")}`),
-    el("ul", { class: "list" }, o.slots.map((s) => el("li", {},
+    el("ul", { class: "list" }, o.slots.map((s) => el("li", { class: "stack" },
       el("span", {}, `${dayName(s.weekday)} ${t("periodsN", { a: s.first_period, b: s.last_period })} · ${s.weeks}`
         + `${s.room ? ` · ${s.room}` : ""}`),
       el("button", { type: "button", class: "link", onclick: remove(s), "aria-label": `${t("deleteSlot")} ${o.course}` },
@@ -177,7 +177,7 @@ export async function holidaysScreen() {
   const errors = el("div", { role: "alert" });
   const status = el("p", { role: "status", "data-testid": "holiday-status" });
   const weeksLine = el("p", { class: "muted" }, t("teachingWeeks", { n: data.teaching_weeks.length }));
-  const draw = () => list.replaceChildren(...days.map((d, i) => el("li", {},
+  const draw = () => list.replaceChildren(...days.map((d, i) => el("li", { class: "stack" },
     el("span", {}, `${d.day} ${dayName(new Date(`${d.day}T00:00:00`).getDay() || 7)} · ${d.name}`,
       el("span", { class: d.kind === "holiday" ? "tag warn" : "tag notice" }, d.kind === "holiday" ? t("holiday")
         : `${t("workday")} · ${t("runsAs", { d: dayName(d.runs_weekday) })}`)),

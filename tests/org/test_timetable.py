@@ -249,6 +249,9 @@ def test_a_course_teacher_opens_the_session_from_todays_meeting_and_check_in_cou
     assert client.post(f"{V1}/sessions", headers=writing(teacher), json={"class_id": c["own"]}).status_code == 201
     # only the offering's teacher opens its meetings
     assert_problem(client.post(path, headers=writing(c["admin"]), json={}), 403)
+    # a slot whose meetings were held keeps them: it is not deleted
+    body = assert_problem(client.delete(f"{V1}/slots/{m['slot_id']}", headers=c["admin"]), 409)
+    assert "已有课堂记录" in body["title"]
 
 
 def test_a_meeting_record_without_check_in_is_closed_to_codes(client, college):
