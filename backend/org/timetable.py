@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 
 from backend.auth.roles import Role, Scope
 from backend.errors import Problem
@@ -137,9 +137,16 @@ def keep_assignments(actor_id: int | None, offering: CourseOffering, class_ids: 
 def save_offering(actor: User, term: Term, body: dict, offering: CourseOffering | None = None) -> dict:
     """Create (or change) an offering: course, teacher, classes. All named objects must exist."""
     errors = {}
+    if body.get("teacher_number") is not None:
+        found = db.session.scalar(select(User.id).join(StaffProfile, StaffProfile.user_id == User.id).where(
+            func.lower(User.username) == body["teacher_number"].strip().lower()))
+        if found is None:
+            errors["teacher_number"] = [f"未知的教师工号“{body['teacher_number']}” / Unknown staff number "
+                                        f"'{body['teacher_number']}'."]
+        body = {**body, "teacher_id": found}
     if db.session.get(Course, body["course_id"]) is None:
         errors["course_id"] = ["没有这门课程 / No such course."]
-    if db.session.get(StaffProfile, body["teacher_id"]) is None:
+    if body["teacher_id"] is not None and db.session.get(StaffProfile, body["teacher_id"]) is None:
         errors["teacher_id"] = ["没有这位教师 / No such teacher."]
     class_ids = list(dict.fromkeys(body["class_ids"]))
     known = set(db.session.scalars(select(ClassGroup.id).where(ClassGroup.id.in_(class_ids))))
@@ -189,6 +196,10 @@ def delete_offering(actor: User, offering: CourseOffering) -> None:
     db.session.execute(delete(TimetableSlot).where(TimetableSlot.offering_id == offering.id))
     db.session.execute(delete(OfferingClass).where(OfferingClass.offering_id == offering.id))
     db.session.delete(offering)
+
+
+def courses() -> list[dict]:
+    return [{"id": c.id, "code": c.code, "name": c.name} for c in db.session.scalars(select(Course).order_by(Course.code))]
 
 
 def describe_offerings(term: Term, offerings) -> list[dict]:

@@ -1,5 +1,5 @@
 """Courses, the timetable, the holiday calendar and sessions from meetings (issue 16)."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.schemas.common import StrictSchema
 
@@ -9,8 +9,22 @@ PERIOD = validate.Range(1, 12)
 
 class OfferingIn(StrictSchema):
     course_id = fields.Integer(required=True)
-    teacher_id = fields.Integer(required=True)
+    teacher_id = fields.Integer(load_default=None, metadata={"description": "or teacher_number"})
+    teacher_number = fields.String(load_default=None, validate=validate.Length(1, 32),
+                                   metadata={"description": "the teacher's staff number (工号), instead of teacher_id"})
     class_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=20))
+
+    @validates_schema
+    def _one_teacher(self, data, **_):
+        if (data.get("teacher_id") is None) == (data.get("teacher_number") is None):
+            raise ValidationError("请给出教师工号或教师 id（二选一） / Give teacher_number or teacher_id, one of them.",
+                                  "teacher_number")
+
+
+class CourseOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
 
 
 class SlotIn(StrictSchema):

@@ -18,6 +18,8 @@ addText({
   kindLabel: "类型", nameLabel: "名称", addDay: "添加", saveHolidays: "保存节假日", teachingWeeks: "教学周：{n}周",
   removeDay: "移除", attendanceOfCourse: "本课程出勤", sessionsN: "{n}次课", attendanceRate: "出勤率{r}%",
   label_meeting: "从课表开始课堂", label_slot: "添加课表时段", label_holidays: "保存节假日",
+  newOffering: "新增开课", courseLabel: "课程", teacherNumber: "教师工号", classesLabel: "上课班级（可多选，合班）",
+  label_offering: "新增开课",
 }, {
   timetable: "Timetable", weekN: "Week {n}", prevWeek: "Previous week", nextWeek: "Next week", noTeachingWeek: "No teaching this week",
   noMeetings: "No classes", periodsN: "Periods {a}-{b}", todayMeetings: "Today's classes", noMeetingsToday: "No classes today",
@@ -30,6 +32,8 @@ addText({
   kindLabel: "Kind", nameLabel: "Name", addDay: "Add", saveHolidays: "Save holidays", teachingWeeks: "Teaching weeks: {n}",
   removeDay: "Remove", attendanceOfCourse: "Attendance in this course", sessionsN: "{n} sessions", attendanceRate: "{r}% attended",
   label_meeting: "Session from the timetable", label_slot: "Timetable slot", label_holidays: "Holidays",
+  newOffering: "New course offering", courseLabel: "Course", teacherNumber: "Teacher's staff number",
+  classesLabel: "Classes (several: merged)", label_offering: "New course offering",
 });
 
 const WEEKDAYS_ZH = "一二三四五六日";
@@ -148,10 +152,39 @@ function importCard(termId, rerender) {
       el("button", { type: "button", onclick: run(true), "data-testid": "tt-apply" }, t("applyImport"))), out);
 }
 
+// A new offering: a course, its teacher by staff number, and the class or merged classes it is taught to.
+function offeringForm(termId, courses, classes, rerender) {
+  const course = select(t("courseLabel"), courses.map((c) => [String(c.id), `${c.code} ${c.name}`]), courses[0] && String(courses[0].id));
+  const teacher = el("input", { "aria-label": t("teacherNumber"), placeholder: t("teacherNumber"), "data-testid": "offering-teacher" });
+  const boxes = classes.map((c) => el("input", { type: "checkbox", value: String(c.id) }));
+  const errors = { teacher_number: el("p", { class: "error" }), class_ids: el("p", { class: "error" }) };
+  const status = el("p", { role: "status" });
+  const save = async () => {
+    Object.values(errors).forEach((e) => { e.textContent = ""; });
+    try {
+      await send(`/api/v1/terms/${termId}/offerings`, { body: { course_id: Number(course.value),
+        teacher_number: teacher.value.trim(), class_ids: boxes.filter((b) => b.checked).map((b) => Number(b.value)) },
+      label: ["label_offering", {}] });
+      rerender();
+    } catch (error) {
+      errors.teacher_number.textContent = fieldError(error, "teacher_number");
+      errors.class_ids.textContent = Object.entries(error?.problem?.errors || {})
+        .filter(([k]) => k.startsWith("class_ids")).map(([, v]) => v.join(" ")).join(" ");
+      status.textContent = Object.values(errors).some((n) => n.textContent) ? "" : String(error.message || error);
+    }
+  };
+  return card(t("newOffering"), course, teacher, errors.teacher_number,
+    el("details", {}, el("summary", {}, t("classesLabel")),
+      el("div", { class: "stack" }, classes.map((c, i) => el("label", { class: "check" }, boxes[i], c.name)))),
+    errors.class_ids,
+    el("button", { type: "button", class: "wide", onclick: save, "data-testid": "offering-save" }, t("newOffering")), status);
+}
+
 // The school admin's offerings and their slots, the import, and a link to the holidays.
 export async function adminScreen(rerender) {
   const term = await api("/api/v1/terms/current");
-  const offerings = await api(`/api/v1/terms/${term.id}/offerings`);
+  const [offerings, courses, classes] = await Promise.all([api(`/api/v1/terms/${term.id}/offerings`),
+    api("/api/v1/courses"), api("/api/v1/classes")]);
   const remove = (slot) => async () => {
     await authFetch(`/api/v1/slots/${slot.id}`, { method: "DELETE" });
     rerender();
@@ -165,7 +198,7 @@ export async function adminScreen(rerender) {
         t("deleteSlot"))))),
     slotForm(o, rerender)));
   return [backHome(), el("a", { href: "#/holidays", class: "more", "data-testid": "holidays-link" }, `${t("holidays")} →`),
-    importCard(term.id, rerender), ...list];
+    importCard(term.id, rerender), offeringForm(term.id, courses, classes, rerender), ...list];
 }
 
 // The term's holidays and make-up days, edited as one list and saved at once.

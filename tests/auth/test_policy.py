@@ -609,6 +609,7 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
                                                               {"attachment_id": "@fresh_attachment"})],
     # --- issue 16: courses, the timetable, holidays, sessions from meetings --------------------
     # A timetable is no secret among staff; the school admin keeps it; a meeting is opened by its teacher.
+    ("GET", f"{V1}/courses"): [Row(STAFF)],
     ("GET", f"{V1}/terms/<int:term_id>/offerings"): [Row(STAFF, {"term_id": "@term"})],
     # The classes are named in the body: whoever may not edit the timetable is refused before it is read.
     ("POST", f"{V1}/terms/<int:term_id>/offerings"): [Row(ONLY["school_admin"], {"term_id": "@term"}, body={

@@ -84,6 +84,14 @@ def test_a_merged_offering_makes_its_teacher_a_course_teacher_of_both_classes(cl
     r = client.post(f"{V1}/sessions", headers=writing(teacher), json={"class_id": c["other"]})
     assert r.status_code == 201, r.json
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "offering.create"))
+    # by staff number too; an unknown one is named
+    r = client.post(f"{V1}/terms/{c['term']}/offerings", headers=writing(c["admin"]), json={
+        "course_id": c["course2"], "teacher_number": c["teacher"].username.lower(), "class_ids": [c["own"]]})
+    assert r.status_code == 201 and r.json["teacher_id"] == c["teacher"].id
+    body = assert_problem(client.post(f"{V1}/terms/{c['term']}/offerings", headers=writing(c["admin"]), json={
+        "course_id": c["course2"], "teacher_number": "T000", "class_ids": [c["own"], 10**6]}), 422)
+    assert set(body["errors"]) == {"teacher_number", "class_ids[1]"} and "未知的教师工号" in body["errors"]["teacher_number"][0]
+    assert {"TT900", "TT901"} <= {x["code"] for x in client.get(f"{V1}/courses", headers=c["admin"]).json}
     # a student sees a week; they may not edit
     assert_problem(client.post(f"{V1}/terms/{c['term']}/offerings", headers=writing(c["student"]), json={
         "course_id": c["course"], "teacher_id": c["teacher"].id, "class_ids": [c["own"]]}), 403)

@@ -14,6 +14,7 @@ from backend.platform import clock, uploads
 from backend.schemas.timetable import (
     CalendarIn,
     CalendarOut,
+    CourseOut,
     ImportOut,
     ImportQuery,
     OfferingIn,
@@ -39,6 +40,15 @@ def _term(term_id: int) -> Term:
 
 def _week(term: Term, week: int | None) -> int:
     return week or min(max(term.week_of(clock.school_today()), 1), term.weeks)
+
+
+@blp.get("/courses")
+@blp.response(200, CourseOut(many=True))
+@login_required
+def courses():
+    """Every course of the school (the import creates new ones from the academic-affairs export)."""
+    authorize(current_user, "view", TIMETABLE)
+    return timetable.courses()
 
 
 @blp.get("/terms/<int:term_id>/offerings")
