@@ -178,18 +178,19 @@ def import_timetable(actor: User, term: Term, filename: str, data: bytes, apply:
             new_courses[r["code"].lower()] = course.id
         r["course_id"] = r["course_id"] or new_courses[r["code"].lower()]
     # One offering per course, teacher and set of classes (merged classes are one set).
-    offerings: dict[tuple, CourseOffering] = {}
+    # The term's offerings read once, keyed like the rows (one query, not one per row).
+    stored = db.session.scalars(select(CourseOffering).where(CourseOffering.term_id == term.id)).all()
+    members = timetable.offering_classes([o.id for o in stored])
+    offerings: dict[tuple, CourseOffering] = {(o.course_id, o.teacher_id, frozenset(members[o.id])): o for o in stored}
     created_offerings = 0
     for r in checked:
         r["key"] = key = (r["course_id"], r["teacher_id"], frozenset(r["class_ids"]))
         if key not in offerings:
-            offering = timetable.find_offering(term.id, key[0], key[1], key[2])
-            if offering is None:
-                offering = CourseOffering(term_id=term.id, course_id=key[0], teacher_id=key[1])
-                db.session.add(offering)
-                db.session.flush()
-                db.session.add_all([OfferingClass(offering_id=offering.id, class_id=c) for c in key[2]])
-                created_offerings += 1
+            offering = CourseOffering(term_id=term.id, course_id=key[0], teacher_id=key[1])
+            db.session.add(offering)
+            db.session.flush()
+            db.session.add_all([OfferingClass(offering_id=offering.id, class_id=c) for c in key[2]])
+            created_offerings += 1
             offerings[key] = offering
     db.session.flush()
     existing = {(s.offering_id, s.weekday, s.first_period, s.last_period, s.week_mask, s.room)
@@ -226,8 +227,8 @@ def import_timetable(actor: User, term: Term, filename: str, data: bytes, apply:
         db.session.rollback()
         return summary
     db.session.add_all([s for _, s in new_slots])
-    for key, offering in offerings.items():
-        timetable.keep_assignments(actor.id, offering, sorted(key[2]))
+    for key in {r["key"] for r in checked}:
+        timetable.keep_assignments(actor.id, offerings[key], sorted(key[2]))
     audit.record(actor.id, "timetable.import", "term", str(term.id),
                  {k: v for k, v in summary.items() if k != "preview"} | {"file": filename})
     return summary
