@@ -155,6 +155,10 @@ class Config:
         # A roster import creating more accounts than this runs as a background job (Argon2 hashing
         # takes about 0.1 s an account, too long for a request); smaller ones answer at once.
         self.ROSTER_JOB_ACCOUNTS = int(env.get("ROSTER_JOB_ACCOUNTS", 50))
+        # The bell schedule: period n (第n节) runs from/to, comma-separated, 12 periods (org/school_calendar.py).
+        self.PERIOD_TIMES = env.get("PERIOD_TIMES", "08:00-08:45,08:55-09:40,10:00-10:45,10:55-11:40,"
+                                    "14:00-14:45,14:55-15:40,16:00-16:45,16:55-17:40,19:00-19:45,19:55-20:40,"
+                                    "20:50-21:35,21:45-22:30")
         self.JSON_SORT_KEYS = False
         self.__dict__.update(overrides)
 

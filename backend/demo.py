@@ -20,16 +20,20 @@ from backend.extensions import db
 from backend.models import (
     ClassGroup,
     Course,
+    CourseOffering,
     Department,
     Major,
+    OfferingClass,
     RoleGrant,
     School,
     StaffProfile,
     StudentProfile,
     TeachingAssignment,
     Term,
+    TimetableSlot,
     User,
 )
+from backend.org import school_calendar
 from backend.platform import clock
 from backend.valuecard import catalogue
 
@@ -86,7 +90,8 @@ def build(students: int, seed: int, today: date) -> list[dict]:
     password_hash = passwords.hash_password(DEMO_PASSWORD)
     # In foreign-key order: rows are inserted table by table in this order.
     rows: dict[type, list[dict]] = {m: [] for m in (School, Department, Major, Term, Course, User, ClassGroup,
-                                                     StudentProfile, StaffProfile, RoleGrant, TeachingAssignment)}
+                                                     StudentProfile, StaffProfile, RoleGrant, TeachingAssignment,
+                                                     CourseOffering, OfferingClass, TimetableSlot)}
     school_id = ids(School)
     rows[School].append({"id": school_id, "code": "demo", "name": "示范职业技术学院"})
     term_ids = []
@@ -193,15 +198,44 @@ def build(students: int, seed: int, today: date) -> list[dict]:
             accounts.setdefault(Role.STUDENT, uid)
         number = 0
 
+    _timetable(rows, ids, next(t for t in rows[Term] if t["id"] == current_term))
     for model, values in rows.items():
         for start in range(0, len(values), 5000):
             db.session.execute(insert(model), values[start:start + 5000])
     _advance_sequences(rows)
     catalogue.seed()
     warning_rules.seed()
+    for term in db.session.scalars(select(Term)):
+        school_calendar.seed_term(term)
     usernames = {r["id"]: r["username"] for r in rows[User]}
     return [{"role": str(role), "username": usernames[uid], "password": DEMO_PASSWORD}
             for role, uid in accounts.items()]
+
+
+def _timetable(rows, ids, term: dict) -> None:
+    """One offering per teaching assignment, two double periods a week each (Monday to Friday,
+    periods 1–8), placed greedily so no class, teacher or room is in two places at once; the
+    last two weeks of the term are left for exams."""
+    cells = [(day, first) for first in (1, 3, 5, 7) for day in range(1, 6)]
+    busy: dict[tuple[str, int], set] = {}
+    weeks = (term["ends_on"] - term["starts_on"]).days // 7 + 1
+    spec = f"1-{weeks - 2}"
+    mask = sum(1 << n for n in range(1, weeks - 1))
+    for a in rows[TeachingAssignment]:
+        offering = ids(CourseOffering)
+        rows[CourseOffering].append({"id": offering, "term_id": a["term_id"], "course_id": a["course_id"],
+                                     "teacher_id": a["teacher_id"]})
+        rows[OfferingClass].append({"offering_id": offering, "class_id": a["class_id"]})
+        room = f"{'ABCD'[a['class_id'] % 4]}{100 + a['class_id']}"
+        free = [c for c in cells if c not in busy.get(("class", a["class_id"]), set())
+                and c not in busy.get(("teacher", a["teacher_id"]), set())]
+        placed = [c for n, c in enumerate(free) if n == 0 or c[0] != free[0][0]][:2]
+        for day, first in placed:
+            busy.setdefault(("class", a["class_id"]), set()).add((day, first))
+            busy.setdefault(("teacher", a["teacher_id"]), set()).add((day, first))
+            rows[TimetableSlot].append({"id": ids(TimetableSlot), "offering_id": offering, "term_id": a["term_id"],
+                                        "weekday": day, "first_period": first, "last_period": first + 1,
+                                        "room": room, "weeks": spec, "week_mask": mask})
 
 
 def _advance_sequences(rows) -> None:

@@ -5,23 +5,18 @@ from flask_smorest import Api
 
 def register_api(app: Flask, api: Api) -> None:
     from backend.api.alerts import effect, incidents, rules, warnings
-    from backend.api.auth import login, me
+    from backend.api.auth import cas, login, me
     from backend.api.development import assessment, plans, portfolio
     from backend.api.notify import channels, notifications
-    from backend.api.org import organisation, roster, units
+    from backend.api.org import organisation, roster, timetable, units
     from backend.api.platform import audit, health, home, pwa
     from backend.api.reporting import reports, roll
-    from backend.api.valuecard import attendance, catalogue, entries
+    from backend.api.valuecard import attendance, cadres, catalogue, entries, grades, meetings
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    for module in (login, me, units, catalogue, roster, entries, attendance, reports, roll, warnings, rules,
-                   incidents, effect, notifications, channels, plans, assessment, portfolio, audit, home):
+    for module in (login, me, cas, units, organisation, timetable, catalogue, roster, entries, attendance, meetings,
+                   cadres, grades, reports, roll, warnings, rules, incidents, effect, notifications, channels, plans,
+                   assessment, portfolio, audit, home):
         api.register_blueprint(module.blp)
-    from backend.api.valuecard import cadres, grades
-    for module in (cadres, grades):
-        api.register_blueprint(module.blp)
-    from backend.api.auth import cas
-    api.register_blueprint(cas.blp)
-    api.register_blueprint(organisation.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

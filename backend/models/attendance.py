@@ -2,7 +2,7 @@
 academic points #2–#4 (docs/DESIGN.md decision 3: observations → indicators → points)."""
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base
@@ -16,11 +16,15 @@ class ClassSession(Base):
     `secret` and the clock, so the code rotates without any write."""
 
     __tablename__ = "class_session"
-    __table_args__ = (Index("ix_class_session_class_day", "class_id", "day"),)
+    # A session opened from a timetabled meeting is one per slot, class and day, so a double tap
+    # opens one; ad-hoc sessions have no slot (NULLs never collide).
+    __table_args__ = (Index("ix_class_session_class_day", "class_id", "day"),
+                      UniqueConstraint("slot_id", "class_id", "day"))
     id: Mapped[int] = mapped_column(primary_key=True)
     term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("class_group.id"))
     course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id"))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("timetable_slot.id"))
     teacher_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     starts_at: Mapped[datetime]
     grace_minutes: Mapped[int]

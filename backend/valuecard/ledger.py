@@ -23,6 +23,7 @@ from backend.models import (
     User,
 )
 from backend.models.ledger import LIVE_INDEXES
+from backend.org import school_calendar
 from backend.org import status as enrolment
 from backend.platform import audit, changes, clock
 from backend.valuecard import catalogue, incidents, occasions
@@ -89,7 +90,8 @@ def allowed_periods(rule: ScoringRule, term: Term, today: date) -> list[dict]:
     if rule.timing in TERM_TIMINGS:
         keys = ["term"]
     elif rule.timing == "weekly":
-        keys = [f"week:{n}" for n in range(min(max(term.week_of(day), 1), term.weeks), 0, -1)]
+        teaching = school_calendar.teaching_weeks(term)  # a week of holidays only is no week to score
+        keys = [f"week:{n}" for n in range(min(max(term.week_of(day), 1), term.weeks), 0, -1) if n in teaching]
     elif rule.timing == "monthly":
         keys, month = [], day.replace(day=1)
         while month >= term.starts_on.replace(day=1):

@@ -192,6 +192,11 @@ const ROUTES = [
   [/^#\/org\/student\/(\d+)$/, async (id) => (await load("./org.js")).studentStatusScreen(id, route)],
   [/^#\/org\/grants$/, async () => (await load("./org.js")).grantsScreen(route)],
   [/^#\/org\/rollover$/, async () => (await load("./org.js")).rolloverScreen(route)],
+  [/^#\/timetable(?:\/(\d+))?$/, async (week) => (await load("./timetable.js")).weekScreen(week)],
+  [/^#\/today$/, async () => (await load("./timetable.js")).todayScreen()],
+  [/^#\/timetable-admin$/, async () => (await load("./timetable.js")).adminScreen(route)],
+  [/^#\/holidays$/, async () => (await load("./timetable.js")).holidaysScreen()],
+  [/^#\/course-attendance\/(\d+)$/, async (id) => (await load("./timetable.js")).courseAttendance(id)],
 ];
 
 // Each navigation takes a turn; a slow screen the user has already left draws nothing.

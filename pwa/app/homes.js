@@ -15,6 +15,7 @@ addText({
   cardTotal: "储值卡总分", details: "详情 →", rosterLink: "名单导入", rulesLink: "预警规则", auditLink: "审计日志", channelsLink: "企业微信 / 钉钉",
   openWarnings: "未解除预警", plansLink: "发展计划", loadFailed: "加载失败：{error}", moreTitle: "更多",
   incidentsWaiting: "待核对的批量记录", effectLink: "干预效果",
+  ttWeek: "课表", ttToday: "今日课程", ttAdmin: "课表管理",
 }, {
   todo: "To do", newest: "Newest warnings", allWarnings: "All warnings ({count}) →", leaveWaiting: "Leave to approve",
   disputesWaiting: "Disputes to resolve", enterPoints: "Enter points", classSessions: "Class check-in", classesN: "My classes",
@@ -23,6 +24,7 @@ addText({
   rosterLink: "Roster import", rulesLink: "Warning rules", auditLink: "Audit log", channelsLink: "WeCom / DingTalk", openWarnings: "Open warnings",
   plansLink: "Plans", loadFailed: "Could not load: {error}", moreTitle: "More", incidentsWaiting: "Records to check",
   effectLink: "Help effect",
+  ttWeek: "Timetable", ttToday: "Today's classes", ttAdmin: "Timetable",
 });
 addText({ pwLoginsLink: "账号密码登录" }, { pwLoginsLink: "Password login" });  // campus sign-in (cas.js)
 
@@ -119,6 +121,7 @@ async function studentTodo(get, me) {
     tile("#/my-entries", t("myEntries"), null, { testid: "entries-link" }),
     tile("#/my-disputes", t("myDisputes")),
     tile("#/my-leave", t("leaveApply"), null, { testid: "leave-link" }),
+    tile("#/timetable", t("ttWeek"), null, { testid: "timetable-link" }),
     tile("#/my-plans", t("plansLink"), null, { testid: "plans-link" }),
     tile(`#/report/student/${me.id}`, t("termReport"), null, { testid: "report-link" }));
 }
@@ -141,7 +144,8 @@ const adminTiles = (me) => tiles(t("todo"),
   tile("#/rules", t("rulesLink")), tile("#/audit", t("auditLink")),
   tile("#/effect", t("effectLink"), null, { testid: "effect-link" }),
   tile("#/channels", t("channelsLink"), null, { testid: "channels-link" }),
-  tile("#/password-logins", t("pwLoginsLink"), null, { testid: "password-logins-link" }), orgTile());
+  tile("#/password-logins", t("pwLoginsLink"), null, { testid: "password-logins-link" }), orgTile(),
+  tile("#/timetable-admin", t("ttAdmin"), null, { testid: "timetable-admin-link" }));
 
 const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !== "pe_teacher" }),
   tiles(t("catalogue"), tile("#/my-points", t("myPoints"), null, { testid: "my-points-link" }),
@@ -153,8 +157,9 @@ const HOMES = {
     studentWarnings(get), studentTodo(get, me), cadres.studentTile(get)],
   head_teacher: (get, me) => [staffWarnings(get, t("classWarnings")), todoCard(get, { leave: true, disputes: true, sessions: true, incidents: true }),
     classesCard(get, { roll: true }), moreCard(me, { reports: true }), cadres.headTile(get)],
-  course_teacher: (get, me) => [sessionsCard(), todoCard(get, { disputes: true, incidents: true }), classesCard(get, { plans: false, roll: true }), moreCard(me),
-    cadres.gradesTile()],
+  course_teacher: (get, me) => [tiles(t("ttToday"), tile("#/today", t("ttToday"), null, { testid: "today-link" }),
+    tile("#/timetable", t("ttWeek"), null, { testid: "timetable-link" })), sessionsCard(), todoCard(get, { disputes: true, incidents: true }),
+    classesCard(get, { plans: false, roll: true }), moreCard(me), cadres.gradesTile()],
   counsellor: (get, me) => [staffWarnings(get, t("alerts")), todoCard(get, { leave: true, incidents: true }), classesCard(get, { roll: true }),
     moreCard(me, { reports: true, effect: true })],
   student_affairs: (get) => scorerTiles(get, "student_affairs"),

@@ -84,6 +84,7 @@ class World:
         ids.update(self._valuecard())
         ids.update(self._incidents())
         ids["own_record"] = self.fresh_record("own")
+        ids.update(self._timetable())  # issue 16
         ids["foreign_record"] = self.fresh_record("foreign")
 
     def _class(self, kind):
@@ -293,6 +294,55 @@ class World:
     def fresh_attachment(self, role, kind):
         return db.session.get(PortfolioItem, self.fresh_item(role, kind)).attachments[0].id
 
+    # --- issue 16: offerings and slots of the demo timetable ---------------------------------------
+    def _timetable(self) -> dict:
+        from backend.models import CourseOffering, OfferingClass, TimetableSlot
+        from backend.org import timetable
+        teacher = self.users["course_teacher"].id
+        found = {}
+        for kind, cls in (("own", self.own_class), ("foreign", self.foreign_class)):
+            offering = db.session.scalar(select(CourseOffering).join(
+                OfferingClass, OfferingClass.offering_id == CourseOffering.id).where(
+                OfferingClass.class_id == cls.id, CourseOffering.teacher_id == teacher if kind == "own" else True)
+                .order_by(CourseOffering.id))
+            slot = db.session.scalar(select(TimetableSlot).where(TimetableSlot.offering_id == offering.id)
+                                     .order_by(TimetableSlot.id))
+            day = next(d for d in (clock.school_today() + timedelta(days=n) for n in range(7))
+                       if timetable.meets_on(slot, self.term, d))
+            found.update({f"{kind}_offering": offering.id, f"{kind}_slot": slot.id, f"{kind}_slot_day": day.isoformat()})
+        found["term"] = self.term.id
+        found["course"] = db.session.scalar(select(CourseOffering.course_id).where(
+            CourseOffering.id == found["own_offering"]))
+        return found
+
+    def offering_body(self, role, kind):
+        from backend.models import CourseOffering
+        from backend.org import timetable
+        offering = db.session.get(CourseOffering, self.ids[f"{kind}_offering"])
+        return {"course_id": offering.course_id, "teacher_id": offering.teacher_id,
+                "class_ids": timetable.offering_classes([offering.id])[offering.id]}
+
+    def fresh_offering(self, role, kind):
+        from backend.models import Course
+        from backend.org import timetable
+        course = Course(school_id=self.term.school_id, code=f"FRESH{next(self._years)}", name="新课程")
+        db.session.add(course)
+        db.session.flush()
+        found = timetable.save_offering(self.users["school_admin"], self.term, {
+            "course_id": course.id, "teacher_id": self.head[self._class(kind).id].id,
+            "class_ids": [self._class(kind).id]})
+        db.session.commit()
+        return found["id"]
+
+    def fresh_slot(self, role, kind):
+        from backend.models import CourseOffering
+        from backend.org import timetable
+        offering = db.session.get(CourseOffering, self.fresh_offering(role, kind))
+        found = timetable.add_slot(self.users["school_admin"], offering, {
+            "weekday": 7, "first_period": 11, "last_period": 12, "weeks": str(next(self._years) % 15 + 1)})
+        db.session.commit()
+        return found["id"]
+
 
 @dataclass
 class Row:
@@ -319,6 +369,8 @@ FOREIGN = {"own_class": "foreign_class", "own_student": "foreign_student", "clas
            "own_entry": "foreign_entry", "own_session": "foreign_session", "own_leave": "foreign_leave",
            "own_record": "foreign_record", "own_dispute": "foreign_dispute", "own_incident": "foreign_incident"}
 
+FOREIGN.update({"own_offering": "foreign_offering", "own_slot": "foreign_slot",  # issue 16
+                "own_slot_day": "foreign_slot_day"})
 MENTORS = frozenset({"head_teacher", "counsellor"})  # a student's plans; the dept admin gets the class summary only
 SUMMARY = MENTORS | {"dept_admin", "school_admin"}
 DEPT_STAFF = frozenset({"dept_admin", "student_affairs", "teaching_office", "pe_teacher", "school_admin"})
@@ -626,6 +678,32 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     # Grades: the teaching office, the school admin, a course teacher (row by row: their own courses).
     ("POST", f"{V1}/grades/import"): [Row(frozenset({"teaching_office", "school_admin", "course_teacher"}), ok={422})],
     ("GET", f"{V1}/grades/template"): [Row(frozenset({"teaching_office", "school_admin", "course_teacher"}))],
+    # --- issue 16: courses, the timetable, holidays, sessions from meetings --------------------
+    # A timetable is no secret among staff; the school admin keeps it; a meeting is opened by its teacher.
+    ("GET", f"{V1}/courses"): [Row(STAFF)],
+    ("GET", f"{V1}/terms/<int:term_id>/offerings"): [Row(STAFF, {"term_id": "@term"})],
+    # The classes are named in the body: whoever may not edit the timetable is refused before it is read.
+    ("POST", f"{V1}/terms/<int:term_id>/offerings"): [Row(ONLY["school_admin"], {"term_id": "@term"}, body={
+        "course_id": "@course", "teacher_id": "@teacher", "class_ids": ["@own_class"]}, foreign_status=403)],
+    ("PUT", f"{V1}/offerings/<int:offering_id>"): [
+        Row(ONLY["school_admin"], {"offering_id": "@own_offering"}, body=lambda w, role, kind: w.offering_body(role, kind))],
+    ("DELETE", f"{V1}/offerings/<int:offering_id>"): [Row(ONLY["school_admin"], {"offering_id": "@fresh_offering"})],
+    ("POST", f"{V1}/offerings/<int:offering_id>/slots"): [Row(ONLY["school_admin"], {"offering_id": "@fresh_offering"},
+                                                              body={"weekday": 7, "first_period": 1, "last_period": 2,
+                                                                    "weeks": "1-2"})],
+    ("DELETE", f"{V1}/slots/<int:slot_id>"): [Row(ONLY["school_admin"], {"slot_id": "@fresh_slot"})],
+    ("GET", f"{V1}/terms/<int:term_id>/timetable"): [Row(STAFF, {"term_id": "@term"}, query="?class_id=1")],
+    ("GET", f"{V1}/me/timetable"): [Row(EVERYONE)],
+    ("GET", f"{V1}/terms/<int:term_id>/holidays"): [Row(EVERYONE, {"term_id": "@term"})],
+    ("PUT", f"{V1}/terms/<int:term_id>/holidays"): [Row(ONLY["school_admin"], {"term_id": "@term"}, body={
+        "days": [{"day": "2026-10-01", "kind": "holiday", "name": "国庆节"}]})],
+    ("POST", f"{V1}/timetable/import"): [Row(ONLY["school_admin"], ok={422})],  # no file: past the check, then 422
+    ("GET", f"{V1}/timetable/template"): [Row(ONLY["school_admin"])],
+    ("GET", f"{V1}/me/meetings/today"): [Row(EVERYONE)],
+    ("POST", f"{V1}/meetings/<int:slot_id>/<string:day>/session"): [
+        Row(ONLY["course_teacher"], {"slot_id": "@own_slot", "day": "@own_slot_day"}, body={})],
+    ("GET", f"{V1}/offerings/<int:offering_id>/attendance"): [
+        Row(STAFF, {"offering_id": "@own_offering"})],
 }
 PER_CALLER = {"fresh_notification", "fresh_subscription"}  # the caller's own
 METHOD_ORDER = {"GET": 0, "PUT": 1, "PATCH": 2, "POST": 3, "DELETE": 4}  # reads before the writes that change them
