@@ -42,6 +42,7 @@ from backend.models.channel import EXTERNAL_ID, ID_PROBLEM, normalise_external_i
 from backend.org import membership, onboarding
 from backend.platform import audit, sheets, uploads
 from backend.platform.sheets import csv_bytes
+from backend.platform.uploads import HEADER_SCAN, cell_text, header_key
 
 # (key, zh header, en header, required)
 # Optional on both sheets: the person's userid in WeCom / DingTalk, for alerts there (notify/channels).
@@ -101,7 +102,6 @@ IGNORED_HEADERS = {
     "政治面貌", "籍贯", "宿舍", "宿舍号", "家庭住址", "家庭地址", "住址", "address", "邮箱", "电子邮箱",
     "email", "e-mail", "学籍号", "职称", "title", "学制", "层次", "培养层次", "生源地", "qq", "微信",
 }
-HEADER_SCAN = 10  # the header is looked for in this many rows: title rows and notes come first
 GENDERS = {"男": "M", "女": "F", "男性": "M", "女性": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
 SCHOOL_WORDS = {"学校", "全校", "本校", "school"}
 NUMBER = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
@@ -128,29 +128,17 @@ class Parsed:
 
 # ---------------------------------------------------------------- reading files
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
-_BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 
 
-def _norm(value) -> str:
-    """A header as compared: brackets (必填, 班级/系部/学校…), stars and colons dropped, spaces and case folded."""
-    text = _BRACKETS.sub("", unicodedata.normalize("NFKC", _cell(value)))
-    text = text.replace("*", "").replace(":", "")
-    return " ".join(text.lower().split())
 
 
 def _names(kind: str) -> dict[str, str]:
     names = {}
     for key, zh, en, _ in SHEETS[kind][1]:
         for name in (zh, en, f"{zh} {en}", f"{zh}{en}", *ALIASES[kind].get(key, ())):
-            names[_norm(name)] = key
+            names[header_key(name)] = key
     return names
 
 
@@ -161,7 +149,7 @@ def _find_header(rows) -> tuple[str, int] | None:
     """The kind of list and the index of its header row: the first of the first HEADER_SCAN rows
     holding the key column (学号 or 工号) and at least one other known column."""
     for i, row in enumerate(rows[:HEADER_SCAN]):
-        cells = [_norm(c) for c in row]
+        cells = [header_key(c) for c in row]
         for kind, names in HEADER_NAMES.items():
             keys = [names.get(c) for c in cells]
             if "number" in keys and sum(k is not None for k in keys) >= 2:
@@ -175,10 +163,10 @@ def _header(rows, kind: str, at: int) -> tuple[list, int]:
     header, start = list(rows[at]), at + 1
     names = HEADER_NAMES[kind]
     if start < len(rows):
-        below = [(j, _norm(v)) for j, v in enumerate(rows[start]) if _cell(v)]
-        key = next(j for j, v in enumerate(header) if names.get(_norm(v)) == "number")
+        below = [(j, header_key(v)) for j, v in enumerate(rows[start]) if cell_text(v)]
+        key = next(j for j, v in enumerate(header) if names.get(header_key(v)) == "number")
         if below and all(n in names or n in IGNORED_HEADERS for _, n in below) and \
-                not (key < len(rows[start]) and _cell(rows[start][key])):
+                not (key < len(rows[start]) and cell_text(rows[start][key])):
             header += [None] * (len(rows[start]) - len(header))
             for j, _ in below:
                 header[j] = rows[start][j]
@@ -199,17 +187,17 @@ def _read_sheet(sheet: str, kind: str, rows, at: int, parsed: Parsed) -> None:
     index: dict[str, int] = {}
     known: set[int] = set()
     for j, raw in enumerate(header):
-        name = _norm(raw)
+        name = header_key(raw)
         if not name:
             continue
         known.add(j)
         key = names.get(name)
         if key is None and name not in IGNORED_HEADERS:
-            err(RowError(sheet, header_row, _cell(raw), f"未知的列“{_cell(raw)}”：请删除该列或使用模板中的列名",
-                         f"Unknown column '{_cell(raw)}': remove it or use the template's column names"))
+            err(RowError(sheet, header_row, cell_text(raw), f"未知的列“{cell_text(raw)}”：请删除该列或使用模板中的列名",
+                         f"Unknown column '{cell_text(raw)}': remove it or use the template's column names"))
         elif key is not None and key in index:
-            err(RowError(sheet, header_row, _cell(raw), f"“{_cell(raw)}”列重复（另见第{get_column_letter(index[key] + 1)}列）",
-                         f"Column '{_cell(raw)}' appears twice (also column {get_column_letter(index[key] + 1)})"))
+            err(RowError(sheet, header_row, cell_text(raw), f"“{cell_text(raw)}”列重复（另见第{get_column_letter(index[key] + 1)}列）",
+                         f"Column '{cell_text(raw)}' appears twice (also column {get_column_letter(index[key] + 1)})"))
         elif key is not None:
             index[key] = j
     missing = [(zh, en) for key, zh, en, required in columns if required and key not in index]
@@ -218,13 +206,13 @@ def _read_sheet(sheet: str, kind: str, rows, at: int, parsed: Parsed) -> None:
     headless: set[int] = set()
     for n, raw in enumerate(rows[start:], start=start + 1):
         for j, value in enumerate(raw):
-            if j not in known and j not in headless and _cell(value):
+            if j not in known and j not in headless and cell_text(value):
                 headless.add(j)
                 letter = get_column_letter(j + 1)
                 err(RowError(sheet, n, letter, f"第{letter}列有数据但没有列名", f"Column {letter} has values but no header"))
         if missing:
             continue  # rows cannot be judged without their columns
-        record = {key: _cell(raw[i]) if i < len(raw) else "" for key, i in index.items()}
+        record = {key: cell_text(raw[i]) if i < len(raw) else "" for key, i in index.items()}
         if not any(record.values()):
             continue  # a blank row, or one with only a 序号
         record["_sheet"], record["_row"] = sheet, n
@@ -246,7 +234,7 @@ def parse(filename: str, data: bytes) -> Parsed:
     for sheet in found:
         located = _find_header(sheet.rows)
         if located is None:
-            if any(_cell(v) for row in sheet.rows for v in row):
+            if any(cell_text(v) for row in sheet.rows for v in row):
                 parsed.errors.append(RowError(
                     sheet.name, 1, "", f"工作表“{sheet.name}”中找不到学号或工号的表头（前{HEADER_SCAN}行）：请删除该表或使用模板",
                     f"Sheet '{sheet.name}' has no header with 学号 or 工号 in its first {HEADER_SCAN} rows: "

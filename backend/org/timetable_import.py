@@ -12,7 +12,6 @@ summary without writing.
 """
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from openpyxl import Workbook
@@ -24,6 +23,7 @@ from backend.models import ClassGroup, Course, CourseOffering, OfferingClass, Te
 from backend.org import timetable
 from backend.platform import audit, sheets, uploads
 from backend.platform.sheets import csv_bytes
+from backend.platform.uploads import HEADER_SCAN, cell_text, header_key
 
 # (key, zh header, en header, required)
 COLUMNS = [("code", "课程代码", "course code", True), ("course", "课程名称", "course name", False),
@@ -37,7 +37,6 @@ ALIASES = {"code": ["课程号", "课程编号", "课号"], "course": ["课程",
            "room": ["上课地点", "地点", "教室名称", "场地"]}
 IGNORED = {"序号", "教师姓名", "教师", "任课教师", "学分", "学时", "总学时", "考核方式", "课程性质", "备注", "人数",
            "选课人数", "开课单位", "开课学院", "学年学期", "学期"}
-HEADER_SCAN = 10
 REFUSED = "课表有误，未导入任何数据 / The timetable has errors; nothing was imported"
 
 
@@ -50,21 +49,11 @@ class RowError:
     message_en: str
 
 
-def _norm(value) -> str:
-    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
-    text = re.sub(r"[（(【\[][^）)】\]]*[）)】\]]", "", text).replace("*", "").replace(":", "")
-    return " ".join(text.lower().split())
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
-NAMES = {_norm(n): key for key, zh, en, _ in COLUMNS for n in (zh, en, *ALIASES.get(key, ()))}
+NAMES = {header_key(n): key for key, zh, en, _ in COLUMNS for n in (zh, en, *ALIASES.get(key, ()))}
 
 
 def parse(filename: str, data: bytes) -> tuple[list[dict], list[RowError]]:
@@ -72,18 +61,18 @@ def parse(filename: str, data: bytes) -> tuple[list[dict], list[RowError]]:
     errors: list[RowError] = []
     for sheet in uploads.read_table(filename, data):
         at = next((i for i, r in enumerate(sheet.rows[:HEADER_SCAN])
-                   if sum(_norm(c) in NAMES for c in r) >= 3), None)
+                   if sum(header_key(c) in NAMES for c in r) >= 3), None)
         if at is None:
-            if any(_cell(v) for r in sheet.rows for v in r):
+            if any(cell_text(v) for r in sheet.rows for v in r):
                 errors.append(RowError(1, "", sheet.name, f"工作表“{sheet.name}”中找不到课表表头（课程代码、班级、星期…）",
                                        f"Sheet '{sheet.name}' has no timetable header (课程代码, 班级, 星期, ...)"))
             continue
         index = {}
         for j, raw in enumerate(sheet.rows[at]):
-            name = _norm(raw)
+            name = header_key(raw)
             if name and name not in NAMES and name not in IGNORED:
-                errors.append(RowError(at + 1, _cell(raw), _cell(raw), f"未知的列“{_cell(raw)}”：请删除该列或使用模板中的列名",
-                                       f"Unknown column '{_cell(raw)}': remove it or use the template's column names"))
+                errors.append(RowError(at + 1, cell_text(raw), cell_text(raw), f"未知的列“{cell_text(raw)}”：请删除该列或使用模板中的列名",
+                                       f"Unknown column '{cell_text(raw)}': remove it or use the template's column names"))
             elif name in NAMES:
                 index[NAMES[name]] = j
         missing = [(zh, en) for key, zh, en, required in COLUMNS if required and key not in index]
@@ -92,7 +81,7 @@ def parse(filename: str, data: bytes) -> tuple[list[dict], list[RowError]]:
         if missing:
             continue
         for n, raw in enumerate(sheet.rows[at + 1:], start=at + 2):
-            record = {key: _cell(raw[j]) if j < len(raw) else "" for key, j in index.items()}
+            record = {key: cell_text(raw[j]) if j < len(raw) else "" for key, j in index.items()}
             if any(record.values()):
                 rows.append({**record, "_row": n})
     if not rows and not errors:

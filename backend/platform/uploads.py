@@ -24,6 +24,8 @@ Excel on a Chinese Windows saves as "CSV"), else UTF-16 with a BOM; anything els
 import codecs
 import csv
 import io
+import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 
@@ -207,3 +209,25 @@ def read_csv(data: bytes, limits: Limits | None = None) -> list[tuple]:
     while rows and not rows[-1]:
         rows.pop()
     return rows
+
+
+# ---------------------------------------------------------------- reading the cells of an import
+
+HEADER_SCAN = 10  # an import's header is looked for in this many rows: title rows and notes come first
+_BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+
+
+def cell_text(value) -> str:
+    """A cell as text: a whole float (Excel's 2024010101.0) without its ".0", trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def header_key(value) -> str:
+    """A header as compared: brackets (必填, 班级/系部/学校…), stars and colons dropped, spaces and case folded."""
+    text = _BRACKETS.sub("", unicodedata.normalize("NFKC", cell_text(value)))
+    text = text.replace("*", "").replace(":", "")
+    return " ".join(text.lower().split())

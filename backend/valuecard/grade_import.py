@@ -21,9 +21,10 @@ from backend.auth.policy import valuecard as policy
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import ClassGroup, Course, CourseGrade, StudentProfile, Term, User
-from backend.org.roster import HEADER_SCAN, IGNORED_HEADERS, _cell, _norm
+from backend.org.roster import IGNORED_HEADERS
 from backend.platform import audit, changes, clock, sheets, uploads
 from backend.platform.sheets import csv_bytes
+from backend.platform.uploads import HEADER_SCAN, cell_text, header_key
 from backend.valuecard import grades
 
 WORDS = {"优": 95.0, "优秀": 95.0, "良": 85.0, "良好": 85.0, "中": 75.0, "中等": 75.0, "及格": 65.0,
@@ -56,12 +57,12 @@ def _names() -> dict[str, str]:
     names = {}
     for key, zh, en, _ in COLUMNS:
         for name in (zh, en, f"{zh} {en}", f"{zh}{en}", *ALIASES.get(key, ())):
-            names[_norm(name)] = key
+            names[header_key(name)] = key
     return names
 
 
 HEADER_NAMES = _names()
-IGNORED = IGNORED_HEADERS | {_norm(h) for h in EXTRA}
+IGNORED = IGNORED_HEADERS | {header_key(h) for h in EXTRA}
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Parsed:
 
 def _find_header(rows) -> int | None:
     for i, row in enumerate(rows[:HEADER_SCAN]):
-        keys = {HEADER_NAMES.get(_norm(c)) for c in row}
+        keys = {HEADER_NAMES.get(header_key(c)) for c in row}
         if {"course_code", "number", "grade"} <= keys:
             return i
     return None
@@ -88,7 +89,7 @@ def parse(filename: str, data: bytes) -> Parsed:
     for sheet in uploads.read_table(filename, data, csv_sheet="成绩"):
         at = _find_header(sheet.rows)
         if at is None:
-            if any(_cell(v) for row in sheet.rows for v in row):
+            if any(cell_text(v) for row in sheet.rows for v in row):
                 parsed.err(None, sheet.name, 1, "", f"工作表“{sheet.name}”中找不到含课程代码、学号、成绩的表头（前{HEADER_SCAN}行）",
                            f"Sheet '{sheet.name}' has no header with 课程代码, 学号 and 成绩 in its first {HEADER_SCAN} rows")
             continue
@@ -102,19 +103,19 @@ def parse(filename: str, data: bytes) -> Parsed:
 def _read_sheet(sheet: str, rows, at: int, parsed: Parsed) -> None:
     index: dict[str, int] = {}
     for j, raw in enumerate(rows[at]):
-        name = _norm(raw)
+        name = header_key(raw)
         if not name:
             continue
         key = HEADER_NAMES.get(name)
         if key is None and name not in IGNORED:
-            parsed.err(None, sheet, at + 1, _cell(raw), f"未知的列“{_cell(raw)}”：请删除该列或使用模板中的列名",
-                       f"Unknown column '{_cell(raw)}': remove it or use the template's column names")
+            parsed.err(None, sheet, at + 1, cell_text(raw), f"未知的列“{cell_text(raw)}”：请删除该列或使用模板中的列名",
+                       f"Unknown column '{cell_text(raw)}': remove it or use the template's column names")
         elif key is not None and key in index:
-            parsed.err(None, sheet, at + 1, _cell(raw), f"“{_cell(raw)}”列重复", f"Column '{_cell(raw)}' appears twice")
+            parsed.err(None, sheet, at + 1, cell_text(raw), f"“{cell_text(raw)}”列重复", f"Column '{cell_text(raw)}' appears twice")
         elif key is not None:
             index[key] = j
     for n, raw in enumerate(rows[at + 1:], start=at + 2):
-        record = {key: _cell(raw[i]) if i < len(raw) else "" for key, i in index.items()}
+        record = {key: cell_text(raw[i]) if i < len(raw) else "" for key, i in index.items()}
         if not any(record.values()):
             continue
         record["_sheet"], record["_row"] = sheet, n
