@@ -70,7 +70,9 @@ function showLogin(hint, afterLogout = false) {
     await client.login(username.trim(), password);
     await start();
   }, hint));
-  load("./cas.js").then((cas) => cas.casOffer(casSlot, afterLogout)).catch(() => {});
+  // Campus sign-in's code comes down only where the school has turned it on: the login stays light.
+  fetch("/api/v1/auth/cas").then((r) => (r.ok ? r.json() : {})).then((cas) => cas.enabled
+    && load("./cas.js").then((m) => m.casOffer(casSlot, afterLogout, cas))).catch(() => {});
 }
 
 // A campus sign-in the server refused (#/cas-error?reason=...): what happened and what to do.

@@ -58,7 +58,8 @@ const signInLink = (label) => el("a", { href: "/api/v1/auth/cas/login", class: "
 
 // Fills `slot` on the login screen: the campus sign-in button first (most people's way in), and
 // after a logout the way to end the campus session too.
-export async function casOffer(slot, afterLogout = false) {
+export async function casOffer(slot, afterLogout = false, known = null) {
+  if (known) settings = known;
   const cas = await casSettings();
   if (!cas.enabled) return;
   slot.replaceChildren(el("section", { class: "card" }, signInLink(t("casLogin")),

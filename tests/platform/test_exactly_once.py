@@ -317,15 +317,26 @@ def test_the_migration_reverses_duplicates_already_written_and_numbers_the_slots
     old = make_app(url, tmp_path, redis_server.url)
     with old.app_context():
         upgrade(revision=PREVIOUS_HEAD)
-        build_college(students=45)
-        ids = db.session.execute(text(
-            "SELECT s.user_id, s.class_id, p.id, t.id FROM student_profile s, scoring_point p, term t "
-            "WHERE p.code = 'S-A-07' ORDER BY s.user_id, t.starts_on DESC LIMIT 1")).one()
-        student, class_id, point, term_id = ids
+        # The world of that revision, written in its own columns (today's models have more).
+        at = clock.now()
+        for row in (
+            "INSERT INTO school (id, code, name) VALUES (1, 'old', '旧学院')",
+            "INSERT INTO department (id, school_id, name) VALUES (1, 1, '信息工程系')",
+            "INSERT INTO major (id, department_id, name) VALUES (1, 1, '软件技术')",
+            "INSERT INTO class_group (id, major_id, department_id, name, entry_year) VALUES (1, 1, 1, '软件2401班', 2024)",
+            'INSERT INTO "user" (id, username, display_name, password_hash, must_change_password, is_active, '
+            "created_at) VALUES (1, '2024010101', '张三', 'x', false, true, :at)",
+            "INSERT INTO student_profile (user_id, class_id, status) VALUES (1, 1, 'enrolled')",
+            "INSERT INTO term (id, school_id, academic_year, semester, starts_on, ends_on) "
+            "VALUES (1, 1, '2026-2027', 1, '2026-09-01', '2027-01-15')",
+            "INSERT INTO scoring_point (id, code, level, domain, number, name_zh, name_en) "
+            "VALUES (1, 'S-A-07', 'individual', 'academic', 7, '课外学习频次', 'Extracurricular study')",
+        ):
+            db.session.execute(text(row), {"at": at})
+        student, class_id, point, term_id = 1, 1, 1, 1
         ins = text("INSERT INTO score_entry (term_id, point_id, student_id, class_id, period, week, value, "
                    "reverses_id, reason, batch_id, recorded_by, recorded_at) VALUES (:t, :p, :s, :c, :period, 9, "
                    ":v, :r, :why, 'b', :s, :at)")
-        at = clock.now()
 
         def add(period, value, reverses=None):
             db.session.execute(ins, {"t": term_id, "p": point, "s": student, "c": class_id, "period": period,

@@ -160,7 +160,7 @@ def test_school_admin_home_fits_small_and_large_phones(live, browser, width):
     page.get_by_test_id("catalogue-link").click()
     expect(page.get_by_text("采分点目录")).to_be_visible()
     page.get_by_text("学业发展 · 16").click()  # 11 individual + 5 class academic points
-    expect(page.get_by_text("S-A-03 全勤率（未旷课）")).to_be_visible()
+    expect(page.locator("summary", has_text="S-A-03 全勤率（未旷课）")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     context.close()
 
