@@ -52,9 +52,20 @@ def migrate(url: str, instance) -> None:
         db.engine.dispose()
 
 
+_TEMPLATES: dict[str, dict] = {}
+
+
 @pytest.fixture(scope="session", params=DBS)
 def database(request, tmp_path_factory):
-    """A migrated template database; each test gets a copy of it."""
+    """A migrated template database; each test gets a copy of it. Made once per test process:
+    pytest sets a session fixture up again when its parameter changes between modules (as it
+    does when xdist hands a process modules in its own order), and the template is the same."""
+    if request.param not in _TEMPLATES:
+        _TEMPLATES[request.param] = _template(request, tmp_path_factory)
+    return _TEMPLATES[request.param]
+
+
+def _template(request, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     if request.param == "sqlite":
         template = instance / "template.db"

@@ -126,12 +126,21 @@ export async function entryGrid(role, term, source = null) {
     rows.querySelectorAll("[data-message]").forEach((m) => { m.hidden = true; m.replaceChildren(); });
   };
 
+  // Only the latest point's answer is drawn: a slower answer for the point chosen before would
+  // otherwise redraw the pickers under the teacher's choice (and record for another lesson).
+  let asked = 0;
   const loadPeriods = async () => {
+    const mine = ++asked;
     const code = encodeURIComponent(pointSelect.value);
     const [offered, meetings] = await Promise.all([api(`/api/v1/points/${code}/periods?term_id=${term.id}`),
       rule().timing === "session" ? api(`/api/v1/classes/${classSelect.value}/meetings?point=${code}&term_id=${term.id}`) : []]);
+    if (mine !== asked) return;
+    // A choice made while the lists were on their way stays chosen if it is still offered.
+    const [chosenPeriod, chosenMeeting] = [period.value, meeting.value];
     period.replaceChildren(...offered.map((p) => el("option", { value: p.key, selected: p.current }, local(p, "label"))));
     meeting.replaceChildren(...meetings.map((m) => el("option", { value: m.id, "data-period": m.period }, local(m, "label"))));
+    if (offered.some((p) => p.key === chosenPeriod)) period.value = chosenPeriod;
+    if (meetings.some((m) => String(m.id) === chosenMeeting)) meeting.value = chosenMeeting;
     // With no meeting of mine to pick, the day stays the occasion (as a scoring sheet records it).
     // Labels are laid out by the style sheet, which the hidden attribute does not override.
     perMeeting = meetings.length > 0;
@@ -146,8 +155,11 @@ export async function entryGrid(role, term, source = null) {
     fitInput(fill, rule());
     inputs().forEach((i) => fitInput(i, rule()));
   };
+  let drawn = 0;
   const load = async () => {
+    const mine = ++drawn;
     const students = source ? source.students : await api(`/api/v1/classes/${classSelect.value}/students`);
+    if (mine !== drawn) return;  // another class was chosen meanwhile: its roster is the one to draw
     rows.replaceChildren(...students.map((s) => el("div", { "data-row": s.id },
       el("label", { class: "row" }, el("span", {}, s.display_name),
         valueInput(rule(), { "data-student": s.id, "aria-label": s.display_name })),
