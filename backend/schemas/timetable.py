@@ -160,6 +160,7 @@ class MeetingSessionOut(Schema):
 class CourseAttendanceOut(Schema):
     offering_id = fields.Integer()
     course_id = fields.Integer()
+    course_name = fields.String()
     classes = fields.List(fields.Dict())
 
 

@@ -89,6 +89,7 @@ class MeetingOut(Schema):
     period = fields.String()
     label_zh = fields.String()
     label_en = fields.String()
+    started = fields.Boolean(metadata={"description": "the lesson has begun (the picker's default is the latest that has)"})
 
 
 class EntryOut(PeriodWords):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.auth.policy import authorize
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import AttendanceMark, ClassGroup, ClassSession, CourseOffering, Term, TimetableSlot, User
+from backend.models import AttendanceMark, ClassGroup, ClassSession, Course, CourseOffering, Term, TimetableSlot, User
 from backend.org import directory, school_calendar, timetable
 from backend.platform import clock
 
@@ -105,4 +105,5 @@ def course_attendance(offering: CourseOffering) -> dict:
         rows.append({"class_id": cid, "class_name": names[cid], "sessions": sessions.get(cid, 0),
                      "present": c["present"], "late": c["late"], "absent": c["absent"], "leave": c["leave"],
                      "attendance_rate": round(100 * (c["present"] + c["late"]) / marked, 1) if marked else None})
-    return {"offering_id": offering.id, "course_id": offering.course_id, "classes": rows}
+    course = db.session.get(Course, offering.course_id)
+    return {"offering_id": offering.id, "course_id": offering.course_id, "course_name": course.name, "classes": rows}

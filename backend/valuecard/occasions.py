@@ -109,4 +109,5 @@ def recent_sessions(actor: User, rule: ScoringRule, cls: ClassGroup, term: Term)
         .order_by(ClassSession.starts_at.desc())).all()
     mine = [s for s in sessions if policy.records_for_session(actor, rule, s)]
     words = describe_sessions([s.id for s in mine])
-    return [{**words[s.id], "period": f"day:{s.day.isoformat()}"} for s in mine]
+    now = clock.now()
+    return [{**words[s.id], "period": f"day:{s.day.isoformat()}", "started": s.starts_at <= now} for s in mine]

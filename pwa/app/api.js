@@ -6,7 +6,7 @@
 // "views"), so a screen opened without a connection shows that data and says how old it is.
 // Only one user's data is kept: logging out, or another user logging in, clears it.
 import { run } from "./db.js";
-import { getLang, t } from "./i18n.js";
+import { addText, getLang, t } from "./i18n.js";
 
 let accessToken = null;
 let viewer = null;        // the user whose data this page shows and keeps
@@ -191,12 +191,38 @@ export function oneLanguage(text) {
   return getLang() === "en" ? parts.slice(1).join(" / ") : parts[0];
 }
 
+addText({
+  field_effective_on: "生效日期", field_day: "日期", field_name: "名称", field_weekday: "星期", field_first_period: "起始节次",
+  field_last_period: "结束节次", field_periods: "节次", field_weeks: "周次", field_room: "教室", field_teacher_id: "教师",
+  field_course_id: "课程", field_class_ids: "班级", field_class_id: "班级", field_user_id: "人员", field_to_term_id: "下一学期",
+  field_file: "文件", field_weight: "权重", field_value_type: "值类型", field_kind: "类型", field_action: "学籍变动",
+  field_department_id: "系部", field_session_id: "课次", field_occasion_title: "主题", field_value: "分值", field_reason: "原因",
+  field_follows_weekday: "按星期几上课", itemN: "第 {n} 项",
+}, {
+  field_effective_on: "Effective date", field_day: "Date", field_name: "Name", field_weekday: "Weekday",
+  field_first_period: "First period", field_last_period: "Last period", field_periods: "Periods", field_weeks: "Weeks",
+  field_room: "Room", field_teacher_id: "Teacher", field_course_id: "Course", field_class_ids: "Classes", field_class_id: "Class",
+  field_user_id: "Person", field_to_term_id: "Next term", field_file: "File", field_weight: "Weight", field_value_type: "Value type",
+  field_kind: "Kind", field_action: "Status change", field_department_id: "Department", field_session_id: "Lesson",
+  field_occasion_title: "Theme", field_value: "Value", field_reason: "Reason", field_follows_weekday: "Runs the timetable of",
+  itemN: "item {n}",
+});
+
+// A field key in the reader's words ("days[1].day" → "日期（第 2 项）"); a key without words stays as it is.
+function fieldWords(key) {
+  const word = (k) => (t(`field_${k}`) === `field_${k}` ? k : t(`field_${k}`));
+  const item = key.match(/^(\w+)\[(\d+)\]\.(\w+)$/);
+  if (!item) return word(key);
+  const n = t("itemN", { n: Number(item[2]) + 1 });
+  return getLang() === "en" ? `${word(item[3])} (${n})` : `${word(item[3])}（${n}）`;
+}
+
 // A problem document as one readable message in the UI language: title, then each field's errors.
 // `error.field` (set by the outbox) turns a field such as entries[3].value into the student it is
 // about. A detail the server gave in English only is left out of a Chinese screen.
 export function problemText(error) {
   const problem = error.problem || { title: String(error.message || error) };
-  const name = error.field || ((k) => k);
+  const name = error.field || fieldWords;
   const fields = Object.entries(problem.errors || {}).map(([k, v]) => `${name(k)}: ${[v].flat().map(oneLanguage).join(" ")}`);
   const detail = problem.detail && (getLang() === "en" || CJK.test(problem.detail)) ? oneLanguage(problem.detail) : null;
   return [oneLanguage(problem.title), detail, ...fields].filter(Boolean).join("\n");

@@ -43,7 +43,7 @@ function sessionView(session, holder, correcting = false) {
   const boxes = session.students.map((s) => el("input", { type: "checkbox", value: s.student_id, "aria-label": s.name }));
   // The student number tells two students of one name apart.
   const roster = el("ul", { class: "list", "data-testid": "session-roster" }, session.students.map((s, i) =>
-    el("li", {}, el("label", { class: "check" }, boxes[i], s.name, el("span", { class: "muted" }, ` ${s.username}`)),
+    el("li", {}, el("label", { class: "check" }, boxes[i], s.name, el("span", { class: "muted number" }, ` ${s.username}`)),
       el("span", { class: s.status === "absent" ? "tag warn" : "tag", "data-status": s.status || "" },
         s.status ? t(`mark_${s.status}`) : t("unmarked")))));
   const select = (pick) => () => boxes.forEach((b, i) => { b.checked = pick(session.students[i]); });

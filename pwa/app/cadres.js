@@ -4,7 +4,7 @@
 // academic-affairs grades with a preview (#/grades). Errors name the student and the course.
 import { ProblemError, api, authFetch, download, oneLanguage, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { addText, getLang, local, t } from "./i18n.js";
+import { addText, getLang, labelled, local, t } from "./i18n.js";
 import { report, send } from "./outbox.js";
 
 addText({
@@ -70,7 +70,7 @@ export const gradesTile = () => card(t("grades"), el("div", { class: "tiles" },
 
 function batchItem(b, actions) {
   const values = b.entries.map((e) => el("li", { class: e.reversed ? "muted" : "" },
-    `${e.student_name}：${e.value ?? "—"}${e.reversed ? ` (${t("cadre_reversed")})` : ""}`));
+    `${labelled(e.student_name, e.value ?? "—")}${e.reversed ? ` (${t("cadre_reversed")})` : ""}`));
   return el("li", { class: "stack", "data-testid": "cadre-batch" },
     el("strong", {}, `${b.point} ${local(b)} · ${local(b, "period")}`),
     el("span", {}, t("cadreBy", { name: b.cadre_name }), " ", stateTag(b.state)),
@@ -121,7 +121,7 @@ export async function cadresScreen(classId) {
       students.map((s) => el("option", { value: s.id }, s.display_name)));
     const title = el("input", { maxlength: 32, "aria-label": t("cadreTitle"), placeholder: t("cadreTitle"), value: "学习委员",
       "data-testid": "cadre-title" });
-    const boxes = data.grantable.map((p) => el("label", { class: "row" },
+    const boxes = data.grantable.map((p) => el("label", { class: "check" },
       el("input", { type: "checkbox", value: p.point, "data-testid": `cadre-point-${p.point}` }), `${p.point} ${local(p)}`));
     const status = el("p", { role: "status", "data-testid": "cadre-status" });
     const grant = () => report(status, () => send(`/api/v1/classes/${classId}/cadres`, {

@@ -226,6 +226,9 @@ export function setLang(next) {
 const SCHOOL_ZONE = "Asia/Shanghai";
 const schoolDay = (d) => d.toLocaleDateString("en-CA", { timeZone: SCHOOL_ZONE });
 
+// Today at the school, YYYY-MM-DD (a UTC date is yesterday until 08:00 in China).
+export function schoolToday() { return schoolDay(new Date()); }
+
 // A moment as people say it: "10:42" today, with the date on other days.
 export function when(ms) {
   const moment = new Date(ms);

@@ -107,6 +107,6 @@ export async function incidentScreen(id, rerender) {
       sure,
       status,
       el("details", {}, el("summary", {}, t("incidentStudents", { n: i.affected })),
-        el("ul", { class: "list" }, i.students.map((s) => el("li", {}, s.name || String(s.id), s.username ? el("span", { class: "muted" }, ` ${s.username}`) : null))))),
+        el("ul", { class: "list" }, i.students.map((s) => el("li", {}, s.name || String(s.id), s.username ? el("span", { class: "muted number" }, ` ${s.username}`) : null))))),
   ];
 }

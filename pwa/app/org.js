@@ -3,13 +3,13 @@
 // admin (everything) and a department admin (their department's classes, people and students).
 import { api } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { addText, t } from "./i18n.js";
+import { addText, labelled, schoolToday, t } from "./i18n.js";
 import { report, send } from "./outbox.js";
 
 addText({
   orgLink: "组织机构", orgTitle: "组织机构维护", majors: "专业", majorName: "专业名称", majorDept: "所属系部",
   majorAdd: "新增专业", majorAdded: "已新增专业：{name}", majorRename: "改名", majorRenamed: "已改名为：{name}",
-  majorClasses: "{n} 个班", orgClasses: "班级", classPeople: "班主任与辅导员", classStudents: "学生",
+  majorClasses: "{n} 个班", majorClass: "1 个班", orgClasses: "班级", classPeople: "班主任与辅导员", classStudents: "学生",
   headTeacher: "班主任", counsellorRole: "辅导员", nobody: "（无）", assign: "更换", assigned: "已更换为：{name}",
   classGrants: "本班的角色", revoke: "撤销", revoked: "已撤销：{name} 的 {role}", revokeRoles: "撤销角色",
   staffNumber: "工号", findGrants: "查找", noGrants: "没有你可撤销的角色",
@@ -24,11 +24,12 @@ addText({
   rolloverApply: "确认执行交替", rolloverApplied: "学期交替已完成", change_promote: "升级", change_graduate: "毕业",
   change_stay: "年级不变", yearOf: "{now} 年级 → {next} 年级", students: "{n} 人", plansCarried: "结转的学期计划（草稿）：{n} 份",
   graduatesN: "毕业学生：{n} 人（账号停用）", catalogueFrom: "采分点目录：沿用 {term}（{n} 项）", noNextTerm: "请先新建下一学期",
-  label_org: "组织机构变更",
+  label_org: "组织机构变更", revokeConfirm: "确认撤销 {name} 的“{role}”（{scope}）？撤销后立即失去该权限。",
+  rolloverConfirm: "确认执行学期交替？{classes} 个班升级或毕业，{graduates} 名毕业生的账号将停用。此操作不能撤回。",
 }, {
   orgLink: "Organisation", orgTitle: "Organisation", majors: "Majors", majorName: "Major name", majorDept: "Department",
   majorAdd: "Add major", majorAdded: "Major added: {name}", majorRename: "Rename", majorRenamed: "Renamed to {name}",
-  majorClasses: "{n} classes", orgClasses: "Classes", classPeople: "Head teacher and counsellor", classStudents: "Students",
+  majorClasses: "{n} classes", majorClass: "1 class", orgClasses: "Classes", classPeople: "Head teacher and counsellor", classStudents: "Students",
   headTeacher: "Head teacher", counsellorRole: "Counsellor", nobody: "(none)", assign: "Change", assigned: "Changed to {name}",
   classGrants: "Roles over this class", revoke: "Revoke", revoked: "Revoked: {name}'s {role}", revokeRoles: "Revoke roles",
   staffNumber: "Staff number", findGrants: "Find", noGrants: "No roles you can revoke",
@@ -44,12 +45,22 @@ addText({
   change_graduate: "Graduates", change_stay: "Same year", yearOf: "Year {now} → {next}", students: "{n} students",
   plansCarried: "Term plans carried over as drafts: {n}", graduatesN: "Graduates: {n} (accounts disabled)",
   catalogueFrom: "Catalogue: as in {term} ({n} points)", noNextTerm: "Create the next term first", label_org: "Organisation change",
+  revokeConfirm: "Revoke {name}'s role “{role}” ({scope})? The power is gone at once.",
+  rolloverConfirm: "Apply the rollover? {classes} classes are promoted or graduate, and {graduates} graduates' accounts are disabled. This cannot be undone.",
 });
 
 const back = (href = "#/org") => el("a", { href, class: "link", "data-testid": "back" }, `← ${t("back")}`);
 const isAdmin = (me) => me.roles.some((g) => g.role === "school_admin");
 const option = (value, text, selected = false) => el("option", { value, selected }, text);
 const write = (path, body, method = "POST") => send(path, { method, body, label: ["label_org", {}] });
+
+// An irreversible step asks once more, naming who and what it is about.
+function ask(box, question, go) {
+  box.replaceChildren(el("div", { class: "stack", role: "alertdialog", "data-testid": "confirm" },
+    el("p", { "data-testid": "confirm-text" }, question),
+    el("button", { type: "button", class: "wide", onclick: () => { box.replaceChildren(); go(); }, "data-testid": "confirm-yes" }, t("confirm")),
+    el("button", { type: "button", onclick: () => box.replaceChildren(), "data-testid": "confirm-no" }, t("cancel"))));
+}
 
 function field(id, labelText, control) {
   control.id = id;
@@ -75,7 +86,7 @@ function majorsCard(majors, departments, me) {
     const status = el("p", { role: "status" });
     const rename = () => report(status, () => write(`/api/v1/majors/${m.id}`, { name: name.value.trim() }, "PATCH"),
       (answer) => t("majorRenamed", { name: answer.name }));
-    return el("li", { class: "stack" }, el("span", { class: "muted" }, `${m.department} · ${t("majorClasses", { n: m.classes })}`),
+    return el("li", { class: "stack" }, el("span", { class: "muted" }, `${m.department} · ${t(m.classes === 1 ? "majorClass" : "majorClasses", { n: m.classes })}`),
       isAdmin(me) ? [name, el("button", { type: "button", onclick: rename }, t("majorRename")), status] : el("strong", {}, m.name));
   }));
   if (!isAdmin(me)) return card(t("majors"), list);
@@ -113,13 +124,21 @@ export async function classPeopleScreen(id, rerender) {
         s.status === "enrolled" ? null : el("span", { class: "muted" }, t(`status_${s.status}`))))))];
 }
 
-function grantItem(g, rerender) {
+function grantItem(g) {
   const status = el("p", { role: "status" });
-  const revoke = () => report(status, () => write(`/api/v1/grants/${g.id}`, {}, "DELETE"),
-    () => { rerender(); return t("revoked", { name: g.name, role: g.role_zh }); });
-  return el("li", { class: "stack", "data-testid": "grant" },
-    el("span", {}, `${g.name}（${g.number}）· ${t(`role_${g.role}`)} · ${g.scope_name}`),
-    el("button", { type: "button", onclick: revoke, "data-testid": "revoke" }, t("revoke")), status);
+  const box = el("div", {});
+  const role = t(`role_${g.role}`);
+  const item = el("li", { class: "stack", "data-testid": "grant" },
+    el("span", {}, `${g.name} · ${g.number} · ${role} · ${g.scope_name}`),
+    el("button", { type: "button", onclick: () => ask(box, t("revokeConfirm", { name: g.name, role, scope: g.scope_name }), revoke),
+      "data-testid": "revoke" }, t("revoke")), box, status);
+  // What was revoked stays said where it was, instead of the row vanishing without a word.
+  const revoke = () => report(status, () => write(`/api/v1/grants/${g.id}`, {}, "DELETE"), () => {
+    item.querySelector("[data-testid=revoke]").remove();
+    item.classList.add("muted");
+    return t("revoked", { name: g.name, role });
+  });
+  return item;
 }
 
 // Revoke roles: find a staff member by number, then revoke what the caller may.
@@ -128,7 +147,7 @@ export async function grantsScreen(rerender) {
   const list = el("div", {});
   const find = async () => {
     const found = await api(`/api/v1/grants?username=${encodeURIComponent(number.value.trim())}`).catch(() => []);
-    list.replaceChildren(found.length ? el("ul", { class: "list" }, found.map((g) => grantItem(g, find))) : empty(t("noGrants")));
+    list.replaceChildren(found.length ? el("ul", { class: "list" }, found.map((g) => grantItem(g))) : empty(t("noGrants")));
   };
   return [back(), card(t("revokeRoles"), field("grant-number", t("staffNumber"), number),
     el("button", { type: "button", class: "wide", onclick: find }, t("findGrants")), list)];
@@ -141,14 +160,10 @@ const span = (m) => m.starts_on ? (m.ends_on ? t("between", { from: m.starts_on,
 // with the names it is about before it is sent.
 export async function studentStatusScreen(id, rerender) {
   const s = await api(`/api/v1/students/${id}/status`);
-  const today = new Date().toISOString().slice(0, 10);
+  const today = schoolToday();
   const clamp = (day) => (day < s.term_starts_on ? s.term_starts_on : day > s.term_ends_on ? s.term_ends_on : day);
   const dateInput = (testid) => el("input", { type: "date", min: s.term_starts_on, max: s.term_ends_on, value: clamp(today),
     "data-testid": testid });
-  const ask = (box, question, go) => box.replaceChildren(el("div", { class: "stack", role: "alertdialog", "data-testid": "confirm" },
-    el("p", { "data-testid": "confirm-text" }, question),
-    el("button", { type: "button", class: "wide", onclick: go, "data-testid": "confirm-yes" }, t("confirm")),
-    el("button", { type: "button", onclick: () => box.replaceChildren(), "data-testid": "confirm-no" }, t("cancel"))));
 
   const target = el("select", { "data-testid": "move-class" }, s.classes.filter((c) => c.id !== s.class_id).map((c) => option(c.id, c.name)));
   const moveOn = dateInput("move-date");
@@ -157,7 +172,6 @@ export async function studentStatusScreen(id, rerender) {
   const move = () => {
     const to = s.classes.find((c) => String(c.id) === target.value);
     ask(moveBox, t("moveConfirm", { name: s.name, from: s.class_name, to: to.name, date: moveOn.value }), () => {
-      moveBox.replaceChildren();
       report(moveStatus, () => write(`/api/v1/students/${id}/move`, { class_id: to.id, effective_on: moveOn.value }),
         (a) => { setTimeout(rerender, 1500); return t("moved", { name: a.name, from: a.from_class.name, to: a.to_class.name, week: a.week }); });
     });
@@ -169,15 +183,14 @@ export async function studentStatusScreen(id, rerender) {
   const statusBox = el("div", {});
   const statusStatus = el("p", { role: "status", "data-testid": "status-status" });
   const change = () => ask(statusBox, t("statusConfirm", { name: s.name, action: t(`action_${action.value}`), date: statusOn.value }), () => {
-    statusBox.replaceChildren();
     report(statusStatus, () => write(`/api/v1/students/${id}/status`, { action: action.value, effective_on: statusOn.value }),
       (a) => { setTimeout(rerender, 1500); return t("statusDone", { name: a.name, status: t(`status_${a.status}`) }); });
   });
 
-  return [back(`#/org/class/${s.class_id}`), el("h1", {}, `${s.name}（${s.number}）`),
+  return [back(`#/org/class/${s.class_id}`), el("h1", { class: "name" }, `${s.name} · ${s.number}`),
     card(t("studentStatus"),
-      el("p", { "data-testid": "student-class" }, `${t("currentClass")}：${s.class_name}`),
-      el("p", { "data-testid": "student-status" }, `${t("statusNow")}：${t(`status_${s.status}`)}${s.status_on ? `（${s.status_on}）` : ""}`,
+      el("p", { "data-testid": "student-class" }, labelled(t("currentClass"), s.class_name)),
+      el("p", { "data-testid": "student-status" }, labelled(t("statusNow"), t(`status_${s.status}`)), s.status_on ? ` · ${s.status_on}` : "",
         s.login_enabled ? "" : t("loginOff")),
       el("h3", {}, t("history")),
       el("ul", { class: "list", "data-testid": "history" }, s.history.map((m) => el("li", {}, `${m.class_name} · ${span(m)}`)))),
@@ -197,16 +210,19 @@ export async function rolloverScreen(rerender) {
   const pick = el("select", { "data-testid": "rollover-to" }, later.map((x) => option(x.id, x.name)));
   const shown = el("div", { "data-testid": "rollover-preview" });
   const status = el("p", { role: "status", "data-testid": "rollover-status" });
+  const box = el("div", {});
+  const apply = () => report(status, () => write(`/api/v1/terms/${current.id}/rollover`, { to_term_id: Number(pick.value) }),
+    (answer) => { draw(answer); return t("rolloverApplied"); });
   const draw = (p) => shown.replaceChildren(
-    el("p", {}, `${t("rolloverFrom")}：${p.from_term.name} → ${t("rolloverTo")}：${p.to_term.name}`),
+    el("p", {}, `${labelled(t("rolloverFrom"), p.from_term.name)} → ${labelled(t("rolloverTo"), p.to_term.name)}`),
     el("ul", { class: "list" }, p.classes.map((c) => el("li", { "data-testid": "rollover-class" },
       el("span", {}, c.class_name), el("span", { class: c.change === "graduate" ? "tag warn" : "tag" }, t(`change_${c.change}`)),
       el("span", { class: "muted" }, `${t("yearOf", { now: c.year_now, next: c.year_next })} · ${t("students", { n: c.students })}`)))),
     el("p", {}, t("graduatesN", { n: p.graduates })), el("p", {}, t("plansCarried", { n: p.plans.length })),
     el("p", {}, t("catalogueFrom", { term: p.catalogue_from || "—", n: p.catalogue_rules ?? "—" })),
     p.applied ? el("p", { class: "tag" }, t("rolloverApplied")) : el("button", { type: "button", class: "wide", "data-testid": "rollover-apply",
-      onclick: () => report(status, () => write(`/api/v1/terms/${current.id}/rollover`, { to_term_id: Number(pick.value) }),
-        (answer) => { draw(answer); return t("rolloverApplied"); }) }, t("rolloverApply")));
+      onclick: () => ask(box, t("rolloverConfirm", { classes: p.classes.filter((c) => c.change !== "stay").length,
+        graduates: p.graduates }), apply) }, t("rolloverApply")), box);
   const preview = () => report(status, () => api(`/api/v1/terms/${current.id}/rollover?to_term_id=${pick.value}`), (p) => { draw(p); return ""; });
   return [back(), card(t("rollover"), field("rollover-next", t("rolloverTo"), pick),
     el("button", { type: "button", class: "wide", onclick: preview, "data-testid": "rollover-preview-button" }, t("rolloverPreview")),

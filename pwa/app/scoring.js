@@ -140,7 +140,10 @@ export async function entryGrid(role, term, source = null) {
     period.replaceChildren(...offered.map((p) => el("option", { value: p.key, selected: p.current }, local(p, "label"))));
     meeting.replaceChildren(...meetings.map((m) => el("option", { value: m.id, "data-period": m.period }, local(m, "label"))));
     if (offered.some((p) => p.key === chosenPeriod)) period.value = chosenPeriod;
+    // Otherwise the latest lesson that has begun: homework is recorded for a lesson that took place.
+    const begun = meetings.find((m) => m.started);
     if (meetings.some((m) => String(m.id) === chosenMeeting)) meeting.value = chosenMeeting;
+    else if (begun) meeting.value = String(begun.id);
     // With no meeting of mine to pick, the day stays the occasion (as a scoring sheet records it).
     // Labels are laid out by the style sheet, which the hidden attribute does not override.
     perMeeting = meetings.length > 0;
@@ -296,7 +299,7 @@ async function classMeetingForm(me, catalogue, term) {
     try {
       const answer = await send("/api/v1/entries", { body: { point: pointSelect.value, period: `day:${day.value}`,
         occasion_title: title.value.trim() || null, term_id: term.id, entries: [{ class_id: Number(classSelect.value), value: Number(value.value) }] },
-      label: ["label_entries", { point: pointSelect.value, count: 1 }] });
+      label: ["label_entries", { point: pointSelect.value, count: 1 }], names: { [classSelect.value]: name } });
       status.textContent = answer?.queued ? t("queued") : t("classMeetingSaved", { class: name, date: day.value });
       value.value = "";
     } catch (error) {

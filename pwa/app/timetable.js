@@ -1,7 +1,7 @@
 // Courses and the timetable (issue 16): a week as a list of days (a 360 px phone has no room for a
 // 7-column grid), a course teacher's meetings today with "开始签到" / "记录", the school admin's slot
 // editor, the import with its preview, and the holiday calendar.
-import { api, authFetch, download, ProblemError } from "./api.js";
+import { api, authFetch, download, ProblemError, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
 import { addText, getLang, t } from "./i18n.js";
 import { report, send } from "./outbox.js";
@@ -16,7 +16,8 @@ addText({
   preview: "预览", applyImport: "导入", template: "下载模板", importPreview: "预览：{rows}行，将新建{slots}个时段（{same}个已存在），新建课程{courses}门",
   importDone: "已导入：新建{slots}个时段，{offerings}个开课，{same}个未变", rowN: "第{row}行", dayLabel: "日期",
   kindLabel: "类型", nameLabel: "名称", addDay: "添加", saveHolidays: "保存节假日", teachingWeeks: "教学周：{n}周",
-  removeDay: "移除", attendanceOfCourse: "本课程出勤", sessionsN: "{n}次课", attendanceRate: "出勤率{r}%",
+  removeDay: "移除", dayFirst: "请先选日期并填写名称", dayListed: "{day} 已在列表中", deleteSlotSure: "确认删除？",
+  attendanceOfCourse: "本课程出勤", sessionsN: "{n}次课", attendanceRate: "出勤率{r}%",
   label_meeting: "从课表开始课堂", label_slot: "添加课表时段", label_holidays: "保存节假日",
   newOffering: "新增开课", courseLabel: "课程", teacherNumber: "教师工号", classesLabel: "上课班级（可多选，合班）",
   label_offering: "新增开课",
@@ -24,13 +25,14 @@ addText({
   timetable: "Timetable", weekN: "Week {n}", prevWeek: "Previous week", nextWeek: "Next week", noTeachingWeek: "No teaching this week",
   noMeetings: "No classes", periodsN: "Periods {a}-{b}", todayMeetings: "Today's classes", noMeetingsToday: "No classes today",
   startCheckin: "Start check-in", meetingRecord: "Record", openSession: "Open session", holiday: "Holiday", workday: "Make-up day",
-  runsAs: "runs day {d}'s timetable", timetableAdmin: "Timetable", holidays: "Holidays", addSlot: "Add a time slot", weekday: "Weekday",
+  runsAs: "runs {d}'s timetable", timetableAdmin: "Timetable", holidays: "Holidays", addSlot: "Add a time slot", weekday: "Weekday",
   firstPeriod: "First period", lastPeriod: "Last period", weeksLabel: "Weeks (e.g. 1-16, 1-8,10-16(单))", room: "Room",
   deleteSlot: "Delete", saved: "Saved", importTimetable: "Import timetable", importHint: "The timetable exported from the academic-affairs system (.xlsx or .csv): preview, then import. Any bad row imports nothing.",
   preview: "Preview", applyImport: "Import", template: "Download template", importPreview: "Preview: {rows} rows, {slots} new slots ({same} already there), {courses} new courses",
   importDone: "Imported: {slots} new slots, {offerings} offerings, {same} unchanged", rowN: "Row {row}", dayLabel: "Date",
   kindLabel: "Kind", nameLabel: "Name", addDay: "Add", saveHolidays: "Save holidays", teachingWeeks: "Teaching weeks: {n}",
-  removeDay: "Remove", attendanceOfCourse: "Attendance in this course", sessionsN: "{n} sessions", attendanceRate: "{r}% attended",
+  removeDay: "Remove", dayFirst: "Choose a date and give it a name first", dayListed: "{day} is already listed",
+  deleteSlotSure: "Delete it?", attendanceOfCourse: "Attendance in this course", sessionsN: "{n} sessions", attendanceRate: "{r}% attended",
   label_meeting: "Session from the timetable", label_slot: "Timetable slot", label_holidays: "Holidays",
   newOffering: "New course offering", courseLabel: "Course", teacherNumber: "Teacher's staff number",
   classesLabel: "Classes (several: merged)", label_offering: "New course offering",
@@ -185,19 +187,29 @@ export async function adminScreen(rerender) {
   const term = await api("/api/v1/terms/current");
   const [offerings, courses, classes] = await Promise.all([api(`/api/v1/terms/${term.id}/offerings`),
     api("/api/v1/courses"), api("/api/v1/classes")]);
-  const remove = (slot) => async () => {
-    await authFetch(`/api/v1/slots/${slot.id}`, { method: "DELETE" });
-    rerender();
+  // A slot goes only after a second tap; a refusal (meetings were held in it) is said beside it.
+  const remove = (slot, said) => async (event) => {
+    if (event.target.dataset.sure !== "1") {
+      Object.assign(event.target.dataset, { sure: "1" });
+      event.target.textContent = t("deleteSlotSure");
+      return;
+    }
+    const response = await authFetch(`/api/v1/slots/${slot.id}`, { method: "DELETE" });
+    if (response.ok) rerender();
+    else said.textContent = problemText(new ProblemError(await response.json().catch(() => ({ title: response.statusText }))));
   };
   const list = offerings.map((o) => card(o.course,
     el("p", { class: "muted" }, `${o.teacher} · ${o.classes.map((c) => c.name).join("、")}`),
-    el("ul", { class: "list" }, o.slots.map((s) => el("li", { class: "stack" },
-      el("span", {}, `${dayName(s.weekday)} ${t("periodsN", { a: s.first_period, b: s.last_period })} · ${s.weeks}`
-        + `${s.room ? ` · ${s.room}` : ""}`),
-      el("button", { type: "button", class: "link", onclick: remove(s), "aria-label": `${t("deleteSlot")} ${o.course}` },
-        t("deleteSlot"))))),
+    el("ul", { class: "list" }, o.slots.map((s) => {
+      const said = el("p", { class: "error", role: "alert" });
+      return el("li", { class: "stack" },
+        el("span", {}, `${dayName(s.weekday)} ${t("periodsN", { a: s.first_period, b: s.last_period })} · ${s.weeks}`
+          + `${s.room ? ` · ${s.room}` : ""}`),
+        el("button", { type: "button", class: "link", onclick: remove(s, said), "aria-label": `${t("deleteSlot")} ${o.course}` },
+          t("deleteSlot")), said);
+    })),
     slotForm(o, rerender)));
-  return [backHome(), el("a", { href: "#/holidays", class: "more", "data-testid": "holidays-link" }, `${t("holidays")} →`),
+  return [el("p", {}, backHome()), el("p", {}, el("a", { href: "#/holidays", class: "more", "data-testid": "holidays-link" }, `${t("holidays")} →`)),
     importCard(term.id, rerender), offeringForm(term.id, courses, classes, rerender), ...list];
 }
 
@@ -220,8 +232,13 @@ export async function holidaysScreen() {
   const kind = select(t("kindLabel"), [["holiday", t("holiday")], ["workday", t("workday")]], "holiday");
   const name = el("input", { "aria-label": t("nameLabel"), placeholder: t("nameLabel"), "data-testid": "holiday-name" });
   const runs = select(t("weekday"), [1, 2, 3, 4, 5].map((n) => [String(n), dayName(n)]), "1");
+  // Only a make-up working day runs another weekday's timetable (CSSOM: the style sheet lays selects out).
+  runs.style.display = "none";
+  kind.addEventListener("change", () => { runs.style.display = kind.value === "workday" ? "" : "none"; });
   const add = () => {
-    if (!day.value || !name.value.trim()) return;
+    if (!day.value || !name.value.trim()) { status.textContent = t("dayFirst"); return; }
+    if (days.some((d) => d.day === day.value)) { status.textContent = t("dayListed", { day: day.value }); return; }
+    status.textContent = "";
     days.push({ day: day.value, kind: kind.value, name: name.value.trim(),
       runs_weekday: kind.value === "workday" ? Number(runs.value) : null });
     days.sort((a, b) => a.day.localeCompare(b.day));
@@ -247,7 +264,7 @@ export async function holidaysScreen() {
 // A course's attendance, per class of the offering (from the teacher's sessions of it).
 export async function courseAttendance(offeringId) {
   const data = await api(`/api/v1/offerings/${offeringId}/attendance`);
-  return [backHome(), card(t("attendanceOfCourse"), el("ul", { class: "list" }, data.classes.map((c) => el("li", {},
+  return [backHome(), card(`${t("attendanceOfCourse")} · ${data.course_name}`, el("ul", { class: "list" }, data.classes.map((c) => el("li", {},
     el("span", {}, c.class_name), el("span", { class: "tag" }, `${t("sessionsN", { n: c.sessions })}`
       + `${c.attendance_rate == null ? "" : ` · ${t("attendanceRate", { r: c.attendance_rate })}`}`)))))];
 }

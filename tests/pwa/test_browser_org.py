@@ -82,3 +82,25 @@ def test_a_department_admin_changes_a_head_teacher_from_the_phone(live, browser)
     fits(page)
     page.screenshot(path=str(ARTIFACTS / "org-class-people-360-en.png"), full_page=True)
     context.close()
+
+
+def test_revoking_a_role_asks_first_and_says_what_it_did(live, browser):
+    base, accounts = live
+    context = browser.new_context(viewport={"width": WIDTH, "height": 740}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, base, accounts["school_admin"])
+    page.goto(f"{base}/#/org/grants")
+    page.get_by_test_id("grant-username").fill(accounts["course_teacher"]["username"])
+    page.get_by_role("button", name="查找").click()
+    grant = page.get_by_test_id("grant").first
+    grant.get_by_test_id("revoke").click()
+    expect(grant.get_by_test_id("confirm-text")).to_contain_text("确认撤销")  # nothing is revoked on one tap
+    grant.get_by_test_id("confirm-no").click()
+    expect(grant.get_by_test_id("revoke")).to_be_visible()
+    grant.get_by_test_id("revoke").click()
+    grant.get_by_test_id("confirm-yes").click()
+    expect(grant.get_by_role("status")).to_contain_text("已撤销")
+    expect(grant.get_by_test_id("revoke")).to_have_count(0)
+    fits(page)
+    context.close()

@@ -117,6 +117,8 @@ def test_the_school_admin_edits_holidays_on_a_phone(site, browser):
         page.get_by_test_id("holiday-day").fill("2026-12-25")
         page.get_by_test_id("holiday-name").fill("校庆")
         page.get_by_test_id("holiday-add").click()
+        page.get_by_test_id("holiday-add").click()  # the same day twice: said at once, not at saving
+        expect(page.get_by_test_id("holiday-status")).to_have_text("2026-12-25 已在列表中")
         page.get_by_test_id("holiday-save").click()
         expect(page.get_by_test_id("holiday-status")).to_have_text("已保存")
         expect(page.get_by_test_id("holiday-list")).to_contain_text("校庆")
