@@ -282,7 +282,7 @@ function weightsForm(domain, rules) {
   const submit = async (event) => {
     event.preventDefault();
     try {
-      const saved = await api("/api/v1/catalogue/weights", { method: "PUT", body: { domain, weights: editor.changed() } });
+      const saved = await api("/api/v1/catalogue/domains/weights", { method: "PUT", body: { domain, weights: editor.changed() } });
       saved.forEach((r) => { const rule = rules.find((x) => x.code === r.code); if (rule) rule.weight = r.weight; });
       message.textContent = t("saved");
     } catch (error) {

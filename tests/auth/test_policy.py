@@ -522,7 +522,7 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
         "rationale": "本校特色"})],
     ("GET", f"{V1}/catalogue/<code>"): [Row(EVERYONE, {"code": "S-A-05"})],
     ("PATCH", f"{V1}/catalogue/<code>"): [Row(ONLY["school_admin"], {"code": "S-A-05"}, body={"standard_value": 85})],
-    ("PUT", f"{V1}/catalogue/weights"): [Row(ONLY["school_admin"], body={"domain": "career", "weights": {"S-C-05": 0.04}})],
+    ("PUT", f"{V1}/catalogue/domains/weights"): [Row(ONLY["school_admin"], body={"domain": "career", "weights": {"S-C-05": 0.04}})],
     ("GET", f"{V1}/classes/<int:class_id>/meetings"): [Row(STAFF, {"class_id": "@own_class"}, query="?point=S-A-06")],
     # A batch answers a row it may not score with 422 naming the row, the same as for no such student.
     ("POST", f"{V1}/entries"): [Row(ONLY["head_teacher"], body={"point": "S-A-09", "period": "term", "entries": [

@@ -216,15 +216,15 @@ def test_an_admin_adds_a_point_and_rebalances_the_domain_in_one_request(client, 
     personal = [r["weight"] for r in rules if r["level"] == "individual" and r["domain"] == "personal"]
     assert abs(sum(personal) - 1) < 1e-9
     # The domain's weights re-balanced together; a sum other than 1 is refused and changes nothing.
-    bad = assert_problem(client.put("/api/v1/catalogue/weights", headers=admin,
+    bad = assert_problem(client.put("/api/v1/catalogue/domains/weights", headers=admin,
                                     json={"domain": "personal", "weights": {rule["code"]: 0.1}}), 422)
     assert bad["errors"]["weights"][0].startswith("个人发展各采分点权重合计 1.06")
-    ok = client.put("/api/v1/catalogue/weights", headers=admin,
+    ok = client.put("/api/v1/catalogue/domains/weights", headers=admin,
                     json={"domain": "personal", "weights": {rule["code"]: 0.1, "S-P-02": 0.04}})
     assert ok.status_code == 200, ok.json
     alone = assert_problem(client.patch("/api/v1/catalogue/S-P-02", headers=admin, json={"weight": 0.5}), 422)
     assert list(alone["errors"]) == ["weight"]
-    assert_problem(client.put("/api/v1/catalogue/weights", headers=school["head"],
+    assert_problem(client.put("/api/v1/catalogue/domains/weights", headers=school["head"],
                               json={"domain": "personal", "weights": {"S-P-01": 0.04}}), 403)
 
 

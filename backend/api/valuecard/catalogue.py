@@ -57,7 +57,7 @@ def add_point(query, body):
     return catalogue_edit.add_point(directory.term_or_current(query["term_id"]), body, current_user.id)
 
 
-@blp.put("/weights")
+@blp.put("/domains/weights")  # two segments: "/weights" would also match "/<code>"
 @blp.arguments(TermQuery, location="query")
 @blp.arguments(WeightsIn)
 @blp.response(200, RuleOut(many=True))
