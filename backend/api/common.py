@@ -7,7 +7,8 @@ from urllib.parse import quote
 from flask import jsonify, request, send_file
 from flask_jwt_extended import current_user
 
-from backend.platform import idempotency
+from backend.errors import Problem
+from backend.platform import idempotency, uploads
 
 KEY_DOC = {"parameters": [{"in": "header", "name": idempotency.KEY_HEADER, "required": True,
                            "schema": {"type": "string"}, "description": "a UUID made on the device, one per write"}]}
@@ -25,6 +26,15 @@ def once(route: str, payload, write, schema, status: int = 200):
     response = jsonify(body)
     response.status_code = code
     return response
+
+
+def uploaded() -> tuple[str, bytes]:
+    """The request's file (multipart field `file`): its name and its bytes, bounded as
+    platform/uploads.py bounds them; a 422 naming `file` when none came."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Problem(422, "请求数据有误 / Invalid request data", errors={"file": ["请上传文件 / Upload a file."]})
+    return upload.filename, uploads.read_upload(upload)
 
 
 TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",

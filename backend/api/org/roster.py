@@ -1,9 +1,9 @@
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, url_for
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from backend.api.common import KEY_DOC, answers, download, once
+from backend.api.common import KEY_DOC, answers, download, once, uploaded
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
 from backend.errors import Problem
@@ -11,7 +11,6 @@ from backend.extensions import db
 from backend.jobs import roster as roster_jobs
 from backend.models import StudentProfile
 from backend.org import onboarding, roster
-from backend.platform import uploads
 from backend.reporting import slips
 from backend.schemas.common import StrictSchema
 from backend.schemas.org import (
@@ -47,13 +46,10 @@ def import_roster():
     its progress and then its result or errors appear.
     """
     authorize(current_user, "import", Resource.ROSTER)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise Problem(422, "请求数据有误 / Invalid request data", errors={"file": ["请上传文件 / Upload a file."]})
-    data = uploads.read_upload(upload)
-    parsed, checked = roster.prepare(upload.filename, data)  # a bad file is a 422 now, never in a job
+    filename, data = uploaded()
+    parsed, checked = roster.prepare(filename, data)  # a bad file is a 422 now, never in a job
     if len(roster.new_accounts(checked)) > current_app.config["ROSTER_JOB_ACCOUNTS"]:
-        job_id = roster_jobs.start(upload.filename, data, current_user.id)
+        job_id = roster_jobs.start(filename, data, current_user.id)
         if job_id is not None:  # None: no Redis, so the import runs here, as below
             body = roster_jobs.status(job_id, current_user.id) or {"id": job_id, "status": "queued"}
             body["status_url"] = url_for("roster.import_status", job_id=job_id)
@@ -61,7 +57,7 @@ def import_roster():
             response.status_code = 202
             response.headers["Location"] = body["status_url"]
             return response
-    return roster.import_roster(upload.filename, data, current_user.id, parsed=parsed)
+    return roster.import_roster(filename, data, current_user.id, parsed=parsed)
 
 
 @blp.get("/roster/imports/<string:job_id>")

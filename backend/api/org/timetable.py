@@ -1,8 +1,7 @@
-from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from backend.api.common import KEY_DOC, answers, download, once
+from backend.api.common import KEY_DOC, answers, download, once, uploaded
 from backend.auth.current import login_required
 from backend.auth.policy import authorize
 from backend.auth.policy.timetable import TIMETABLE
@@ -10,7 +9,7 @@ from backend.errors import Problem
 from backend.extensions import db
 from backend.models import CourseOffering, Term, TimetableSlot
 from backend.org import directory, school_calendar, timetable, timetable_import
-from backend.platform import clock, uploads
+from backend.platform import clock
 from backend.schemas.timetable import (
     CalendarIn,
     CalendarOut,
@@ -176,11 +175,7 @@ def import_timetable(query):
     and nothing is written; importing the same file twice changes nothing."""
     authorize(current_user, "edit", TIMETABLE)
     term = directory.term_or_current(query["term_id"])
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise Problem(422, "请求数据有误 / Invalid request data", errors={"file": ["请上传文件 / Upload a file."]})
-    result = timetable_import.import_timetable(current_user, term, upload.filename, uploads.read_upload(upload),
-                                               query["apply"])
+    result = timetable_import.import_timetable(current_user, term, *uploaded(), query["apply"])
     db.session.commit()
     return result
 

@@ -2,7 +2,7 @@ from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from backend.api.common import KEY_DOC, answers, download, once
+from backend.api.common import KEY_DOC, answers, download, once, uploaded
 from backend.auth import access
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
@@ -11,7 +11,7 @@ from backend.extensions import db
 from backend.models import ClassGroup, ScoreEntry
 from backend.notify import disputes as dispute_news
 from backend.org import directory
-from backend.platform import clock, uploads
+from backend.platform import clock
 from backend.schemas.org import TermQuery
 from backend.schemas.valuecard import (
     BatchOut,
@@ -198,8 +198,5 @@ def scoring_sheet_upload(class_id):
     """Upload a filled scoring sheet (multipart field `file`): same checks and all-or-nothing as POST /entries;
     errors name the cell (e.g. C7)."""
     cls, _ = access.class_group(current_user, class_id, request.path)
-    upload = request.files.get("file")
-    if upload is None:
-        raise Problem(422, "请求数据有误 / Invalid request data", errors={"file": ["请上传文件 / Upload a file."]})
-    batch, cells = scoring_sheet.parse(cls, uploads.read_upload(upload))  # 413 past UPLOAD_MAX_BYTES
+    batch, cells = scoring_sheet.parse(cls, uploaded()[1])  # 413 past UPLOAD_MAX_BYTES
     return once("entries", batch, lambda: scoring_sheet.record(current_user, batch, cells), BatchOut, 201)

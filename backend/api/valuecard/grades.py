@@ -1,15 +1,12 @@
 """Course grades imported from the academic-affairs system (教务系统), previewed, then applied."""
-from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from backend.api.common import answers, download
+from backend.api.common import answers, download, uploaded
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
-from backend.errors import Problem
 from backend.extensions import db
 from backend.org import directory
-from backend.platform import uploads
 from backend.schemas.grades import GradeImportOut, GradeImportQuery, GradeTemplateQuery
 from backend.valuecard import grade_import
 
@@ -28,14 +25,11 @@ def import_grades(query):
     a changed grade replaces the stored one and the card and rollups follow. The teaching office and
     the school admin import for their classes, a course teacher for the courses they teach."""
     authorize(current_user, "import", Resource.GRADES)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise Problem(422, "请求数据有误 / Invalid request data", errors={"file": ["请上传文件 / Upload a file."]})
-    data = uploads.read_upload(upload)
+    filename, data = uploaded()
     term = directory.term_or_current(query["term_id"])
     if query["preview"]:
-        return grade_import.preview(current_user, term, upload.filename, data)
-    answer = grade_import.import_grades(current_user, term, upload.filename, data)
+        return grade_import.preview(current_user, term, filename, data)
+    answer = grade_import.import_grades(current_user, term, filename, data)
     db.session.commit()
     return answer
 
