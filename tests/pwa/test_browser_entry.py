@@ -65,7 +65,7 @@ def test_a_refused_batch_names_the_students_and_a_duplicate_is_corrected_in_plac
             errors: { value: ['应在 0–60 之间 / Must be between 0 and 60.'] } } });
         i.setLang('zh-CN');
         return text; })""")
-    assert english == "Invalid request data\nvalue: Must be between 0 and 60."
+    assert english == "Invalid request data\nValue: Must be between 0 and 60."  # the field in words, too
     page.screenshot(path=str(ARTIFACTS / "entry-refused-390x844.png"))
 
     row_input(page, first).fill("6")
