@@ -10,7 +10,7 @@ from backend.auth import password_login, passwords, throttle
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import AuthSession, User
-from backend.platform import clock
+from backend.platform import cached, clock
 
 INVALID_LOGIN = "用户名或密码错误 / Wrong username or password"
 
@@ -78,11 +78,14 @@ def refresh(user: User, claims: dict) -> dict:
 
 
 def is_revoked(claims: dict) -> bool:
-    session = db.session.get(AuthSession, claims.get("sid"))
-    if session is None or session.revoked_at is not None:
-        return True
-    # A spent refresh token is not "revoked" here: refresh() must see it to detect reuse.
-    return False
+    """Whether the token's session has ended: cached per process until any of its user's sessions
+    changes (platform/cached.py), so a logout on any worker refuses the token at once."""
+    def load():
+        session = db.session.get(AuthSession, claims.get("sid"))
+        # A spent refresh token is not "revoked" here: refresh() must see it to detect reuse.
+        return {"revoked": session is None or session.revoked_at is not None}
+    kinds = [cached.PEOPLE, cached.user_kind(int(claims["sub"]))]
+    return cached.lookup(kinds, ("session", claims.get("sid")), load)["revoked"]
 
 
 def logout(claims: dict) -> None:

@@ -16,7 +16,7 @@ from backend.models import (
     Term,
     User,
 )
-from backend.platform import clock
+from backend.platform import cached, clock
 
 
 def visible_classes(user: User) -> list[ClassGroup]:
@@ -57,11 +57,14 @@ def term_on(day: date) -> Term | None:
 
 def current_term(today: date) -> Term:
     """The term in session today, else the latest one that has started (holidays)."""
-    term = term_on(today) or db.session.scalar(
-        select(Term).where(Term.starts_on <= today).order_by(Term.starts_on.desc()).limit(1))
-    if term is None:
+    def load():
+        term = term_on(today) or db.session.scalar(
+            select(Term).where(Term.starts_on <= today).order_by(Term.starts_on.desc()).limit(1))
+        return cached.columns(term) if term is not None else None
+    data = cached.lookup([cached.TERMS], ("current_term", today), load)
+    if data is None:
         raise Problem(404, "未找到 / Not found", "No term has been set up yet.")
-    return term
+    return cached.attach(Term(**data))
 
 
 def create_term(fields: dict) -> Term:
@@ -83,10 +86,13 @@ def term_or_current(term_id: int | None) -> Term:
     """The term asked for, or the one in session at the school today when none is named."""
     if term_id is None:
         return current_term(clock.school_today())
-    term = db.session.get(Term, term_id)
-    if term is None:
+    def load():
+        term = db.session.get(Term, term_id)
+        return cached.columns(term) if term is not None else None
+    data = cached.lookup([cached.TERMS], ("term", term_id), load)
+    if data is None:
         raise Problem(404, "未找到 / Not found", f"No term {term_id}.")
-    return term
+    return cached.attach(Term(**data))
 
 
 def responders(cls: ClassGroup, role: str) -> list[int]:

@@ -76,13 +76,19 @@ def refusals(term: Term, student_ids, week: int) -> dict[int, str]:
     """Students who may get nothing new for a teaching week of a term: "张三 已休学"."""
     found = db.session.execute(select(StudentProfile, User.display_name).join(User, User.id == StudentProfile.user_id)
                                .where(StudentProfile.user_id.in_(set(student_ids)), StudentProfile.status != "enrolled"))
-    out = {}
-    for profile, name in found:
-        since = profile.status_on
-        if since is None or since <= term.starts_on or since <= term.ends_on and week >= term.week_of(since):
-            zh, en = membership.STATUS_WORDS[profile.status]
-            out[profile.user_id] = f"{name} {zh} / {name} {en}"
-    return out
+    out = {profile.user_id: refusal(term, week, profile.status, profile.status_on, name) for profile, name in found}
+    return {student: why for student, why in out.items() if why}
+
+
+def refusal(term: Term, week: int, status: str, since: date | None, name: str) -> str | None:
+    """Why a student of this status may get nothing new for the week, or None when they may (the
+    ledger's batch check reads the status in its own query and asks here)."""
+    if status == "enrolled":
+        return None
+    if since is None or since <= term.starts_on or since <= term.ends_on and week >= term.week_of(since):
+        zh, en = membership.STATUS_WORDS[status]
+        return f"{name} {zh} / {name} {en}"
+    return None
 
 
 def refuse_today(student: User, term: Term, day: date) -> None:

@@ -47,31 +47,39 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[dict, int]:
 def run_once(user_id: int, key: str | None, route: str, payload, write: Callable[[], tuple[dict, int]]) -> tuple[dict, int]:
     """Run `write` (which must not commit) once per (user, key); replays get the first answer.
 
-    The key is claimed before the write runs: its record is inserted and flushed, so a copy
-    of the request arriving at the same time waits on the record's primary key until the
-    first copy commits (write and answer together) and then replays that answer; if the
-    first copy fails, nothing of it stays and the waiting copy runs the write itself.
+    The write runs first and its answer is inserted with it, in its transaction: one statement
+    for the key where a look, a claim and its answer took three. The record's primary key decides
+    between copies: a copy arriving at the same time runs the write too, waits on the key (PostgreSQL;
+    SQLite runs one writer at a time) until the first copy commits, fails to insert it, rolls its
+    own write back and replays the first answer. A copy that comes later is refused by its own
+    write (the ledger's "already recorded", an entry already reversed) or fails on the key the same
+    way, and finds the record then. A failed write leaves nothing: no record, no half write.
     """
     if not key or not 8 <= len(key) <= 64:
         raise Problem(422, "请求数据有误 / Invalid request data",
                       errors={KEY_HEADER: ["每次写入需带设备生成的幂等键（8–64位）/ Send a device-made key of 8–64 characters."]})
     fingerprint = _fingerprint(route, payload)
-    record = db.session.get(IdempotencyRecord, (user_id, key))
-    if record is not None:
-        return _replay(record, fingerprint)
-    record = IdempotencyRecord(user_id=user_id, key=key, request_hash=fingerprint, status_code=0, response={})
-    db.session.add(record)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Another copy claimed the key after our look and has committed since: replay its answer.
-        db.session.rollback()
-        return _replay(db.session.get(IdempotencyRecord, (user_id, key)), fingerprint)
     writing = _writing.set(route)
     try:
         body, status = write()
+    except (Problem, IntegrityError) as refused:
+        return _replay_or_raise(user_id, key, fingerprint, refused)
     finally:
         _writing.reset(writing)
-    record.status_code, record.response = status, body
-    db.session.commit()
+    db.session.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=fingerprint, status_code=status,
+                                     response=body))
+    try:
+        db.session.commit()
+    except IntegrityError as refused:
+        return _replay_or_raise(user_id, key, fingerprint, refused)
     return body, status
+
+
+def _replay_or_raise(user_id: int, key: str, fingerprint: str, refused: Exception) -> tuple[dict, int]:
+    """After a refused write: the first answer if a copy of this request was written first (its
+    write is what refused ours), else the refusal itself."""
+    db.session.rollback()
+    record = db.session.get(IdempotencyRecord, (user_id, key))
+    if record is None:
+        raise refused
+    return _replay(record, fingerprint)

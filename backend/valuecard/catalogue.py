@@ -8,7 +8,7 @@ from backend.config import ROOT
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import CatalogueVersion, ScoringPoint, ScoringRule, Term
-from backend.platform import clock
+from backend.platform import cached, clock
 from backend.valuecard.conversion import value_range
 
 SEED_FILE = ROOT / "seed" / "catalogue.yaml"
@@ -119,13 +119,17 @@ def rules(term: Term) -> list[ScoringRule]:
 
 
 def rule(term: Term, code: str) -> ScoringRule:
+    """A point's rule in a term, with its point: cached per process until the catalogue changes
+    (platform/cached.py), an ordinary object of the request's session."""
     def lookup():
-        return db.session.scalar(
+        found = db.session.scalar(
             select(ScoringRule).join(ScoringPoint).join(CatalogueVersion)
             .where(CatalogueVersion.term_id == term.id, ScoringPoint.code == code))
-    found = lookup()
-    if found is None and ensure_version(term) is not None:  # a term's first use creates its catalogue
-        found = lookup()
-    if found is None:
+        return None if found is None else {"rule": cached.columns(found), "point": cached.columns(found.point)}
+    data = cached.lookup([cached.CATALOGUE], ("rule", term.id, code), lookup)
+    if data is None and ensure_version(term) is not None:  # a term's first use creates its catalogue
+        data = lookup()
+    if data is None:
         raise Problem(404, "未找到 / Not found", f"No scoring point {code}.")
-    return found
+    data = cached.fresh(data)
+    return cached.attach(ScoringRule(**data["rule"], point=ScoringPoint(**data["point"])))

@@ -4,7 +4,7 @@ import re
 import uuid
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, func, insert, select, true
+from sqlalchemy import and_, case, exists, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -216,22 +216,14 @@ def _check_batch(actor: User, term: Term, body: dict, occasion: Occasion | None 
     if errors:
         raise Problem(422, INVALID, errors=errors)
     subjects = {r[key] for r in rows}
-    # Each subject's class, whether it already has a live value for this period and how many of
-    # its values for the period were reversed (the next generation), in one query: one snapshot.
-    subject_column = ScoreEntry.student_id if individual else ScoreEntry.class_id
-    key_column = StudentProfile.user_id if individual else ClassGroup.id
-    slot = and_(ScoreEntry.term_id == term.id, ScoreEntry.point_id == rule.point_id, ScoreEntry.period == period,
-                ScoreEntry.occasion == occasion.key, subject_column == key_column,
-                ScoreEntry.student_id.is_not(None) if individual else ScoreEntry.student_id.is_(None))
-    recorded = select(ScoreEntry.id).where(slot, counts()).limit(1).scalar_subquery()
-    reversals = select(func.count()).where(slot, ScoreEntry.reverses_id.is_not(None)).scalar_subquery()
-    query = select(key_column, ClassGroup, recorded, reversals).where(key_column.in_(subjects))
-    if individual:
-        query = query.join(ClassGroup, ClassGroup.id == StudentProfile.class_id)
-    found = db.session.execute(query).all()
-    class_of = {subject: cls for subject, cls, _, _ in found}
-    taken = {subject: live for subject, _, live, _ in found if live is not None}
-    generation = {subject: n for subject, _, _, n in found}
+    week = entry_week(term, period, clock.school_today())
+    found = _subjects(term, rule, period, occasion, individual, subjects)
+    class_of = {subject: cls for subject, cls, *_ in found}
+    taken = {subject: live for subject, _, live, *_ in found if live is not None}
+    generation = {subject: reversed_ or 0 for subject, _, _, reversed_, *_ in found}
+    # Suspended, withdrawn, graduated: nothing new from that day (org/status.py).
+    refused = {subject: enrolment.refusal(term, week, status, since, name)
+               for subject, _, _, _, status, since, name in found} if individual else {}
     recorded_rows = {}  # row index -> the live entry it collides with, for the app's "correct it" offer
     seen = set()
     for i, row in enumerate(rows):
@@ -253,12 +245,43 @@ def _check_batch(actor: User, term: Term, body: dict, occasion: Occasion | None 
         problem = check_value(rule, row["value"])
         if problem:
             errors[f"entries[{i}].value"] = [problem]
-    if individual:  # suspended, withdrawn, graduated: nothing new from that day (org/status.py)
-        refused = enrolment.refusals(term, seen, entry_week(term, period, clock.school_today()))
-        errors.update({f"entries[{i}].student_id": [refused[r[key]]] for i, r in enumerate(rows) if r[key] in refused})
+    errors.update({f"entries[{i}].{key}": [refused[r[key]]] for i, r in enumerate(rows)
+                   if r[key] in seen and refused.get(r[key])})
     if errors:
         raise Problem(422, BATCH_REFUSED, errors=errors, **({"recorded": recorded_rows} if recorded_rows else {}))
     return rule, period, key, class_of, generation, occasion
+
+
+def _subjects(term: Term, rule: ScoringRule, period: str, occasion: Occasion, individual: bool, subjects: set) -> list:
+    """Per subject of a batch, in one query (one snapshot): its class; its slot's live entry, if
+    any, and how many of the slot's entries were reversed (the generation a new value takes); for a
+    student, their status, its date and their name (refused from that day: org/status.py).
+
+    The slot is read from its originals through the live index (term, point, period, subject, ...:
+    the WHERE repeats the index's own condition so that SQLite may use it) and each original's
+    reversal through the unique index on reverses_id: a few index probes per row on either database,
+    where correlated subqueries per subject made SQLite walk the ledger once per row."""
+    subject_column = ScoreEntry.student_id if individual else ScoreEntry.class_id
+    reversal = aliased(ScoreEntry)
+    reversed_ = exists().where(reversal.reverses_id == ScoreEntry.id)
+    slots = (select(subject_column.label("subject"),
+                    func.max(case((~reversed_, ScoreEntry.id))).label("live"),
+                    func.count(case((reversed_, 1))).label("reversed"))
+             .where(ScoreEntry.term_id == term.id, ScoreEntry.point_id == rule.point_id, ScoreEntry.period == period,
+                    subject_column.in_(subjects), ScoreEntry.occasion == occasion.key, ScoreEntry.reverses_id.is_(None),
+                    ScoreEntry.student_id.is_not(None) if individual else ScoreEntry.student_id.is_(None))
+             .group_by(subject_column).subquery())
+    if individual:
+        query = (select(StudentProfile.user_id, ClassGroup, slots.c.live, slots.c.reversed, StudentProfile.status,
+                        StudentProfile.status_on, User.display_name)
+                 .join(ClassGroup, ClassGroup.id == StudentProfile.class_id)
+                 .join(User, User.id == StudentProfile.user_id)
+                 .outerjoin(slots, slots.c.subject == StudentProfile.user_id)
+                 .where(StudentProfile.user_id.in_(subjects)))
+    else:
+        query = (select(ClassGroup.id, ClassGroup, slots.c.live, slots.c.reversed)
+                 .outerjoin(slots, slots.c.subject == ClassGroup.id).where(ClassGroup.id.in_(subjects)))
+    return db.session.execute(query).all()
 
 
 def reverse(actor: User, entry: ScoreEntry, reason: str) -> dict:
