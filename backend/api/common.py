@@ -28,6 +28,19 @@ def once(route: str, payload, write, schema, status: int = 200):
     return response
 
 
+def once_prepared(route: str, payload, prepare, schema, status: int = 200):
+    """`once` for a write that answers before it writes (`prepare()` -> (answer, write)): its
+    Idempotency-Key is stored with the answer in one statement (idempotency.run_prepared)."""
+    def prepared():
+        answer, write = prepare()
+        return idempotency.Prepared(schema().dump(answer), status, write)
+    body, code = idempotency.run_prepared(current_user.id, request.headers.get(idempotency.KEY_HEADER), route,
+                                          payload, prepared)
+    response = jsonify(body)
+    response.status_code = code
+    return response
+
+
 def uploaded() -> tuple[str, bytes]:
     """The request's file (multipart field `file`): its name and its bytes, bounded as
     platform/uploads.py bounds them; a 422 naming `file` when none came."""

@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -47,39 +48,81 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[dict, int]:
 def run_once(user_id: int, key: str | None, route: str, payload, write: Callable[[], tuple[dict, int]]) -> tuple[dict, int]:
     """Run `write` (which must not commit) once per (user, key); replays get the first answer.
 
-    The write runs first and its answer is inserted with it, in its transaction: one statement
-    for the key where a look, a claim and its answer took three. The record's primary key decides
-    between copies: a copy arriving at the same time runs the write too, waits on the key (PostgreSQL;
-    SQLite runs one writer at a time) until the first copy commits, fails to insert it, rolls its
-    own write back and replays the first answer. A copy that comes later is refused by its own
-    write (the ledger's "already recorded", an entry already reversed) or fails on the key the same
-    way, and finds the record then. A failed write leaves nothing: no record, no half write.
+    The key is claimed before the write runs: its record is inserted and flushed, so a copy
+    of the request arriving at the same time waits on the record's primary key until the
+    first copy commits (write and answer together) and then replays that answer; if the
+    first copy fails, nothing of it stays and the waiting copy runs the write itself. A key
+    already used fails that insert at once, and the answer is read then: a first write costs
+    no look.
     """
-    if not key or not 8 <= len(key) <= 64:
-        raise Problem(422, "请求数据有误 / Invalid request data",
-                      errors={KEY_HEADER: ["每次写入需带设备生成的幂等键（8–64位）/ Send a device-made key of 8–64 characters."]})
-    fingerprint = _fingerprint(route, payload)
-    writing = _writing.set(route)
-    try:
-        body, status = write()
-    except (Problem, IntegrityError) as refused:
-        return _replay_or_raise(user_id, key, fingerprint, refused)
-    finally:
-        _writing.reset(writing)
-    db.session.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=fingerprint, status_code=status,
-                                     response=body))
-    try:
-        db.session.commit()
-    except IntegrityError as refused:
-        return _replay_or_raise(user_id, key, fingerprint, refused)
+    fingerprint = _checked(key, route, payload)
+    record = IdempotencyRecord(user_id=user_id, key=key, request_hash=fingerprint, status_code=0, response={})
+    replayed = _claim(record)
+    if replayed is not None:
+        return _replay(replayed, fingerprint)
+    body, status = _writing_as(route, write)
+    record.status_code, record.response = status, body
+    db.session.commit()
     return body, status
 
 
-def _replay_or_raise(user_id: int, key: str, fingerprint: str, refused: Exception) -> tuple[dict, int]:
-    """After a refused write: the first answer if a copy of this request was written first (its
-    write is what refused ours), else the refusal itself."""
-    db.session.rollback()
-    record = db.session.get(IdempotencyRecord, (user_id, key))
-    if record is None:
-        raise refused
-    return _replay(record, fingerprint)
+@dataclass
+class Prepared:
+    """A write that knows its answer before it writes (the ledger's batch: its id is made in
+    Python): the record goes in with the answer, one statement instead of a claim and an update."""
+    body: dict
+    status: int
+    apply: Callable[[], None]
+
+
+def run_prepared(user_id: int, key: str | None, route: str, payload, prepare: Callable[[], Prepared]) -> tuple[dict, int]:
+    """As run_once, for a write in two steps: `prepare` checks and answers (it may read, not write),
+    then the record is claimed with that answer and `apply` writes. A copy arriving at the same
+    time waits on the record's key as in run_once. A later copy is usually refused by its own
+    checks (a batch's "already recorded"): the record is read then, and its answer replayed."""
+    fingerprint = _checked(key, route, payload)
+    try:
+        prepared = _writing_as(route, prepare)
+    except Problem:
+        db.session.rollback()
+        replayed = db.session.get(IdempotencyRecord, (user_id, key))
+        if replayed is None:
+            raise
+        return _replay(replayed, fingerprint)
+    replayed = _claim(IdempotencyRecord(user_id=user_id, key=key, request_hash=fingerprint,
+                                        status_code=prepared.status, response=prepared.body))
+    if replayed is not None:
+        return _replay(replayed, fingerprint)
+    _writing_as(route, prepared.apply)
+    db.session.commit()
+    return prepared.body, prepared.status
+
+
+def _checked(key: str | None, route: str, payload) -> str:
+    if not key or not 8 <= len(key) <= 64:
+        raise Problem(422, "请求数据有误 / Invalid request data",
+                      errors={KEY_HEADER: ["每次写入需带设备生成的幂等键（8–64位）/ Send a device-made key of 8–64 characters."]})
+    return _fingerprint(route, payload)
+
+
+def _claim(record: IdempotencyRecord) -> IdempotencyRecord | None:
+    """Insert the key's record (flushed, not committed); None once it is ours, else the record of
+    the copy that claimed the key first (waited for until it committed, on PostgreSQL)."""
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        first = db.session.get(IdempotencyRecord, (record.user_id, record.key))
+        if first is None:  # claimed and gone again (the first copy's record deleted since): rare
+            raise Problem(409, "请重试 / Try again", "Another copy of this write was in progress; send it again.") from None
+        return first
+    return None
+
+
+def _writing_as(route: str, write: Callable):
+    writing = _writing.set(route)
+    try:
+        return write()
+    finally:
+        _writing.reset(writing)

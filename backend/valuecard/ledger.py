@@ -2,6 +2,7 @@
 import calendar
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, exists, func, insert, select, true
@@ -156,8 +157,17 @@ def record_batch(actor: User, term: Term, body: dict, occasion: Occasion | None 
     """Write one point's values for many students (or, for a class point, classes), all or nothing.
 
     `occasion`: the occasion of an entry being corrected (already checked when it was written);
-    otherwise the body's (`session_id`, or a class meeting's day and `occasion_title`).
-    One live value per subject, point, period and occasion: the check below answers with every row
+    otherwise the body's (`session_id`, or a class meeting's day and `occasion_title`)."""
+    answer, write = prepare_batch(actor, term, body, occasion)
+    write()
+    return answer
+
+
+def prepare_batch(actor: User, term: Term, body: dict, occasion: Occasion | None = None) -> tuple[dict, Callable]:
+    """Check a batch and answer it without writing; `write()` then writes it. The API inserts the
+    request's idempotency record, answer included, between the two (platform/idempotency.run_prepared).
+
+    One live value per subject, point, period and occasion: the check answers with every row
     already recorded; the database's live indexes (models/ledger.py) hold the rule when
     another request writes the same slot between this check and the insert (PostgreSQL
     runs them side by side), and the check then runs again to answer the same 422."""
@@ -165,30 +175,33 @@ def record_batch(actor: User, term: Term, body: dict, occasion: Occasion | None 
     rule, period, key, class_of, generation, occasion = _check_batch(actor, term, body, given)
     rows = body["entries"]
     individual = key == "student_id"
-    batch_id = str(uuid.uuid4())
+    batch_id = str(uuid.uuid4())  # made here, so the answer is known before the write
     now = clock.now()
     week = entry_week(term, period, clock.school_today())
-    try:
-        # One multi-row INSERT: a class batch is one round trip, not one per student.
-        db.session.execute(insert(ScoreEntry).values([
-            {"term_id": term.id, "point_id": rule.point_id, "student_id": r[key] if individual else None,
-             "class_id": class_of[r[key]].id, "period": period, "occasion": occasion.key,
-             "occasion_title": occasion.title, "week": week, "value": float(r["value"]),
-             "generation": generation[r[key]], "batch_id": batch_id, "recorded_by": actor.id, "recorded_at": now}
-            for r in rows]))
-    except IntegrityError as exc:
-        if violated_index(exc) not in LIVE_INDEXES:
+
+    def write() -> None:
+        try:
+            # One multi-row INSERT: a class batch is one round trip, not one per student.
+            db.session.execute(insert(ScoreEntry).values([
+                {"term_id": term.id, "point_id": rule.point_id, "student_id": r[key] if individual else None,
+                 "class_id": class_of[r[key]].id, "period": period, "occasion": occasion.key,
+                 "occasion_title": occasion.title, "week": week, "value": float(r["value"]),
+                 "generation": generation[r[key]], "batch_id": batch_id, "recorded_by": actor.id, "recorded_at": now}
+                for r in rows]))
+        except IntegrityError as exc:
+            if violated_index(exc) not in LIVE_INDEXES:
+                raise
+            # Another writer took a slot after our check and committed: nothing of ours stays,
+            # and the check, run again, names every row it took.
+            db.session.rollback()
+            _check_batch(actor, term, body, given)
             raise
-        # Another writer took a slot after our check and committed: nothing of ours stays,
-        # and the check, run again, names every row it took.
-        db.session.rollback()
-        _check_batch(actor, term, body, given)
-        raise
-    # Most of a class past the line in one batch (the wrong class, the wrong scale): one incident.
-    incidents.batch_recorded(actor, term, rule, batch_id, rows, class_of, now)
-    changes.touch("class", term.id, {c.id for c in class_of.values()})
+        # Most of a class past the line in one batch (the wrong class, the wrong scale): one incident.
+        incidents.batch_recorded(actor, term, rule, batch_id, rows, class_of, now)
+        changes.touch("class", term.id, {c.id for c in class_of.values()})
+
     return {"batch_id": batch_id, "point": rule.point.code, "period": period, "term_id": term.id, "count": len(rows),
-            "occasion": occasion.key}
+            "occasion": occasion.key}, write
 
 
 def _check_batch(actor: User, term: Term, body: dict, occasion: Occasion | None = None):

@@ -2,7 +2,7 @@ from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from backend.api.common import KEY_DOC, answers, download, once, uploaded
+from backend.api.common import KEY_DOC, answers, download, once, once_prepared, uploaded
 from backend.auth import access
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
@@ -49,8 +49,9 @@ def record_batch(body):
     All or nothing: any bad row answers 422 naming every bad row and field.
     A retry with the same Idempotency-Key returns the first answer and writes nothing.
     """
-    return once("entries", body, lambda: ledger.record_batch(current_user, directory.term_or_current(body["term_id"]), body),
-                BatchOut, 201)
+    return once_prepared("entries", body,
+                         lambda: ledger.prepare_batch(current_user, directory.term_or_current(body["term_id"]), body),
+                         BatchOut, 201)
 
 
 @blp.post("/entries/<int:entry_id>/reverse")
