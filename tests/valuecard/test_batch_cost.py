@@ -4,10 +4,13 @@ import uuid
 import pytest
 from sqlalchemy import event, select
 
+from backend import create_app
 from backend.extensions import db
-from backend.models import StudentProfile, User
-from tests.helpers import build_college, login
+from backend.models import RoleGrant, StudentProfile, User
+from tests.conftest import FAST_HASHING
+from tests.helpers import assert_problem, build_college, login
 
+NOT_YOURS = "无权为此对象录入此采分点"  # "You do not score this point for this student"
 CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
 
 
@@ -45,3 +48,63 @@ def test_a_warm_batch_costs_at_most_three_statements(app, client, school):
     assert batch(client, school["head"], school["roster"], 10).status_code == 201  # warms the caches
     counted = statements(app, lambda: batch(client, school["head"], school["roster"], 11))
     assert len(counted) <= 3, "\n---\n".join(counted)
+
+
+def head_teacher_grant(school) -> RoleGrant:
+    username = school["accounts"]["head_teacher"]["username"]
+    grant = db.session.scalar(select(RoleGrant).join(User, User.id == RoleGrant.user_id).where(
+        User.username == username, RoleGrant.role == "head_teacher", RoleGrant.scope_type == "class"))
+    db.session.rollback()
+    return grant
+
+
+def revoke(client, admin, grant_id):
+    response = client.delete(f"/api/v1/grants/{grant_id}", headers={**admin, "Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 200, response.json
+
+
+def test_a_revoked_grant_refuses_the_next_batch(client, school):
+    assert batch(client, school["head"], school["roster"], 9).status_code == 201  # the grants are cached now
+    revoke(client, login(client, school["accounts"]["school_admin"]), head_teacher_grant(school).id)
+    refused = assert_problem(batch(client, school["head"], school["roster"], 10), 422)
+    assert NOT_YOURS in refused["errors"]["entries[0].student_id"][0]
+
+
+def test_a_changed_rule_is_seen_by_the_next_batch(client, school):
+    refused = assert_problem(batch(client, school["head"], school["roster"], 9, value=70), 422)  # the rule is cached now
+    assert "0–60" in refused["errors"]["entries[0].value"][0]
+    admin = login(client, school["accounts"]["school_admin"])
+    changed = client.patch("/api/v1/catalogue/S-A-07", headers=admin, json={"max_value": 80})
+    assert changed.status_code == 200, changed.json
+    assert batch(client, school["head"], school["roster"], 9, value=70).status_code == 201
+
+
+def test_a_logged_out_token_is_refused_at_once(client, school):
+    assert client.get("/api/v1/me", headers=school["head"]).status_code == 200  # the live session is cached now
+    assert client.post("/api/v1/auth/logout", headers=school["head"]).status_code == 204
+    assert_problem(client.get("/api/v1/me", headers=school["head"]), 401)
+    assert_problem(batch(client, school["head"], school["roster"], 9), 401)
+
+
+def test_changes_made_on_one_worker_reach_another(app, client, school):
+    """Two apps on the same database and Redis stand for two gunicorn workers (or hosts): each
+    caches for itself, and a change committed on one is seen by the other's next request."""
+    other = create_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], TESTING=True,
+                       INSTANCE_PATH=app.config["INSTANCE_PATH"], REDIS_URL=app.config["REDIS_URL"],
+                       CLOCK_START=app.config["CLOCK_START"], **FAST_HASHING)
+    second = other.test_client()
+    try:
+        reader = login(client, school["accounts"]["school_admin"])
+        db.session.rollback()  # the first app's requests share the test's session: end its transaction (SQLite's lock)
+        assert batch(second, school["head"], school["roster"], 9).status_code == 201  # cached on the second worker
+        assert second.get("/api/v1/me", headers=reader).status_code == 200
+        revoke(client, reader, head_teacher_grant(school).id)                        # changed on the first
+        db.session.rollback()
+        refused = assert_problem(batch(second, school["head"], school["roster"], 10), 422)
+        assert NOT_YOURS in refused["errors"]["entries[0].student_id"][0]
+        assert client.post("/api/v1/auth/logout", headers=reader).status_code == 204
+        db.session.rollback()
+        assert_problem(second.get("/api/v1/me", headers=reader), 401)
+    finally:
+        with other.app_context():
+            db.engine.dispose()
