@@ -33,6 +33,7 @@ from backend.platform import queue
 
 log = logging.getLogger(__name__)
 MAX_AGE = 300  # seconds an entry lives at most, whatever the counters say
+MAX_ENTRIES = 50_000  # past this the process starts afresh: entries nobody asks for again are never refreshed
 REDIS_RETRY = 5  # seconds without asking Redis again after it failed (no Redis: no wait per request)
 PREFIX = "spiral:v:"
 PEOPLE, TERMS, CATALOGUE = "people", "terms", "catalogue"
@@ -87,6 +88,8 @@ def lookup(kinds: list[str], key, load: Callable[[], object]):
         return hit[1]
     value = load()
     if value is not None:
+        if len(entries) >= MAX_ENTRIES:
+            entries.clear()
         entries[key] = (stamp, value, time.monotonic())
     return value
 
