@@ -9,7 +9,8 @@ row just before the commit sees the new counter at its next request. Each reques
 counters once (one MGET, not an SQL statement) and uses an entry only while its counters are where
 they were when it was loaded. A user's rows (user, role_grant, student_profile, auth_session) bump
 that user's counter; a bulk UPDATE/DELETE of them bumps everyone's. MAX_AGE bounds what a lost INCR
-(a process killed between its commit and the INCR, Redis down at that moment) can leave stale.
+(a process killed between its commit and the INCR, Redis down at that moment) can leave stale; an
+epoch key, made anew when Redis has lost it, voids every entry after a Redis restarted empty.
 Raw SQL that bypasses the session (an operator's psql) is not seen: restart the workers after it.
 
 Without Redis nothing is cached: every lookup reads the database, as before the cache, so the
@@ -21,6 +22,7 @@ objects that lazy-load and flush as any other.
 """
 import copy
 import logging
+import secrets
 import time
 from collections.abc import Callable
 
@@ -36,7 +38,7 @@ MAX_AGE = 300  # seconds an entry lives at most, whatever the counters say
 MAX_ENTRIES = 50_000  # past this the process starts afresh: entries nobody asks for again are never refreshed
 REDIS_RETRY = 5  # seconds without asking Redis again after it failed (no Redis: no wait per request)
 PREFIX = "spiral:v:"
-PEOPLE, TERMS, CATALOGUE = "people", "terms", "catalogue"
+PEOPLE, TERMS, CATALOGUE, EPOCH = "people", "terms", "catalogue", "epoch"
 # Tables whose rows belong to one user (column naming them), and tables with one counter each.
 USER_TABLES = {"user": "id", "role_grant": "user_id", "student_profile": "user_id", "auth_session": "user_id"}
 KIND_TABLES = {"term": TERMS, "catalogue_version": CATALOGUE, "scoring_rule": CATALOGUE, "scoring_point": CATALOGUE}
@@ -58,17 +60,24 @@ def _counters(kinds: list[str]) -> dict[str, int] | None:
     if time.monotonic() < state["redis_down_until"]:
         return None
     snapshot = request.environ.setdefault(_SNAPSHOT, {})
+    kinds = [*kinds, EPOCH]
     missing = [k for k in kinds if k not in snapshot]
     if missing:
         # The request's own user and the global counters come along with the first read.
-        wanted = sorted((set(missing) | {PEOPLE, TERMS, CATALOGUE}) - snapshot.keys())
+        wanted = sorted((set(missing) | {PEOPLE, TERMS, CATALOGUE, EPOCH}) - snapshot.keys())
         try:
-            values = queue.redis_connection().mget([PREFIX + k for k in wanted])
+            redis = queue.redis_connection()
+            values = dict(zip(wanted, redis.mget([PREFIX + k for k in wanted]), strict=True))
+            if values.get(EPOCH) is None and EPOCH in wanted:
+                # Counters lost (a Redis restarted empty) start again from 0 and could climb back
+                # to a value an entry was stamped with: a new epoch makes every stamp differ.
+                redis.set(PREFIX + EPOCH, secrets.token_hex(8), nx=True)
+                values[EPOCH] = redis.get(PREFIX + EPOCH)
         except RedisError as exc:
             log.warning("cache counters unreadable (%s): reading the database for %ss", exc, REDIS_RETRY)
             state["redis_down_until"] = time.monotonic() + REDIS_RETRY
             return None
-        snapshot.update({k: int(v or 0) for k, v in zip(wanted, values, strict=True)})
+        snapshot.update({k: v if k == EPOCH else int(v or 0) for k, v in values.items()})
     return {k: snapshot[k] for k in kinds}
 
 
@@ -108,7 +117,7 @@ def attach(obj):
     session = db.session()
     key = inspect(obj).mapper.identity_key_from_primary_key(inspect(obj).mapper.primary_key_from_instance(obj))
     present = session.identity_map.get(key)
-    if present is not None and (present in session.dirty or present in session.new):
+    if present is not None and (inspect(present).modified or inspect(present).pending):
         return present
     for related in _graph(obj):
         make_transient_to_detached(related)
