@@ -27,6 +27,7 @@ from backend.models.people import RoleGrant, StaffProfile, StudentProfile, User
 from backend.models.plan import Goal, GoalLog, Plan, SelfDiagnosis
 from backend.models.portfolio import Attachment, PortfolioItem
 from backend.models.rollup import Rollup
+from backend.models.stored_card import StoredCard
 from backend.models.security import (
     AuditEvent,
     AuthSession,
@@ -49,5 +50,5 @@ __all__ = [
     "ScoreEntry", "ScoringRule", "StaffProfile", "StudentProfile", "TeachingAssignment", "Term", "User",
     "CadreGrant", "CadreReview", "CourseGrade",
     "ClassMembership", "TermRollover",
-    "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot",
+    "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot", "StoredCard",
 ]
