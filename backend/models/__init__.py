@@ -27,13 +27,13 @@ from backend.models.people import RoleGrant, StaffProfile, StudentProfile, User
 from backend.models.plan import Goal, GoalLog, Plan, SelfDiagnosis
 from backend.models.portfolio import Attachment, PortfolioItem
 from backend.models.rollup import Rollup
-from backend.models.stored_card import StoredCard
 from backend.models.security import (
     AuditEvent,
     AuthSession,
     IdempotencyRecord,
     LoginFailure,
 )
+from backend.models.stored_card import StoredCard
 from backend.models.timetable import CourseOffering, OfferingClass, TermDay, TimetableSlot
 from backend.models.warning import (
     SpecialGroupRecord,

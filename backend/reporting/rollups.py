@@ -13,6 +13,8 @@ recompute made in memory.
 """
 from bisect import bisect_right
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 from statistics import median
 
 from sqlalchemy import (
@@ -34,7 +36,7 @@ from backend.extensions import db
 from backend.models import ClassGroup, Rollup, ScoreEntry, Term
 from backend.org import membership
 from backend.platform import changes, clock
-from backend.valuecard import attendance, card, catalogue, grades, ledger
+from backend.valuecard import attendance, card, catalogue, grades, ledger, stored_cards
 from backend.valuecard.conversion import is_past_warning
 
 DOMAIN_METRICS = (*card.DOMAINS, "total")
@@ -136,8 +138,9 @@ def _partial(term: Term, rules, members: dict[int, dict[int, membership.Span]]) 
 
 def _ledger_sums(term: Term, rosters, class_ids):
     """One pass over the ledger: (kind, subject, point, week, values, sum) where kind is
-    "student" (a student's indicator), "class" (a class's own entries) or "week" (a class's
-    values in one teaching week, for the trend). Only entries that count are read."""
+    "student" (a student's values in one teaching week: their card and indicators), "class"
+    (a class's own entries) or "week" (a class's values in one teaching week, for the trend).
+    Only entries that count are read."""
     weekly = select(ScoreEntry.student_id, ScoreEntry.class_id, ScoreEntry.point_id, ScoreEntry.week,
                     func.count(ScoreEntry.value).label("n"), func.sum(ScoreEntry.value).label("total")) \
         .where(ScoreEntry.term_id == term.id, ledger.counts()) \
@@ -151,8 +154,8 @@ def _ledger_sums(term: Term, rosters, class_ids):
     of_students = own if class_ids is None else w.c.student_id.in_(students)
     of_classes = true() if class_ids is None else w.c.class_id.in_(class_ids)
     return db.session.execute(union_all(
-        select(literal("student"), w.c.student_id, w.c.point_id, no_week, n, total)
-        .where(of_students).group_by(w.c.student_id, w.c.point_id),
+        select(literal("student"), w.c.student_id, w.c.point_id, w.c.week, n, total)
+        .where(of_students).group_by(w.c.student_id, w.c.point_id, w.c.week),
         select(literal("class"), w.c.class_id, w.c.point_id, no_week, n, total)
         .where(~own, of_classes).group_by(w.c.class_id, w.c.point_id),
         select(literal("week"), w.c.class_id, w.c.point_id, w.c.week, n, total)
@@ -173,18 +176,23 @@ def _add_in_class(trends: dict, spans, point_id: int, week: int, value: float) -
 
 
 def _inputs(term: Term, rules, rosters, class_ids):
-    """Students' indicators, weekly trends per (class, point), and the classes' own entries."""
-    indicators: dict = defaultdict(dict)
+    """Students' values per week (their stored cards) and indicators, weekly trends per (class,
+    point), the classes' own entries, and the watermarks of what was read (valuecard/stored_cards.py)."""
+    own: dict = defaultdict(dict)  # student → card.Weekly
     trends: dict = defaultdict(dict)
     entered: dict = defaultdict(dict)
-    for kind, subject, point_id, week, n, total in _ledger_sums(term, rosters, class_ids):
+    marks_as_of = clock.now()
+    for kind, subject, point_id, week, n, total in _ledger_sums(term, rosters, class_ids).all():
         if not n:
             continue
         n, total = int(n), float(total)  # PostgreSQL sums counts as NUMERIC
         if kind == "week":
             _add(trends[(subject, point_id)], week, n, total)
+        elif kind == "student":
+            card.add(own[subject], point_id, week, n, total)
         else:
-            (indicators if kind == "student" else entered)[subject][point_id] = (card.indicator(total, n), n)
+            entered[subject][point_id] = (card.indicator(total, n), n)
+    ledger_id = stored_cards.ledger_watermark()
     point_of = {r.point.code: r.point_id for r in rules}
     classes_of: dict = defaultdict(list)  # a student who moved counts each week for one class
     for c, members in rosters.items():
@@ -195,10 +203,11 @@ def _inputs(term: Term, rules, rosters, class_ids):
         if student_id not in classes_of:
             continue
         for code, series in by_code.items():
-            values = [v for _, v in series]
-            indicators[student_id][point_of[code]] = (card.indicator(sum(values), len(values)), len(values))
+            own[student_id][point_of[code]] = card.weekly({0: series})[0]
             for week, value in series:
                 _add_in_class(trends, classes_of[student_id], point_of[code], week, value)
+    stored = {s: own.get(s, {}) for s in classes_of}
+    indicators = {s: card.indicators_of(weeks) for s, weeks in stored.items()}
     for student_id, by_point in grades.student_values(term, rules, list(classes_of) if class_ids is not None else None).items():
         for point_id, series in by_point.items() if student_id in classes_of else ():
             indicators[student_id][point_id] = (card.indicator(sum(v for _, v in series), len(series)), len(series))
@@ -206,37 +215,52 @@ def _inputs(term: Term, rules, rosters, class_ids):
                 _add_in_class(trends, classes_of[student_id], point_id, week, value)
     for class_id, by_point in grades.class_values(term, rules, class_ids).items():
         entered[class_id].update({p: (card.indicator(sum(v for _, v in s), len(s)), len(s)) for p, s in by_point.items()})
-    return indicators, trends, entered
+    previous = card.previous_totals(term, list(classes_of) if class_ids is not None else None)
+    cards = {s: stored_cards.payload(weeks, previous.get(s, card.NO_PREVIOUS)) for s, weeks in stored.items()}
+    return indicators, trends, entered, Cards(cards, ledger_id, marks_as_of)
+
+
+@dataclass
+class Cards:
+    """The stored cards of a computation and the watermarks of what it read."""
+    cards: dict[int, dict]
+    ledger_id: int
+    marks_as_of: datetime
 
 
 def compute_classes(term: Term, class_ids: list[int] | None = None) -> dict[Key, dict]:
     """Every class row of the given classes (all classes when None), from the ledger and the marks."""
+    return compute(term, class_ids)[0]
+
+
+def compute(term: Term, class_ids: list[int] | None = None) -> tuple[dict[Key, dict], Cards]:
+    """The class rows and the stored cards of the given classes' students (all when None)."""
     rules = catalogue.rules(term)
     weights = card._weights(term)
     individual = [r for r in rules if r.point.level == "individual"]
     collective = [r for r in rules if r.point.level == "class"]
     rosters = membership.spans(term, class_ids)
-    indicators, trends, entered = _inputs(term, rules, rosters, class_ids)
+    indicators, trends, entered, cards = _inputs(term, rules, rosters, class_ids)
     partial = _partial(term, rules, rosters)
     rows: dict[Key, dict] = {}
     for class_id, students in sorted(rosters.items()):
         mine = {s: partial.get((class_id, s), indicators.get(s, {})) for s in students}
-        cards = {s: card.card_of(individual, weights, mine[s]) for s in students}
+        class_cards = {s: card.card_of(individual, weights, mine[s]) for s in students}
         for rule in individual:
             found = [(mine[s][rule.point_id][0], s) for s in students if rule.point_id in mine[s]]
             if found:
                 rows[("class", class_id, rule.point.code)] = _class_row(
                     found, rule, trends.get((class_id, rule.point_id), {}))
         for metric in DOMAIN_METRICS:
-            found = [(c.total if metric == "total" else c.subtotals[metric]["score"], s) for s, c in cards.items()]
+            found = [(c.total if metric == "total" else c.subtotals[metric]["score"], s) for s, c in class_cards.items()]
             found = [(v, s) for v, s in found if v is not None]
             if found:
                 rows[("class", class_id, metric)] = _class_row(found, None, {})
-        own = card.class_indicators(collective, entered.get(class_id, {}), cards.values())
+        own = card.class_indicators(collective, entered.get(class_id, {}), class_cards.values())
         for rule in collective:
             if rule.point_id in own:
                 rows[("class", class_id, rule.point.code)] = _class_row([(own[rule.point_id][0], None)], rule, {})
-    return rows
+    return rows, cards
 
 
 def merge(term: Term, class_rows: dict[Key, dict], department_of: dict[int, int]) -> dict[Key, dict]:
@@ -293,7 +317,9 @@ def store(term_id: int, rows: dict[Key, dict], units=None) -> dict:
 
 def refresh_class(term: Term, class_id: int) -> dict:
     _lock(term.id)
-    changed = store(term.id, compute_classes(term, [class_id]), [("class", class_id)])
+    rows, cards = compute(term, [class_id])
+    changed = store(term.id, rows, [("class", class_id)])
+    changed["cards"] = stored_cards.store(term.id, cards.cards, cards.ledger_id, cards.marks_as_of, everyone=False)
     # Always passed up, even when nothing changed: a retried job may follow a run that
     # committed its rows but died before it could pass them up.
     changes.touch("department", term.id, [db.session.get(ClassGroup, class_id).department_id])
@@ -321,19 +347,22 @@ def refresh_school(term: Term) -> dict:
 
 # The full path.
 
-def full(term: Term) -> dict[Key, dict]:
-    class_rows = compute_classes(term)
-    return {**class_rows, **merge(term, class_rows, _departments())}
+def full(term: Term) -> tuple[dict[Key, dict], Cards]:
+    class_rows, cards = compute(term)
+    return {**class_rows, **merge(term, class_rows, _departments())}, cards
 
 
 def rebuild(term: Term) -> dict:
     _lock(term.id)
-    return store(term.id, full(term))
+    rows, cards = full(term)
+    changed = store(term.id, rows)
+    changed["cards"] = stored_cards.store(term.id, cards.cards, cards.ledger_id, cards.marks_as_of, everyone=True)
+    return changed
 
 
 def check(term: Term) -> list[str]:
-    """Differences between the stored rows and a full recompute; empty when they agree."""
-    expected = full(term)
+    """Differences between the stored rows (and cards) and a full recompute; empty when they agree."""
+    expected, cards = full(term)
     stored = {k: _as_row(r) for k, r in _stored(term.id).items()}
     problems = [f"missing {k}" for k in expected if k not in stored]
     problems += [f"unexpected {k}" for k in stored if k not in expected]
@@ -341,4 +370,4 @@ def check(term: Term) -> list[str]:
         fields = [f for f in STATS if expected[key][f] != stored[key][f]]
         if fields:
             problems.append(f"{key}: {', '.join(f'{f} stored {stored[key][f]!r} != {expected[key][f]!r}' for f in fields)}")
-    return sorted(problems)
+    return sorted(problems + stored_cards.check(term.id, cards.cards))
