@@ -133,17 +133,15 @@ def _indicators(values: Values, until_week: int | None = None) -> Indicators:
 
 def card_of(rules, weights: dict, indicators: Indicators) -> Card:
     card = Card()
-    sums = defaultdict(lambda: [0.0, 0.0])  # domain → [weighted points, covered weight]
     of, scored = defaultdict(int), defaultdict(int)
+    points_of = {}
     for rule in rules:
         of[rule.point.domain] += 1
         if rule.point_id not in indicators:
             continue
         scored[rule.point.domain] += 1
         indicator, periods = indicators[rule.point_id]
-        points = to_points(rule, indicator)
-        sums[rule.point.domain][0] += points * rule.weight
-        sums[rule.point.domain][1] += rule.weight
+        points = points_of[rule.point_id] = to_points(rule, indicator)
         card.points.append({"code": rule.point.code, "domain": rule.point.domain, "name_zh": rule.point.name_zh,
                             "name_en": rule.point.name_en, "indicator": indicator, "points": points,
                             "weight": rule.weight, "weighted": round(points * rule.weight, 2),
@@ -152,14 +150,47 @@ def card_of(rules, weights: dict, indicators: Indicators) -> Card:
                             "source": rule.source, "periods": periods})
     card.coverage = {d: {"scored": scored[d], "of": of[d]} for d in DOMAINS}
     card.coverage["all"] = {"scored": sum(scored.values()), "of": len(rules)}
+    card.subtotals, card.total = _summed(_plain(rules), weights, points_of)
+    return card
+
+
+def _plain(rules) -> list[tuple[int, str, float]]:
+    """(point, domain, weight) of each rule: what the sums read, as plain values (a card's
+    history sums them once a week)."""
+    return [(rule.point_id, rule.point.domain, rule.weight) for rule in rules]
+
+
+def _summed(plain, weights: dict, points_of: dict[int, float]) -> tuple[dict, float | None]:
+    """Domain subtotals, weighted over the points that have data with the weight they cover, and the total."""
+    sums = defaultdict(lambda: [0.0, 0.0])  # domain → [weighted points, covered weight]
+    for point_id, domain, weight in plain:
+        if point_id in points_of:
+            sums[domain][0] += points_of[point_id] * weight
+            sums[domain][1] += weight
+    subtotals = {}
     for domain in DOMAINS:
         weighted, covered = sums.get(domain, (0.0, 0.0))
-        card.subtotals[domain] = {"score": round(weighted / covered, 2) if covered else None,
-                                  "covered_weight": round(covered, 3)}
-    scored = [(card.subtotals[d]["score"], weights[d]) for d in DOMAINS if card.subtotals[d]["score"] is not None]
-    if scored:
-        card.total = round(sum(s * w for s, w in scored) / sum(w for _, w in scored), 2)
-    return card
+        subtotals[domain] = {"score": round(weighted / covered, 2) if covered else None,
+                             "covered_weight": round(covered, 3)}
+    scored = [(subtotals[d]["score"], weights[d]) for d in DOMAINS if subtotals[d]["score"] is not None]
+    total = round(sum(s * w for s, w in scored) / sum(w for _, w in scored), 2) if scored else None
+    return subtotals, total
+
+
+def _as_of(rules, weights: dict, totals: Weekly):
+    """The card's subtotals and total at the end of any week (None: today), as `card_of` sums them;
+    a point's points are converted once per indicator, however many weeks share it."""
+    plain, rule_of, converted = _plain(rules), {r.point_id: r for r in rules}, {}
+
+    def at(week: int | None) -> tuple[dict, float | None]:
+        points_of = {}
+        for point_id, (value, _) in indicators_of(totals, until_week=week).items():
+            if point_id in rule_of:
+                if (point_id, value) not in converted:
+                    converted[(point_id, value)] = to_points(rule_of[point_id], value)
+                points_of[point_id] = converted[(point_id, value)]
+        return _summed(plain, weights, points_of)
+    return at
 
 
 def _weights(term: Term) -> dict:
@@ -199,12 +230,12 @@ def _weeks_so_far(term: Term) -> int:
 
 def _history(term: Term, rules, weights, totals: Weekly) -> dict:
     """The card as it stood at the end of each week and month of the term so far."""
-    last = _weeks_so_far(term)
+    last, at = _weeks_so_far(term), _as_of(rules, weights, totals)
     weeks = []
     for week in range(1, last + 1):
         # This week's figure is today's card: it holds this month's and this term's values too.
-        c = card_of(rules, weights, indicators_of(totals, until_week=None if week == last else week))
-        weeks.append({"week": week, "total": c.total, "subtotals": {d: c.subtotals[d]["score"] for d in DOMAINS}})
+        subtotals, total = at(None if week == last else week)
+        weeks.append({"week": week, "total": total, "subtotals": {d: subtotals[d]["score"] for d in DOMAINS}})
     months, day = [], term.starts_on.replace(day=1)
     while day <= term.ends_on and term.week_of(max(day, term.starts_on)) <= last:
         month_end = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
@@ -222,9 +253,9 @@ def _added(now: float | None, then: float | None) -> float | None:
 def term_start(term: Term, rules, weights, totals: Weekly) -> tuple[int | None, float | None]:
     """The start of the term: the week and total of the card at the end of the first week that had
     any data (the first total of `_history`; only weeks with new values can change it)."""
-    last = _weeks_so_far(term)
+    last, at = _weeks_so_far(term), _as_of(rules, weights, totals)
     for week in sorted({w for weeks in totals.values() for w in weeks if w < last}) + [last]:
-        total = card_of(rules, weights, indicators_of(totals, until_week=None if week == last else week)).total
+        total = at(None if week == last else week)[1]
         if total is not None:
             return week, total
     return None, None
