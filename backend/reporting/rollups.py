@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 
 from backend.extensions import db
-from backend.models import ClassGroup, Rollup, ScoreEntry, Term
+from backend.models import AttendanceMark, ClassGroup, ClassSession, Rollup, ScoreEntry, Term
 from backend.org import membership
 from backend.platform import changes, clock
 from backend.valuecard import attendance, card, catalogue, grades, ledger, stored_cards
@@ -162,17 +162,38 @@ def _ledger_sums(term: Term, rosters, class_ids):
         .where(own, of_classes).group_by(w.c.class_id, w.c.point_id, w.c.week)))
 
 
+def _attendance_weeks(student_ids, term_id: int):
+    """(student, point code, week, values, sum) of the attendance indicators, counted in SQL per
+    student, week and mark: the values `attendance.indicator_values` gives one per mark, summed
+    (the stored-card test compares the two). S-A-02 is over attended sessions, 100 when on time;
+    S-A-03 is 100 unless absent; S-A-04 is 100 when attended."""
+    status = AttendanceMark.status
+    count = {m: func.count().filter(status == m) for m in ("present", "late", "absent")}
+    rows = db.session.execute(
+        select(AttendanceMark.student_id, ClassSession.week, count["present"], count["late"], count["absent"],
+               func.count())
+        .join(ClassSession, ClassSession.id == AttendanceMark.session_id)
+        .where(ClassSession.term_id == term_id,
+               true() if student_ids is None else AttendanceMark.student_id.in_(student_ids))
+        .group_by(AttendanceMark.student_id, ClassSession.week))
+    for student_id, week, present, late, absent, marks in rows:
+        if present + late:
+            yield student_id, "S-A-02", week, present + late, 100.0 * present
+        yield student_id, "S-A-03", week, marks, 100.0 * (marks - absent)
+        yield student_id, "S-A-04", week, marks, 100.0 * (present + late)
+
+
 def _add(week_totals: dict, week: int, n: int, total: float) -> None:
     t = week_totals.setdefault(str(week), [0, 0.0])
     t[0] += n
     t[1] = round(t[1] + total, 4)
 
 
-def _add_in_class(trends: dict, spans, point_id: int, week: int, value: float) -> None:
-    """A student's weekly value goes to the class they were in that week (a move splits the term)."""
+def _add_in_class(trends: dict, spans, point_id: int, week: int, value: float, n: int = 1) -> None:
+    """A student's weekly values go to the class they were in that week (a move splits the term)."""
     for lo, hi, class_id in spans:
         if lo <= week <= hi:
-            _add(trends[(class_id, point_id)], week, 1, value)
+            _add(trends[(class_id, point_id)], week, n, value)
 
 
 def _inputs(term: Term, rules, rosters, class_ids):
@@ -198,14 +219,16 @@ def _inputs(term: Term, rules, rosters, class_ids):
     for c, members in rosters.items():
         for s, (lo, hi) in members.items():
             classes_of[s].append((lo, hi, c))
-    marks = attendance.indicator_values(list(classes_of) if class_ids is not None else None, term.id)
-    for student_id, by_code in sorted(marks.items()):
+    marked: set = set()
+    for student_id, code, week, n, total in _attendance_weeks(list(classes_of) if class_ids is not None else None,
+                                                              term.id):
         if student_id not in classes_of:
             continue
-        for code, series in by_code.items():
-            own[student_id][point_of[code]] = card.weekly({0: series})[0]
-            for week, value in series:
-                _add_in_class(trends, classes_of[student_id], point_of[code], week, value)
+        if (student_id, code) not in marked:  # the marks' indicator replaces any typed value of the point
+            marked.add((student_id, code))
+            own[student_id].pop(point_of[code], None)
+        card.add(own[student_id], point_of[code], week, n, total)
+        _add_in_class(trends, classes_of[student_id], point_of[code], week, total, n)
     stored = {s: own.get(s, {}) for s in classes_of}
     indicators = {s: card.indicators_of(weeks) for s, weeks in stored.items()}
     for student_id, by_point in grades.student_values(term, rules, list(classes_of) if class_ids is not None else None).items():
@@ -243,20 +266,23 @@ def compute(term: Term, class_ids: list[int] | None = None) -> tuple[dict[Key, d
     indicators, trends, entered, cards = _inputs(term, rules, rosters, class_ids)
     partial = _partial(term, rules, rosters)
     rows: dict[Key, dict] = {}
+    score, code_of = card.scorer(individual, weights), {r.point_id: r.point.code for r in individual}
     for class_id, students in sorted(rosters.items()):
         mine = {s: partial.get((class_id, s), indicators.get(s, {})) for s in students}
-        class_cards = {s: card.card_of(individual, weights, mine[s]) for s in students}
+        scores = {s: score(mine[s]) for s in students}  # each student's (subtotals, total), as their card has them
         for rule in individual:
             found = [(mine[s][rule.point_id][0], s) for s in students if rule.point_id in mine[s]]
             if found:
                 rows[("class", class_id, rule.point.code)] = _class_row(
                     found, rule, trends.get((class_id, rule.point_id), {}))
         for metric in DOMAIN_METRICS:
-            found = [(c.total if metric == "total" else c.subtotals[metric]["score"], s) for s, c in class_cards.items()]
+            found = [(total if metric == "total" else subtotals[metric]["score"], s)
+                     for s, (subtotals, total) in scores.items()]
             found = [(v, s) for v, s in found if v is not None]
             if found:
                 rows[("class", class_id, metric)] = _class_row(found, None, {})
-        own = card.class_indicators(collective, entered.get(class_id, {}), class_cards.values())
+        own = card.class_indicators(collective, entered.get(class_id, {}),
+                                    [{code_of[p]: v for p, (v, _) in mine[s].items() if p in code_of} for s in students])
         for rule in collective:
             if rule.point_id in own:
                 rows[("class", class_id, rule.point.code)] = _class_row([(own[rule.point_id][0], None)], rule, {})

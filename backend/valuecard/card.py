@@ -177,20 +177,26 @@ def _summed(plain, weights: dict, points_of: dict[int, float]) -> tuple[dict, fl
     return subtotals, total
 
 
-def _as_of(rules, weights: dict, totals: Weekly):
-    """The card's subtotals and total at the end of any week (None: today), as `card_of` sums them;
-    a point's points are converted once per indicator, however many weeks share it."""
+def scorer(rules, weights: dict):
+    """Subtotals and total from indicators, as `card_of` sums them, without the rest of a card:
+    for many cards (a history's weeks, a class's students), each indicator converted once."""
     plain, rule_of, converted = _plain(rules), {r.point_id: r for r in rules}, {}
 
-    def at(week: int | None) -> tuple[dict, float | None]:
+    def score(indicators: Indicators) -> tuple[dict, float | None]:
         points_of = {}
-        for point_id, (value, _) in indicators_of(totals, until_week=week).items():
+        for point_id, (value, _) in indicators.items():
             if point_id in rule_of:
                 if (point_id, value) not in converted:
                     converted[(point_id, value)] = to_points(rule_of[point_id], value)
                 points_of[point_id] = converted[(point_id, value)]
         return _summed(plain, weights, points_of)
-    return at
+    return score
+
+
+def _as_of(rules, weights: dict, totals: Weekly):
+    """The card's subtotals and total at the end of any week (None: today)."""
+    score = scorer(rules, weights)
+    return lambda week: score(indicators_of(totals, until_week=week))
 
 
 def _weights(term: Term) -> dict:
@@ -375,8 +381,9 @@ def card_from(term: Term, rules, weights, profile: StudentProfile, totals: Weekl
     }
 
 
-def class_indicators(rules, entered: Indicators, cards) -> Indicators:
-    """A class's own indicators: aggregates over its students' cards, the rest as entered."""
+def class_indicators(rules, entered: Indicators, students: list[dict[str, float]]) -> Indicators:
+    """A class's own indicators: aggregates over its students' indicators (point code → indicator),
+    the rest as entered."""
     out = {rule.point_id: entered[rule.point_id] for rule in rules
            if rule.source != "aggregate" and rule.point_id in entered}
     own = {rule.point.code: rule.point_id for rule in rules}
@@ -388,7 +395,7 @@ def class_indicators(rules, entered: Indicators, cards) -> Indicators:
                 out[rule.point_id] = (OVER_MEETINGS[rule.aggregate["fn"]](*found), found[1])
         elif rule.source == "aggregate":
             spec = rule.aggregate
-            found = [v for v in (c.indicator(spec["of"]) for c in cards) if v is not None]
+            found = [v for v in (s.get(spec["of"]) for s in students) if v is not None]
             if found:
                 out[rule.point_id] = (AGGREGATES[spec["fn"]](found, spec), len(found))
     return out
@@ -403,7 +410,7 @@ def class_card(cls: ClassGroup, term: Term, include_sensitive: bool) -> dict:
     cards = _cards(term, [r for r in every_rule if r.point.level == "individual"], weights, students, spans=members)
     rules = _visible([r for r in every_rule if r.point.level == "class"], include_sensitive)
     entered = _indicators(_values(term, rules, class_id=cls.id).get(None, {}))
-    indicators = class_indicators(rules, entered, cards.values())
+    indicators = class_indicators(rules, entered, [{p["code"]: p["indicator"] for p in c.points} for c in cards.values()])
     card = card_of(rules, weights, indicators)
     aggregates = {r.point.code for r in rules if r.source == "aggregate"}
     for point in card.points:
