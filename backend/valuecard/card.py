@@ -13,6 +13,7 @@ same computation over the values up to N: that gives the weekly and monthly
 history and the start-of-term baseline.
 """
 import calendar
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -194,9 +195,25 @@ def scorer(rules, weights: dict):
 
 
 def _as_of(rules, weights: dict, totals: Weekly):
-    """The card's subtotals and total at the end of any week (None: today)."""
-    score = scorer(rules, weights)
-    return lambda week: score(indicators_of(totals, until_week=week))
+    """The card's subtotals and total at the end of any week (None: today): `indicators_of` at
+    that week, from running totals summed once in week order."""
+    score, running = scorer(rules, weights), {}
+    for point_id, weeks in totals.items():
+        order, n, total, upto = sorted(weeks), 0, 0.0, []
+        for week in order:
+            n, total = n + weeks[week][0], total + weeks[week][1]
+            upto.append((n, total))
+        running[point_id] = (order, upto)
+
+    def at(week: int | None) -> tuple[dict, float | None]:
+        found = {}
+        for point_id, (order, upto) in running.items():
+            i = len(order) if week is None else bisect_right(order, week)
+            if i:
+                n, total = upto[i - 1]
+                found[point_id] = (indicator(total, n), n)
+        return score(found)
+    return at
 
 
 def _weights(term: Term) -> dict:
@@ -306,8 +323,12 @@ def class_cards(student_ids, term: Term, include_sensitive: bool, spans: dict | 
 def student_card(profile: StudentProfile, term: Term, include_sensitive: bool) -> dict:
     """The stored card plus what is newer than it; from the ledger when none is stored yet."""
     rules, weights = _rules(term, "individual"), _weights(term)
-    totals, previous = _stored_inputs(term, rules, profile.user_id) or ledger_inputs(term, rules, profile.user_id)
-    return card_from(term, rules, weights, profile, totals, previous, include_sensitive)
+    row, marks_changed, median_total, median_n = stored_cards.lookup(term.id, profile.user_id, profile.class_id)
+    if row is None:
+        totals, previous = ledger_inputs(term, rules, profile.user_id)
+    else:
+        totals, previous = _stored_inputs(term, rules, row, marks_changed), row.previous
+    return card_from(term, rules, weights, profile, totals, previous, include_sensitive, (median_total, median_n))
 
 
 def ledger_inputs(term: Term, rules, student_id: int) -> tuple[Weekly, list]:
@@ -316,17 +337,14 @@ def ledger_inputs(term: Term, rules, student_id: int) -> tuple[Weekly, list]:
     return weekly(values.get(student_id, {})), previous_totals(term, [student_id]).get(student_id, NO_PREVIOUS)
 
 
-def _stored_inputs(term: Term, rules, student_id: int) -> tuple[Weekly, list] | None:
-    row = stored_cards.row(term.id, student_id)
-    if row is None:
-        return None
-    totals = stored_cards.totals(row.weekly)
+def _stored_inputs(term: Term, rules, row, marks_changed: bool) -> Weekly:
+    student_id, totals = row.student_id, stored_cards.totals(row.weekly)
     for point_id, week, value, reversed_value in stored_cards.newer_entries(term.id, student_id, row.ledger_id):
         if value is not None:
             add(totals, point_id, week, 1, value)
         else:  # a reversal takes its entry's value away, whether the entry is stored or newer
             add(totals, point_id, week, -1, reversed_value)
-    if stored_cards.marks_changed(term.id, student_id, row.marks_as_of):
+    if marks_changed:
         point_of = {r.point.code: r.point_id for r in rules}
         for code in ATTENDANCE_POINTS:
             totals.pop(point_of[code], None)
@@ -334,7 +352,7 @@ def _stored_inputs(term: Term, rules, student_id: int) -> tuple[Weekly, list] | 
                               .get(student_id, {}).items()}))
     # Grade-fed points are never stored: a student's grades are a handful of rows, read as the ledger path does.
     totals.update(weekly(grades.student_values(term, rules, [student_id]).get(student_id, {})))
-    return totals, row.previous
+    return totals
 
 
 NO_PREVIOUS = [None, None]  # last term's total with and without sensitive points
@@ -355,27 +373,28 @@ def previous_totals(term: Term, student_ids=None) -> dict[int, list]:
     return out
 
 
-def class_median(term: Term, class_id: int) -> tuple[float | None, int]:
+def class_median(term: Term, class_id: int) -> tuple[float | None, int | None]:
     """The median of the class's totals and over how many, from its stored rollup."""
-    found = db.session.execute(select(Rollup.median, Rollup.count).where(
-        Rollup.term_id == term.id, Rollup.unit == "class", Rollup.unit_id == class_id, Rollup.metric == "total")).first()
-    # A median, never a rank: students are compared with their class, not ordered within it;
-    # and none from a handful of classmates, which would give theirs away.
-    return (None, 0) if found is None else (found.median if found.count >= MIN_GROUP else None, found.count)
+    return db.session.execute(select(Rollup.median, Rollup.count).where(
+        Rollup.term_id == term.id, Rollup.unit == "class", Rollup.unit_id == class_id, Rollup.metric == "total")).first() \
+        or (None, None)
 
 
 def card_from(term: Term, rules, weights, profile: StudentProfile, totals: Weekly, previous: list,
-              include_sensitive: bool) -> dict:
+              include_sensitive: bool, median: tuple[float | None, int | None]) -> dict:
     """The card a reader sees from a student's values per week: the stored path and the ledger path."""
     shown = _visible(rules, include_sensitive)
     card = card_of(shown, weights, indicators_of(totals))
     start = term_start(term, shown, weights, totals)
-    median_total, median_n = class_median(term, profile.class_id)
+    median_total, median_n = median[0], median[1] or 0
     return {
         "term_id": term.id, "student_id": profile.user_id, "total": card.total, "subtotals": card.subtotals,
         "coverage": card.coverage, "sensitive_hidden": not include_sensitive,
         "value_added": value_added(card.total, start, previous[0 if include_sensitive else 1]),
-        "class_median": median_total, "class_median_n": median_n, "min_group": MIN_GROUP,
+        # A median, never a rank: students are compared with their class, not ordered within it;
+        # and none from a handful of classmates, which would give theirs away.
+        "class_median": median_total if median_n >= MIN_GROUP else None, "class_median_n": median_n,
+        "min_group": MIN_GROUP,
         "points": card.points,
         "history": _history(term, shown, weights, totals),
     }

@@ -15,11 +15,11 @@ marks' watermark. Reading the watermark after the values never counts an entry t
 """
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import delete, exists, func, insert, literal, select
 from sqlalchemy.orm import aliased
 
 from backend.extensions import db
-from backend.models import AttendanceMark, ClassSession, ScoreEntry, StoredCard
+from backend.models import AttendanceMark, ClassSession, Rollup, ScoreEntry, StoredCard
 from backend.platform import clock
 
 Payload = dict  # {"weekly": {"point id": [[week, values, sum], ...]}, "previous": [total, total without sensitive]}
@@ -41,8 +41,18 @@ def ledger_watermark() -> int:
     return db.session.scalar(select(func.coalesce(func.max(ScoreEntry.id), 0)))
 
 
-def row(term_id: int, student_id: int) -> StoredCard | None:
-    return db.session.get(StoredCard, (term_id, student_id))
+def lookup(term_id: int, student_id: int, class_id: int):
+    """In one statement: the student's stored card (None when none is stored), whether a mark was
+    set since it, and the median and count of the class's totals from its rollup (None when none)."""
+    def of_class(column):
+        return select(column).where(Rollup.term_id == term_id, Rollup.unit == "class", Rollup.unit_id == class_id,
+                                    Rollup.metric == "total").scalar_subquery()
+    one = select(literal(1).label("one")).subquery()
+    return db.session.execute(
+        select(StoredCard, _marks_since(StoredCard.marks_as_of, term_id, student_id), of_class(Rollup.median),
+               of_class(Rollup.count))
+        .select_from(one)
+        .outerjoin(StoredCard, (StoredCard.term_id == term_id) & (StoredCard.student_id == student_id))).one()
 
 
 def newer_entries(term_id: int, student_id: int, after_id: int):
@@ -54,11 +64,10 @@ def newer_entries(term_id: int, student_id: int, after_id: int):
         .where(ScoreEntry.student_id == student_id, ScoreEntry.term_id == term_id, ScoreEntry.id > after_id)).all()
 
 
-def marks_changed(term_id: int, student_id: int, since: datetime) -> bool:
+def _marks_since(since, term_id: int, student_id: int):
     """A mark set or corrected at or after `since` (a mark is updated in place, with its time)."""
-    return db.session.scalar(select(exists().where(
-        AttendanceMark.student_id == student_id, AttendanceMark.marked_at >= since,
-        ClassSession.id == AttendanceMark.session_id, ClassSession.term_id == term_id)))
+    return exists().where(AttendanceMark.student_id == student_id, AttendanceMark.marked_at >= since,
+                          ClassSession.id == AttendanceMark.session_id, ClassSession.term_id == term_id)
 
 
 def _stored(term_id: int, student_ids=None) -> dict[int, StoredCard]:
