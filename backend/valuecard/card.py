@@ -323,12 +323,12 @@ def class_cards(student_ids, term: Term, include_sensitive: bool, spans: dict | 
 def student_card(profile: StudentProfile, term: Term, include_sensitive: bool) -> dict:
     """The stored card plus what is newer than it; from the ledger when none is stored yet."""
     rules, weights = _rules(term, "individual"), _weights(term)
-    row, marks_changed, median_total, median_n = stored_cards.lookup(term.id, profile.user_id, profile.class_id)
-    if row is None:
+    found = stored_cards.lookup(term.id, profile.user_id, profile.class_id)
+    if found.card is None:
         totals, previous = ledger_inputs(term, rules, profile.user_id)
     else:
-        totals, previous = _stored_inputs(term, rules, row, marks_changed), row.previous
-    return card_from(term, rules, weights, profile, totals, previous, include_sensitive, (median_total, median_n))
+        totals, previous = _stored_inputs(term, rules, found), found.card.previous
+    return card_from(term, rules, weights, profile, totals, previous, include_sensitive, (found.median, found.count))
 
 
 def ledger_inputs(term: Term, rules, student_id: int) -> tuple[Weekly, list]:
@@ -337,14 +337,14 @@ def ledger_inputs(term: Term, rules, student_id: int) -> tuple[Weekly, list]:
     return weekly(values.get(student_id, {})), previous_totals(term, [student_id]).get(student_id, NO_PREVIOUS)
 
 
-def _stored_inputs(term: Term, rules, row, marks_changed: bool) -> Weekly:
-    student_id, totals = row.student_id, stored_cards.totals(row.weekly)
-    for point_id, week, value, reversed_value in stored_cards.newer_entries(term.id, student_id, row.ledger_id):
+def _stored_inputs(term: Term, rules, found: stored_cards.Lookup) -> Weekly:
+    student_id, totals = found.card.student_id, stored_cards.totals(found.card.weekly)
+    for point_id, week, value, reversed_value in found.newer:
         if value is not None:
             add(totals, point_id, week, 1, value)
         else:  # a reversal takes its entry's value away, whether the entry is stored or newer
             add(totals, point_id, week, -1, reversed_value)
-    if marks_changed:
+    if found.marks_changed:
         point_of = {r.point.code: r.point_id for r in rules}
         for code in ATTENDANCE_POINTS:
             totals.pop(point_of[code], None)

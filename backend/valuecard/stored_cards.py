@@ -13,6 +13,7 @@ commits; that job reads it and rewrites the row, so the card is right again with
 (and the hourly full pass catches a lost job). The same holds for a mark set just before the
 marks' watermark. Reading the watermark after the values never counts an entry twice.
 """
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, exists, func, insert, literal, select
@@ -41,27 +42,34 @@ def ledger_watermark() -> int:
     return db.session.scalar(select(func.coalesce(func.max(ScoreEntry.id), 0)))
 
 
-def lookup(term_id: int, student_id: int, class_id: int):
+def lookup(term_id: int, student_id: int, class_id: int) -> "Lookup":
     """In one statement: the student's stored card (None when none is stored), whether a mark was
-    set since it, and the median and count of the class's totals from its rollup (None when none)."""
+    set since it, the median and count of the class's totals from its rollup (None when none), and
+    the student's ledger entries above the card's watermark, one result row each."""
     def of_class(column):
         return select(column).where(Rollup.term_id == term_id, Rollup.unit == "class", Rollup.unit_id == class_id,
                                     Rollup.metric == "total").scalar_subquery()
     one = select(literal(1).label("one")).subquery()
-    return db.session.execute(
+    newer, reversed_entry = aliased(ScoreEntry), aliased(ScoreEntry)
+    rows = db.session.execute(
         select(StoredCard, _marks_since(StoredCard.marks_as_of, term_id, student_id), of_class(Rollup.median),
-               of_class(Rollup.count))
+               of_class(Rollup.count), newer.point_id, newer.week, newer.value, reversed_entry.value)
         .select_from(one)
-        .outerjoin(StoredCard, (StoredCard.term_id == term_id) & (StoredCard.student_id == student_id))).one()
+        .outerjoin(StoredCard, (StoredCard.term_id == term_id) & (StoredCard.student_id == student_id))
+        .outerjoin(newer, (newer.student_id == student_id) & (newer.term_id == term_id)
+                   & (newer.id > StoredCard.ledger_id))
+        .outerjoin(reversed_entry, reversed_entry.id == newer.reverses_id)).all()
+    card, marks_changed, median, count = rows[0][:4]
+    return Lookup(card, bool(marks_changed), median, count, [tuple(r[4:]) for r in rows if r[4] is not None])
 
 
-def newer_entries(term_id: int, student_id: int, after_id: int):
-    """(point, week, value, value of the entry it reverses) of the student's entries above the watermark."""
-    reversed_entry = aliased(ScoreEntry)
-    return db.session.execute(
-        select(ScoreEntry.point_id, ScoreEntry.week, ScoreEntry.value, reversed_entry.value)
-        .outerjoin(reversed_entry, reversed_entry.id == ScoreEntry.reverses_id)
-        .where(ScoreEntry.student_id == student_id, ScoreEntry.term_id == term_id, ScoreEntry.id > after_id)).all()
+@dataclass
+class Lookup:
+    card: StoredCard | None
+    marks_changed: bool
+    median: float | None
+    count: int | None
+    newer: list[tuple[int, int, float | None, float | None]]  # (point, week, value, value of the entry it reverses)
 
 
 def _marks_since(since, term_id: int, student_id: int):
