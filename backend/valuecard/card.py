@@ -121,7 +121,8 @@ def add(totals: Weekly, point_id: int, week: int, n: int, total: float) -> None:
 def indicators_of(totals: Weekly, until_week: int | None = None) -> Indicators:
     out = {}
     for point_id, weeks in totals.items():
-        found = [t for week, t in weeks.items() if until_week is None or week <= until_week]
+        # In week order, as `_as_of` sums them, so that a card and its history's last week agree to the last digit.
+        found = [t for week, t in sorted(weeks.items()) if until_week is None or week <= until_week]
         n = sum(k for k, _ in found)
         if n:
             out[point_id] = (indicator(sum(t for _, t in found), n), n)
