@@ -33,6 +33,7 @@ from backend.models.security import (
     IdempotencyRecord,
     LoginFailure,
 )
+from backend.models.stored_card import StoredCard
 from backend.models.timetable import CourseOffering, OfferingClass, TermDay, TimetableSlot
 from backend.models.warning import (
     SpecialGroupRecord,
@@ -49,5 +50,5 @@ __all__ = [
     "ScoreEntry", "ScoringRule", "StaffProfile", "StudentProfile", "TeachingAssignment", "Term", "User",
     "CadreGrant", "CadreReview", "CourseGrade",
     "ClassMembership", "TermRollover",
-    "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot",
+    "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot", "StoredCard",
 ]

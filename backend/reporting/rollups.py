@@ -13,6 +13,8 @@ recompute made in memory.
 """
 from bisect import bisect_right
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 from statistics import median
 
 from sqlalchemy import (
@@ -31,10 +33,10 @@ from sqlalchemy import (
 )
 
 from backend.extensions import db
-from backend.models import ClassGroup, Rollup, ScoreEntry, Term
+from backend.models import AttendanceMark, ClassGroup, ClassSession, Rollup, ScoreEntry, Term
 from backend.org import membership
 from backend.platform import changes, clock
-from backend.valuecard import attendance, card, catalogue, grades, ledger
+from backend.valuecard import attendance, card, catalogue, grades, ledger, stored_cards
 from backend.valuecard.conversion import is_past_warning
 
 DOMAIN_METRICS = (*card.DOMAINS, "total")
@@ -136,8 +138,9 @@ def _partial(term: Term, rules, members: dict[int, dict[int, membership.Span]]) 
 
 def _ledger_sums(term: Term, rosters, class_ids):
     """One pass over the ledger: (kind, subject, point, week, values, sum) where kind is
-    "student" (a student's indicator), "class" (a class's own entries) or "week" (a class's
-    values in one teaching week, for the trend). Only entries that count are read."""
+    "student" (a student's values in one teaching week: their card and indicators), "class"
+    (a class's own entries) or "week" (a class's values in one teaching week, for the trend).
+    Only entries that count are read."""
     weekly = select(ScoreEntry.student_id, ScoreEntry.class_id, ScoreEntry.point_id, ScoreEntry.week,
                     func.count(ScoreEntry.value).label("n"), func.sum(ScoreEntry.value).label("total")) \
         .where(ScoreEntry.term_id == term.id, ledger.counts()) \
@@ -151,12 +154,33 @@ def _ledger_sums(term: Term, rosters, class_ids):
     of_students = own if class_ids is None else w.c.student_id.in_(students)
     of_classes = true() if class_ids is None else w.c.class_id.in_(class_ids)
     return db.session.execute(union_all(
-        select(literal("student"), w.c.student_id, w.c.point_id, no_week, n, total)
-        .where(of_students).group_by(w.c.student_id, w.c.point_id),
+        select(literal("student"), w.c.student_id, w.c.point_id, w.c.week, n, total)
+        .where(of_students).group_by(w.c.student_id, w.c.point_id, w.c.week),
         select(literal("class"), w.c.class_id, w.c.point_id, no_week, n, total)
         .where(~own, of_classes).group_by(w.c.class_id, w.c.point_id),
         select(literal("week"), w.c.class_id, w.c.point_id, w.c.week, n, total)
         .where(own, of_classes).group_by(w.c.class_id, w.c.point_id, w.c.week)))
+
+
+def _attendance_weeks(student_ids, term_id: int):
+    """(student, point code, week, values, sum) of the attendance indicators, counted in SQL per
+    student, week and mark: the values `attendance.indicator_values` gives one per mark, summed
+    (the stored-card test compares the two). S-A-02 is over attended sessions, 100 when on time;
+    S-A-03 is 100 unless absent; S-A-04 is 100 when attended."""
+    status = AttendanceMark.status
+    count = {m: func.count().filter(status == m) for m in ("present", "late", "absent")}
+    rows = db.session.execute(
+        select(AttendanceMark.student_id, ClassSession.week, count["present"], count["late"], count["absent"],
+               func.count())
+        .join(ClassSession, ClassSession.id == AttendanceMark.session_id)
+        .where(ClassSession.term_id == term_id,
+               true() if student_ids is None else AttendanceMark.student_id.in_(student_ids))
+        .group_by(AttendanceMark.student_id, ClassSession.week))
+    for student_id, week, present, late, absent, marks in rows:
+        if present + late:
+            yield student_id, "S-A-02", week, present + late, 100.0 * present
+        yield student_id, "S-A-03", week, marks, 100.0 * (marks - absent)
+        yield student_id, "S-A-04", week, marks, 100.0 * (present + late)
 
 
 def _add(week_totals: dict, week: int, n: int, total: float) -> None:
@@ -165,40 +189,48 @@ def _add(week_totals: dict, week: int, n: int, total: float) -> None:
     t[1] = round(t[1] + total, 4)
 
 
-def _add_in_class(trends: dict, spans, point_id: int, week: int, value: float) -> None:
-    """A student's weekly value goes to the class they were in that week (a move splits the term)."""
+def _add_in_class(trends: dict, spans, point_id: int, week: int, value: float, n: int = 1) -> None:
+    """A student's weekly values go to the class they were in that week (a move splits the term)."""
     for lo, hi, class_id in spans:
         if lo <= week <= hi:
-            _add(trends[(class_id, point_id)], week, 1, value)
+            _add(trends[(class_id, point_id)], week, n, value)
 
 
 def _inputs(term: Term, rules, rosters, class_ids):
-    """Students' indicators, weekly trends per (class, point), and the classes' own entries."""
-    indicators: dict = defaultdict(dict)
+    """Students' values per week (their stored cards) and indicators, weekly trends per (class,
+    point), the classes' own entries, and the watermarks of what was read (valuecard/stored_cards.py)."""
+    own: dict = defaultdict(dict)  # student → card.Weekly
     trends: dict = defaultdict(dict)
     entered: dict = defaultdict(dict)
-    for kind, subject, point_id, week, n, total in _ledger_sums(term, rosters, class_ids):
+    marks_as_of = clock.now()
+    for kind, subject, point_id, week, n, total in _ledger_sums(term, rosters, class_ids).all():
         if not n:
             continue
         n, total = int(n), float(total)  # PostgreSQL sums counts as NUMERIC
         if kind == "week":
             _add(trends[(subject, point_id)], week, n, total)
+        elif kind == "student":
+            card.add(own[subject], point_id, week, n, total)
         else:
-            (indicators if kind == "student" else entered)[subject][point_id] = (card.indicator(total, n), n)
+            entered[subject][point_id] = (card.indicator(total, n), n)
+    ledger_id = stored_cards.ledger_watermark()
     point_of = {r.point.code: r.point_id for r in rules}
     classes_of: dict = defaultdict(list)  # a student who moved counts each week for one class
     for c, members in rosters.items():
         for s, (lo, hi) in members.items():
             classes_of[s].append((lo, hi, c))
-    marks = attendance.indicator_values(list(classes_of) if class_ids is not None else None, term.id)
-    for student_id, by_code in sorted(marks.items()):
+    marked: set = set()
+    for student_id, code, week, n, total in _attendance_weeks(list(classes_of) if class_ids is not None else None,
+                                                              term.id):
         if student_id not in classes_of:
             continue
-        for code, series in by_code.items():
-            values = [v for _, v in series]
-            indicators[student_id][point_of[code]] = (card.indicator(sum(values), len(values)), len(values))
-            for week, value in series:
-                _add_in_class(trends, classes_of[student_id], point_of[code], week, value)
+        if (student_id, code) not in marked:  # the marks' indicator replaces any typed value of the point
+            marked.add((student_id, code))
+            own[student_id].pop(point_of[code], None)
+        card.add(own[student_id], point_of[code], week, n, total)
+        _add_in_class(trends, classes_of[student_id], point_of[code], week, total, n)
+    stored = {s: own.get(s, {}) for s in classes_of}
+    indicators = {s: card.indicators_of(weeks) for s, weeks in stored.items()}
     for student_id, by_point in grades.student_values(term, rules, list(classes_of) if class_ids is not None else None).items():
         for point_id, series in by_point.items() if student_id in classes_of else ():
             indicators[student_id][point_id] = (card.indicator(sum(v for _, v in series), len(series)), len(series))
@@ -206,37 +238,55 @@ def _inputs(term: Term, rules, rosters, class_ids):
                 _add_in_class(trends, classes_of[student_id], point_id, week, value)
     for class_id, by_point in grades.class_values(term, rules, class_ids).items():
         entered[class_id].update({p: (card.indicator(sum(v for _, v in s), len(s)), len(s)) for p, s in by_point.items()})
-    return indicators, trends, entered
+    previous = card.previous_totals(term, list(classes_of) if class_ids is not None else None)
+    cards = {s: stored_cards.payload(weeks, previous.get(s, card.NO_PREVIOUS)) for s, weeks in stored.items()}
+    return indicators, trends, entered, Cards(cards, ledger_id, marks_as_of)
+
+
+@dataclass
+class Cards:
+    """The stored cards of a computation and the watermarks of what it read."""
+    cards: dict[int, dict]
+    ledger_id: int
+    marks_as_of: datetime
 
 
 def compute_classes(term: Term, class_ids: list[int] | None = None) -> dict[Key, dict]:
     """Every class row of the given classes (all classes when None), from the ledger and the marks."""
+    return compute(term, class_ids)[0]
+
+
+def compute(term: Term, class_ids: list[int] | None = None) -> tuple[dict[Key, dict], Cards]:
+    """The class rows and the stored cards of the given classes' students (all when None)."""
     rules = catalogue.rules(term)
     weights = card._weights(term)
     individual = [r for r in rules if r.point.level == "individual"]
     collective = [r for r in rules if r.point.level == "class"]
     rosters = membership.spans(term, class_ids)
-    indicators, trends, entered = _inputs(term, rules, rosters, class_ids)
+    indicators, trends, entered, cards = _inputs(term, rules, rosters, class_ids)
     partial = _partial(term, rules, rosters)
     rows: dict[Key, dict] = {}
+    score, code_of = card.scorer(individual, weights), {r.point_id: r.point.code for r in individual}
     for class_id, students in sorted(rosters.items()):
         mine = {s: partial.get((class_id, s), indicators.get(s, {})) for s in students}
-        cards = {s: card.card_of(individual, weights, mine[s]) for s in students}
+        scores = {s: score(mine[s]) for s in students}  # each student's (subtotals, total), as their card has them
         for rule in individual:
             found = [(mine[s][rule.point_id][0], s) for s in students if rule.point_id in mine[s]]
             if found:
                 rows[("class", class_id, rule.point.code)] = _class_row(
                     found, rule, trends.get((class_id, rule.point_id), {}))
         for metric in DOMAIN_METRICS:
-            found = [(c.total if metric == "total" else c.subtotals[metric]["score"], s) for s, c in cards.items()]
+            found = [(total if metric == "total" else subtotals[metric]["score"], s)
+                     for s, (subtotals, total) in scores.items()]
             found = [(v, s) for v, s in found if v is not None]
             if found:
                 rows[("class", class_id, metric)] = _class_row(found, None, {})
-        own = card.class_indicators(collective, entered.get(class_id, {}), cards.values())
+        own = card.class_indicators(collective, entered.get(class_id, {}),
+                                    [{code_of[p]: v for p, (v, _) in mine[s].items() if p in code_of} for s in students])
         for rule in collective:
             if rule.point_id in own:
                 rows[("class", class_id, rule.point.code)] = _class_row([(own[rule.point_id][0], None)], rule, {})
-    return rows
+    return rows, cards
 
 
 def merge(term: Term, class_rows: dict[Key, dict], department_of: dict[int, int]) -> dict[Key, dict]:
@@ -293,7 +343,9 @@ def store(term_id: int, rows: dict[Key, dict], units=None) -> dict:
 
 def refresh_class(term: Term, class_id: int) -> dict:
     _lock(term.id)
-    changed = store(term.id, compute_classes(term, [class_id]), [("class", class_id)])
+    rows, cards = compute(term, [class_id])
+    changed = store(term.id, rows, [("class", class_id)])
+    changed["cards"] = stored_cards.store(term.id, cards.cards, cards.ledger_id, cards.marks_as_of, everyone=False)
     # Always passed up, even when nothing changed: a retried job may follow a run that
     # committed its rows but died before it could pass them up.
     changes.touch("department", term.id, [db.session.get(ClassGroup, class_id).department_id])
@@ -321,19 +373,22 @@ def refresh_school(term: Term) -> dict:
 
 # The full path.
 
-def full(term: Term) -> dict[Key, dict]:
-    class_rows = compute_classes(term)
-    return {**class_rows, **merge(term, class_rows, _departments())}
+def full(term: Term) -> tuple[dict[Key, dict], Cards]:
+    class_rows, cards = compute(term)
+    return {**class_rows, **merge(term, class_rows, _departments())}, cards
 
 
 def rebuild(term: Term) -> dict:
     _lock(term.id)
-    return store(term.id, full(term))
+    rows, cards = full(term)
+    changed = store(term.id, rows)
+    changed["cards"] = stored_cards.store(term.id, cards.cards, cards.ledger_id, cards.marks_as_of, everyone=True)
+    return changed
 
 
 def check(term: Term) -> list[str]:
-    """Differences between the stored rows and a full recompute; empty when they agree."""
-    expected = full(term)
+    """Differences between the stored rows (and cards) and a full recompute; empty when they agree."""
+    expected, cards = full(term)
     stored = {k: _as_row(r) for k, r in _stored(term.id).items()}
     problems = [f"missing {k}" for k in expected if k not in stored]
     problems += [f"unexpected {k}" for k in stored if k not in expected]
@@ -341,4 +396,4 @@ def check(term: Term) -> list[str]:
         fields = [f for f in STATS if expected[key][f] != stored[key][f]]
         if fields:
             problems.append(f"{key}: {', '.join(f'{f} stored {stored[key][f]!r} != {expected[key][f]!r}' for f in fields)}")
-    return sorted(problems)
+    return sorted(problems + stored_cards.check(term.id, cards.cards))

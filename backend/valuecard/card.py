@@ -13,10 +13,10 @@ same computation over the values up to N: that gives the weekly and monthly
 history and the start-of-term baseline.
 """
 import calendar
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from statistics import median
 
 from sqlalchemy import select
 
@@ -24,14 +24,16 @@ from backend.extensions import db
 from backend.models import (
     CatalogueVersion,
     ClassGroup,
+    Rollup,
     ScoreEntry,
     StudentProfile,
     Term,
 )
 from backend.org import membership
 from backend.platform import clock
-from backend.valuecard import attendance, catalogue, grades, ledger
+from backend.valuecard import attendance, catalogue, grades, ledger, stored_cards
 from backend.valuecard.conversion import is_past_warning, to_points
+from backend.valuecard.incidents import ATTENDANCE_POINTS
 
 DOMAINS = ("academic", "personal", "career")
 # A class figure (a median, a mean) over fewer students than this is not shown as the class's:
@@ -49,6 +51,7 @@ _OPS = {"lt": lambda a, b: a < b, "gt": lambda a, b: a > b, "ge": lambda a, b: a
 
 Values = dict[int, list[tuple[int, float]]]  # point id → [(teaching week, value)], oldest first
 Indicators = dict[int, tuple[float, int]]  # point id → (indicator, how many values it is over)
+Weekly = dict[int, dict[int, tuple[int, float]]]  # point id → {teaching week: (how many values, their sum)}
 
 
 @dataclass
@@ -65,8 +68,10 @@ class Card:
 
 def _values(term: Term, rules, student_ids=None, class_id=None) -> dict[int | None, Values]:
     """Values that count per subject (student, or None for a class's own entries) and point."""
-    subject = ScoreEntry.student_id.in_(student_ids) if class_id is None else \
-        (ScoreEntry.class_id == class_id) & ScoreEntry.student_id.is_(None)
+    if class_id is not None:
+        subject = (ScoreEntry.class_id == class_id) & ScoreEntry.student_id.is_(None)
+    else:  # every student's when None
+        subject = ScoreEntry.student_id.is_not(None) if student_ids is None else ScoreEntry.student_id.in_(student_ids)
     rows = db.session.execute(
         select(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.week, ScoreEntry.value)
         .where(ScoreEntry.term_id == term.id, subject, ledger.counts()).order_by(ScoreEntry.id))
@@ -93,28 +98,52 @@ def indicator(total: float, count: int) -> float:
     return round(round(total, 6) / count, 2)
 
 
-def _indicators(values: Values, until_week: int | None = None) -> Indicators:
-    out = {}
+def weekly(values: Values) -> Weekly:
+    """Values summed per teaching week: all a card, its history and its start need."""
+    out: Weekly = {}
     for point_id, series in values.items():
-        found = [v for week, v in series if until_week is None or week <= until_week]
-        if found:
-            out[point_id] = (indicator(sum(found), len(found)), len(found))
+        for week, value in series:
+            add(out, point_id, week, 1, value)
     return out
+
+
+def add(totals: Weekly, point_id: int, week: int, n: int, total: float) -> None:
+    """Add (or, with n < 0, take away) values of a point's week; a week left with none goes."""
+    weeks = totals.setdefault(point_id, {})
+    t = weeks.get(week, (0, 0.0))
+    t = (t[0] + n, t[1] + total)
+    if t[0]:
+        weeks[week] = t
+    else:
+        weeks.pop(week, None)
+
+
+def indicators_of(totals: Weekly, until_week: int | None = None) -> Indicators:
+    out = {}
+    for point_id, weeks in totals.items():
+        # In week order, as `_as_of` sums them, so that a card and its history's last week agree to the last digit.
+        found = [t for week, t in sorted(weeks.items()) if until_week is None or week <= until_week]
+        n = sum(k for k, _ in found)
+        if n:
+            out[point_id] = (indicator(sum(t for _, t in found), n), n)
+    return out
+
+
+def _indicators(values: Values, until_week: int | None = None) -> Indicators:
+    return indicators_of(weekly(values), until_week)
 
 
 def card_of(rules, weights: dict, indicators: Indicators) -> Card:
     card = Card()
-    sums = defaultdict(lambda: [0.0, 0.0])  # domain → [weighted points, covered weight]
     of, scored = defaultdict(int), defaultdict(int)
+    points_of = {}
     for rule in rules:
         of[rule.point.domain] += 1
         if rule.point_id not in indicators:
             continue
         scored[rule.point.domain] += 1
         indicator, periods = indicators[rule.point_id]
-        points = to_points(rule, indicator)
-        sums[rule.point.domain][0] += points * rule.weight
-        sums[rule.point.domain][1] += rule.weight
+        points = points_of[rule.point_id] = to_points(rule, indicator)
         card.points.append({"code": rule.point.code, "domain": rule.point.domain, "name_zh": rule.point.name_zh,
                             "name_en": rule.point.name_en, "indicator": indicator, "points": points,
                             "weight": rule.weight, "weighted": round(points * rule.weight, 2),
@@ -123,14 +152,69 @@ def card_of(rules, weights: dict, indicators: Indicators) -> Card:
                             "source": rule.source, "periods": periods})
     card.coverage = {d: {"scored": scored[d], "of": of[d]} for d in DOMAINS}
     card.coverage["all"] = {"scored": sum(scored.values()), "of": len(rules)}
+    card.subtotals, card.total = _summed(_plain(rules), weights, points_of)
+    return card
+
+
+def _plain(rules) -> list[tuple[int, str, float]]:
+    """(point, domain, weight) of each rule: what the sums read, as plain values (a card's
+    history sums them once a week)."""
+    return [(rule.point_id, rule.point.domain, rule.weight) for rule in rules]
+
+
+def _summed(plain, weights: dict, points_of: dict[int, float]) -> tuple[dict, float | None]:
+    """Domain subtotals, weighted over the points that have data with the weight they cover, and the total."""
+    sums = defaultdict(lambda: [0.0, 0.0])  # domain → [weighted points, covered weight]
+    for point_id, domain, weight in plain:
+        if point_id in points_of:
+            sums[domain][0] += points_of[point_id] * weight
+            sums[domain][1] += weight
+    subtotals = {}
     for domain in DOMAINS:
         weighted, covered = sums.get(domain, (0.0, 0.0))
-        card.subtotals[domain] = {"score": round(weighted / covered, 2) if covered else None,
-                                  "covered_weight": round(covered, 3)}
-    scored = [(card.subtotals[d]["score"], weights[d]) for d in DOMAINS if card.subtotals[d]["score"] is not None]
-    if scored:
-        card.total = round(sum(s * w for s, w in scored) / sum(w for _, w in scored), 2)
-    return card
+        subtotals[domain] = {"score": round(weighted / covered, 2) if covered else None,
+                             "covered_weight": round(covered, 3)}
+    scored = [(subtotals[d]["score"], weights[d]) for d in DOMAINS if subtotals[d]["score"] is not None]
+    total = round(sum(s * w for s, w in scored) / sum(w for _, w in scored), 2) if scored else None
+    return subtotals, total
+
+
+def scorer(rules, weights: dict):
+    """Subtotals and total from indicators, as `card_of` sums them, without the rest of a card:
+    for many cards (a history's weeks, a class's students), each indicator converted once."""
+    plain, rule_of, converted = _plain(rules), {r.point_id: r for r in rules}, {}
+
+    def score(indicators: Indicators) -> tuple[dict, float | None]:
+        points_of = {}
+        for point_id, (value, _) in indicators.items():
+            if point_id in rule_of:
+                if (point_id, value) not in converted:
+                    converted[(point_id, value)] = to_points(rule_of[point_id], value)
+                points_of[point_id] = converted[(point_id, value)]
+        return _summed(plain, weights, points_of)
+    return score
+
+
+def _as_of(rules, weights: dict, totals: Weekly):
+    """The card's subtotals and total at the end of any week (None: today): `indicators_of` at
+    that week, from running totals summed once in week order."""
+    score, running = scorer(rules, weights), {}
+    for point_id, weeks in totals.items():
+        order, n, total, upto = sorted(weeks), 0, 0.0, []
+        for week in order:
+            n, total = n + weeks[week][0], total + weeks[week][1]
+            upto.append((n, total))
+        running[point_id] = (order, upto)
+
+    def at(week: int | None) -> tuple[dict, float | None]:
+        found = {}
+        for point_id, (order, upto) in running.items():
+            i = len(order) if week is None else bisect_right(order, week)
+            if i:
+                n, total = upto[i - 1]
+                found[point_id] = (indicator(total, n), n)
+        return score(found)
+    return at
 
 
 def _weights(term: Term) -> dict:
@@ -168,14 +252,14 @@ def _weeks_so_far(term: Term) -> int:
     return min(max(term.week_of(clock.school_today()), 1), term.weeks)
 
 
-def _history(term: Term, rules, weights, values: Values) -> dict:
+def _history(term: Term, rules, weights, totals: Weekly) -> dict:
     """The card as it stood at the end of each week and month of the term so far."""
-    last = _weeks_so_far(term)
+    last, at = _weeks_so_far(term), _as_of(rules, weights, totals)
     weeks = []
     for week in range(1, last + 1):
         # This week's figure is today's card: it holds this month's and this term's values too.
-        c = card_of(rules, weights, _indicators(values, until_week=None if week == last else week))
-        weeks.append({"week": week, "total": c.total, "subtotals": {d: c.subtotals[d]["score"] for d in DOMAINS}})
+        subtotals, total = at(None if week == last else week)
+        weeks.append({"week": week, "total": total, "subtotals": {d: subtotals[d]["score"] for d in DOMAINS}})
     months, day = [], term.starts_on.replace(day=1)
     while day <= term.ends_on and term.week_of(max(day, term.starts_on)) <= last:
         month_end = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
@@ -190,12 +274,12 @@ def _added(now: float | None, then: float | None) -> float | None:
     return round(now - then, 2) if now is not None and then is not None else None
 
 
-def term_start(term: Term, rules, weights, values: Values) -> tuple[int | None, float | None]:
+def term_start(term: Term, rules, weights, totals: Weekly) -> tuple[int | None, float | None]:
     """The start of the term: the week and total of the card at the end of the first week that had
     any data (the first total of `_history`; only weeks with new values can change it)."""
-    last = _weeks_so_far(term)
-    for week in sorted({w for series in values.values() for w, _ in series if w < last}) + [last]:
-        total = card_of(rules, weights, _indicators(values, until_week=None if week == last else week)).total
+    last, at = _weeks_so_far(term), _as_of(rules, weights, totals)
+    for week in sorted({w for weeks in totals.values() for w in weeks if w < last}) + [last]:
+        total = at(None if week == last else week)[1]
         if total is not None:
             return week, total
     return None, None
@@ -216,8 +300,8 @@ def _own_cards(term: Term, shown, weights, values, student_ids, include_sensitiv
     previous = cards_for(student_ids, before, include_sensitive) if before else {}
     out = {}
     for sid in student_ids:
-        mine = membership.only_weeks(values.get(sid, {}), (spans or {}).get(sid))
-        card = card_of(shown, weights, _indicators(mine))
+        mine = weekly(membership.only_weeks(values.get(sid, {}), (spans or {}).get(sid)))
+        card = card_of(shown, weights, indicators_of(mine))
         out[sid] = {"card": card, "value_added": value_added(
             card.total, term_start(term, shown, weights, mine), previous[sid].total if before else None)}
     return out
@@ -238,30 +322,88 @@ def class_cards(student_ids, term: Term, include_sensitive: bool, spans: dict | 
 
 
 def student_card(profile: StudentProfile, term: Term, include_sensitive: bool) -> dict:
-    # The class median is the class's figure: its members over the weeks they were in it.
-    members = membership.spans(term, [profile.class_id]).get(profile.class_id, {})
+    """The stored card plus what is newer than it; from the ledger when none is stored yet."""
     rules, weights = _rules(term, "individual"), _weights(term)
-    values = _values(term, rules, sorted({*members, profile.user_id}))
-    class_totals = [t for t in (card_of(rules, weights, _indicators(membership.only_weeks(values.get(s, {}), span))).total
-                                for s, span in members.items()) if t is not None]
+    found = stored_cards.lookup(term.id, profile.user_id, profile.class_id)
+    if found.card is None:
+        totals, previous = ledger_inputs(term, rules, profile.user_id)
+    else:
+        totals, previous = _stored_inputs(term, rules, found), found.card.previous
+    return card_from(term, rules, weights, profile, totals, previous, include_sensitive, (found.median, found.count))
+
+
+def ledger_inputs(term: Term, rules, student_id: int) -> tuple[Weekly, list]:
+    """A student's values per week and last term's totals, read from the ledger and the marks."""
+    values = _values(term, rules, [student_id])
+    return weekly(values.get(student_id, {})), previous_totals(term, [student_id]).get(student_id, NO_PREVIOUS)
+
+
+def _stored_inputs(term: Term, rules, found: stored_cards.Lookup) -> Weekly:
+    student_id, totals = found.card.student_id, stored_cards.totals(found.card.weekly)
+    for point_id, week, value, reversed_value in found.newer:
+        if value is not None:
+            add(totals, point_id, week, 1, value)
+        else:  # a reversal takes its entry's value away, whether the entry is stored or newer
+            add(totals, point_id, week, -1, reversed_value)
+    if found.marks_changed:
+        point_of = {r.point.code: r.point_id for r in rules}
+        for code in ATTENDANCE_POINTS:
+            totals.pop(point_of[code], None)
+        totals.update(weekly({point_of[c]: s for c, s in attendance.indicator_values([student_id], term.id)
+                              .get(student_id, {}).items()}))
+    # Grade-fed points are never stored: a student's grades are a handful of rows, read as the ledger path does.
+    totals.update(weekly(grades.student_values(term, rules, [student_id]).get(student_id, {})))
+    return totals
+
+
+NO_PREVIOUS = [None, None]  # last term's total with and without sensitive points
+
+
+def previous_totals(term: Term, student_ids=None) -> dict[int, list]:
+    """Each student's total of the term before, as a reader who may and one who may not see
+    sensitive points sees it (every student's when None)."""
+    before = previous_term(term)
+    if before is None:
+        return {}
+    rules, weights = _rules(before, "individual"), _weights(before)
+    values = _values(before, rules, student_ids)
+    out = {}
+    for sid, mine in values.items():
+        found = _indicators(mine)
+        out[sid] = [card_of(rules, weights, found).total, card_of(_visible(rules, False), weights, found).total]
+    return out
+
+
+def class_median(term: Term, class_id: int) -> tuple[float | None, int | None]:
+    """The median of the class's totals and over how many, from its stored rollup."""
+    return db.session.execute(select(Rollup.median, Rollup.count).where(
+        Rollup.term_id == term.id, Rollup.unit == "class", Rollup.unit_id == class_id, Rollup.metric == "total")).first() \
+        or (None, None)
+
+
+def card_from(term: Term, rules, weights, profile: StudentProfile, totals: Weekly, previous: list,
+              include_sensitive: bool, median: tuple[float | None, int | None]) -> dict:
+    """The card a reader sees from a student's values per week: the stored path and the ledger path."""
     shown = _visible(rules, include_sensitive)
-    mine = _own_cards(term, shown, weights, values, [profile.user_id], include_sensitive)[profile.user_id]
-    card = mine["card"]
+    card = card_of(shown, weights, indicators_of(totals))
+    start = term_start(term, shown, weights, totals)
+    median_total, median_n = median[0], median[1] or 0
     return {
         "term_id": term.id, "student_id": profile.user_id, "total": card.total, "subtotals": card.subtotals,
         "coverage": card.coverage, "sensitive_hidden": not include_sensitive,
-        "value_added": mine["value_added"],
+        "value_added": value_added(card.total, start, previous[0 if include_sensitive else 1]),
         # A median, never a rank: students are compared with their class, not ordered within it;
         # and none from a handful of classmates, which would give theirs away.
-        "class_median": round(median(class_totals), 2) if len(class_totals) >= MIN_GROUP else None,
-        "class_median_n": len(class_totals), "min_group": MIN_GROUP,
+        "class_median": median_total if median_n >= MIN_GROUP else None, "class_median_n": median_n,
+        "min_group": MIN_GROUP,
         "points": card.points,
-        "history": _history(term, shown, weights, values.get(profile.user_id, {})),
+        "history": _history(term, shown, weights, totals),
     }
 
 
-def class_indicators(rules, entered: Indicators, cards) -> Indicators:
-    """A class's own indicators: aggregates over its students' cards, the rest as entered."""
+def class_indicators(rules, entered: Indicators, students: list[dict[str, float]]) -> Indicators:
+    """A class's own indicators: aggregates over its students' indicators (point code → indicator),
+    the rest as entered."""
     out = {rule.point_id: entered[rule.point_id] for rule in rules
            if rule.source != "aggregate" and rule.point_id in entered}
     own = {rule.point.code: rule.point_id for rule in rules}
@@ -273,7 +415,7 @@ def class_indicators(rules, entered: Indicators, cards) -> Indicators:
                 out[rule.point_id] = (OVER_MEETINGS[rule.aggregate["fn"]](*found), found[1])
         elif rule.source == "aggregate":
             spec = rule.aggregate
-            found = [v for v in (c.indicator(spec["of"]) for c in cards) if v is not None]
+            found = [v for v in (s.get(spec["of"]) for s in students) if v is not None]
             if found:
                 out[rule.point_id] = (AGGREGATES[spec["fn"]](found, spec), len(found))
     return out
@@ -288,7 +430,7 @@ def class_card(cls: ClassGroup, term: Term, include_sensitive: bool) -> dict:
     cards = _cards(term, [r for r in every_rule if r.point.level == "individual"], weights, students, spans=members)
     rules = _visible([r for r in every_rule if r.point.level == "class"], include_sensitive)
     entered = _indicators(_values(term, rules, class_id=cls.id).get(None, {}))
-    indicators = class_indicators(rules, entered, cards.values())
+    indicators = class_indicators(rules, entered, [{p["code"]: p["indicator"] for p in c.points} for c in cards.values()])
     card = card_of(rules, weights, indicators)
     aggregates = {r.point.code for r in rules if r.source == "aggregate"}
     for point in card.points:

@@ -10,7 +10,7 @@ from backend.models import StudentProfile, Term, User
 from backend.org import directory
 from backend.platform import clock
 from backend.valuecard.card import previous_term
-from tests.helpers import build_college, calendar_dates, login
+from tests.helpers import build_college, calendar_dates, login, run_worker
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def months_so_far(term) -> list[str]:
 
 
 @calendar_dates
-def test_card_from_entries_to_total_and_value_added(client, school, today):
+def test_card_from_entries_to_total_and_value_added(app, client, school, today):
     head = login(client, school["accounts"]["head_teacher"])
     affairs = login(client, school["accounts"]["student_affairs"])
     me, others = school["student"], [s for s in school["roster"] if s != school["student"]]
@@ -59,7 +59,12 @@ def test_card_from_entries_to_total_and_value_added(client, school, today):
     enter(client, affairs, "S-P-07", [(me, 90)])                              # comprehensive evaluation
     enter(client, affairs, "S-P-13", [(me, 2)])                               # two violations (sensitive)
 
-    card = client.get(f"/api/v1/students/{me}/card", headers=login(client, school["accounts"]["student"])).json
+    student = login(client, school["accounts"]["student"])
+    from_ledger = client.get(f"/api/v1/students/{me}/card", headers=student).json
+    assert from_ledger["class_median"] is None  # the class's figure comes with its rollup job
+    run_worker(app)
+    card = client.get(f"/api/v1/students/{me}/card", headers=student).json  # now the stored card
+    assert {**from_ledger, "class_median": card["class_median"], "class_median_n": card["class_median_n"]} == card
     points = {p["code"]: p for p in card["points"]}
     assert points["S-A-09"]["indicator"] == 85 and points["S-A-09"]["points"] == 75.0   # (85-40)/60
     mean = sum(times for _, times in study) / len(study)
