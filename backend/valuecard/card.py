@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import (
-    CatalogueVersion,
     ClassGroup,
     Rollup,
     ScoreEntry,
@@ -218,7 +217,7 @@ def _as_of(rules, weights: dict, totals: Weekly):
 
 
 def _weights(term: Term) -> dict:
-    return db.session.scalar(select(CatalogueVersion.domain_weights).where(CatalogueVersion.term_id == term.id))
+    return catalogue.domain_weights(term)
 
 
 def _rules(term: Term, level: str):

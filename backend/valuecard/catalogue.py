@@ -113,9 +113,23 @@ def seed() -> dict:
 
 
 def rules(term: Term) -> list[ScoringRule]:
-    return db.session.scalars(
-        select(ScoringRule).where(ScoringRule.version_id == ensure_version(term).id).order_by(ScoringRule.point_id)
-    ).all()
+    """A term's rules with their points, in point order: cached per process like `rule` (a card read
+    needs every rule, and reading them was two of its statements)."""
+    def lookup():
+        found = db.session.scalars(select(ScoringRule).where(ScoringRule.version_id == ensure_version(term).id)
+                                   .order_by(ScoringRule.point_id)).all()
+        return [{"rule": cached.columns(r), "point": cached.columns(r.point)} for r in found]
+    return [_attached(data) for data in cached.fresh(cached.lookup([cached.CATALOGUE], ("rules", term.id), lookup))]
+
+
+def domain_weights(term: Term) -> dict:
+    """The weights of the three domains in the term's total."""
+    return cached.fresh(cached.lookup([cached.CATALOGUE], ("weights", term.id), lambda: db.session.scalar(
+        select(CatalogueVersion.domain_weights).where(CatalogueVersion.term_id == term.id))))
+
+
+def _attached(data: dict) -> ScoringRule:
+    return cached.attach(ScoringRule(**data["rule"], point=ScoringPoint(**data["point"])))
 
 
 def rule(term: Term, code: str) -> ScoringRule:
@@ -131,5 +145,4 @@ def rule(term: Term, code: str) -> ScoringRule:
         data = lookup()
     if data is None:
         raise Problem(404, "未找到 / Not found", f"No scoring point {code}.")
-    data = cached.fresh(data)
-    return cached.attach(ScoringRule(**data["rule"], point=ScoringPoint(**data["point"])))
+    return _attached(cached.fresh(data))
