@@ -12,6 +12,7 @@ from flask_jwt_extended import current_user, set_refresh_cookies
 from flask_smorest import Blueprint
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from backend import database
 from backend.api.auth.login import DEVICE_COOKIE, DEVICE_MAX_AGE, _device_signer
 from backend.auth import cas, password_login
 from backend.auth.current import login_required
@@ -88,7 +89,8 @@ def callback():
     if not _state_ok(state):
         return _to_error(cas.refused_state())
     try:
-        user, tokens = cas.sign_in(ticket, state, request.headers.get("User-Agent"))
+        with database.write_apart():  # a GET that signs in: its writes take SQLite's write lock up front
+            user, tokens = cas.sign_in(ticket, state, request.headers.get("User-Agent"))
     except cas.Refused as refused:
         return _to_error(refused)
     response = _private(redirect("/#/cas-done"))
