@@ -86,10 +86,11 @@ def callback():
     if not cas.enabled():
         return _to_error(cas.Refused("off"))
     state, ticket = request.args.get("state", "")[:64], request.args.get("ticket", "")[:512]
-    if not _state_ok(state):
-        return _to_error(cas.refused_state())
     try:
-        with database.write_apart():  # a GET that signs in: its writes take SQLite's write lock up front
+        # A GET that writes (a session, or the audited refusal): its writes take SQLite's lock up front.
+        with database.write_apart():
+            if not _state_ok(state):
+                raise cas.refused_state()
             user, tokens = cas.sign_in(ticket, state, request.headers.get("User-Agent"))
     except cas.Refused as refused:
         return _to_error(refused)
