@@ -1,8 +1,27 @@
-"""Engine behaviour the rest of the code relies on, per dialect."""
-import sqlite3
+"""Engine behaviour the rest of the code relies on, per dialect.
 
+SQLite has one writer. A transaction that writes begins IMMEDIATE: it takes the write lock up
+front and queues for it on the busy timeout. A deferred transaction that reads and then writes
+cannot wait for the lock (SQLITE_BUSY at once, or BUSY_SNAPSHOT once another writer committed).
+A read request (GET, HEAD, OPTIONS) begins deferred: in WAL mode it reads its snapshot and never
+waits for a writer. A read request that must write (an audited sensitive read, a settings row
+made on first sight) does that write in `write_apart()`, its own IMMEDIATE transaction.
+"""
+import logging
+import sqlite3
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from backend.extensions import db
+
+log = logging.getLogger(__name__)
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_writing = ContextVar("sqlite_writing", default=False)
 
 
 @event.listens_for(Engine, "connect")
@@ -19,11 +38,39 @@ def _sqlite_connect(dbapi_connection, _record):
     cursor.close()
 
 
+def reads_only() -> bool:
+    """Whether the transaction about to begin belongs to a read request (and not to its write_apart)."""
+    return has_request_context() and request.method in READ_METHODS and not _writing.get()
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
-    # SQLite has one writer. A deferred transaction that reads and then writes
-    # cannot wait for the lock and fails with "database is locked" at once;
-    # BEGIN IMMEDIATE takes the write lock up front, so writers queue on the
-    # busy timeout instead. WAL keeps readers outside transactions unblocked.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = reads_only()
+        conn.info["deferred"] = deferred
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _write_in_a_read(conn, _cursor, statement, _parameters, _context, _executemany):
+    # A write in a read request's deferred transaction works until two requests meet; say where.
+    if conn.info.get("deferred") and statement.lstrip().upper().startswith(_WRITES):
+        log.error("a read request wrote outside write_apart() (%s %s): %.80s",
+                  request.method if has_request_context() else "-",
+                  request.path if has_request_context() else "-", statement)
+
+
+@contextmanager
+def write_apart():
+    """A write inside a read request, committed when the block ends: the read transaction ends
+    first (a read request has nothing pending), the block's changes take the write lock in their own
+    IMMEDIATE transaction, and reads after it begin deferred again. In a write request or a job the
+    block simply commits with what the transaction holds, as a commit there would."""
+    if reads_only():
+        db.session.commit()
+    token = _writing.set(True)
+    try:
+        yield
+        db.session.commit()
+    finally:
+        _writing.reset(token)

@@ -55,7 +55,8 @@ def weaknesses(password: str, username: str | None = None) -> list[str]:
 
 def _hasher() -> PasswordHasher:
     cfg = current_app.config
-    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_KIB"])
+    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_KIB"],
+                          parallelism=cfg["ARGON2_PARALLELISM"])
 
 
 def hash_password(password: str) -> str:
@@ -69,16 +70,32 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def check(user, password: str) -> bool:
+    """Verify a login; a hash made with other parameters than today's is replaced by one made with
+    them (it commits with the login), so a change of cost reaches every account that logs in."""
+    if not verify_password(user.password_hash, password):
+        return False
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return True
+
+
 def random_password(length: int = 10) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
-# Hashed once per process so that a login attempt for an unknown user costs
+# Hashed once per process and parameters, so that a login attempt for an unknown user costs
 # the same time as one for a real user (no user enumeration by timing).
-_dummy: dict[str, str] = {}
+_dummies: dict[tuple, str] = {}
+
+
+def dummy_hash() -> str:
+    cfg = current_app.config
+    key = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_KIB"], cfg["ARGON2_PARALLELISM"])
+    if key not in _dummies:
+        _dummies[key] = hash_password(random_password())
+    return _dummies[key]
 
 
 def burn_time(password: str) -> None:
-    if "hash" not in _dummy:
-        _dummy["hash"] = hash_password(random_password())
-    verify_password(_dummy["hash"], password)
+    verify_password(dummy_hash(), password)

@@ -28,7 +28,7 @@ def login(username: str, password: str, ip: str, trusted_device: bool, user_agen
     user = find(username)
     if user is None:
         passwords.burn_time(password)
-    if user is None or not user.is_active or not passwords.verify_password(user.password_hash, password):
+    if user is None or not user.is_active or not passwords.check(user, password):
         db.session.rollback()
         raise Problem(401, INVALID_LOGIN)
     throttle.clear(username)

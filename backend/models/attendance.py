@@ -18,7 +18,11 @@ class ClassSession(Base):
     __tablename__ = "class_session"
     # A session opened from a timetabled meeting is one per slot, class and day, so a double tap
     # opens one; ad-hoc sessions have no slot (NULLs never collide).
+    # A check-in reads its class's sessions of the last hours (class_id, starts_at); a wrong code
+    # also the other classes' of those hours (starts_at), not every session of the term.
     __table_args__ = (Index("ix_class_session_class_day", "class_id", "day"),
+                      Index("ix_class_session_class_starts", "class_id", "starts_at"),
+                      Index("ix_class_session_starts", "starts_at"),
                       UniqueConstraint("slot_id", "class_id", "day"))
     id: Mapped[int] = mapped_column(primary_key=True)
     term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import String, and_, cast, func, or_, select
 
+from backend import database
 from backend.extensions import db
 from backend.models import (
     AuditEvent,
@@ -27,9 +28,9 @@ def record(actor_id: int | None, action: str, object_type: str, object_id: str |
 
 def sensitive_read(actor_id: int, object_type: str, object_id: str | None, detail) -> None:
     """Log a read of need-to-know data and commit it at once: the read happens whatever the
-    request does next."""
-    record(actor_id, "read.sensitive", object_type, object_id, detail)
-    db.session.commit()
+    request does next. A read request's own transaction only reads (backend/database.py)."""
+    with database.write_apart():
+        record(actor_id, "read.sensitive", object_type, object_id, detail)
 
 
 def _about_student(student_id):

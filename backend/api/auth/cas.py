@@ -12,6 +12,7 @@ from flask_jwt_extended import current_user, set_refresh_cookies
 from flask_smorest import Blueprint
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from backend import database
 from backend.api.auth.login import DEVICE_COOKIE, DEVICE_MAX_AGE, _device_signer
 from backend.auth import cas, password_login
 from backend.auth.current import login_required
@@ -85,10 +86,12 @@ def callback():
     if not cas.enabled():
         return _to_error(cas.Refused("off"))
     state, ticket = request.args.get("state", "")[:64], request.args.get("ticket", "")[:512]
-    if not _state_ok(state):
-        return _to_error(cas.refused_state())
     try:
-        user, tokens = cas.sign_in(ticket, state, request.headers.get("User-Agent"))
+        # A GET that writes (a session, or the audited refusal): its writes take SQLite's lock up front.
+        with database.write_apart():
+            if not _state_ok(state):
+                raise cas.refused_state()
+            user, tokens = cas.sign_in(ticket, state, request.headers.get("User-Agent"))
     except cas.Refused as refused:
         return _to_error(refused)
     response = _private(redirect("/#/cas-done"))

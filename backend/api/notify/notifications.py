@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
+from backend import database
 from backend.auth.current import login_required
 from backend.errors import Problem
 from backend.extensions import PROBLEM_JSON, db
@@ -84,8 +85,8 @@ def unsubscribe(subscription_id):
 @blp.response(200, PreferencesIO)
 @login_required
 def settings():
-    pref = notifications.preferences(current_user.id)
-    db.session.commit()
+    with database.write_apart():  # a GET that makes the row on first sight
+        pref = notifications.preferences(current_user.id)
     return pref
 
 

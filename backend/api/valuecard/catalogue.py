@@ -1,9 +1,9 @@
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
+from backend import database
 from backend.auth.current import login_required
 from backend.auth.policy import Resource, authorize
-from backend.extensions import db
 from backend.org import directory
 from backend.schemas.org import TermQuery
 from backend.schemas.valuecard import CatalogueOut, PointIn, RuleOut, RulePatchIn, WeightsIn
@@ -20,8 +20,8 @@ blp = Blueprint("catalogue", __name__, url_prefix="/api/v1/catalogue",
 def list_rules(query):
     authorize(current_user, "view", Resource.CATALOGUE)
     term = directory.term_or_current(query["term_id"])
-    version = catalogue.ensure_version(term)
-    db.session.commit()
+    with database.write_apart():  # a GET that makes the term's catalogue on first sight
+        version = catalogue.ensure_version(term)
     return {"term_id": term.id, "domain_weights": version.domain_weights, "rules": catalogue.rules(term)}
 
 
