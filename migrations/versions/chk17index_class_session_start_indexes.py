@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'chk17index'
-down_revision = 'tt16timetable'
+down_revision = 'card17store'
 branch_labels = None
 depends_on = None
 
