@@ -30,7 +30,6 @@ import os
 import random
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,9 +50,10 @@ SCHOOL_OFFSET = "+08:00"  # Asia/Shanghai, the default SCHOOL_TZ
 CACHE = Path(os.environ.get("SPIRAL_BENCH_CACHE", "/tmp/spiral-bench-cache"))
 REVERSED_EVERY = 97  # about 1 % of the term's entries are corrected
 SAMPLE_PER_CLASS = 3  # students per class with a plan (three goals) and a self-assessment
-WARNED_CLASS_EVERY = 8  # the class warning job runs for one class in eight, at most WARNED_CLASSES_MAX
-WARNED_CLASSES_MAX = 30  # (about a second each: a sample is enough for the lists that show them)
-SHAPES = ["bench/generate.py", "backend/demo.py", "seed/catalogue.yaml", "seed/holidays.yaml", "migrations/versions"]
+WARNED_CLASS_EVERY = 8  # the class warning job runs for one class in eight, at most WARNED_MAX
+WARNED_MAX = 30  # (about a second each: a sample is enough for the lists that show them)
+SHAPES = ["bench/generate.py", "backend/demo.py", "seed/catalogue.yaml", "seed/holidays.yaml", "migrations/versions",
+          "backend/auth/passwords.py", "backend/config.py"]  # the demo's password hash follows the Argon2 setting
 
 
 def clock_start() -> str:
@@ -224,7 +224,7 @@ def _ledger_sql(dialect: str) -> dict[str, str]:
                    'session:' || cs.id, {VALUE.format(p="sp", h=hp)},
                    0, 'g' || sp.point_id || '.s' || cs.id, cs.teacher_id, cs.starts_at
             FROM class_session cs JOIN student_profile p ON p.class_id = cs.class_id CROSS JOIN bench_session_point sp
-            WHERE cs.term_id = :term AND cs.closed_at IS NOT NULL""",
+            WHERE cs.term_id = :term AND cs.day < :today""",  # today's lessons are scored later
         "marks": """INSERT INTO attendance_mark (session_id, student_id, status, source, marked_by, marked_at)
             SELECT id, user_id, CASE WHEN h < 930 THEN 'present' WHEN h < 965 THEN 'late'
                                      WHEN h < 985 THEN 'absent' ELSE 'leave' END,
@@ -308,7 +308,7 @@ def build(url: str, instance: str, students: int, log=print) -> dict:
         db.session.execute(text(sql["marks"]), {"term": term.id})
         db.session.commit()
         t = step("attendance marks", t)
-        db.session.execute(text(sql["session"]), {"term": term.id})
+        db.session.execute(text(sql["session"]), {"term": term.id, "today": BENCH_TODAY})
         db.session.execute(text(sql["individual"]), {"at": now})
         db.session.execute(text(sql["class"]), {"at": now})
         last = db.session.scalar(text("SELECT max(id) FROM score_entry"))
@@ -339,7 +339,7 @@ def describe(term_id: int) -> dict:
     from backend.extensions import db
 
     one = lambda sql, **kw: db.session.scalar(text(sql), kw)  # noqa: E731
-    today = BENCH_TODAY.isoformat()
+    today = BENCH_TODAY
     return {"term_id": term_id, "ledger_rows": one("SELECT count(*) FROM score_entry"),
             "term_rows": one("SELECT count(*) FROM score_entry WHERE term_id = :t", t=term_id),
             "groups": one(GROUPS_SQL, t=term_id),
@@ -383,7 +383,7 @@ def _warnings(term) -> int:
     from backend.extensions import db
     from backend.models import ClassGroup
 
-    for cls in db.session.scalars(select(ClassGroup).order_by(ClassGroup.id)).all()[::WARNED_CLASS_EVERY][:WARNED_CLASSES_MAX]:
+    for cls in db.session.scalars(select(ClassGroup).order_by(ClassGroup.id)).all()[::WARNED_CLASS_EVERY][:WARNED_MAX]:
         warnings.evaluate_class(term, cls)
         db.session.info.clear()  # the jobs a commit would enqueue: there is no worker here
         db.session.commit()
