@@ -185,7 +185,8 @@ def run(args, url: str, world: dict) -> dict:
             storm += [(sid, name, s.id) for sid, name in look["roster"][s.class_id]]
         storm = storm[:args.storm]
         mixed_sessions = [s for s in open_sessions if s not in storm_sessions]
-        mixed_checkins = [(sid, name, s.id) for s in mixed_sessions for sid, name in look["roster"][s.class_id]][:300]
+        mixed_checkins = [(sid, name, s.id) for s in mixed_sessions
+                          for sid, name in look["roster"][s.class_id]][:args.mixed_checkins]
 
         # 2. A login wave: first logins of students who have never logged in (the storm's, then others).
         wave = [name for _, name, _ in storm] + [name for _, name, _ in mixed_checkins]
@@ -206,7 +207,7 @@ def run(args, url: str, world: dict) -> dict:
             teachers[name] = client.login(name)[1]
 
         # 3. Alone: one client.
-        alone = [client.batch(scorer, spp(groups.pop())) for _ in range(20)]
+        alone = [client.batch(scorer, spp(groups.pop())) for _ in range(min(20, len(groups) // 2))]
         readers = [(sid, tokens[name]) for sid, name, _ in storm[:50]]
         cards_own = [client.call("GET", f"/api/v1/students/{sid}/card", token)[0] for sid, token in readers]
         by_class = {c: r for c, r in look["roster"].items()}
@@ -370,6 +371,7 @@ def main() -> None:
     parser.add_argument("--storm", type=int, default=1000, help="students in the check-in storm")
     parser.add_argument("--storm-seconds", type=float, default=60)
     parser.add_argument("--storm-clients", type=int, default=64)
+    parser.add_argument("--mixed-checkins", type=int, default=100, help="check-ins in the mixed load")
     parser.add_argument("--logins", type=int, default=1000, help="first logins in the login wave")
     parser.add_argument("--login-clients", type=int, default=16)
     args = parser.parse_args()
