@@ -187,6 +187,7 @@ def run(args, url: str, world: dict) -> dict:
         mixed_sessions = [s for s in open_sessions if s not in storm_sessions]
         mixed_checkins = [(sid, name, s.id) for s in mixed_sessions
                           for sid, name in look["roster"][s.class_id]][:args.mixed_checkins]
+        mixed_sessions = [s for s in mixed_sessions if s.id in {c[2] for c in mixed_checkins}]
 
         # 2. A login wave: first logins of students who have never logged in (the storm's, then others).
         wave = [name for _, name, _ in storm] + [name for _, name, _ in mixed_checkins]
@@ -202,16 +203,20 @@ def run(args, url: str, world: dict) -> dict:
               f"{logins_per_s / os.cpu_count():.1f}/s per core, {args.login_clients} clients; "
               f"{summary([ms for ms, _ in logins])}", flush=True)
 
-        teachers = {}
-        for name in {s.username for s in look["sessions"]} | set(look["heads"].values()):
-            teachers[name] = client.login(name)[1]
+        # The teachers the run needs: today's lessons' (codes, homework) and the head teachers of the
+        # classes whose cards and reports are read; logged in before any timing.
+        classes = sorted(look["roster"])[:max(50, args.probes)]
+        closed_sessions = closed_sessions[:args.batches]
+        needed = {s.username for s in storm_sessions + mixed_sessions + closed_sessions}
+        needed |= {look["heads"][c] for c in classes}
+        with ThreadPoolExecutor(args.login_clients) as pool:
+            teachers = dict(zip(needed, (token for _, token in pool.map(client.login, needed))))
 
         # 3. Alone: one client.
         alone = [client.batch(scorer, spp(groups.pop())) for _ in range(min(20, len(groups) // 2))]
         readers = [(sid, tokens[name]) for sid, name, _ in storm[:50]]
         cards_own = [client.call("GET", f"/api/v1/students/{sid}/card", token)[0] for sid, token in readers]
-        by_class = {c: r for c, r in look["roster"].items()}
-        heads = [(rng.choice(by_class[c])[0], teachers[look["heads"][c]]) for c in sorted(by_class)][:50]
+        heads = [(rng.choice(look["roster"][c])[0], teachers[look["heads"][c]]) for c in classes[:50]]
         cards_head = [client.call("GET", f"/api/v1/students/{sid}/card", token)[0] for sid, token in heads]
         print(f"batch alone          {summary(alone)}", flush=True)
         print(f"card, own            {summary(cards_own)}", flush=True)
@@ -259,7 +264,7 @@ def run(args, url: str, world: dict) -> dict:
 
         def prober():
             """A head teacher's monthly batch for a class, then the class rollup polled until it shows."""
-            for class_id in sorted(look["roster"])[:args.probes]:
+            for class_id in classes[:args.probes]:
                 body = {"point": "S-A-07", "period": f"month:{generate.BENCH_TODAY:%Y-%m}",
                         "entries": [{"student_id": sid, "value": 1 + sid % 5} for sid, _ in look["roster"][class_id]]}
                 query = text("SELECT trend FROM rollup WHERE term_id = :t AND unit = 'class' AND unit_id = :c "
