@@ -212,12 +212,21 @@ def run(args, url: str, world: dict) -> dict:
         with ThreadPoolExecutor(args.login_clients) as pool:
             teachers = dict(zip(needed, (token for _, token in pool.map(client.login, needed))))
 
-        # 3. Alone: one client.
-        alone = [client.batch(scorer, spp(groups.pop())) for _ in range(min(20, len(groups) // 2))]
+        # 3. Alone: one client, a ping before each request, so that the ratios' two sides meet the
+        # same machine (a shared machine's load drifts within a run).
+        paired = []
+
+        def after_ping(request):
+            paired.append(client.call("GET", "/api/v1/me", scorer)[0])
+            return request()
+        alone = [after_ping(lambda: client.batch(scorer, spp(groups.pop()))) for _ in range(min(20, len(groups) // 2))]
         readers = [(sid, tokens[name]) for sid, name, _ in storm[:50]]
-        cards_own = [client.call("GET", f"/api/v1/students/{sid}/card", token)[0] for sid, token in readers]
+        card = lambda sid, token: client.call("GET", f"/api/v1/students/{sid}/card", token)[0]  # noqa: E731
+        cards_own = [after_ping(lambda: card(sid, token)) for sid, token in readers]
         heads = [(rng.choice(look["roster"][c])[0], teachers[look["heads"][c]]) for c in classes[:50]]
-        cards_head = [client.call("GET", f"/api/v1/students/{sid}/card", token)[0] for sid, token in heads]
+        cards_head = [after_ping(lambda: card(sid, token)) for sid, token in heads]
+        ping = statistics.median(paired)
+        print(f"ping, paired         {summary(paired)} (the ratios' denominator)", flush=True)
         print(f"batch alone          {summary(alone)}", flush=True)
         print(f"card, own            {summary(cards_own)}", flush=True)
         print(f"card, head teacher   {summary(cards_head)}", flush=True)
