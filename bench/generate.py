@@ -85,7 +85,7 @@ SESSION_POINTS = Table("bench_session_point", _scratch, Column("point_id", Integ
                        Column("lo", Float), Column("hi", Float), Column("bad", Float), Column("lower_better", Integer))
 
 # A value in the point's usual range: most students well inside it, about 3 % past the warning side.
-H = "(({subject}) * 7919 + ({salt}) * 104729) % 1000"
+H = "(({subject}) * CAST(7919 AS BIGINT) + ({salt}) * CAST(104729 AS BIGINT)) % 1000"
 VALUE = """round(CASE WHEN {p}.lower_better = 1 THEN (CASE WHEN {h} < 40 THEN {p}.bad ELSE {p}.lo END)
                  ELSE {p}.lo + ({p}.hi - {p}.lo) * (CASE WHEN {h} < 30 THEN {h} / 100.0
                                                       ELSE 0.62 + 0.38 * ({h} - 30) / 970.0 END) END)"""
@@ -231,7 +231,7 @@ def _ledger_sql(dialect: str) -> dict[str, str]:
                    CASE WHEN h < 965 THEN 'checkin' WHEN h < 985 THEN 'close' ELSE 'leave' END,
                    CASE WHEN h < 965 THEN user_id ELSE teacher_id END, starts_at
             FROM (SELECT cs.id, cs.teacher_id, cs.starts_at, p.user_id,
-                         (p.user_id * 7919 + cs.id * 104729 + (p.user_id % 11) * 37) % 1000 AS h
+                         (p.user_id * CAST(7919 AS BIGINT) + cs.id * CAST(104729 AS BIGINT) + (p.user_id % 11) * 37) % 1000 AS h
                   FROM class_session cs JOIN student_profile p ON p.class_id = cs.class_id
                   WHERE cs.term_id = :term AND cs.closed_at IS NOT NULL) x""",
         # A correction as ledger.correct writes it: the reversal (no value, the original's id), then
