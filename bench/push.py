@@ -6,9 +6,12 @@
 Starts tests/push_endpoint.py in its own process (it checks every VAPID JWT and answers after
 `--latency`), builds N devices with one red alert each in a fresh SQLite database, and times
 notify/push.py.deliver_due() — claim, encrypt, sign, send concurrently, record each answer —
-exactly as the RQ job runs it. In the same run it times the bare cryptography per message
-(aes128gcm payload encryption with pywebpush plus a VAPID signature with py_vapid) and
-prints CPU per delivered message as a ratio to it. The last line is one JSON object.
+exactly as the RQ job runs it. In the same run it times the bare cryptography the sender really
+does per message: aes128gcm payload encryption with pywebpush, and a VAPID signature with py_vapid
+amortised as the sender amortises it (one per push-service origin, reused for 12 hours:
+backend/notify/push.py `_Signer`; here every device is on one origin, so one signature for the
+run), and prints CPU per delivered message as a ratio to it. Signing per message, as an earlier
+baseline did, is printed for comparison; it inflated the denominator. The last line is one JSON object.
 """
 import argparse
 import base64
@@ -20,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from py_vapid import Vapid  # noqa: E402
 from pywebpush import WebPusher  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from backend import create_app  # noqa: E402
 from backend.extensions import db  # noqa: E402
@@ -65,15 +69,24 @@ def build(n: int, origin: str) -> dict:
     return {"endpoint": f"{origin}/push/dev0", "keys": {"p256dh": p256dh, "auth": auth}}
 
 
-def crypto_per_message(info: dict, body: bytes, samples: int) -> float:
-    """CPU seconds per message for the bare work every push must do: encrypt, sign."""
+def crypto_per_message(info: dict, body: bytes, samples: int, origins: int) -> tuple[float, float]:
+    """CPU seconds per message for the bare work every push must do: encrypt each message, sign one
+    VAPID JWT per push-service origin (the sender's amortisation); and, for comparison, with a
+    signature per message."""
     vapid = Vapid()
     vapid.generate_keys()
+    claims = lambda: {"sub": "mailto:bench@example.edu.cn", "aud": "http://127.0.0.1",  # noqa: E731
+                      "exp": int(time.time()) + 12 * 3600}
     started = time.process_time()
     for _ in range(samples):
         WebPusher(info).encode(body, "aes128gcm")
-        vapid.sign({"sub": "mailto:bench@example.edu.cn", "aud": "http://127.0.0.1", "exp": int(time.time()) + 3600})
-    return (time.process_time() - started) / samples
+    for _ in range(origins):
+        vapid.sign(claims())
+    amortised = (time.process_time() - started) / samples
+    started = time.process_time()
+    for _ in range(min(samples, 1000)):
+        vapid.sign(claims())
+    return amortised, amortised + (time.process_time() - started) / min(samples, 1000)
 
 
 def main() -> None:
@@ -96,7 +109,8 @@ def main() -> None:
             cpu, wall = time.process_time(), time.perf_counter()
             totals = push.deliver_due()
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-            crypto = crypto_per_message(info, body, min(args.messages, 5000))
+            origins = len({urlparse(e).netloc for e in db.session.scalars(select(PushSubscription.endpoint))})
+            crypto, signing_each = crypto_per_message(info, body, args.messages, origins)
     finally:
         proc.send_signal(signal.SIGTERM)
         endpoint = json.loads(proc.stdout.readline() or "{}")
@@ -109,9 +123,12 @@ def main() -> None:
           f"(push service accepted {endpoint.get('accepted')}, refused {endpoint.get('refused')})")
     print(f"wall                {wall:.2f} s   → {delivered / wall:.0f} messages/s")
     print(f"CPU per message     {per_message * 1000:.3f} ms (claim, encrypt, sign, send, record)")
-    print(f"bare crypto         {crypto * 1000:.3f} ms (aes128gcm encryption + VAPID signature)")
-    print(f"CPU vs crypto       {per_message / crypto:.2f}")
+    print(f"bare crypto         {crypto * 1000:.3f} ms (aes128gcm encryption each; {origins} VAPID signature(s), "
+          "one per push-service origin, as the sender signs)")
+    print(f"CPU vs crypto       {per_message / crypto:.2f}   (against a signature per message: "
+          f"{per_message / signing_each:.2f}, the old, flattering baseline)")
     print(json.dumps({"msgs_per_s": round(delivered / wall, 1), "cpu_vs_crypto": round(per_message / crypto, 2),
+                      "cpu_vs_crypto_signing_each": round(per_message / signing_each, 2),
                       "delivered": delivered, "failed": totals["failed"] + totals["retry"] + totals["gone"]}))
 
 

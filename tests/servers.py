@@ -79,7 +79,9 @@ def _pg_bindir() -> str:
 class PostgresServer:
     USER = "spiral"
 
-    def __init__(self):
+    def __init__(self, data_from: str | None = None):
+        """A new cluster, or (data_from) one started from a copy of a stopped cluster's data directory
+        (the benchmarks keep their generated term so; bench/generate.py)."""
         bindir = _pg_bindir()
         self.dir = tempfile.mkdtemp(prefix="spiral-pg-")
         self.port = free_port()
@@ -88,8 +90,14 @@ class PostgresServer:
             shutil.chown(self.dir, "postgres")
         prefix = ["runuser", "-u", "postgres", "--"] if as_postgres else []
         data = os.path.join(self.dir, "data")
-        subprocess.run(prefix + [f"{bindir}/initdb", "-D", data, "-U", self.USER, "--auth=trust",
-                                 "-E", "UTF8", "--locale=C.UTF-8"], check=True, stdout=subprocess.DEVNULL)
+        self.bindir, self.prefix, self.data = bindir, prefix, data
+        if data_from:
+            shutil.copytree(data_from, data, symlinks=True)
+            if as_postgres:
+                subprocess.run(["chown", "-R", "postgres", data], check=True)
+        else:
+            subprocess.run(prefix + [f"{bindir}/initdb", "-D", data, "-U", self.USER, "--auth=trust",
+                                     "-E", "UTF8", "--locale=C.UTF-8"], check=True, stdout=subprocess.DEVNULL)
         self.proc = subprocess.Popen(
             prefix + [f"{bindir}/postgres", "-D", data, "-p", str(self.port), "-h", "127.0.0.1",
                       "-k", self.dir, "-c", "fsync=off", "-c", "synchronous_commit=off",
@@ -99,6 +107,13 @@ class PostgresServer:
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.USER}@127.0.0.1:{self.port}/{database}"
+
+    def stop(self) -> None:
+        """A fast, clean shutdown (pg_ctl: runuser does not pass SIGINT on): the data directory can then be copied."""
+        if self.proc.poll() is None:
+            subprocess.run(self.prefix + [f"{self.bindir}/pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"],
+                           check=True, stdout=subprocess.DEVNULL)
+            self.proc.wait(60)
 
     def close(self) -> None:
         if self.proc.poll() is None:
