@@ -221,7 +221,7 @@ def _weights(term: Term) -> dict:
 
 
 def _rules(term: Term, level: str):
-    return [r for r in catalogue.rules(term) if r.point.level == level]
+    return [r for r in catalogue.read_only_rules(term) if r.point.level == level]
 
 
 def cards_for(student_ids, term: Term, include_sensitive: bool = True) -> dict[int, Card]:
