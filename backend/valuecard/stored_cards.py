@@ -26,12 +26,11 @@ from backend.platform import clock
 Payload = dict  # {"weekly": {"point id": [[week, values, sum], ...]}, "previous": [total, total without sensitive]}
 
 
-def payload(totals: dict, previous: list) -> Payload:
-    """A student's row from values per week (card.Weekly); sums rounded as the indicator rounds
-    them, so that the order PostgreSQL added them in never shows as a change."""
-    return {"weekly": {str(p): [[w, n, round(t, 6)] for w, (n, t) in sorted(weeks.items())]
-                       for p, weeks in sorted(totals.items()) if weeks},
-            "previous": list(previous)}
+def payload(weekly: dict, previous: list) -> Payload:
+    """A student's row from their values per point as [[week, values, sum], ...] in week order,
+    sums rounded as the indicator rounds them (reporting/rollups.py `_inputs`), so that the
+    order PostgreSQL added them in never shows as a change."""
+    return {"weekly": {str(p): weeks for p, weeks in sorted(weekly.items()) if weeks}, "previous": list(previous)}
 
 
 def totals(stored: dict) -> dict:
