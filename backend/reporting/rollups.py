@@ -11,15 +11,16 @@ class, the full rebuild every class. `store` writes only what differs, so a job 
 twice changes nothing the second time, and `check` compares the stored rows with a full
 recompute made in memory.
 """
+import gc
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
     delete,
     func,
-    insert,
     select,
     text,
     true,
@@ -29,9 +30,8 @@ from sqlalchemy import (
 from backend.extensions import db
 from backend.models import AttendanceMark, ClassGroup, ClassSession, Rollup, ScoreEntry, Term
 from backend.org import membership
-from backend.platform import changes, clock
+from backend.platform import bulk, changes, clock
 from backend.valuecard import attendance, card, catalogue, grades, ledger, stored_cards
-from backend.valuecard.conversion import is_past_warning
 
 DOMAIN_METRICS = (*card.DOMAINS, "total")
 STATS = ("count", "mean", "median", "min", "max", "short_of_standard", "past_warning", "buckets", "trend",
@@ -94,8 +94,10 @@ def _past(values: list[float], direction: str, threshold: float) -> int:
 
 def _class_row(found: list[tuple[float, int | None]], rule, trend: dict) -> dict:
     values = sorted(v for v, _ in found)
-    flagged = [] if rule is None or rule.warning_value is None else \
-        sorted(s for v, s in found if s is not None and is_past_warning(rule, v))
+    flagged = []
+    if rule is not None and rule.warning_value is not None:  # conversion.is_past_warning, its rule read once
+        warning, lower_better = rule.warning_value, rule.direction == "lower_better"
+        flagged = sorted(s for v, s in found if s is not None and (v > warning if lower_better else v < warning))
     return {**_stats(values, rule), "trend": trend, "values": values, "flagged": flagged}
 
 
@@ -152,7 +154,8 @@ def _ledger_weeks(term: Term, students, class_ids):
         .order_by(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.week)
     if class_ids is not None:
         query = query.where(ScoreEntry.student_id.in_(students) | ScoreEntry.class_id.in_(class_ids))
-    return db.session.execute(query)
+    # Plain rows, not through the ORM's loading (which costs more than the query at this size).
+    return db.session.connection().execute(query)
 
 
 def _attendance_weeks(student_ids, term_id: int):
@@ -162,14 +165,14 @@ def _attendance_weeks(student_ids, term_id: int):
     sessions, 100 when on time; S-A-03 is 100 unless absent; S-A-04 is 100 when attended."""
     status = AttendanceMark.status
     count = {m: func.count().filter(status == m) for m in ("present", "late", "absent")}
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(AttendanceMark.student_id, ClassSession.week, count["present"], count["late"], count["absent"],
                func.count())
         .join(ClassSession, ClassSession.id == AttendanceMark.session_id)
         .where(ClassSession.term_id == term_id,
                true() if student_ids is None else AttendanceMark.student_id.in_(student_ids))
         .group_by(AttendanceMark.student_id, ClassSession.week)
-        .order_by(AttendanceMark.student_id, ClassSession.week))
+        .order_by(AttendanceMark.student_id, ClassSession.week)).all()
     for student_id, week, present, late, absent, marks in rows:
         if present + late:
             yield student_id, "S-A-02", week, present + late, 100.0 * present
@@ -225,7 +228,7 @@ def _inputs(term: Term, rules, rosters, class_ids):
     in_classes = None if not subset else set(class_ids)
     marks_as_of = clock.now()
     mine, series, last = None, None, (None, None)
-    for student_id, class_id, point_id, week, n, total in _ledger_weeks(term, students, class_ids):
+    for student_id, class_id, point_id, week, n, total in _ledger_weeks(term, students, class_ids).all():
         if not n:
             continue
         n, total = int(n), float(total)  # PostgreSQL sums counts as NUMERIC
@@ -236,7 +239,13 @@ def _inputs(term: Term, rules, rosters, class_ids):
                 e[1] += total
             continue
         if in_classes is None or class_id in in_classes:
-            _add(trends[(class_id, point_id)], week, n, total)
+            weeks = trends[(class_id, point_id)]
+            t = weeks.get(week)
+            if t is None:
+                weeks[week] = [n, total]
+            else:
+                t[0] += n
+                t[1] += total
         if (student_id, point_id) != last:
             last, mine = (student_id, point_id), own.get(student_id)
             series = None if mine is None else mine.setdefault(point_id, [])
@@ -357,25 +366,26 @@ def _as_row(r: Rollup) -> dict:
 
 
 def store(term_id: int, rows: dict[Key, dict], units=None) -> dict:
-    """Make the stored rows of `units` (all units when None) equal `rows`; write only differences."""
-    existing = _stored(term_id, units)
+    """Make the stored rows of `units` (all units when None) equal `rows`; write only differences,
+    found by comparing each row's stored text with the new row written out (bulk.py `as_stored`):
+    a full pass over an unchanged term reads no JSON back."""
+    query = select(Rollup.id, Rollup.unit, Rollup.unit_id, Rollup.metric, *bulk.as_text(Rollup, STATS)) \
+        .where(Rollup.term_id == term_id)
+    if units is not None:
+        query = query.where(tuple_(Rollup.unit, Rollup.unit_id).in_(units))
+    existing = {(unit, unit_id, metric): (row_id, tuple(stored))
+                for row_id, unit, unit_id, metric, *stored in db.session.execute(query)}
     now = clock.now()
-    stale = [r.id for k, r in existing.items() if k not in rows]
+    stale = [row_id for k, (row_id, _) in existing.items() if k not in rows]
     new = [{"term_id": term_id, "unit": k[0], "unit_id": k[1], "metric": k[2], "updated_at": now, **row}
            for k, row in rows.items() if k not in existing]
-    changed = 0
-    for key, row in rows.items():
-        if key in existing and _as_row(existing[key]) != row:
-            for field, value in row.items():
-                setattr(existing[key], field, value)
-            existing[key].updated_at = now
-            changed += 1
+    changed = [{"id": existing[key][0], "updated_at": now, **row} for key, row in rows.items()
+               if key in existing and bulk.as_stored(Rollup, row, STATS) != existing[key][1]]
     if stale:
         db.session.execute(delete(Rollup).where(Rollup.id.in_(stale)))
-    for start in range(0, len(new), 2000):
-        db.session.execute(insert(Rollup), new[start:start + 2000])
-    db.session.flush()
-    return {"inserted": len(new), "updated": changed, "deleted": len(stale)}
+    bulk.insert_rows(Rollup, new)
+    bulk.update_rows(Rollup, changed)
+    return {"inserted": len(new), "updated": len(changed), "deleted": len(stale)}
 
 
 # The incremental path: one class, then its department, then the school, each from stored rows.
@@ -412,9 +422,24 @@ def refresh_school(term: Term) -> dict:
 
 # The full path.
 
+@contextmanager
+def _no_cycle_collection():
+    """A term's computation builds a few hundred thousand small lists and dicts, none in a cycle:
+    the collector would walk them all again and again as they pile up (a third of the run), and
+    finds nothing to free."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def full(term: Term) -> tuple[dict[Key, dict], Cards]:
-    class_rows, cards = compute(term)
-    return {**class_rows, **merge(term, class_rows, _departments())}, cards
+    with _no_cycle_collection():
+        class_rows, cards = compute(term)
+        return {**class_rows, **merge(term, class_rows, _departments())}, cards
 
 
 def rebuild(term: Term) -> dict:
