@@ -283,9 +283,43 @@ def _inputs(term: Term, rules, rosters, class_ids):
     for class_id, by_point in grades.class_values(term, rules, class_ids).items():
         own_entered.setdefault(class_id, {}).update(
             {p: (card.indicator(sum(v for _, v in s), len(s)), len(s)) for p, s in by_point.items()})
-    previous = card.previous_totals(term, students)
+    previous = _previous_totals(term, students)
     cards = {s: stored_cards.payload(mine, previous.get(s, card.NO_PREVIOUS)) for s, mine in own.items()}
     return indicators, {k: _trend(v) for k, v in trends.items()}, own_entered, Cards(cards, ledger_id, marks_as_of)
+
+
+def _previous_totals(term: Term, students) -> dict[int, list]:
+    """card.previous_totals by the recompute's own reads: one grouped pass over last term's
+    ledger and marks instead of every entry through the ORM (4.5 s at 2,000 students, more than
+    the rest of the recompute), indicators and totals as a card sums them (card.scorer)."""
+    before = card.previous_term(term)
+    if before is None:
+        return {}
+    rules, weights = card._rules(before, "individual"), card._weights(before)
+    point_of = {r.point.code: r.point_id for r in rules}
+    own: dict = defaultdict(dict)
+    for student_id, _, point_id, week, n, total in _ledger_weeks(before, students, None if students is None else []):
+        if student_id is None or not n:
+            continue
+        series = own[student_id].setdefault(point_id, [])
+        if series and series[-1][0] == week:
+            series[-1][1] += int(n)
+            series[-1][2] += float(total)
+        else:
+            series.append([week, int(n), float(total)])
+    marked: set = set()
+    for student_id, code, week, n, total in _attendance_weeks(students, before.id):
+        if (student_id, code) not in marked:
+            marked.add((student_id, code))
+            own[student_id][point_of[code]] = []
+        own[student_id][point_of[code]].append([week, n, total])
+    indicators = {s: {p: _series_indicator([(w, k, round(t, 6)) for w, k, t in series]) for p, series in mine.items()}
+                  for s, mine in own.items()}
+    for student_id, by_point in grades.student_values(before, rules, students).items():
+        indicators.setdefault(student_id, {}).update(
+            {p: (card.indicator(sum(v for _, v in values), len(values)), len(values)) for p, values in by_point.items()})
+    everything, shown = card.scorer(rules, weights), card.scorer(card._visible(rules, False), weights)
+    return {s: [everything(found)[1], shown(found)[1]] for s, found in indicators.items()}
 
 
 @dataclass
