@@ -48,10 +48,6 @@ def _lock(term_id: int) -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK + term_id})
 
 
-def _short_of(rule, value: float, threshold: float) -> bool:
-    return value > threshold if rule.direction == "lower_better" else value < threshold
-
-
 def bucket_edges(rule) -> list[float]:
     """Lower edges of the distribution's buckets, in the metric's own unit."""
     if rule is None:  # a subtotal or the total: card points 0–100
@@ -290,8 +286,8 @@ def _inputs(term: Term, rules, rosters, class_ids):
 
 def _previous_totals(term: Term, students) -> dict[int, list]:
     """card.previous_totals by the recompute's own reads: one grouped pass over last term's
-    ledger and marks instead of every entry through the ORM (4.5 s at 2,000 students, more than
-    the rest of the recompute), indicators and totals as a card sums them (card.scorer)."""
+    ledger and marks instead of every entry through the ORM and two whole cards per student (2.4 s
+    against 5.3 s at 2,000 students with a full last term), totals as a card sums them (card.scorer)."""
     before = card.previous_term(term)
     if before is None:
         return {}
