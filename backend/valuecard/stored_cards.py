@@ -16,22 +16,22 @@ marks' watermark. Reading the watermark after the values never counts an entry t
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, insert, literal, select
+from sqlalchemy import delete, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from backend.extensions import db
 from backend.models import AttendanceMark, ClassSession, Rollup, ScoreEntry, StoredCard
-from backend.platform import clock
+from backend.platform import bulk, clock
 
+PAYLOAD = ("weekly", "previous")
 Payload = dict  # {"weekly": {"point id": [[week, values, sum], ...]}, "previous": [total, total without sensitive]}
 
 
-def payload(totals: dict, previous: list) -> Payload:
-    """A student's row from values per week (card.Weekly); sums rounded as the indicator rounds
-    them, so that the order PostgreSQL added them in never shows as a change."""
-    return {"weekly": {str(p): [[w, n, round(t, 6)] for w, (n, t) in sorted(weeks.items())]
-                       for p, weeks in sorted(totals.items()) if weeks},
-            "previous": list(previous)}
+def payload(weekly: dict, previous: list) -> Payload:
+    """A student's row from their values per point as [[week, values, sum], ...] in week order,
+    sums rounded as the indicator rounds them (reporting/rollups.py `_inputs`), so that the
+    order PostgreSQL added them in never shows as a change."""
+    return {"weekly": {str(p): weeks for p, weeks in sorted(weekly.items()) if weeks}, "previous": list(previous)}
 
 
 def totals(stored: dict) -> dict:
@@ -86,30 +86,25 @@ def _stored(term_id: int, student_ids=None) -> dict[int, StoredCard]:
 
 
 def store(term_id: int, cards: dict[int, Payload], ledger_id: int, marks_as_of: datetime, everyone: bool) -> dict:
-    """Write the rows whose payload changed; with `everyone`, `cards` is every student's and
-    any other row of the term goes. An unchanged row keeps its older watermarks: what is
-    newer than them then adds up to nothing the payload does not already hold, except marks
-    set again as they were, which a read re-reads."""
-    existing = _stored(term_id, None if everyone else list(cards))
-    now = clock.now()
-    fields = {"ledger_id": ledger_id, "marks_as_of": marks_as_of, "updated_at": now}
-    new = [{"term_id": term_id, "student_id": s, **p, **fields} for s, p in cards.items() if s not in existing]
-    changed = 0
-    for sid, p in cards.items():
-        old = existing.get(sid)
-        if old is not None and (old.weekly, old.previous) != (p["weekly"], p["previous"]):
-            old.weekly, old.previous = p["weekly"], p["previous"]
-            for name, value in fields.items():
-                setattr(old, name, value)
-            changed += 1
+    """Write the rows whose payload changed (their stored text differs, bulk.py `as_stored`); with
+    `everyone`, `cards` is every student's and any other row of the term goes. An unchanged row
+    keeps its older watermarks: what is newer than them then adds up to nothing the payload does
+    not already hold, except marks set again as they were, which a read re-reads."""
+    query = select(StoredCard.student_id, *bulk.as_text(StoredCard, PAYLOAD)).where(StoredCard.term_id == term_id)
+    if not everyone:
+        query = query.where(StoredCard.student_id.in_(list(cards)))
+    existing = {sid: tuple(stored) for sid, *stored in db.session.execute(query)}
+    fields = {"term_id": term_id, "ledger_id": ledger_id, "marks_as_of": marks_as_of, "updated_at": clock.now()}
+    new = [{"student_id": s, **p, **fields} for s, p in cards.items() if s not in existing]
+    changed = [{"student_id": s, **p, **fields} for s, p in cards.items()
+               if s in existing and bulk.as_stored(StoredCard, p, PAYLOAD) != existing[s]]
     stale = [s for s in existing if s not in cards] if everyone else []
     for start in range(0, len(stale), 2000):
         db.session.execute(delete(StoredCard).where(
             StoredCard.term_id == term_id, StoredCard.student_id.in_(stale[start:start + 2000])))
-    for start in range(0, len(new), 2000):
-        db.session.execute(insert(StoredCard), new[start:start + 2000])
-    db.session.flush()
-    return {"inserted": len(new), "updated": changed, "deleted": len(stale)}
+    bulk.insert_rows(StoredCard, new)
+    bulk.update_rows(StoredCard, changed)
+    return {"inserted": len(new), "updated": len(changed), "deleted": len(stale)}
 
 
 def check(term_id: int, cards: dict[int, Payload]) -> list[str]:
