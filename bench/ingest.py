@@ -106,6 +106,13 @@ def lookups(app, term_id: int) -> dict:
             "students": [s for c in sorted(roster) for s in roster[c]]}
 
 
+def weekly_value(student_id: int) -> int:
+    """A weekly S-P-09 value with a class's usual spread: 70–99, and one student in 29 below the
+    warning value (70). A quarter of every batch past the line would be a mass event, which opens
+    an incident each time (valuecard/incidents.py): no class looks like that week after week."""
+    return 55 if student_id % 29 == 0 else 70 + student_id % 30
+
+
 def rebuild_rollups(app, term_id: int) -> float:
     """The cached term's rollups and stored cards as the code under test makes them (the cache is
     keyed by the schema, not by how rollups are computed)."""
@@ -175,7 +182,7 @@ def run(args, url: str, world: dict) -> dict:
         look = lookups(app, world["term_id"])
         students, week = look["students"], 16
         spp = lambda group: {"point": "S-P-09", "period": f"week:{week}",  # noqa: E731
-                             "entries": [{"student_id": s, "value": 60 + s % 40} for s, _ in group]}
+                             "entries": [{"student_id": s, "value": weekly_value(s)} for s, _ in group]}
         groups = [students[i:i + 50] for i in range(0, len(students) - 49, 50)]
         statements = count_statements(app, look["scorer"], [spp(groups[0]), spp(groups[1])])
         groups = groups[2:]

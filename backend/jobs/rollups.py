@@ -1,4 +1,9 @@
-"""Rollup jobs: one class, one department, the school, or a whole term (reporting/rollups.py)."""
+"""Rollup jobs: one class, one department, the school, or a whole term (reporting/rollups.py).
+
+A class's job is on the `rollups` queue, which workers serve first; the department, school and
+whole-term jobs are on `reports`, served after `notifications`. A school merge at 20,000 students
+takes seconds: on one queue, the class jobs behind it made a batch take up to a minute to show in
+its class report under load (bench/ingest.py freshness)."""
 from datetime import date
 
 from backend.extensions import db
@@ -21,7 +26,7 @@ def rollup_class(term_id: int, class_id: int) -> dict:
     return changed
 
 
-@job("rollups", timeout=30, retry_after=(2, 10, 60))
+@job("reports", timeout=30, retry_after=(2, 10, 60))
 def rollup_department(term_id: int, department_id: int) -> dict:
     queue.started(rollup_department, term_id, department_id)
     changed = rollups.refresh_department(_term(term_id), department_id)
@@ -29,7 +34,7 @@ def rollup_department(term_id: int, department_id: int) -> dict:
     return changed
 
 
-@job("rollups", timeout=120, retry_after=(5, 30, 120))
+@job("reports", timeout=120, retry_after=(5, 30, 120))
 def rollup_school(term_id: int, school_id: int) -> dict:
     queue.started(rollup_school, term_id, school_id)
     changed = rollups.refresh_school(_term(term_id))
@@ -37,7 +42,7 @@ def rollup_school(term_id: int, school_id: int) -> dict:
     return changed
 
 
-@job("rollups", timeout=1800, retry_after=(60, 300, 900))
+@job("reports", timeout=1800, retry_after=(60, 300, 900))
 def rebuild_term(term_id: int) -> dict:
     queue.started(rebuild_term, term_id)
     changed = rollups.rebuild(_term(term_id))
@@ -45,7 +50,7 @@ def rebuild_term(term_id: int) -> dict:
     return changed
 
 
-@job("rollups", timeout=1800, retry_after=(60, 300, 900))
+@job("reports", timeout=1800, retry_after=(60, 300, 900))
 def rebuild_current_term(day: str | None = None) -> dict:
     """The periodic full pass: whatever an incremental run missed (a lost job, a roster move)
     is put right within one period."""

@@ -19,7 +19,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
-QUEUES = ("rollups", "notifications", "default")  # the order a worker serves them in
+QUEUES = ("rollups", "notifications", "reports", "default")  # the order a worker serves them in
 PENDING_SECONDS = 600  # a coalescing mark outlives a lost job by at most this
 
 

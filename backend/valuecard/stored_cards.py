@@ -15,8 +15,9 @@ marks' watermark. Reading the watermark after the values never counts an entry t
 """
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, exists, func, literal, select
+from sqlalchemy import bindparam, delete, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from backend.extensions import db
@@ -46,21 +47,29 @@ def lookup(term_id: int, student_id: int, class_id: int) -> "Lookup":
     """In one statement: the student's stored card (None when none is stored), whether a mark was
     set since it, the median and count of the class's totals from its rollup (None when none), and
     the student's ledger entries above the card's watermark, one result row each."""
-    def of_class(column):
-        return select(column).where(Rollup.term_id == term_id, Rollup.unit == "class", Rollup.unit_id == class_id,
-                                    Rollup.metric == "total").scalar_subquery()
-    one = select(literal(1).label("one")).subquery()
-    newer, reversed_entry = aliased(ScoreEntry), aliased(ScoreEntry)
-    rows = db.session.execute(
-        select(StoredCard, _marks_since(StoredCard.marks_as_of, term_id, student_id), of_class(Rollup.median),
-               of_class(Rollup.count), newer.point_id, newer.week, newer.value, reversed_entry.value)
-        .select_from(one)
-        .outerjoin(StoredCard, (StoredCard.term_id == term_id) & (StoredCard.student_id == student_id))
-        .outerjoin(newer, (newer.student_id == student_id) & (newer.term_id == term_id)
-                   & (newer.id > StoredCard.ledger_id))
-        .outerjoin(reversed_entry, reversed_entry.id == newer.reverses_id)).all()
+    rows = db.session.execute(_lookup_statement(), {"term": term_id, "student": student_id, "class": class_id}).all()
     card, marks_changed, median, count = rows[0][:4]
     return Lookup(card, bool(marks_changed), median, count, [tuple(r[4:]) for r in rows if r[4] is not None])
+
+
+@cache
+def _lookup_statement():
+    """Built once per process with bound parameters: a card read is the most frequent request, and
+    building this statement cost it more CPU than running it."""
+    term, student = bindparam("term"), bindparam("student")
+
+    def of_class(column):
+        return select(column).where(Rollup.term_id == term, Rollup.unit == "class",
+                                    Rollup.unit_id == bindparam("class"), Rollup.metric == "total").scalar_subquery()
+    one = select(literal(1).label("one")).subquery()
+    newer, reversed_entry = aliased(ScoreEntry), aliased(ScoreEntry)
+    return (select(StoredCard, _marks_since(StoredCard.marks_as_of, term, student), of_class(Rollup.median),
+                   of_class(Rollup.count), newer.point_id, newer.week, newer.value, reversed_entry.value)
+            .select_from(one)
+            .outerjoin(StoredCard, (StoredCard.term_id == term) & (StoredCard.student_id == student))
+            .outerjoin(newer, (newer.student_id == student) & (newer.term_id == term)
+                       & (newer.id > StoredCard.ledger_id))
+            .outerjoin(reversed_entry, reversed_entry.id == newer.reverses_id))
 
 
 @dataclass

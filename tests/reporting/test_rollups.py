@@ -170,7 +170,7 @@ def test_two_schedulers_enqueue_each_periodic_slot_once(app, college):
     later = tick(moment.replace(hour=16))  # six hours on: a new slot for every periodic job
     assert len(later) == len(SCHEDULE) and not set(later) & set(first)
     full_passes = [j for j in first + later if j.startswith("rollups-full-pass")]
-    assert [j.id for j in Queue("rollups", connection=queue.redis_connection()).jobs] == full_passes
+    assert [j.id for j in Queue("reports", connection=queue.redis_connection()).jobs] == full_passes
     run_worker(app)
     assert rollups.check(directory.current_term(clock.school_today())) == []
 
