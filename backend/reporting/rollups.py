@@ -25,6 +25,7 @@ from sqlalchemy import (
     text,
     true,
     tuple_,
+    union_all,
 )
 
 from backend.extensions import db
@@ -143,13 +144,24 @@ def _ledger_weeks(term: Term, students, class_ids):
     that count, in student, point and week order. A class's own entries have no student; an
     entry's class is the one it was recorded for, which the weekly trend goes to. With
     `class_ids`, the given students' entries and the classes' own."""
-    query = select(ScoreEntry.student_id, ScoreEntry.class_id, ScoreEntry.point_id, ScoreEntry.week,
-                   func.count(ScoreEntry.value), func.sum(ScoreEntry.value)) \
-        .where(ScoreEntry.term_id == term.id, ledger.counts()) \
-        .group_by(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.week, ScoreEntry.class_id) \
-        .order_by(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.week)
-    if class_ids is not None:
-        query = query.where(ScoreEntry.student_id.in_(students) | ScoreEntry.class_id.in_(class_ids))
+    columns = (ScoreEntry.student_id, ScoreEntry.class_id, ScoreEntry.point_id, ScoreEntry.week)
+    if class_ids is None:
+        query = select(*columns, func.count(ScoreEntry.value), func.sum(ScoreEntry.value)) \
+            .where(ScoreEntry.term_id == term.id, ledger.counts()) \
+            .group_by(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.week, ScoreEntry.class_id) \
+            .order_by(ScoreEntry.student_id, ScoreEntry.point_id, ScoreEntry.week)
+    else:
+        # Two index reads (the students' entries; the classes' other entries) rather than one OR,
+        # which SQLite answered by walking the whole term: 190 ms of a 600 ms class job.
+        found = union_all(
+            select(*columns, ScoreEntry.value).where(ScoreEntry.term_id == term.id, ledger.counts(),
+                                                     ScoreEntry.student_id.in_(students)),
+            select(*columns, ScoreEntry.value).where(
+                ScoreEntry.term_id == term.id, ledger.counts(), ScoreEntry.class_id.in_(class_ids),
+                ScoreEntry.student_id.is_(None) | ScoreEntry.student_id.not_in(students))).subquery()
+        c = found.c
+        query = select(c.student_id, c.class_id, c.point_id, c.week, func.count(c.value), func.sum(c.value)) \
+            .group_by(c.student_id, c.point_id, c.week, c.class_id).order_by(c.student_id, c.point_id, c.week)
     # Plain rows, not through the ORM's loading (which costs more than the query at this size).
     return db.session.connection().execute(query)
 

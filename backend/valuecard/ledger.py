@@ -143,8 +143,11 @@ def counts():
     """The entries that count: neither a reversal nor reversed."""
     reversal = aliased(ScoreEntry)
     # The IS NOT NULL lets PostgreSQL read the few reversals through their unique index
-    # instead of hashing the whole ledger for the anti-join.
-    return and_(ScoreEntry.reverses_id.is_(None), ~exists().where(
+    # instead of hashing the whole ledger for the anti-join. "Not a reversal" is written so that
+    # no index can serve it: SQLite (without statistics) took `reverses_id IS NULL` as an equality
+    # on that unique index and walked every original of the ledger through it, ahead of the
+    # query's own student or class condition (a class job read the whole term).
+    return and_(func.coalesce(ScoreEntry.reverses_id, 0) == 0, ~exists().where(
         reversal.reverses_id.is_not(None), reversal.reverses_id == ScoreEntry.id))
 
 
