@@ -1,9 +1,12 @@
 """Factories and helpers shared by the tests."""
 import io
+import threading
 import uuid
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
+from werkzeug.serving import make_server
 
 from backend import demo
 from backend.extensions import db
@@ -77,3 +80,16 @@ def make_plan(owner, kind: str = "student_term", submit: bool = True, **fields):
 def upload_roster(client, headers, data: bytes, name: str = "roster.xlsx"):
     return client.post("/api/v1/roster/import", headers=headers,
                        data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+@contextmanager
+def served(app):
+    """The test's app behind a real threaded HTTP server, so requests run side by side."""
+    db.session.commit()  # nothing of the test's own may hold a lock while the copies run
+    db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()

@@ -247,13 +247,7 @@ def _inputs(term: Term, rules, rosters, class_ids):
                 e[1] += total
             continue
         if in_classes is None or class_id in in_classes:
-            weeks = trends[(class_id, point_id)]
-            t = weeks.get(week)
-            if t is None:
-                weeks[week] = [n, total]
-            else:
-                t[0] += n
-                t[1] += total
+            _add(trends[(class_id, point_id)], week, n, total)
         if (student_id, point_id) != last:
             last, mine = (student_id, point_id), own.get(student_id)
             series = None if mine is None else mine.setdefault(point_id, [])

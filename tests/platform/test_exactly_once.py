@@ -4,7 +4,6 @@ point and period whatever the keys; a write that commits inside `once` is refuse
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,6 @@ import requests
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
-from werkzeug.serving import make_server
 
 from backend.errors import violated_index
 from backend.extensions import db
@@ -38,7 +36,7 @@ from backend.org import directory
 from backend.platform import clock, idempotency, language
 from backend.valuecard import ledger
 from tests.conftest import make_app
-from tests.helpers import assert_problem, build_college, login, writing
+from tests.helpers import assert_problem, build_college, login, served, writing
 
 
 def zh(text: str) -> str:
@@ -66,19 +64,6 @@ def school(app, client):
 def postgres_only(app):
     if app.config["DB_KIND"] != "postgresql":
         pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): the race needs PostgreSQL")
-
-
-@contextmanager
-def served(app):
-    """The test's app behind a real threaded HTTP server, so requests run side by side."""
-    db.session.commit()  # nothing of the test's own may hold a lock while the copies run
-    db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
 
 
 def at_once(base: str, path: str, headers: list[dict], body, method: str = "POST") -> list[requests.Response]:

@@ -9,11 +9,10 @@ import pytest
 import requests
 from flask import has_request_context, request
 from sqlalchemy import event, func, select
-from werkzeug.serving import make_server
 
 from backend.extensions import db
 from backend.models import AuditEvent, User
-from tests.helpers import build_college, login, writing
+from tests.helpers import build_college, login, served, writing
 
 
 @pytest.fixture
@@ -24,19 +23,6 @@ def school(app, client):
     student = db.session.scalar(select(User).where(User.username == accounts["student"]["username"]))
     return {"student": student.id, "me": login(client, accounts["student"]),
             "head": login(client, accounts["head_teacher"])}
-
-
-@contextmanager
-def served(app):
-    """The app behind a real threaded HTTP server: every request in its own thread and session."""
-    db.session.commit()
-    db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
 
 
 @contextmanager
