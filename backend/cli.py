@@ -1,4 +1,4 @@
-"""flask commands: seed, demo, worker, scheduler, housekeeping, rollups, warnings, push."""
+"""flask commands: seed, demo, worker, scheduler, housekeeping, rollups, warnings, push, backup, restore."""
 import json
 import time
 from pathlib import Path
@@ -135,3 +135,44 @@ def register_cli(app: Flask) -> None:
     def keys_command(rotate):
         """Generate VAPID keys into instance/vapid.json (kept if present); prints the public key."""
         click.echo(push.generate_keys(rotate)["public_key"])
+
+    # ---- backup and restore (platform/backup.py) ------------------------------------------------
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.option("--without-secrets", is_flag=True,
+                  help="Leave instance/secrets.json and vapid.json out (keep them in your secret store).")
+    def backup_command(path, without_secrets):
+        """Write a consistent backup (database, attachments, secrets, manifest) to PATH, a .tar (0600)."""
+        from backend.platform import backup
+
+        started = time.perf_counter()
+        try:
+            manifest = backup.take(path, with_secrets=not without_secrets)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(json.dumps({"path": path, "bytes": Path(path).stat().st_size, "dialect": manifest["dialect"],
+                               "revision": manifest["revision"], "created_at": manifest["created_at"],
+                               "ledger_rows": manifest["ledger"]["rows"],
+                               "attachments": manifest["attachments"]["count"],
+                               "files": [f["name"] for f in manifest["files"]],
+                               "seconds": round(time.perf_counter() - started, 2)}))
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+    @click.option("--no-rebuild", is_flag=True, help="Skip recomputing every term's rollups afterwards.")
+    def restore_command(path, force, no_rebuild):
+        """Check a backup's checksums and schema revision, restore it, verify the ledger, rebuild rollups.
+        Stop the web, workers, scheduler and relay first; restart them afterwards (secrets may change)."""
+        from backend.platform import backup
+
+        try:
+            result = backup.restore(path, force=force, rebuild=not no_rebuild)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"restored a {result['dialect']} backup made {result['created_at']} (revision {result['revision']}): "
+                   f"{result['ledger']['rows']} ledger rows and {result['attachments']['count']} attachments, "
+                   f"checksums match; instance files: {', '.join(result['instance_files']) or 'none'}")
+        if result["upgrade_needed"]:
+            click.echo("the backup's schema is older than this code: run `flask db upgrade` now")
+        click.echo(json.dumps(result))
