@@ -203,6 +203,10 @@ def open_backup(path: str, work: Path) -> dict:
         raise BackupError(f"{path} is not a Spiral backup (not a readable tar file: {exc}).") from None
     with tar:
         try:
+            members = tar.getmembers()
+        except (OSError, tarfile.TarError) as exc:
+            raise BackupError(f"{path} is cut short or damaged ({exc}). Nothing was restored.") from None
+        try:
             manifest = json.load(tar.extractfile("manifest.json"))
         except (KeyError, ValueError, AttributeError, tarfile.TarError) as exc:
             raise BackupError(f"{path} has no readable manifest.json ({exc}): not a Spiral backup, or damaged.") \
@@ -211,7 +215,7 @@ def open_backup(path: str, work: Path) -> dict:
             raise BackupError(f"Backup format {manifest.get('format')!r}; this version reads format {FORMAT}.")
         listed = {f["name"]: f for f in manifest["files"]}
         allowed = set(DUMPS.values()) | {f"instance/{s}" for s in SECRETS}
-        for info in tar.getmembers():
+        for info in members:
             if info.name == "manifest.json":
                 continue
             if info.name not in listed or info.name not in allowed or not info.isfile():
@@ -222,7 +226,8 @@ def open_backup(path: str, work: Path) -> dict:
                 with tar.extractfile(info) as src, target.open("wb") as out:
                     shutil.copyfileobj(src, out, CHUNK)
             except (OSError, tarfile.TarError) as exc:
-                raise BackupError(f"{info.name} cannot be read from the backup ({exc}): damaged.") from None
+                raise BackupError(f"{info.name} cannot be read from the backup ({exc}): cut short or damaged. "
+                                  "Nothing was restored.") from None
     for name, entry in listed.items():
         target = work / name
         if not target.exists():
