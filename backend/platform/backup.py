@@ -56,8 +56,8 @@ def ledger_digest(conn: Connection) -> dict:
     """Row count and sha256 of every ledger row (all columns, by id): equal after a restore."""
     table = ScoreEntry.__table__
     digest, rows = hashlib.sha256(), 0
-    result = conn.execution_options(stream_results=True, yield_per=20000).execute(
-        select(table).order_by(table.c.id))
+    result = conn.execute(select(table).order_by(table.c.id),
+                          execution_options={"stream_results": True, "yield_per": 20000})
     for row in result:
         digest.update(repr(tuple(row)).encode())
         rows += 1
@@ -69,8 +69,8 @@ def attachments_digest(conn: Connection) -> dict:
     stored column: a restore that changed a byte changes this)."""
     table = Attachment.__table__
     digest, count = hashlib.sha256(), 0
-    result = conn.execution_options(stream_results=True, yield_per=50).execute(
-        select(table.c.id, table.c.filename, table.c.data).order_by(table.c.id))
+    result = conn.execute(select(table.c.id, table.c.filename, table.c.data).order_by(table.c.id),
+                          execution_options={"stream_results": True, "yield_per": 50})
     for row in result:
         digest.update(f"{row.id}\x1f{row.filename}\x1f{hashlib.sha256(row.data).hexdigest()}\n".encode())
         count += 1
