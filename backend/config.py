@@ -164,6 +164,16 @@ class Config:
                                     "14:00-14:45,14:55-15:40,16:00-16:45,16:55-17:40,19:00-19:45,19:55-20:40,"
                                     "20:50-21:35,21:45-22:30")
         self.JSON_SORT_KEYS = False
+
+        # ---- Backup and report reads (H4: platform/backup.py, database.report_reads) ----
+        # A streaming replica's URL for the class, department and school reports and their exports;
+        # empty, they read the primary. A report may then be as far behind as the replica (usually
+        # under a second), on top of the class job that already follows a batch by seconds.
+        reports_url = env.get("REPORTS_DATABASE_URL", "")
+        self.REPORTS_DATABASE_URL = _database_url(reports_url, instance) if reports_url else ""
+        # Where pg_dump/pg_restore live when not in /usr/lib/postgresql/<server major>/bin or the PATH:
+        # they must be at least the server's major version.
+        self.PG_BINDIR = env.get("PG_BINDIR", "")
         self.__dict__.update(overrides)
 
 
