@@ -137,6 +137,15 @@ def register_cli(app: Flask) -> None:
         click.echo(push.generate_keys(rotate)["public_key"])
 
     # ---- backup and restore (platform/backup.py) ------------------------------------------------
+    def _rebuild_every_term() -> list[dict]:
+        done = []
+        for term_id in db.session.scalars(select(Term.id).order_by(Term.id)).all():
+            changed = rollups.rebuild(db.session.get(Term, term_id))
+            db.session.commit()
+            done.append({"term_id": term_id, **{k: v for k, v in changed.items() if isinstance(v, int)}})
+        db.session.remove()
+        return done
+
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False))
     @click.option("--without-secrets", is_flag=True,
@@ -167,9 +176,12 @@ def register_cli(app: Flask) -> None:
         from backend.platform import backup
 
         try:
-            result = backup.restore(path, force=force, rebuild=not no_rebuild)
+            result = backup.restore(path, force=force)
         except backup.BackupError as exc:
             raise click.ClickException(str(exc)) from exc
+        # Jobs in flight when the backup was taken lived in Redis, not in it: recompute every term's
+        # rollups and stored cards from the restored ledger (DESIGN decision 5).
+        result["rollups_rebuilt"] = [] if no_rebuild else _rebuild_every_term()
         click.echo(f"restored a {result['dialect']} backup made {result['created_at']} (revision {result['revision']}): "
                    f"{result['ledger']['rows']} ledger rows and {result['attachments']['count']} attachments, "
                    f"checksums match; instance files: {', '.join(result['instance_files']) or 'none'}")

@@ -37,7 +37,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.pool import NullPool
 
 from backend.extensions import db
-from backend.models import Attachment, ScoreEntry, Term
+from backend.models import Attachment, ScoreEntry
 from backend.platform import clock
 
 FORMAT = 1
@@ -255,8 +255,9 @@ def holds_data(conn: Connection) -> list[str]:
             if t.name in existing and conn.execute(select(1).select_from(t).limit(1)).first() is not None]
 
 
-def restore(path: str, force: bool = False, rebuild: bool = True) -> dict:
-    """Check the backup, put its database and secrets in place of this app's, verify, rebuild rollups."""
+def restore(path: str, force: bool = False) -> dict:
+    """Check the backup, put its database and secrets in place of this app's, verify them. The caller
+    then rebuilds the rollups: jobs in flight at backup time lived in Redis, not in the backup."""
     engine = db.engine
     dialect = engine.dialect.name
     with tempfile.TemporaryDirectory(prefix="spiral-restore-") as name:
@@ -290,10 +291,9 @@ def restore(path: str, force: bool = False, rebuild: bool = True) -> dict:
                 raise BackupError(f"The restored {part} ({found[part]}) differs from the manifest "
                                   f"({manifest[part]}): do not use this database.")
         written = _restore_secrets(work, Path(current_app.config["INSTANCE_PATH"]))
-    rebuilt = _rebuild() if rebuild else []
     return {"dialect": dialect, "created_at": manifest["created_at"], "revision": manifest["revision"],
             "upgrade_needed": manifest["revision"] not in heads, "ledger": found["ledger"],
-            "attachments": found["attachments"], "instance_files": written, "rollups_rebuilt": rebuilt}
+            "attachments": found["attachments"], "instance_files": written}
 
 
 def _restore_sqlite(dump: Path, url: URL) -> None:
@@ -330,18 +330,3 @@ def _restore_secrets(work: Path, instance: Path) -> list[str]:
         os.replace(partial, instance / name)
         written.append(name)
     return written
-
-
-def _rebuild() -> list[dict]:
-    """Jobs in flight when the backup was taken lived in Redis, not in it: recompute every term's rollups
-    from the restored ledger (DESIGN decision 5) so the reports agree with it."""
-    from backend.reporting import rollups
-
-    done = []
-    for term_id in db.session.scalars(select(Term.id).order_by(Term.id)).all():
-        changed = rollups.rebuild(db.session.get(Term, term_id))
-        db.session.commit()
-        done.append({"term_id": term_id, **{k: v for k, v in changed.items() if isinstance(v, int)}})
-    db.session.remove()
-    return done
-
