@@ -69,13 +69,17 @@ WAKE_PAUSE = 5.0
 _quiet_until = 0.0
 
 
+def _wake_redis():
+    return queue.redis_connection()
+
+
 def wake() -> None:
     """Tell a waiting relay there is work (one round trip); never fails, never waits long."""
     global _quiet_until
     if time.monotonic() < _quiet_until:
         return
     try:
-        pipe = queue.redis_connection().pipeline(transaction=False)
+        pipe = _wake_redis().pipeline(transaction=False)
         pipe.lpush(WAKE_KEY, 1).ltrim(WAKE_KEY, 0, 0).execute()
     except RedisError:
         _quiet_until = time.monotonic() + WAKE_PAUSE  # the relay's poll picks the rows up
