@@ -72,7 +72,9 @@ def test_a_write_with_redis_down_commits_its_jobs_and_runs_none_inline(app, clie
     finally:
         redis_server.start()
 
-    run_worker(app)  # the relay's pass, then a burst worker: the backlog drains by itself
+    relayed = app.test_cli_runner().invoke(args=["relay", "--once"])
+    assert relayed.exit_code == 0 and '"relayed": 2' in relayed.output, relayed.output
+    run_worker(app)  # a burst worker (and the relay again): the backlog drains by itself
     assert rollup("class", class_id, "S-P-09").max == 91.0
     check_clean(app)
     assert outbox.backlog() == (0, None)
