@@ -240,3 +240,29 @@ def test_the_relay_loop_rides_out_a_redis_outage(app, client, school, redis_serv
     run_worker(app)
     assert rollups.check(directory.current_term(clock.school_today())) == []
     assert outbox.backlog() == (0, None)
+
+
+def test_the_relay_loop_keeps_going_through_database_errors(app, client, school, monkeypatch, caplog):
+    """The database side of the loop's outage handling (the drill stops PostgreSQL for real)."""
+    from sqlalchemy.exc import OperationalError
+
+    real, failures, stop = outbox.relay_once, [], threading.Event()
+
+    def flaky(*args, **kwargs):
+        if len(failures) < 3:
+            failures.append(1)
+            raise OperationalError("SELECT", {}, Exception("connection refused"))
+        found = real(*args, **kwargs)
+        if not rows(relayed_at=None):
+            stop.set()
+        return found
+
+    monkeypatch.setattr(outbox, "relay_once", flaky)
+    score(client, school)
+    with caplog.at_level(logging.WARNING, logger="backend.platform.outbox"):
+        relay = threading.Thread(target=outbox.run, args=(app, stop), daemon=True)
+        relay.start()
+        relay.join(30)
+    assert not relay.is_alive() and len(failures) == 3
+    assert caplog.text.count("the database unavailable") == 1 and "the database is back" in caplog.text
+    assert rows(relayed_at=None) == []
