@@ -1,4 +1,4 @@
-"""flask commands: seed, demo, worker, scheduler, housekeeping, rollups, warnings, push, backup, restore."""
+"""flask commands: seed, demo, worker, scheduler, relay, housekeeping, rollups, warnings, push, backup, restore."""
 import json
 import time
 from pathlib import Path
@@ -75,6 +75,17 @@ def register_cli(app: Flask) -> None:
             click.echo(json.dumps(tick()))
         else:
             run_scheduler(app)
+
+    @app.cli.command("relay")
+    @click.option("--once", is_flag=True, help="Relay what is waiting now and stop.")
+    def relay_command(once):
+        """Move the job outbox to RQ (any number of relays may run; each row is relayed once)."""
+        from backend.platform import outbox
+
+        if once:
+            click.echo(json.dumps({"relayed": outbox.relay_once()}))
+        else:
+            outbox.run(app)
 
     @app.cli.command("housekeeping")
     def housekeeping_command():

@@ -40,6 +40,15 @@ class Config:
         # interval + (worker TTL - 15) seconds (jobs/worker.make_worker).
         self.JOBS_MAINTENANCE_SECONDS = int(env.get("JOBS_MAINTENANCE_SECONDS", 60))
         self.JOBS_WORKER_TTL = int(env.get("JOBS_WORKER_TTL", 60))
+        # H1 outbox (platform/outbox.py). REDIS_URL set to "" means no Redis at all: jobs run inline
+        # after each commit (the embedded default without redis-server). A configured Redis that is
+        # down never runs jobs inline: they wait in the outbox table for the relay.
+        # The relay looks for rows this often when no write wakes it (seconds).
+        self.RELAY_POLL_SECONDS = float(env.get("RELAY_POLL_SECONDS", 0.5))
+        # A relayed row whose job has not finished after its timeout for every try plus its backoffs
+        # plus this margin is relayed again (the job was lost with Redis). The margin covers RQ's
+        # own retry of a dead worker's job (60 s past the timeout, plus a maintenance pass).
+        self.OUTBOX_STALE_MARGIN_SECONDS = int(env.get("OUTBOX_STALE_MARGIN_SECONDS", 180))
         self.SCHOOL_TZ = env.get("SCHOOL_TZ", "Asia/Shanghai")
         # Where the clock starts (ISO 8601 with offset); unset, it is the real time. Drills and the
         # tests' worker processes set it so every process agrees on the date (platform/clock.py).
