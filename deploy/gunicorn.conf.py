@@ -16,6 +16,9 @@ keepalive = 30  # nginx keeps connections to the upstream open (keepalive 16)
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = None  # nginx logs every request (JSON, with its id); the app logs what it does
 errorlog = "-"
+# gunicorn 25's control socket defaults to one path per user ($HOME/.gunicorn): two gunicorns of one
+# user would fight over it, and the unit's ProtectHome forbids it. systemd reloads with HUP instead.
+control_socket_disable = True
 
 
 def child_exit(server, worker):
