@@ -42,7 +42,10 @@ def production():
     run = Path(tempfile.mkdtemp(prefix="spiral-production-"))
     run.chmod(0o755)
     port, http_port, pg_port = free_port(), free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "FLASK_APP")}
+    # The script's own defaults are what is tested (TRUSTED_PROXIES=1, COOKIE_SECURE=1, its databases).
+    env = {k: v for k, v in os.environ.items() if k not in (
+        "DATABASE_URL", "REDIS_URL", "FLASK_APP", "TRUSTED_PROXIES", "COOKIE_SECURE", "APP_URL", "SPIRAL_INSTANCE",
+        "PROMETHEUS_MULTIPROC_DIR", "ENV_FILE", "TLS_CERT", "TLS_KEY", "HOST")}
     env.update(SPIRAL_RUN_DIR=str(run), HTTPS_PORT=str(port), HTTP_PORT=str(http_port), PG_PORT=str(pg_port),
                DEMO_STUDENTS="60", GUNICORN_WORKERS="4", SPIRAL_WORKERS="2",
                # Every process agrees on a mid-term Monday, whatever today is.
@@ -125,6 +128,9 @@ def test_a_head_teacher_scores_the_class_over_https_and_the_report_follows(produ
     page.goto(base + "/#/entry")
     expect(page.get_by_test_id("entry-screen")).to_be_visible(timeout=30000)
     page.get_by_test_id("grid-point").select_option(BATCH_POINT)
+    # The grid is drawn again for the point (its range, its monthly periods) before it is filled.
+    expect(page.get_by_test_id("grid-range")).to_contain_text("0–60")
+    expect(page.get_by_test_id("grid-period").locator("option").first).to_contain_text("本月")
     page.get_by_placeholder("全部填为…").fill("4")
     page.get_by_test_id("fill-blank").click()
     page.get_by_test_id("grid-submit").click()
