@@ -204,11 +204,12 @@ nginx=(/usr/sbin/nginx -c "$RUN/nginx/nginx.conf" -e "$RUN/log/nginx-main-error.
 URL="https://$HOST:$HTTPS_PORT"
 probe="https://127.0.0.1:$HTTPS_PORT/healthz"
 [ "$HOST" = 0.0.0.0 ] || probe="$URL/healthz"
-for _ in $(seq 1 120); do
-  curl -ksf -o /dev/null "$probe" && break
+# Seven Python processes import the app at once: ~30 s on two idle cores, more on a busy machine.
+for _ in $(seq 1 240); do
+  curl -ksf -m 10 -o /dev/null "$probe" && break
   sleep 0.5
 done
-curl -ksf -o /dev/null "$probe" || { log "not ready after 60 s: see $RUN/log/"; exit 1; }
+curl -ksf -m 10 -o /dev/null "$probe" || { log "not ready after 2 minutes: see $RUN/log/"; exit 1; }
 echo "$URL" >"$RUN/url"
 log "Spiral on $URL/  (nginx -> gunicorn -w $GUNICORN_WORKERS, ${SPIRAL_WORKERS:-2} workers, scheduler; logs in $RUN/log/)"
 [ -f "$RUN/demo-accounts.json" ] && log "demo logins in $RUN/demo-accounts.json"
