@@ -41,6 +41,7 @@ command -v curl >/dev/null || missing+=(curl)
 
 # --- Stopping everything, whatever way the script ends ---------------------------------------
 declare -A PIDS=()
+REDIS_PID=""
 PG_CTL=""
 STOPPING=0
 cleanup() {
@@ -56,6 +57,8 @@ cleanup() {
     sleep 0.5
   done
   for name in "${!PIDS[@]}"; do kill -KILL "${PIDS[$name]}" 2>/dev/null; done
+  # Redis and PostgreSQL last: a worker's warm shutdown still talks to both.
+  [ -n "$REDIS_PID" ] && kill -TERM "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
   [ -n "$PG_CTL" ] && $PG_CTL -m fast -w stop >/dev/null 2>&1
   log "stopped"
 }
@@ -101,7 +104,7 @@ if [ -z "${REDIS_URL:-}" ]; then
   redisport="$(free_port)"
   mkdir -p "$RUN/redis"
   redis-server --port "$redisport" --bind 127.0.0.1 --dir "$RUN/redis" --save 60 1 >"$RUN/log/redis.log" 2>&1 &
-  PIDS[redis]=$!
+  REDIS_PID=$!
   export REDIS_URL="redis://127.0.0.1:$redisport/0"
   for _ in $(seq 1 100); do redis-cli -p "$redisport" ping >/dev/null 2>&1 && break; sleep 0.1; done
   log "Redis on $REDIS_URL"
@@ -218,7 +221,6 @@ log "Spiral on $URL/  (nginx -> gunicorn -w $GUNICORN_WORKERS, ${SPIRAL_WORKERS:
 while :; do
   sleep 2 & wait $!
   for name in "${!PIDS[@]}"; do
-    [ "$name" = redis ] && continue
     if ! kill -0 "${PIDS[$name]}" 2>/dev/null && [ $STOPPING = 0 ]; then
       log "$name exited; starting it again (log: $RUN/log/$name.log)"
       start "$name"
