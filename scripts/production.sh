@@ -15,7 +15,6 @@
 #   GUNICORN_WORKERS 4, SPIRAL_WORKERS 2   web and RQ worker processes
 #   DEMO_STUDENTS    2000                  the demo college, built once into an empty database (0: none)
 #   DEMO_HISTORY     1                     0 builds it without this term's scores so far
-#   SPIRAL_RELAY     1                     0 skips `flask relay` (a branch without the outbox only)
 source "$(dirname "$0")/lib.sh"
 
 if [ -n "${ENV_FILE:-}" ]; then set -a; source "$ENV_FILE"; set +a; fi
@@ -144,7 +143,7 @@ start() {  # start NAME: runs run_<NAME without its number> with its log in $RUN
 start web
 for i in $(seq 1 "${SPIRAL_WORKERS:-2}"); do start "worker$i"; done
 start scheduler
-if [ "${SPIRAL_RELAY:-1}" = 1 ]; then start relay; else log "SPIRAL_RELAY=0: no outbox relay"; fi
+start relay
 
 # --- nginx: the shipped site, rendered for this run ---------------------------------------------
 if [ -z "${TLS_CERT:-}" ]; then
