@@ -206,7 +206,7 @@ WITHHELD = [
      "need-to-know categories (discipline, mental health, finance)",
      "why": "与应用内一致：这些预警只给需要处理的老师看；告知学生本人可能妨碍帮扶或对其造成伤害"
             " / As in the app, they go only to the staff who act; telling the student may defeat the help or harm them"},
-    {"category": "special_groups", "what": "特殊群体登记（经济困难、心理、就业困难）/ special-group registrations",
+    {"category": "special_groups", "what": "特殊群体登记（经济困难、心理、就业困难） / special-group registrations",
      "why": "登记由辅导员依职责作出，含第三方信息 / Made by counsellors in their duty; they hold third parties' information"},
     {"category": "case_notes", "what": "辅导员的个案记录与帮扶记录的文字 / the text of counsellors' case notes and help given",
      "why": "记录教师的专业判断和家长、同学等第三方的信息（《个人信息保护法》第44条，他人的权利）"
@@ -327,3 +327,9 @@ def audited(user: User, fmt: str, data: dict) -> None:
     with database.write_apart():
         audit.record(user.id, "privacy.export", "student" if user.student is not None else "user", str(user.id),
                      {"format": fmt, "records": counts})
+
+
+def about() -> dict:
+    cfg = current_app.config
+    return {"retention_days": cfg["SENSITIVE_RETENTION_DAYS"], "need_to_know": cfg["EXPORT_NEED_TO_KNOW"],
+            "withheld": _withheld(cfg["EXPORT_NEED_TO_KNOW"])}

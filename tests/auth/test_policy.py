@@ -452,6 +452,7 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("GET", f"{V1}/me/notification-settings"): [Row(EVERYONE)],
     ("GET", f"{V1}/me/data"): [Row(EVERYONE)],  # issue 19: one's own data (PIPL art. 45)
     ("GET", f"{V1}/me/data.pdf"): [Row(EVERYONE)],
+    ("GET", f"{V1}/me/data/about"): [Row(EVERYONE)],
     ("PUT", f"{V1}/me/notification-settings"): [Row(EVERYONE, body={"digest": False})],
     ("GET", f"{V1}/notifications"): [Row(EVERYONE)],
     ("POST", f"{V1}/notifications/<int:notification_id>/read"): [

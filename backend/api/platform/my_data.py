@@ -37,3 +37,11 @@ def my_data_pdf():
     response = download(body, "pdf", f"我的数据-{current_user.username}")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@blp.get("/data/about")
+@answers(blp, "json", description="What the 我的数据 screen says: the retention and what is withheld")
+@login_required
+def my_data_about():
+    """The rules the screen states, from this installation's configuration."""
+    return export.about()
