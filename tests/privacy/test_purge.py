@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 
 from backend.extensions import db
 from backend.jobs import housekeeping as housekeeping_jobs
-from backend.models import AuditEvent, Notification, SpecialGroupRecord, StudentProfile, StudentWarning, User, WarningEvent
+from backend.models import (
+    AuditEvent,
+    Notification,
+    SpecialGroupRecord,
+    StudentProfile,
+    StudentWarning,
+    User,
+    WarningEvent,
+)
 from backend.org import directory
 from backend.platform import clock, queue
 from backend.privacy import purge
