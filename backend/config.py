@@ -172,6 +172,20 @@ class Config:
         self.PERIOD_TIMES = env.get("PERIOD_TIMES", "08:00-08:45,08:55-09:40,10:00-10:45,10:55-11:40,"
                                     "14:00-14:45,14:55-15:40,16:00-16:45,16:55-17:40,19:00-19:45,19:55-20:40,"
                                     "20:50-21:35,21:45-22:30")
+        # Issue 19, a person's data over time (H5, backend/privacy/).
+        # Days after a student left (graduated or withdrew: StudentProfile.status_on) until their
+        # sensitive records are purged (privacy/purge.py). Three years: the general limitation period
+        # for civil claims (Civil Code art. 188), the longest a college plausibly needs the notes to
+        # answer a complaint or claim about how it treated the student; PIPL art. 19 asks for the
+        # shortest time the purpose needs, and the purpose (helping an enrolled student) ended at leaving.
+        self.SENSITIVE_RETENTION_DAYS = int(env.get("SENSITIVE_RETENTION_DAYS", 3 * 365))
+        # What a person's own export (GET /me/data) holds of the need-to-know records about them:
+        # "withhold" (default: what they see of themselves in the app; need-to-know warnings, special
+        # groups and case notes named as withheld, with whom to ask), "summary" (those listed without
+        # their texts) or "full" (everything). privacy/export.py says why.
+        self.EXPORT_NEED_TO_KNOW = env.get("EXPORT_NEED_TO_KNOW", "withhold")
+        if self.EXPORT_NEED_TO_KNOW not in ("withhold", "summary", "full"):
+            raise ValueError("EXPORT_NEED_TO_KNOW must be withhold, summary or full")
         self.JSON_SORT_KEYS = False
 
         # ---- Backup and report reads (H4: platform/backup.py, database.report_reads) ----

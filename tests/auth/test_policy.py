@@ -450,6 +450,9 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("PATCH", f"{V1}/me"): [Row(STAFF, body={"display_name": "新名字"}),  # a student's name comes from the roster
                             Row(EVERYONE, body={"locale": "en"})],
     ("GET", f"{V1}/me/notification-settings"): [Row(EVERYONE)],
+    ("GET", f"{V1}/me/data"): [Row(EVERYONE)],  # issue 19: one's own data (PIPL art. 45)
+    ("GET", f"{V1}/me/data.pdf"): [Row(EVERYONE)],
+    ("GET", f"{V1}/me/data/about"): [Row(EVERYONE)],
     ("PUT", f"{V1}/me/notification-settings"): [Row(EVERYONE, body={"digest": False})],
     ("GET", f"{V1}/notifications"): [Row(EVERYONE)],
     ("POST", f"{V1}/notifications/<int:notification_id>/read"): [
