@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'pipl19'
-down_revision = 'chk17index'
+down_revision = 'outbox19'
 branch_labels = None
 depends_on = None
 
