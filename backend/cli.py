@@ -89,9 +89,10 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("housekeeping")
     def housekeeping_command():
-        """Delete idempotency records, failed logins and ended sessions past their retention now
-        (the scheduler does this every six hours; RETENTION_* settings)."""
-        from backend.platform import housekeeping
+        """Delete idempotency records, failed logins and ended sessions past their retention, and
+        purge the sensitive records of students who left long ago, now (the scheduler does this
+        every six hours; RETENTION_* and SENSITIVE_RETENTION_DAYS settings)."""
+        from backend.jobs import housekeeping
 
         click.echo(json.dumps(housekeeping.prune()))
 
