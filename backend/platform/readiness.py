@@ -135,5 +135,7 @@ def report() -> tuple[dict, bool]:
     limit = config["READY_WORKER_MAX_AGE"]
     if configured and limit > 0 and (age is None or age > limit):
         reasons.append("no RQ worker seen" if age is None else f"no RQ worker heartbeat for {age:.0f} s (limit {limit} s)")
+    if reasons:  # every probe while it lasts: the log then shows when it began and ended
+        log.warning("not ready: %s", "; ".join(reasons))
     body = {"status": "not ready" if reasons else "ready", "reasons": reasons, **body}
     return body, not reasons
