@@ -25,7 +25,7 @@ request_id: ContextVar[str | None] = ContextVar("spiral_request_id", default=Non
 
 HEADER = "X-Request-ID"
 _SANE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")  # nothing that could forge a log line or a field
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request)s]: %(message)s"
 access = logging.getLogger("spiral.access")
 
 
@@ -50,6 +50,14 @@ def _install_record_factory() -> None:
     logging.setLogRecordFactory(factory)
 
 
+class TextFormatter(logging.Formatter):
+    """One readable line; "-" where no request is being served (a command, a worker between jobs)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.request = getattr(record, "request_id", None) or "-"
+        return super().format(record)
+
+
 def json_formatter() -> logging.Formatter:
     from pythonjsonlogger.json import JsonFormatter
 
@@ -70,7 +78,7 @@ def configure(app: Flask) -> None:
     json_lines = app.config.get("LOG_FORMAT", "text") == "json"
     if json_lines or not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(json_formatter() if json_lines else logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(json_formatter() if json_lines else TextFormatter(TEXT_FORMAT))
         handler.spiral = True
         root.addHandler(handler)
     root.setLevel(logging.INFO)
