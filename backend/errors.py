@@ -156,7 +156,10 @@ def unavailable_response(exc: BaseException):
         db.session.remove()  # the connection is dead: drop the session, the pool makes a new one
     log.warning("database unavailable (503): %s", getattr(exc, "orig", None) or exc)
     seconds = current_app.config["DB_RETRY_AFTER"]
-    body = problem_body(503, UNAVAILABLE, f"The database cannot be reached; nothing was written. Retry in {seconds} s.")
+    # Not "nothing was written": a connection lost during COMMIT leaves that unknown. A retry with
+    # the same Idempotency-Key is safe either way (platform/idempotency.py).
+    body = problem_body(503, UNAVAILABLE, f"The database cannot be reached. Retry in {seconds} s; "
+                        "a write retried with the same Idempotency-Key is counted once.")
     return problem_response(body, {"Retry-After": str(seconds)})
 
 

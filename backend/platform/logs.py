@@ -8,7 +8,7 @@ request id on every line.
 - The id comes from the proxy's X-Request-ID when it is a plain token (nginx's `$request_id` is
   32 hex digits), else it is made here; the answer carries it back in X-Request-ID, so a user's
   screenshot or a proxy log leads to the app's lines.
-- One access line per request: method, route (the URL rule, never the path: no ids, no query
+- One access line per request (but a successful probe of /livez, /readyz, /metrics): method, route (the URL rule, never the path: no ids, no query
   string with its tickets and tokens), status, milliseconds, request id. Bodies are never logged.
 - LOG_FORMAT=json writes each record as one JSON object (python-json-logger); text is for people.
 """
@@ -27,6 +27,7 @@ HEADER = "X-Request-ID"
 _SANE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")  # nothing that could forge a log line or a field
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request)s]: %(message)s"
 access = logging.getLogger("spiral.access")
+QUIET = frozenset({"/livez", "/readyz", "/healthz", "/metrics"})
 
 
 def incoming_id(value: str | None) -> str:
@@ -107,6 +108,8 @@ def register(app: Flask) -> None:
         if rid is None:  # a request that failed before the first hook (a bad method line)
             return response
         response.headers[HEADER] = rid
+        if response.status_code == 200 and request.path in QUIET:
+            return response  # probes every few seconds from every balancer: counted in metrics, not logged
         ms = round((time.perf_counter() - g.request_started) * 1000, 1)
         access.info("%s %s %s %.1f ms", request.method, route(), response.status_code, ms,
                     extra={"method": request.method, "route": route(), "status": response.status_code, "ms": ms})

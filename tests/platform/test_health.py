@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from datetime import datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
@@ -127,10 +128,15 @@ def test_rollup_freshness_shows_a_write_waiting_for_its_class_job(app, client):
     assert done["lag_seconds"] == 0.0 and done["class_rolled_up_at"] >= done["newest_write_at"]
 
 
-def _get(url: str, headers: dict) -> tuple[float, int, str, str | None, str]:
+def _get(url: str, headers: dict, body: dict | None = None) -> tuple[float, int, str, str | None, str]:
+    """GET, or PATCH `body` as a write from the PWA (with its Idempotency-Key)."""
     started = time.monotonic()
+    request = urllib.request.Request(url, headers=headers)
+    if body is not None:
+        request = urllib.request.Request(url, method="PATCH", data=json.dumps(body).encode(), headers={
+            **headers, "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())})
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:
+        with urllib.request.urlopen(request, timeout=10) as r:
             status, answer = r.status, r
             body = r.read().decode()
     except urllib.error.HTTPError as e:
@@ -140,7 +146,7 @@ def _get(url: str, headers: dict) -> tuple[float, int, str, str | None, str]:
 
 
 def test_a_postgresql_outage_answers_503_with_retry_after_at_once_and_recovers(redis_server, tmp_path):
-    """A burst of requests from 6 threads; PostgreSQL stopped mid-burst for 3 s, then started
+    """A burst of requests from 6 threads (5 read a card, 1 writes); PostgreSQL stopped mid-burst for 3 s, then started
     again: every answer is 200 or a 503 problem+json with Retry-After, none 500, each 503 within
     the issue's second; after the restart the same app answers without being restarted."""
     pg = PostgresServer()
@@ -160,11 +166,16 @@ def test_a_postgresql_outage_answers_503_with_retry_after_at_once_and_recovers(r
             with served(app) as base:
                 results, stop = [], threading.Event()
 
-                def burst():
+                def burst(writes: bool):
+                    locale = "en"
                     while not stop.is_set():
-                        results.append((time.monotonic(), *_get(base + card, headers)))
+                        if writes:  # the student's language, set back and forth: a write each time
+                            locale = None if locale else "en"
+                            results.append((time.monotonic(), *_get(base + "/api/v1/me", headers, {"locale": locale})))
+                        else:
+                            results.append((time.monotonic(), *_get(base + card, headers)))
 
-                threads = [threading.Thread(target=burst) for _ in range(6)]
+                threads = [threading.Thread(target=burst, args=(i == 0,)) for i in range(6)]
                 for t in threads:
                     t.start()
                 time.sleep(1.5)

@@ -53,10 +53,13 @@ def test_log_format_json_puts_one_json_object_a_line_on_stderr(tmp_path, capfd):
     handler = [h for h in logging.getLogger().handlers if getattr(h, "spiral", False)]
     try:
         assert len(handler) == 1
-        app.test_client().get("/livez", headers={"X-Request-ID": "abc-123"})
+        client = app.test_client()
+        client.get("/livez", headers={"X-Request-ID": "probe-1"})  # a successful probe: no access line
+        client.get("/api/v1/me", headers={"X-Request-ID": "abc-123"})
         handler[0].flush()
         written = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
-        assert {"logger": "spiral.access", "request_id": "abc-123", "route": "/livez", "status": 200}.items() <= \
+        assert "probe-1" not in [w.get("request_id") for w in written]
+        assert {"logger": "spiral.access", "request_id": "abc-123", "route": "/api/v1/me", "status": 401}.items() <= \
             next(w for w in written if w.get("logger") == "spiral.access").items()
     finally:
         for h in handler:
