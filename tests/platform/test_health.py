@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from backend.platform import clock
 from tests.conftest import make_app, migrate
@@ -128,6 +129,14 @@ def test_rollup_freshness_shows_a_write_waiting_for_its_class_job(app, client):
     assert done["lag_seconds"] == 0.0 and done["class_rolled_up_at"] >= done["newest_write_at"]
 
 
+def accepts(engine) -> bool:
+    try:
+        with engine.connect():
+            return True
+    except OperationalError:
+        return False
+
+
 def _get(url: str, headers: dict, body: dict | None = None) -> tuple[float, int, str, str | None, str]:
     """GET, or PATCH `body` as a write from the PWA (with its Idempotency-Key)."""
     started = time.monotonic()
@@ -152,6 +161,7 @@ def test_a_postgresql_outage_answers_503_with_retry_after_at_once_and_recovers(r
     pg = PostgresServer()
     try:
         admin = create_engine(pg.url(), isolation_level="AUTOCOMMIT")
+        wait_for(lambda: accepts(admin), 30, "PostgreSQL accepting connections")  # it listens before it accepts
         with admin.connect() as conn:
             conn.execute(text("CREATE DATABASE spiral"))
         admin.dispose()
@@ -188,7 +198,9 @@ def test_a_postgresql_outage_answers_503_with_retry_after_at_once_and_recovers(r
                 stop.set()
                 for t in threads:
                     t.join(15)
-                after = _get(base + card, headers)
+                # The same app, not restarted: answers again once the server accepts connections.
+                after = wait_for(lambda: (r := _get(base + card, headers))[1] == 200 and r, 15, "200 after the restart")
+                back = time.monotonic() - restarted_at
         statuses = {}
         for _, _, status, *_ in results:
             statuses[status] = statuses.get(status, 0) + 1
@@ -197,14 +209,13 @@ def test_a_postgresql_outage_answers_503_with_retry_after_at_once_and_recovers(r
         when = max(outage, key=lambda r: r[1])[0] - stopped_at
         print(f"{len(results)} requests: {statuses}; slowest 503 {slowest:.3f} s (sent {when:.1f} s after the stop "
               f"began); median 503 {sorted(r[1] for r in outage)[len(outage) // 2] * 1000:.0f} ms; "
-              f"PostgreSQL down {restarted_at - stopped_at:.1f} s")
+              f"PostgreSQL down {restarted_at - stopped_at:.1f} s; 200 again {back:.1f} s after it listened")
         assert set(statuses) <= {200, 503}, statuses
         assert outage, "the outage was not seen"
         for _, _, _, content_type, retry_after, body in outage:
             assert content_type.startswith("application/problem+json") and retry_after == "5", (content_type, body)
             assert json.loads(body)["status"] == 503
         assert slowest <= 1.5
-        assert any(r[2] == 200 and r[0] > restarted_at for r in results) or after[1] == 200
-        assert after[1] == 200, after
+        assert after[1] == 200
     finally:
         pg.close()
