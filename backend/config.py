@@ -186,6 +186,26 @@ class Config:
         self.EXPORT_NEED_TO_KNOW = env.get("EXPORT_NEED_TO_KNOW", "withhold")
         if self.EXPORT_NEED_TO_KNOW not in ("withhold", "summary", "full"):
             raise ValueError("EXPORT_NEED_TO_KNOW must be withhold, summary or full")
+        # Health, metrics and logs (issue 19, part H2: api/platform/health.py, platform/metrics.py,
+        # platform/logs.py). Readiness (/readyz) fails when no RQ worker has sent a heartbeat for
+        # READY_WORKER_MAX_AGE seconds while Redis is configured: an idle worker beats every
+        # JOBS_WORKER_TTL - 15 s (45 s by default), so 120 s is two missed beats and a margin. 0 turns
+        # that condition off (a web host whose load balancer must not drop it when workers stop).
+        self.READY_WORKER_MAX_AGE = int(env.get("READY_WORKER_MAX_AGE", 120))
+        # Seconds a client is told to wait (Retry-After) when the database cannot be reached.
+        self.DB_RETRY_AFTER = int(env.get("DB_RETRY_AFTER", 5))
+        # Seconds to wait for a PostgreSQL connection: a dead server that refuses answers at once, one
+        # that drops packets would otherwise hold a request for the OS's TCP timeout (minutes).
+        # libpq counts anything under 2 as 2.
+        self.DB_CONNECT_TIMEOUT = int(env.get("DB_CONNECT_TIMEOUT", 2))
+        # /metrics answers only these networks (comma-separated CIDRs) or a request carrying
+        # "Authorization: Bearer METRICS_TOKEN"; anyone else gets 404, as for a page that does not exist.
+        self.METRICS_ALLOW = env.get("METRICS_ALLOW", "127.0.0.1/32,::1/128")
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN", "")
+        # "json": one JSON object a line (timestamp, level, logger, message, request_id, extras), for
+        # journald and a log shipper; "text": one readable line, for a terminal (the default: the
+        # one-command run and the tests are read by people). Production sets json (deploy/ env example).
+        self.LOG_FORMAT = env.get("LOG_FORMAT", "text")
         self.JSON_SORT_KEYS = False
 
         # ---- Backup and report reads (H4: platform/backup.py, database.report_reads) ----

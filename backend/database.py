@@ -13,9 +13,10 @@ import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from backend.extensions import db
@@ -127,3 +128,32 @@ def report_reads():
 def reads() -> Session:
     """The session a report read goes through: the replica's inside `report_reads()`, else db.session."""
     return _report_session.get() or db.session
+def engine_options(config) -> dict:
+    """Engine options that make a PostgreSQL outage short and visible (SQLite is a file: none).
+
+    pool_pre_ping: a pooled connection that a restarted server closed is found dead when it is
+    checked out and replaced, so the first request after a restart succeeds instead of failing.
+    connect_timeout: a server that drops packets fails a connection in DB_CONNECT_TIMEOUT seconds
+    (one that refuses does at once); errors.py turns either into a 503 with Retry-After."""
+    if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return {}
+    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": config["DB_CONNECT_TIMEOUT"]}}
+
+
+def register(app: Flask) -> None:
+    """End each request's session even when the database went away under it. Flask-SQLAlchemy's
+    own teardown rolls back, and a ROLLBACK on a connection the server just terminated raises there,
+    after the answer was made, where no error handler reaches: the client got a bare 500. This
+    teardown runs first (teardowns run in reverse) and drops such a connection instead."""
+
+    @app.teardown_appcontext
+    def end_session(_exc):
+        try:
+            db.session.remove()
+        except SQLAlchemyError as exc:
+            log.warning("ending the session: %s", getattr(exc, "orig", exc))
+            try:
+                db.session().invalidate()  # scoped_session does not proxy invalidate()
+            except SQLAlchemyError:
+                pass
+            db.session.registry.clear()

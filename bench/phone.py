@@ -53,7 +53,7 @@ def serve(env: dict) -> tuple[subprocess.Popen, str]:
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
+            urllib.request.urlopen(base + "/livez", timeout=1)  # up; readiness also wants workers
             return server, base
         except OSError:
             time.sleep(0.1)
