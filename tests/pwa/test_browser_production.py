@@ -238,7 +238,7 @@ def test_the_shipped_units_and_site_are_valid():
         for program in ("/bin/sh", "/bin/kill"):
             shutil.copy(program, root / "bin")
         names = ["spiral-web.service", "spiral-worker@1.service", "spiral-worker@2.service",
-                 "spiral-scheduler.service", "spiral-relay.service", "spiral.target"]
+                 "spiral-scheduler.service", "spiral-relay.service", "spiral-metrics.service", "spiral.target"]
         checked = subprocess.run(["systemd-analyze", "verify", f"--root={root}", *names], cwd=units,
                                  capture_output=True, text=True)
         assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr
@@ -246,5 +246,7 @@ def test_the_shipped_units_and_site_are_valid():
             unit = (units / name).read_text()
             assert "Restart=always" in unit and "EnvironmentFile=/etc/spiral/spiral.env" in unit, name
             assert "User=spiral" in unit and "NoNewPrivileges=yes" in unit and "ProtectSystem=strict" in unit, name
+            # Only the boot-time oneshot empties the metrics directory: a unit restarting alone keeps the others' counters.
+            assert "Requires=spiral-metrics.service" in unit and "rm -rf" not in unit, name
     finally:
         shutil.rmtree(root, ignore_errors=True)
