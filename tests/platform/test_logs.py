@@ -77,7 +77,7 @@ def test_a_write_s_request_id_follows_it_into_its_jobs(app, client, caplog):
     build_college(students=40)
     run_worker(app)
     office = login(client, demo_account(OFFICE))
-    (_, roster), _ = classes_of_one_department()
+    [(_, roster)] = classes_of_one_department(1)
     rid = "write-4711-abcdef"
     answer = client.post("/api/v1/entries", headers={**writing(office), "X-Request-ID": rid}, json={
         "point": "S-P-09", "period": "week:4", "entries": [{"student_id": s, "value": 70} for s in roster]})

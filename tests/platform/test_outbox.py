@@ -32,9 +32,10 @@ def school(app, client):
             "a": (class_a, roster_a), "b": (class_b, roster_b)}
 
 
-def score(client, school, cls="a", week=3, value=80):
+def score(client, school, cls="a", week=3, value=80, request_id=None):
     class_id, roster = school[cls]
-    response = client.post("/api/v1/entries", headers=writing(school["office"]), json={
+    headers = {**writing(school["office"]), **({"X-Request-ID": request_id} if request_id else {})}
+    response = client.post("/api/v1/entries", headers=headers, json={
         "point": "S-P-09", "period": f"week:{week}", "entries": [{"student_id": s, "value": value} for s in roster]})
     assert response.status_code == 201, response.json
     db.session.rollback()
@@ -138,11 +139,7 @@ def test_the_request_id_travels_into_the_job(app, client, school):
     seen = []
     observer = lambda name, seconds, failure: seen.append((name, logs.request_id.get(), failure))  # noqa: E731
     queue.JOB_OBSERVERS.append(observer)
-    token = logs.request_id.set("req-19-abc")
-    try:
-        class_id = score(client, school)
-    finally:
-        logs.request_id.reset(token)
+    class_id = score(client, school, request_id="req-19-abc")  # as nginx's $request_id would send it
     assert {r.request_id for r in rows()} == {"req-19-abc"}
     outbox.relay_once()
     [job] = queued("rollups")
