@@ -68,7 +68,8 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("scheduler")
     @click.option("--once", is_flag=True, help="Enqueue what is due now and stop.")
-    def scheduler_command(once):
+    @click.option("--interval", default=30.0, show_default=True, help="Seconds between ticks.")
+    def scheduler_command(once, interval):
         """Enqueue periodic jobs (any number of schedulers may run: each slot is claimed once);
         it waits out Redis and database outages and goes on (jobs/worker.run_scheduler)."""
         from backend.jobs.worker import run_scheduler, tick
@@ -76,7 +77,7 @@ def register_cli(app: Flask) -> None:
         if once:
             click.echo(json.dumps(tick()))
         else:
-            run_scheduler(app)
+            run_scheduler(app, interval)
 
     @app.cli.command("housekeeping")
     def housekeeping_command():

@@ -98,10 +98,14 @@ class PostgresServer:
         else:
             subprocess.run(prefix + [f"{bindir}/initdb", "-D", data, "-U", self.USER, "--auth=trust",
                                      "-E", "UTF8", "--locale=C.UTF-8"], check=True, stdout=subprocess.DEVNULL)
+        self.start()
+
+    def start(self) -> None:
+        """Start the cluster (again, after stop(): same port and data, as a drill's outage ends)."""
         self.proc = subprocess.Popen(
-            prefix + [f"{bindir}/postgres", "-D", data, "-p", str(self.port), "-h", "127.0.0.1",
-                      "-k", self.dir, "-c", "fsync=off", "-c", "synchronous_commit=off",
-                      "-c", "full_page_writes=off", "-c", "max_connections=200"],
+            self.prefix + [f"{self.bindir}/postgres", "-D", self.data, "-p", str(self.port), "-h", "127.0.0.1",
+                           "-k", self.dir, "-c", "fsync=off", "-c", "synchronous_commit=off",
+                           "-c", "full_page_writes=off", "-c", "max_connections=200"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_for_port(self.port, self.proc, "postgres")
 
