@@ -196,3 +196,25 @@ def test_the_scheduler_loop_survives_a_redis_outage(app, redis_server, caplog):
     lines = [r.message for r in caplog.records if "unreachable" in r.message]
     assert len(lines) == 1 and lines[0].startswith("scheduler: Redis unreachable"), lines
     print(f"scheduler claimed the hour's slot again {took:.1f} s after Redis returned")
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_worker_waiting_out_a_redis_outage_still_stops_on_sigterm(app, redis_server):
+    from backend.jobs.worker import work
+
+    def outage_then_sigterm():
+        time.sleep(1)  # the worker is idle, waiting on Redis for a job
+        redis_server.stop()
+        time.sleep(2)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    helper = threading.Thread(target=outage_then_sigterm)
+    helper.start()
+    started = time.monotonic()
+    try:
+        work(app, with_scheduler=False)  # must return, not wait for Redis
+        took = time.monotonic() - started
+    finally:
+        helper.join()
+        redis_server.start()
+    assert took < 10
