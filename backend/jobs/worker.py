@@ -151,9 +151,9 @@ def work(app: Flask, queues=queue.QUEUES, burst: bool = False, with_scheduler: b
                 why = "RQ's work loop ended"
             except RedisError as exc:  # raised by RQ's start or teardown
                 why = f"{type(exc).__name__}: {exc}"
+            _discard(worker)
             if burst or worker._shutdown_requested_date is not None:
                 return
-            _discard(worker)
             if time.monotonic() - started > 2 * BACKOFF_CAP:
                 backoff.reset()  # it ran a good while: a new outage starts over at 1 s
             if not _wait_for_redis(app, backoff, why):
@@ -165,12 +165,11 @@ def work(app: Flask, queues=queue.QUEUES, burst: bool = False, with_scheduler: b
 
 def _discard(worker: SimpleWorker) -> None:
     """Stop the ended worker's pubsub thread, which RQ's teardown leaves running (and retrying
-    every 2 s) when Redis failed before it got that far: one leaked thread per outage otherwise."""
+    every 2 s) when Redis failed before it got that far: one leaked thread per outage otherwise.
+    The thread ends and closes its connection at its next wake-up (redis-py's stop())."""
     thread = getattr(worker, "pubsub_thread", None)
     if thread is not None and thread.is_alive():
         thread.stop()
-        thread.join(timeout=5)
-        worker.pubsub.close()
 
 
 def _wait_for_redis(app: Flask, backoff: Backoff, why: str) -> bool:
