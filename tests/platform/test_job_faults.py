@@ -218,3 +218,34 @@ def test_a_worker_waiting_out_a_redis_outage_still_stops_on_sigterm(app, redis_s
         helper.join()
         redis_server.start()
     assert took < 10
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_job_failing_in_a_database_outage_keeps_its_retries_and_the_worker_waits(app, postgres_server, caplog):
+    from backend.jobs import housekeeping
+    from backend.jobs.worker import work
+
+    db.session.commit()
+    db.session.remove()
+    job = queue.enqueue(housekeeping.prune)  # retried after 5, 30 and 120 s
+    postgres_server.stop()
+    back = threading.Timer(3, postgres_server.start)
+    back.start()
+    started = time.monotonic()
+    try:
+        with caplog.at_level("WARNING", "backend.jobs.worker"):
+            work(app, burst=True, with_scheduler=False)  # the job fails; the worker waits for the database
+        waited = time.monotonic() - started
+    finally:
+        back.join()
+    job.refresh()
+    assert job.get_status() == "scheduled" and job.retries_left == 3  # retried, no retry used
+    assert waited >= 2.5  # it took no next job (burst: it would have ended) until the database answered
+    assert "database unreachable" in caplog.text
+    db.session.remove()
+    db.engine.dispose()
+
+    def retried() -> bool:  # a burst worker's scheduler moves the retry to its queue once due
+        make_worker(app).work(burst=True, with_scheduler=True)
+        return Job.fetch(job.id, connection=queue.redis_connection()).get_status() == "finished"
+    wait_until(retried, 15, "the retry run once due")
