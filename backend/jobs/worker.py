@@ -52,8 +52,9 @@ def make_worker(app: Flask, queues=queue.QUEUES) -> SimpleWorker:
     Why RQ's SimpleWorker, not its forking Worker: rollup jobs take milliseconds, a fork per job
     costs more than the job and would inherit the parent's database connections.
 
-    Nothing of RQ is overridden; two documented worker arguments set how soon a job that died
-    with its worker (SIGKILL, a lost host) is retried. RQ gives such a job until its timeout
+    Nothing of RQ is overridden. Its documented worker arguments: an exception handler that
+    carries jobs through database outages (`database_outage`), and two that set how soon a job
+    that died with its worker (SIGKILL, a lost host) is retried. RQ gives such a job until its timeout
     + 60 s (a SimpleWorker sends no heartbeats during a job); after that the next maintenance
     pass of any live worker (every JOBS_MAINTENANCE_SECONDS, looked at least every
     JOBS_WORKER_TTL - 15 s while idle) re-enqueues it as a retry. So: within timeout + 60 +
@@ -83,32 +84,46 @@ def database_reachable(app: Flask) -> bool:
 
 def database_outage(app: Flask):
     """An RQ exception handler (a documented Worker argument): a job that failed because the
-    database was unreachable is retried without using up one of its retries, and the worker takes
-    no further job until the database answers `SELECT 1` again (at most DATABASE_WAIT s at a time).
+    database was unreachable is retried as soon as the database answers, without using up one of
+    its retries, and the worker takes no further job until the database answers `SELECT 1` again
+    (at most DATABASE_WAIT s at a time).
 
-    Why both: a rollup job retries after 2, 10 and 60 s; a 10-30 s outage would burn its retries
-    on a database that cannot answer, and every queued job taken meanwhile would fail the same way.
+    Why: a rollup job retries after 2, 10 and 60 s; a 10-30 s outage would burn its retries on a
+    database that cannot answer, and every queued job taken meanwhile would fail the same way.
     Waiting here (RQ calls the handler in the worker's loop, before it schedules the retry) keeps
-    the rest of the queue where it is; giving the retry back means a job is never given up for an
-    outage however long. The wait is bounded so RQ's bookkeeping for the job (its heartbeat lasts
-    at least 60 s) does not expire and the worker still answers a stop within DATABASE_WAIT s.
-    Jobs declared without retries (a roster import: all or nothing, the importer retries) stay so.
-    An error is the database's when SQLAlchemy saw the connection drop, or when `SELECT 1` fails
-    now; anything else (a bad row, SQLite's "database is locked") uses a retry as it always did."""
+    the rest of the queue where it is; the outage's retry is one inserted into the job's own
+    schedule, with no wait (the worker already waited), so its ordinary retries and their backoff
+    stay as its spec says, and a job is never given up for an outage however long (a warnings
+    pass would otherwise sit out its 60 s first backoff after the database returned). The wait is
+    bounded so RQ's bookkeeping for the job (its heartbeat lasts at least 60 s) does not expire and
+    the worker still answers a stop within DATABASE_WAIT s. Jobs declared without retries (a
+    roster import: all or nothing, the importer retries) stay so. An error is the database's when
+    SQLAlchemy saw the connection drop, or when `SELECT 1` fails now; anything else (a bad row,
+    SQLite's "database is locked") uses a retry as it always did."""
+    down_since: list[float] = []  # set while an outage lasts: one log line each way
+
     def handle(job, exc_type, exc_value, traceback):
         if not isinstance(exc_value, DBAPIError):
             return True
         if not (exc_value.connection_invalidated or not database_reachable(app)):
             return True
         if job.retries_left is not None:
-            job.retries_left += 1  # RQ takes one off when it schedules the retry
-        log.warning("database unreachable (%s): job %s retried without using a retry; "
-                    "waiting for the database", type(exc_value.orig).__name__, job.id)
+            # RQ's next wait is retry_intervals[len - retries_left] and it then takes one off:
+            # a 0 inserted there, with one more retry, is this retry now and changes nothing after.
+            intervals = list(job.retry_intervals or [0])
+            at = max(len(intervals) - job.retries_left, 0)
+            job.retry_intervals, job.retries_left = intervals[:at] + [0] + intervals[at:], job.retries_left + 1
+        if not down_since:
+            down_since.append(time.monotonic())
+            log.warning("database unreachable (%s): job %s will be retried without using a retry; "
+                        "waiting for the database", type(exc_value.orig).__name__, job.id)
         backoff, waited = Backoff(), 0.0
         while waited < DATABASE_WAIT and not database_reachable(app):
             pause = min(backoff.next(), DATABASE_WAIT - waited)
             time.sleep(pause)
             waited += pause
+        if waited < DATABASE_WAIT:
+            log.warning("database reachable again after %.0fs: worker resuming", time.monotonic() - down_since.pop())
         with app.app_context():
             db.engine.dispose()  # connections opened before a database restart are dead
         return True
