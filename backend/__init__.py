@@ -1,5 +1,4 @@
 """Spiral: student and teacher self-diagnosis for vocational colleges."""
-import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -18,8 +17,10 @@ def create_app(**overrides) -> Flask:
 
     app.url_map.converters["int"] = Int32Converter  # ids beyond the database's INTEGER are 404, not 500
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from backend.platform import logs
+
+    logs.configure(app)  # LOG_FORMAT json or text, a request id on every line (platform/logs.py)
+    logs.register(app)  # first of the request hooks: the lines of every later one carry the id
 
     from backend import (
         database,  # noqa: F401  (engine event listeners)
@@ -39,7 +40,10 @@ def create_app(**overrides) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**database.engine_options(app.config),
+                                               **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     db.init_app(app)
+    database.register(app)  # after Flask-SQLAlchemy's teardown, so it runs before it
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     jwt.init_app(app)
     api.init_app(app)
@@ -70,6 +74,10 @@ def create_app(**overrides) -> Flask:
     from backend.platform import headers
 
     headers.register(app)  # CSP, nosniff, HSTS, no-store (platform/headers.py)
+
+    from backend.platform import metrics
+
+    metrics.register(app)  # request latency per route and status, the job hook (platform/metrics.py)
 
     from backend.cli import register_cli
 

@@ -1,4 +1,4 @@
-"""flask commands: seed, demo, worker, scheduler, housekeeping, rollups, warnings, push."""
+"""flask commands: seed, demo, worker, scheduler, relay, housekeeping, rollups, warnings, push, backup, restore."""
 import json
 import time
 from pathlib import Path
@@ -79,11 +79,23 @@ def register_cli(app: Flask) -> None:
         else:
             run_scheduler(app, interval)
 
+    @app.cli.command("relay")
+    @click.option("--once", is_flag=True, help="Relay what is waiting now and stop.")
+    def relay_command(once):
+        """Move the job outbox to RQ (any number of relays may run; each row is relayed once)."""
+        from backend.platform import outbox
+
+        if once:
+            click.echo(json.dumps({"relayed": outbox.relay_once()}))
+        else:
+            outbox.run(app)
+
     @app.cli.command("housekeeping")
     def housekeeping_command():
-        """Delete idempotency records, failed logins and ended sessions past their retention now
-        (the scheduler does this every six hours; RETENTION_* settings)."""
-        from backend.platform import housekeeping
+        """Delete idempotency records, failed logins and ended sessions past their retention, and
+        purge the sensitive records of students who left long ago, now (the scheduler does this
+        every six hours; RETENTION_* and SENSITIVE_RETENTION_DAYS settings)."""
+        from backend.jobs import housekeeping
 
         click.echo(json.dumps(housekeeping.prune()))
 
@@ -138,3 +150,56 @@ def register_cli(app: Flask) -> None:
     def keys_command(rotate):
         """Generate VAPID keys into instance/vapid.json (kept if present); prints the public key."""
         click.echo(push.generate_keys(rotate)["public_key"])
+
+    # ---- backup and restore (platform/backup.py) ------------------------------------------------
+    def _rebuild_every_term() -> list[dict]:
+        done = []
+        for term_id in db.session.scalars(select(Term.id).order_by(Term.id)).all():
+            changed = rollups.rebuild(db.session.get(Term, term_id))
+            db.session.commit()
+            done.append({"term_id": term_id, **{k: v for k, v in changed.items() if isinstance(v, int)}})
+        db.session.remove()
+        return done
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.option("--without-secrets", is_flag=True,
+                  help="Leave instance/secrets.json and vapid.json out (keep them in your secret store).")
+    def backup_command(path, without_secrets):
+        """Write a consistent backup (database, attachments, secrets, manifest) to PATH, a .tar (0600)."""
+        from backend.platform import backup
+
+        started = time.perf_counter()
+        try:
+            manifest = backup.take(path, with_secrets=not without_secrets)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(json.dumps({"path": path, "bytes": Path(path).stat().st_size, "dialect": manifest["dialect"],
+                               "revision": manifest["revision"], "created_at": manifest["created_at"],
+                               "ledger_rows": manifest["ledger"]["rows"],
+                               "attachments": manifest["attachments"]["count"],
+                               "files": [f["name"] for f in manifest["files"]],
+                               "seconds": round(time.perf_counter() - started, 2)}))
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+    @click.option("--no-rebuild", is_flag=True, help="Skip recomputing every term's rollups afterwards.")
+    def restore_command(path, force, no_rebuild):
+        """Check a backup's checksums and schema revision, restore it, verify the ledger, rebuild rollups.
+        Stop the web, workers, scheduler and relay first; restart them afterwards (secrets may change)."""
+        from backend.platform import backup
+
+        try:
+            result = backup.restore(path, force=force)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        # Jobs in flight when the backup was taken lived in Redis, not in it: recompute every term's
+        # rollups and stored cards from the restored ledger (DESIGN decision 5).
+        result["rollups_rebuilt"] = [] if no_rebuild else _rebuild_every_term()
+        click.echo(f"restored a {result['dialect']} backup made {result['created_at']} (revision {result['revision']}): "
+                   f"{result['ledger']['rows']} ledger rows and {result['attachments']['count']} attachments, "
+                   f"checksums match; instance files: {', '.join(result['instance_files']) or 'none'}")
+        if result["upgrade_needed"]:
+            click.echo("the backup's schema is older than this code: run `flask db upgrade` now")
+        click.echo(json.dumps(result))

@@ -40,6 +40,15 @@ class Config:
         # interval + (worker TTL - 15) seconds (jobs/worker.make_worker).
         self.JOBS_MAINTENANCE_SECONDS = int(env.get("JOBS_MAINTENANCE_SECONDS", 60))
         self.JOBS_WORKER_TTL = int(env.get("JOBS_WORKER_TTL", 60))
+        # H1 outbox (platform/outbox.py). REDIS_URL set to "" means no Redis at all: jobs run inline
+        # after each commit (the embedded default without redis-server). A configured Redis that is
+        # down never runs jobs inline: they wait in the outbox table for the relay.
+        # The relay looks for rows this often when no write wakes it (seconds).
+        self.RELAY_POLL_SECONDS = float(env.get("RELAY_POLL_SECONDS", 0.5))
+        # A relayed row whose job has not finished after its timeout for every try plus its backoffs
+        # plus this margin is relayed again (the job was lost with Redis). The margin covers RQ's
+        # own retry of a dead worker's job (60 s past the timeout, plus a maintenance pass).
+        self.OUTBOX_STALE_MARGIN_SECONDS = int(env.get("OUTBOX_STALE_MARGIN_SECONDS", 180))
         self.SCHOOL_TZ = env.get("SCHOOL_TZ", "Asia/Shanghai")
         # Where the clock starts (ISO 8601 with offset); unset, it is the real time. Drills and the
         # tests' worker processes set it so every process agrees on the date (platform/clock.py).
@@ -163,7 +172,51 @@ class Config:
         self.PERIOD_TIMES = env.get("PERIOD_TIMES", "08:00-08:45,08:55-09:40,10:00-10:45,10:55-11:40,"
                                     "14:00-14:45,14:55-15:40,16:00-16:45,16:55-17:40,19:00-19:45,19:55-20:40,"
                                     "20:50-21:35,21:45-22:30")
+        # Issue 19, a person's data over time (H5, backend/privacy/).
+        # Days after a student left (graduated or withdrew: StudentProfile.status_on) until their
+        # sensitive records are purged (privacy/purge.py). Three years: the general limitation period
+        # for civil claims (Civil Code art. 188), the longest a college plausibly needs the notes to
+        # answer a complaint or claim about how it treated the student; PIPL art. 19 asks for the
+        # shortest time the purpose needs, and the purpose (helping an enrolled student) ended at leaving.
+        self.SENSITIVE_RETENTION_DAYS = int(env.get("SENSITIVE_RETENTION_DAYS", 3 * 365))
+        # What a person's own export (GET /me/data) holds of the need-to-know records about them:
+        # "withhold" (default: what they see of themselves in the app; need-to-know warnings, special
+        # groups and case notes named as withheld, with whom to ask), "summary" (those listed without
+        # their texts) or "full" (everything). privacy/export.py says why.
+        self.EXPORT_NEED_TO_KNOW = env.get("EXPORT_NEED_TO_KNOW", "withhold")
+        if self.EXPORT_NEED_TO_KNOW not in ("withhold", "summary", "full"):
+            raise ValueError("EXPORT_NEED_TO_KNOW must be withhold, summary or full")
+        # Health, metrics and logs (issue 19, part H2: api/platform/health.py, platform/metrics.py,
+        # platform/logs.py). Readiness (/readyz) fails when no RQ worker has sent a heartbeat for
+        # READY_WORKER_MAX_AGE seconds while Redis is configured: an idle worker beats every
+        # JOBS_WORKER_TTL - 15 s (45 s by default), so 120 s is two missed beats and a margin. 0 turns
+        # that condition off (a web host whose load balancer must not drop it when workers stop).
+        self.READY_WORKER_MAX_AGE = int(env.get("READY_WORKER_MAX_AGE", 120))
+        # Seconds a client is told to wait (Retry-After) when the database cannot be reached.
+        self.DB_RETRY_AFTER = int(env.get("DB_RETRY_AFTER", 5))
+        # Seconds to wait for a PostgreSQL connection: a dead server that refuses answers at once, one
+        # that drops packets would otherwise hold a request for the OS's TCP timeout (minutes).
+        # libpq counts anything under 2 as 2.
+        self.DB_CONNECT_TIMEOUT = int(env.get("DB_CONNECT_TIMEOUT", 2))
+        # /metrics answers only these networks (comma-separated CIDRs) or a request carrying
+        # "Authorization: Bearer METRICS_TOKEN"; anyone else gets 404, as for a page that does not exist.
+        self.METRICS_ALLOW = env.get("METRICS_ALLOW", "127.0.0.1/32,::1/128")
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN", "")
+        # "json": one JSON object a line (timestamp, level, logger, message, request_id, extras), for
+        # journald and a log shipper; "text": one readable line, for a terminal (the default: the
+        # one-command run and the tests are read by people). Production sets json (deploy/ env example).
+        self.LOG_FORMAT = env.get("LOG_FORMAT", "text")
         self.JSON_SORT_KEYS = False
+
+        # ---- Backup and report reads (H4: platform/backup.py, database.report_reads) ----
+        # A streaming replica's URL for the class, department and school reports and their exports;
+        # empty, they read the primary. A report may then be as far behind as the replica (usually
+        # under a second), on top of the class job that already follows a batch by seconds.
+        reports_url = env.get("REPORTS_DATABASE_URL", "")
+        self.REPORTS_DATABASE_URL = _database_url(reports_url, instance) if reports_url else ""
+        # Where pg_dump/pg_restore live when not in /usr/lib/postgresql/<server major>/bin or the PATH:
+        # they must be at least the server's major version.
+        self.PG_BINDIR = env.get("PG_BINDIR", "")
         self.__dict__.update(overrides)
 
 

@@ -3,8 +3,9 @@ import logging
 import re
 from itertools import accumulate
 
-from flask import Flask, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from flask import Flask, current_app, jsonify, request
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from backend.extensions import db
@@ -55,7 +56,7 @@ HTTP_TITLES = {
     404: "未找到 / Not Found", 405: "不支持该请求方法 / Method Not Allowed", 409: "与现有数据冲突 / Conflict",
     413: "上传内容过大 / Content Too Large", 415: "不支持的数据格式 / Unsupported Media Type",
     422: "请求数据有误 / Invalid request data", 429: "请求过于频繁 / Too Many Requests",
-    500: "服务器内部错误 / Internal Server Error",
+    500: "服务器内部错误 / Internal Server Error", 503: "服务暂时不可用 / Service Unavailable",
 }
 
 
@@ -122,6 +123,46 @@ def refuse_deep_json() -> None:
                       f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
 
 
+# SQLite's OperationalErrors that pass (a writer held the lock past the busy timeout, the file
+# cannot be opened or read); its others ("no such table") are bugs and stay 500.
+_SQLITE_PASSING = ("database is locked", "database is busy", "unable to open database file", "disk i/o error")
+_PSYCOPG_PASSING = {"OperationalError", "InterfaceError"}
+UNAVAILABLE = "数据库暂时不可用 / Database temporarily unavailable"
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether the database could not be reached or used for a while, rather than a bug: the
+    client should retry. PostgreSQL: any OperationalError or InterfaceError (connection refused,
+    server closed the connection, shutting down, connection timeout), a connection SQLAlchemy found
+    dead, or the pool timing out waiting for a free connection."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if any(c.__module__.startswith("psycopg") and c.__name__ in _PSYCOPG_PASSING for c in type(exc).__mro__):
+        return True  # raised by code on a raw connection, not wrapped by SQLAlchemy
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        return str(exc.orig).lower().startswith(_SQLITE_PASSING)
+    return True
+
+
+def unavailable_response(exc: BaseException):
+    """503 problem+json with Retry-After: a client (the PWA's outbox) waits and replays the write."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.remove()  # the connection is dead: drop the session, the pool makes a new one
+    log.warning("database unavailable (503): %s", getattr(exc, "orig", None) or exc)
+    seconds = current_app.config["DB_RETRY_AFTER"]
+    # Not "nothing was written": a connection lost during COMMIT leaves that unknown. A retry with
+    # the same Idempotency-Key is safe either way (platform/idempotency.py).
+    body = problem_body(503, UNAVAILABLE, f"The database cannot be reached. Retry in {seconds} s; "
+                        "a write retried with the same Idempotency-Key is counted once.")
+    return problem_response(body, {"Retry-After": str(seconds)})
+
+
 def register_error_handlers(app: Flask) -> None:
     app.before_request(refuse_deep_json)
 
@@ -147,8 +188,16 @@ def register_error_handlers(app: Flask) -> None:
         return problem_response(problem_body(409, "与现有数据冲突 / Conflicts with existing data",
                               "The change conflicts with data that already exists; nothing was written."))
 
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(exc: SQLAlchemyError):
+        if database_unavailable(exc):
+            return unavailable_response(exc)
+        return unexpected(exc)
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        if database_unavailable(exc):  # psycopg's own, from a raw connection
+            return unavailable_response(exc)
         db.session.rollback()
         log.exception("unhandled error")
         return problem_response(problem_body(500, HTTP_TITLES[500], "An unexpected error occurred; nothing was written."))

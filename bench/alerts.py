@@ -624,7 +624,7 @@ def main(argv=None) -> dict:
     url = f"sqlite:///{instance}/bench.db" if args.db == "sqlite" else args.db
     if args.keep:
         log(f"database: {url}")
-    app = create_app(SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(instance), REDIS_URL="redis://127.0.0.1:1/0",
+    app = create_app(SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(instance), REDIS_URL="",
                      ARGON2_MEMORY_KIB=1024, ARGON2_TIME_COST=1)
     logging.getLogger("backend").setLevel(logging.ERROR)
     # The bench is the queue: touched units are collected at each commit and their jobs run at

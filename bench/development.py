@@ -47,7 +47,7 @@ def main() -> None:
 def run(args, url: str, world: dict) -> None:
     instance = Path(tempfile.mkdtemp())
     app = create_app(SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(instance), CLOCK_START=generate.clock_start(),
-                     REDIS_URL="redis://127.0.0.1:1/0")
+                     REDIS_URL="")
     with app.app_context():
         cls = db.session.scalar(select(ClassGroup).order_by(ClassGroup.id))
         student = db.session.scalar(select(User).join(StudentProfile).where(StudentProfile.class_id == cls.id)

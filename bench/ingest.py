@@ -162,6 +162,7 @@ def start_services(args, url: str, redis_url: str, instance: str) -> tuple[list,
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     procs.append(subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "worker"], cwd=ROOT, env=env, **quiet))
     procs.append(subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "scheduler"], cwd=ROOT, env=env, **quiet))
+    procs.append(subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "relay"], cwd=ROOT, env=env, **quiet))
     _wait_for_port(port, procs[0], "gunicorn")
     return procs, f"http://127.0.0.1:{port}"
 

@@ -25,7 +25,7 @@ if [ -z "${REDIS_URL:-}" ]; then
     log "Redis on $REDIS_URL"
   else
     log "no redis-server could be installed: background jobs will run inline"
-    export REDIS_URL="redis://127.0.0.1:1/0"
+    export REDIS_URL=""  # no Redis configured: the one case where jobs run inline
   fi
 fi
 
@@ -41,12 +41,14 @@ fi
 
 # PDF reports need a font that covers Chinese.
 fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-wqy-microhei || log "no Chinese font: PDF downloads will answer 503"
-if [ "$REDIS_URL" != "redis://127.0.0.1:1/0" ]; then
+if [ -n "$REDIS_URL" ]; then
   .venv/bin/flask worker >instance/worker.log 2>&1 &
   JOB_PIDS+=($!)
   .venv/bin/flask scheduler >instance/scheduler.log 2>&1 &
   JOB_PIDS+=($!)
-  log "RQ worker and scheduler running (logs in instance/worker.log, instance/scheduler.log)"
+  .venv/bin/flask relay >instance/relay.log 2>&1 &  # moves the job outbox to RQ
+  JOB_PIDS+=($!)
+  log "RQ worker, scheduler and outbox relay running (logs in instance/worker.log, scheduler.log, relay.log)"
 fi
 
 log "Spiral on http://${HOST:-127.0.0.1}:${PORT:-5000}/  (API docs: /api/docs)"

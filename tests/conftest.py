@@ -21,6 +21,7 @@ from tests.servers import PostgresServer, RedisServer
 
 DBS = [d.strip() for d in os.environ.get("SPIRAL_TEST_DBS", "sqlite,postgresql").split(",") if d.strip()]
 FAST_HASHING = {"ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
+NO_REDIS = ""  # REDIS_URL for the embedded default without Redis: jobs run inline after each commit
 _counter = itertools.count()
 CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright cannot download browsers here
 PHONE = {"width": 390, "height": 844}
@@ -46,7 +47,7 @@ def make_app(url: str, instance, redis_url: str, **extra):
 
 
 def migrate(url: str, instance) -> None:
-    app = make_app(url, instance, "redis://127.0.0.1:1/0")
+    app = make_app(url, instance, NO_REDIS)
     with app.app_context():
         upgrade()
         db.engine.dispose()

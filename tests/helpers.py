@@ -56,9 +56,17 @@ def writing(headers: dict, key: str | None = None) -> dict:
 
 
 def run_worker(app) -> None:
-    """A real RQ worker on the real Redis, in this process, until the queues are empty."""
+    """The outbox relay and a real RQ worker on the real Redis, in this process, until the outbox
+    has nothing left to relay and the queues are empty (jobs may write outbox rows of their own)."""
+    from backend.platform import outbox
+
     db.session.rollback()
-    make_worker(app).work(burst=True)
+    outbox.relay_once()
+    while True:
+        make_worker(app).work(burst=True)
+        db.session.rollback()
+        if not outbox.relay_once():
+            return
 
 
 def demo_account(username: str) -> dict:

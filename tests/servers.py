@@ -101,7 +101,7 @@ class PostgresServer:
         self.start()
 
     def start(self) -> None:
-        """Start the cluster (again, after stop(): same port and data, as a drill's outage ends)."""
+        """Start the server (again, after stop(): same data, same port)."""
         self.proc = subprocess.Popen(
             self.prefix + [f"{self.bindir}/postgres", "-D", self.data, "-p", str(self.port), "-h", "127.0.0.1",
                            "-k", self.dir, "-c", "fsync=off", "-c", "synchronous_commit=off",

@@ -32,7 +32,7 @@ from backend.models import (
 from backend.notify import notifications
 from backend.org import directory
 from backend.org.directory import responders
-from backend.platform import audit, clock
+from backend.platform import audit, clock, metrics
 from backend.valuecard import card, catalogue
 
 OPEN = ("raised", "notified", "acknowledged", "in_progress", "escalated")
@@ -158,6 +158,7 @@ def _raise(rule: WarningRule, student_id: int, cls: ClassGroup, term: Term, find
     db.session.add(w)
     _event(w, "raised", None, finding.level, now)
     db.session.flush()
+    metrics.WARNINGS_RAISED.labels(rule.category).inc()  # counted when raised; the table is the record
     _announce(w, cls, now)
 
 

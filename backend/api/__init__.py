@@ -9,14 +9,14 @@ def register_api(app: Flask, api: Api) -> None:
     from backend.api.development import assessment, plans, portfolio
     from backend.api.notify import channels, notifications
     from backend.api.org import organisation, roster, timetable, units
-    from backend.api.platform import audit, health, home, pwa
+    from backend.api.platform import audit, health, home, my_data, pwa
     from backend.api.reporting import reports, roll
     from backend.api.valuecard import attendance, cadres, catalogue, entries, grades, meetings
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     for module in (login, me, cas, units, organisation, timetable, catalogue, roster, entries, attendance, meetings,
                    cadres, grades, reports, roll, warnings, rules, incidents, effect, notifications, channels, plans,
-                   assessment, portfolio, audit, home):
+                   assessment, portfolio, audit, home, my_data):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

@@ -13,6 +13,8 @@ from backend.models import AuthSession, User
 from backend.platform import cached, clock
 
 INVALID_LOGIN = "用户名或密码错误 / Wrong username or password"
+DISABLED = ("账号已停用（毕业或退学），不能登录。如有疑问请联系辅导员或教务处 / This account is disabled "
+            "(graduated or withdrawn) and cannot log in; ask your counsellor or the academic affairs office")
 
 
 def find(username: str) -> User | None:
@@ -28,9 +30,14 @@ def login(username: str, password: str, ip: str, trusted_device: bool, user_agen
     user = find(username)
     if user is None:
         passwords.burn_time(password)
-    if user is None or not user.is_active or not passwords.check(user, password):
+    if user is None or not passwords.check(user, password):
         db.session.rollback()
         raise Problem(401, INVALID_LOGIN)
+    if not user.is_active:
+        # Said only to whoever knows the password, so it tells a guesser nothing: a graduate or a
+        # student who withdrew learns why the app refuses them instead of resetting in vain.
+        db.session.rollback()
+        raise Problem(403, DISABLED, type_="/problems/account-disabled")
     throttle.clear(username)
     return user, start(user, "password", user_agent)
 

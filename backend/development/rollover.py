@@ -104,6 +104,10 @@ def apply(actor: User, source: Term, target: Term) -> dict:
         for profile in db.session.scalars(select(StudentProfile).where(
                 StudentProfile.class_id == c["class_id"], StudentProfile.status == "enrolled")):
             status.leave(actor.id, profile, "graduated", last_day)
+            # One entry per account, so the audit log's search by student finds when and by whose
+            # rollover their login ended (PIPL: the person may ask who processed their data).
+            audit.record(actor.id, "student.account_disabled", "student", str(profile.user_id),
+                         {"reason": "graduated", "rollover_from_term": source.id, "sessions_revoked": True})
     for item in summary["plans"]:
         old = db.session.get(Plan, item["plan_id"])
         new = Plan(owner_id=old.owner_id, kind="student_term", period=f"term:{target.id}", term_id=target.id,

@@ -34,9 +34,9 @@ def start(filename: str, data: bytes, actor_id: int) -> str | None:
     token = uuid.uuid4().hex
     try:
         queue.redis_connection().set(_upload_key(token), data, ex=UPLOAD_TTL)
+        enqueued = queue.enqueue(import_upload, token, filename, actor_id, job_id=f"roster-import-{token}")
     except RedisError:
         return None
-    enqueued = queue.enqueue(import_upload, token, filename, actor_id, job_id=f"roster-import-{token}")
     return enqueued.id if isinstance(enqueued, Job) else None
 
 

@@ -23,6 +23,7 @@ from backend.models.org import (
     TeachingAssignment,
     Term,
 )
+from backend.models.outbox import OutboxJob
 from backend.models.people import RoleGrant, StaffProfile, StudentProfile, User
 from backend.models.plan import Goal, GoalLog, Plan, SelfDiagnosis
 from backend.models.portfolio import Attachment, PortfolioItem
@@ -45,7 +46,7 @@ from backend.models.warning import (
 __all__ = [
     "Attachment", "Goal", "GoalLog", "Plan", "PortfolioItem", "SelfAssessment", "SelfDiagnosis",
     "AttendanceMark", "AuditEvent", "ChannelAccount", "ChannelConfig", "ChannelDelivery", "AuthSession", "ClassSession", "Dispute", "LeaveRequest", "CatalogueVersion", "ClassGroup", "Course", "Department",
-    "IdempotencyRecord", "Incident", "LoginFailure", "Major", "Notification", "NotificationPreference", "PushDelivery",
+    "IdempotencyRecord", "Incident", "OutboxJob", "LoginFailure", "Major", "Notification", "NotificationPreference", "PushDelivery",
     "PushSubscription", "SpecialGroupRecord", "StudentWarning", "WarningEvent", "WarningRule", "RoleGrant", "Rollup", "School", "ScoringPoint",
     "ScoreEntry", "ScoringRule", "StaffProfile", "StudentProfile", "TeachingAssignment", "Term", "User",
     "CadreGrant", "CadreReview", "CourseGrade",

@@ -40,6 +40,8 @@ class StudentProfile(Base):
     # The day the status took effect (enrolled: None, or the day of 复学); entries and check-ins
     # on or after it are refused while the student is not enrolled (org/status.py).
     status_on: Mapped[date | None]
+    # When the sensitive records of a student who left were purged (privacy/purge.py; migration pipl19).
+    sensitive_purged_at: Mapped[datetime | None]
     user: Mapped[User] = relationship(back_populates="student")
 
 

@@ -44,7 +44,7 @@ from backend.errors import Problem
 from backend.extensions import db
 from backend.models import Notification, PushDelivery, PushSubscription, User
 from backend.notify.notifications import claim_due, lock_text
-from backend.platform import clock
+from backend.platform import clock, metrics
 
 log = logging.getLogger(__name__)
 MAX_PAYLOAD = 3072  # bytes of JSON before encryption; push services refuse ~4 KB
@@ -534,7 +534,9 @@ def deliver_due(now=None) -> dict:
         db.session.commit()
         for r in rows:
             totals["sent" if r["new_state"] == "sent" else "retry" if r["new_state"] == "due" else "failed"] += 1
+            metrics.delivered("webpush", r["new_state"])
         totals["gone"] += len(gone)
+        metrics.delivered("webpush", "gone", len(gone))
 
 
 def next_due():

@@ -1,7 +1,7 @@
 """What a transaction changed that derived data (rollups, warnings) or pushes must follow.
 
-Services mark units here while they write; backend/jobs enqueues their refresh once the
-transaction commits, and forgets them if it rolls back. Kept apart from reporting/rollups.py
+Services mark units here while they write; backend/jobs writes their jobs to the outbox in the
+same transaction when it commits (platform/outbox.py), and forgets them if it rolls back. Kept apart from reporting/rollups.py
 so that the services that write inputs need not import the one that reads them.
 """
 from backend.extensions import db

@@ -9,6 +9,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
+from backend import database
 from backend.auth.policy import reporting as policy
 from backend.extensions import db
 from backend.models import (
@@ -58,7 +59,7 @@ def _metric(row: Rollup, rule) -> dict:
 
 
 def _rows(term: Term, unit: str, unit_ids) -> list[Rollup]:
-    return db.session.scalars(select(Rollup).where(Rollup.term_id == term.id, Rollup.unit == unit,
+    return database.reads().scalars(select(Rollup).where(Rollup.term_id == term.id, Rollup.unit == unit,
                                                    Rollup.unit_id.in_(unit_ids))).all()
 
 
@@ -100,13 +101,13 @@ def _header(term: Term, unit: str, obj, students: int) -> dict:
 def class_report(viewer: User, cls: ClassGroup, roles: set[str], term: Term) -> dict:
     rules = _shown(term, policy.sees_sensitive(roles))
     rows = _rows(term, "class", [cls.id])
-    students = db.session.scalar(select(func.count()).where(StudentProfile.class_id == cls.id))
-    classmates = db.session.scalars(select(ClassGroup.id).where(ClassGroup.department_id == cls.department_id)).all()
+    students = database.reads().scalar(select(func.count()).where(StudentProfile.class_id == cls.id))
+    classmates = database.reads().scalars(select(ClassGroup.id).where(ClassGroup.department_id == cls.department_id)).all()
     ranks = _ranks(_rows(term, "class", classmates))
     under = []
     if policy.sees_names(roles):
         flagged = {r.metric: r.flagged for r in rows if r.metric in rules and r.flagged}
-        names = dict(db.session.execute(select(User.id, User.display_name).where(
+        names = dict(database.reads().execute(select(User.id, User.display_name).where(
             User.id.in_({s for ids in flagged.values() for s in ids}))).all())
         under = [{"metric": m, "name_zh": rules[m].point.name_zh, "name_en": rules[m].point.name_en,
                   "students": [{"id": s, "name": names[s]} for s in ids]} for m, ids in sorted(flagged.items())]
@@ -153,7 +154,7 @@ def _side_by_side(rows: list[Rollup], rules: dict, units: list, ranks: dict | No
 
 def department_report(viewer: User, dept: Department, roles: set[str], term: Term) -> dict:
     rules = _shown(term, policy.sees_sensitive(roles))
-    classes = db.session.scalars(select(ClassGroup).where(ClassGroup.department_id == dept.id)
+    classes = database.reads().scalars(select(ClassGroup).where(ClassGroup.department_id == dept.id)
                                  .order_by(ClassGroup.name)).all()
     class_rows = _rows(term, "class", [c.id for c in classes])
     week, slipped = _slipped(class_rows, rules, {c.id: c.name for c in classes})
@@ -165,7 +166,7 @@ def department_report(viewer: User, dept: Department, roles: set[str], term: Ter
 
 def school_report(viewer: User, school: School, roles: set[str], term: Term) -> dict:
     rules = _shown(term, policy.sees_sensitive(roles))
-    departments = db.session.scalars(select(Department).where(Department.school_id == school.id)
+    departments = database.reads().scalars(select(Department).where(Department.school_id == school.id)
                                      .order_by(Department.name)).all()
     own = _rows(term, "school", [school.id])
     return {**_header(term, "school", school, next((r.count for r in own if r.metric == "total"), 0)),
@@ -178,5 +179,8 @@ REPORTS = {"class": class_report, "department": department_report, "school": sch
 
 
 def report(viewer: User, unit: str, unit_id: int, term: Term, purpose: str = "report") -> dict:
+    """Who may read, the audit entry and the catalogue come from the primary; the figures and the
+    unit's classes, departments and names from REPORTS_DATABASE_URL when set (database.report_reads)."""
     obj, roles = open_unit(viewer, unit, unit_id, purpose)
-    return REPORTS[unit](viewer, obj, roles, term)
+    with database.report_reads():
+        return REPORTS[unit](viewer, obj, roles, term)

@@ -149,8 +149,10 @@ const ROUTES = [
   [/^#\/my-warnings$/, screen("./screens.js", "myWarningsScreen")],
   [/^#\/(settings|inbox)$/, async () => {
     const alerts = await load("./alerts.js");
-    return [back(), await alerts.inboxCard(), await alerts.settingsCard()];
+    return [back(), await alerts.inboxCard(), await alerts.settingsCard(),
+      el("p", {}, el("a", { href: "#/my-data", class: "link", "data-testid": "my-data-link" }, t("myDataLink")))];
   }],
+  [/^#\/my-data$/, async () => [back(), ...(await (await load("./privacy.js")).myDataScreen())]],
   [/^#\/plans\/(\d+)$/, async (id, ctx) => (await load("./plans.js")).planScreen(id, ctx.me, route)],
   [/^#\/diagnosis\/(\d+)$/, async (id, ctx) => (await load("./plans.js")).diagnosisScreen(id, ctx.me, route)],
   [/^#\/assessment\/(\d+)$/, async (id, ctx) => (await load("./assessment.js")).questionnaire(Number(id), ctx.me)],

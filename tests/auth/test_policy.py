@@ -407,7 +407,10 @@ PUBLIC = {
     "pwa.swagger_assets": "the API docs' scripts",
     "api-docs.openapi_json": "the OpenAPI document (no data)",
     "api-docs.openapi_swagger_ui": "the API docs page (no data)",
-    "health.healthz": "the load balancer's health probe",
+    "health.healthz": "readiness under its old name, for old run scripts",
+    "health.livez": "liveness: systemd and load balancers, no data",
+    "health.readyz": "readiness: load balancers and monitoring; reachability and ages, no personal data",
+    "health.prometheus": "Prometheus: allowed networks or a bearer token (METRICS_*), else 404; no personal data",
     "auth.login": "the way in",
     "auth.refresh": "authenticated by the refresh cookie and CSRF header, not the access token",
     "notifications.public_key": "the VAPID public key is public by definition",
@@ -450,6 +453,9 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("PATCH", f"{V1}/me"): [Row(STAFF, body={"display_name": "新名字"}),  # a student's name comes from the roster
                             Row(EVERYONE, body={"locale": "en"})],
     ("GET", f"{V1}/me/notification-settings"): [Row(EVERYONE)],
+    ("GET", f"{V1}/me/data"): [Row(EVERYONE)],  # issue 19: one's own data (PIPL art. 45)
+    ("GET", f"{V1}/me/data.pdf"): [Row(EVERYONE)],
+    ("GET", f"{V1}/me/data/about"): [Row(EVERYONE)],
     ("PUT", f"{V1}/me/notification-settings"): [Row(EVERYONE, body={"digest": False})],
     ("GET", f"{V1}/notifications"): [Row(EVERYONE)],
     ("POST", f"{V1}/notifications/<int:notification_id>/read"): [

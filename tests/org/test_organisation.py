@@ -300,7 +300,9 @@ def test_a_withdrawn_student_cannot_log_in_and_leaves_class_figures(app, client,
     answer = client.post(f"/api/v1/students/{student}/status", json={"action": "withdraw", "effective_on": str(week_start(1))},
                          headers=writing(admin))
     assert answer.status_code == 200 and not answer.json["login_enabled"]
-    assert_problem(client.post("/api/v1/auth/login", json={"username": number, "password": demo_account(number)["password"]}), 401)
+    # The right password gets the reason (issue 19): the account is disabled, not mistyped.
+    refused = assert_problem(client.post("/api/v1/auth/login", json={"username": number, "password": demo_account(number)["password"]}), 403)
+    assert refused["type"].endswith("/problems/account-disabled") and "已停用" in refused["title"]
     assert_problem(client.get("/api/v1/me", headers=student_headers), 401)
     run_worker(app)
     row = db.session.scalar(select(Rollup).where(Rollup.unit == "class", Rollup.unit_id == class_a.id, Rollup.metric == "S-P-09"))

@@ -12,6 +12,8 @@ SHARED = {"models", "extensions", "errors", "config"}  # the base every layer st
 CHAIN = ["platform", "auth", "org", "valuecard", "notify", "development", "alerts"]
 ALLOWED = {name: set(CHAIN[:i]) for i, name in enumerate(CHAIN)}
 ALLOWED["reporting"] = {"platform", "auth", "org", "valuecard"}
+# A person's data (issue 19) reads every domain and renders with reporting; nothing imports it but api/ and jobs/.
+ALLOWED["privacy"] = set(CHAIN) | {"reporting"}
 
 
 def backend_imports(path: Path):

@@ -5,6 +5,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -53,10 +54,10 @@ def test_openapi_document_and_offline_docs(client):
 
 
 def test_health_reports_database_and_redis(app, client, redis_server):
-    assert client.get("/healthz").json == {"database": "ok", "redis": "ok", "jobs": "rq"}
+    body = client.get("/healthz").json  # /readyz under its old name (tests/platform/test_health.py)
+    assert (body["database"], body["redis"]) == ("ok", "ok")
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
-    body = client.get("/healthz")
-    assert body.status_code == 200 and body.json["redis"] == "unreachable" and body.json["jobs"] == "inline"
+    assert client.get("/healthz").json["redis"] == "unreachable"
 
 
 @queue.job("default", timeout=5)
@@ -65,14 +66,19 @@ def record(value):
     return value
 
 
-def test_jobs_go_to_rq_with_redis_and_run_inline_without(app, redis_server, tmp_path, caplog):
+def test_jobs_go_to_rq_with_redis_and_run_inline_only_without_one_configured(app, redis_server, tmp_path, caplog):
+    from redis.exceptions import RedisError
     from rq import Queue
 
     marker = tmp_path / "marker"
     job = queue.enqueue(record, str(marker))
     assert Queue("default", connection=queue.redis_connection()).job_ids == [job.id]
     assert not marker.exists()
-    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # configured but unreachable: never inline
+    with pytest.raises(RedisError):
+        queue.enqueue(record, str(marker))
+    assert not marker.exists()
+    app.config["REDIS_URL"] = ""  # no Redis configured: the embedded default runs jobs inline
     with caplog.at_level(logging.WARNING):
         assert queue.enqueue(record, str(marker)) == str(marker)
     assert marker.read_text() == "ran"

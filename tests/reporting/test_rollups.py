@@ -17,6 +17,7 @@ from backend.jobs import rollups as rollup_jobs
 from backend.jobs.worker import SCHEDULE, tick
 from backend.models import (
     ClassGroup,
+    OutboxJob,
     Rollup,
     ScoreEntry,
     ScoringPoint,
@@ -24,13 +25,12 @@ from backend.models import (
     User,
 )
 from backend.org import directory
-from backend.platform import clock, queue
+from backend.platform import clock, outbox, queue
 from backend.reporting import rollups
 from backend.valuecard import ledger
-from tests.conftest import make_app
+from tests.conftest import NO_REDIS, make_app
 from tests.helpers import build_college, demo_account, login, run_worker
 
-UNREACHABLE = "redis://127.0.0.1:1/0"
 OFFICE = "T10002"  # the demo's school-wide student-affairs office
 
 
@@ -67,7 +67,7 @@ def rollup(unit, unit_id, metric) -> SimpleNamespace | None:
 def inline_app(database):
     """The embedded default without Redis: every job runs at once, inline."""
     url, drop = database["fresh"]()
-    application = make_app(url, database["instance"], UNREACHABLE)
+    application = make_app(url, database["instance"], NO_REDIS)
     with application.app_context():
         yield application
         db.session.remove()
@@ -110,8 +110,12 @@ def test_batches_enqueue_one_coalesced_job_per_class_and_a_worker_rolls_them_up(
     (class_a, roster_a), (class_b, roster_b) = classes_of_one_department()
     for week in (1, 2, 3):
         post(client, office, "S-P-09", f"week:{week}", [{"student_id": s, "value": 80} for s in roster_a + roster_b])
-    rollup_queue = Queue("rollups", connection=queue.redis_connection())
     term_id = directory.current_term(clock.school_today()).id
+    # Three commits, one outbox row per class: the database coalesced them (a partial unique index).
+    assert sorted(db.session.execute(select(OutboxJob.args).where(OutboxJob.job == "rollup_class")).scalars()) == \
+        sorted(f"[{term_id},{c}]" for c in (class_a, class_b))
+    assert outbox.relay_once() == 4  # each class's rollups and warnings
+    rollup_queue = Queue("rollups", connection=queue.redis_connection())
     assert sorted(j.args for j in rollup_queue.jobs) == [(term_id, class_a), (term_id, class_b)]
     assert rollup("class", class_a, "S-P-09") is None  # nothing until a worker runs
 

@@ -25,7 +25,7 @@ from backend.notify.channels.client import FAILED, RETRY, SENT, Client, Message,
 from backend.notify.channels.dingtalk import DingTalk
 from backend.notify.channels.wecom import WeCom
 from backend.notify.notifications import claim_due, lock_text
-from backend.platform import changes, clock, language, queue
+from backend.platform import changes, clock, language, metrics, queue
 
 log = logging.getLogger(__name__)
 CLIENTS: dict[str, type[Client]] = {"wecom": WeCom, "dingtalk": DingTalk}
@@ -143,6 +143,8 @@ def deliver_due(now: datetime | None = None) -> dict:
         db.session.commit()
         for r in rows:
             totals["sent" if r["new_state"] == "sent" else "retry" if r["new_state"] == "due" else "failed"] += 1
+        for r, row in zip(claimed, rows, strict=True):
+            metrics.delivered(r.channel, row["new_state"])
 
 
 def next_due():
