@@ -60,21 +60,24 @@ def register_cli(app: Flask) -> None:
     @click.option("--queues", default=",".join(queue.QUEUES), show_default=True, help="Queues, in priority order.")
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
     def worker_command(queues, burst):
-        """Run an RQ worker (with RQ's scheduler, which times retries) for this app."""
-        from backend.jobs.worker import make_worker
+        """Run an RQ worker (with RQ's scheduler, which times retries) for this app; it waits out
+        Redis and database outages and goes on in the same process (jobs/worker.work)."""
+        from backend.jobs.worker import work
 
-        make_worker(app, queues.split(",")).work(burst=burst, with_scheduler=True)
+        work(app, queues.split(","), burst=burst)
 
     @app.cli.command("scheduler")
     @click.option("--once", is_flag=True, help="Enqueue what is due now and stop.")
-    def scheduler_command(once):
-        """Enqueue periodic jobs (any number of schedulers may run: each slot is claimed once)."""
+    @click.option("--interval", default=30.0, show_default=True, help="Seconds between ticks.")
+    def scheduler_command(once, interval):
+        """Enqueue periodic jobs (any number of schedulers may run: each slot is claimed once);
+        it waits out Redis and database outages and goes on (jobs/worker.run_scheduler)."""
         from backend.jobs.worker import run_scheduler, tick
 
         if once:
             click.echo(json.dumps(tick()))
         else:
-            run_scheduler(app)
+            run_scheduler(app, interval)
 
     @app.cli.command("relay")
     @click.option("--once", is_flag=True, help="Relay what is waiting now and stop.")

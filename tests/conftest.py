@@ -78,7 +78,8 @@ def _template(request, tmp_path_factory):
             return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
     else:
         pg = request.getfixturevalue("postgres_server")
-        admin = create_engine(pg.url(), isolation_level="AUTOCOMMIT")
+        # pre-ping: a drill restarts the server (tests/platform/test_drill.py), killing pooled connections.
+        admin = create_engine(pg.url(), isolation_level="AUTOCOMMIT", pool_pre_ping=True)
         with admin.connect() as conn:
             conn.execute(text("CREATE DATABASE spiral_template"))
         migrate(pg.url("spiral_template"), instance)

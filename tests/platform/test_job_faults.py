@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -131,3 +132,120 @@ def test_redis_restarted_during_a_burst_leaves_no_gap_after_the_full_pass(app, r
     assert in_agreement(term)
     result = app.test_cli_runner().invoke(args=["rollups", "check"])
     assert result.exit_code == 0, result.output
+
+
+# Redis outages, in this process (SQLite: the database plays no part). The worker's loop is
+# `jobs.worker.work`, the function `flask worker` runs; the scheduler's is `run_scheduler`.
+_outage = {}  # the Redis server a job stops, and what the jobs saw
+
+
+def stop_redis_mid_job():
+    """Redis goes away while a job runs: RQ cannot record the job's end, which ended RQ's loop."""
+    _outage["server"].stop()
+    _outage["ran"].append("first")
+
+
+def finish_and_stop():
+    _outage["ran"].append("after")
+    os.kill(os.getpid(), signal.SIGTERM)  # what systemd sends; RQ stops after this job
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_the_worker_loop_survives_redis_going_away_mid_job(app, redis_server, caplog):
+    from backend.jobs.worker import work
+
+    _outage.update(server=redis_server, ran=[])
+    connection = queue.redis_connection()
+    Queue("default", connection=connection).enqueue(stop_redis_mid_job)
+
+    def bring_back():
+        wait_until(lambda: _outage["ran"], 30, "the job stopping Redis")
+        time.sleep(3)
+        redis_server.start()
+        Queue("default", connection=connection).enqueue(finish_and_stop)
+
+    helper = threading.Thread(target=bring_back)
+    helper.start()
+    caplog.set_level("WARNING", "backend.jobs.worker")
+    started = time.monotonic()
+    work(app, with_scheduler=False)  # returns only on the SIGTERM the second job sends
+    helper.join()
+    assert _outage["ran"] == ["first", "after"]
+    outage_lines = [r.message for r in caplog.records if r.message.startswith("Redis unreachable, retrying in")]
+    assert len(outage_lines) == 1, caplog.text
+    assert any("Redis reachable again" in r.message for r in caplog.records)
+    print(f"worker resumed and stopped on SIGTERM after {time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_the_scheduler_loop_survives_a_redis_outage(app, redis_server, caplog):
+    from backend.jobs.worker import run_scheduler
+
+    caplog.set_level("WARNING", "backend.jobs.worker")
+    connection = queue.redis_connection()
+    slot = f"spiral:claim:rollups-full-pass-{int(clock.now().timestamp()) // 3600}"
+    stop = threading.Event()
+    scheduler = threading.Thread(target=run_scheduler, args=(app, 0.2, stop))
+    scheduler.start()
+    try:
+        wait_until(lambda: connection.exists(slot), 10, "the first tick")
+        redis_server.stop()
+        time.sleep(4)  # ticks fail meanwhile
+        assert scheduler.is_alive()
+        redis_server.start()  # an empty Redis: the claims went with the old one
+        took = wait_until(lambda: connection.exists(slot), 20, "the slot claimed again")
+    finally:
+        stop.set()
+        scheduler.join(10)
+    assert not scheduler.is_alive()
+    lines = [r.message for r in caplog.records if "unreachable" in r.message]
+    assert len(lines) == 1 and lines[0].startswith("scheduler: Redis unreachable"), lines
+    print(f"scheduler claimed the hour's slot again {took:.1f} s after Redis returned")
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_worker_waiting_out_a_redis_outage_still_stops_on_sigterm(app, redis_server):
+    from backend.jobs.worker import work
+
+    def outage_then_sigterm():
+        time.sleep(1)  # the worker is idle, waiting on Redis for a job
+        redis_server.stop()
+        time.sleep(2)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    helper = threading.Thread(target=outage_then_sigterm)
+    helper.start()
+    started = time.monotonic()
+    try:
+        work(app, with_scheduler=False)  # must return, not wait for Redis
+        took = time.monotonic() - started
+    finally:
+        helper.join()
+        redis_server.start()
+    assert took < 10
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_job_failing_in_a_database_outage_keeps_its_retries_and_the_worker_waits(app, postgres_server, caplog):
+    from backend.jobs import housekeeping
+    from backend.jobs.worker import work
+
+    db.session.commit()
+    db.session.remove()
+    job = queue.enqueue(housekeeping.prune)  # retried after 5, 30 and 120 s
+    postgres_server.stop()
+    back = threading.Timer(3, postgres_server.start)
+    back.start()
+    started = time.monotonic()
+    try:
+        with caplog.at_level("WARNING", "backend.jobs.worker"):
+            work(app, burst=True, with_scheduler=False)  # the job fails; the worker waits for the database
+        waited = time.monotonic() - started
+    finally:
+        back.join()
+    job.refresh()
+    # Retried as soon as the database answered (the same burst ran it), no retry used, and the
+    # job's own backoff unchanged: a failure of its own would still wait 5 s first.
+    assert job.get_status() == "finished" and job.retries_left == 3 and job.get_retry_interval() == 5
+    assert waited >= 2.5  # it took no next job (burst: it would have ended) until the database answered
+    assert "database unreachable" in caplog.text and "database reachable again" in caplog.text
