@@ -160,15 +160,17 @@ def work(app: Flask, queues=queue.QUEUES, burst: bool = False, with_scheduler: b
     backoff = Backoff()
     try:
         while True:
-            worker, started = make_worker(app, queues), time.monotonic()
+            worker, started = None, time.monotonic()
             try:
+                worker = make_worker(app, queues)  # registers in Redis: fails if it is down at start
                 worker.work(burst=burst, with_scheduler=with_scheduler)
                 why = "RQ's work loop ended"
-            except RedisError as exc:  # raised by RQ's start or teardown
+            except RedisError as exc:  # raised by RQ's start, loop or teardown
                 why = f"{type(exc).__name__}: {exc}"
-            _discard(worker)
-            if burst or worker._shutdown_requested_date is not None:
-                return
+            if worker is not None:
+                _discard(worker)
+                if burst or worker._shutdown_requested_date is not None:
+                    return
             if time.monotonic() - started > 2 * BACKOFF_CAP:
                 backoff.reset()  # it ran a good while: a new outage starts over at 1 s
             if not _wait_for_redis(app, backoff, why):

@@ -8,7 +8,9 @@ The relay (`flask relay`, any number of them) moves rows to RQ through queue.enq
 and marks them relayed. A row is finished when its job runs: `started()` notes the rows visible
 then, and the job's own commit deletes them, so its work and the row's end are one transaction.
 A row relayed longer ago than its job could take with every retry is relayed again: that job was
-lost (Redis restarted empty, a flushed queue). A job may thus run twice; jobs are idempotent.
+lost. When the relay sees that Redis lost its data (restarted without persistence, flushed: a
+marker key it keeps is gone), every row relayed before is relayed again at once instead of after
+that wait. A job may thus run twice; jobs are idempotent.
 """
 import json
 import logging
@@ -30,6 +32,7 @@ from backend.platform import clock, logs, queue
 log = logging.getLogger(__name__)
 DONE = "outbox_done"  # session.info key: ids of rows the running job finishes when it commits
 WAKE_KEY = "spiral:outbox:wake"  # a list of at most one item: the relay blocks on it between polls
+EPOCH_KEY = "spiral:outbox:epoch"  # set by the relay; gone means Redis lost what was relayed into it
 BATCH = 200  # rows per relay transaction: bounds how long it holds their locks (SQLite: the writer's)
 BACKOFF_CAP = 30.0  # seconds between tries while Redis or the database is away
 
@@ -93,27 +96,47 @@ def stale_after(job) -> float:
             + current_app.config["OUTBOX_STALE_MARGIN_SECONDS"])
 
 
+# Rows relayed before this moment went into a Redis that has since lost its data: relay them again.
+_lost_before: datetime | None = None
+
+
+def _note_redis_emptied(now: datetime) -> None:
+    global _lost_before
+    if queue.redis_connection().set(EPOCH_KEY, 1, nx=True):  # one round trip a pass
+        _lost_before = now
+
+
 def relay_once(now: datetime | None = None, limit: int = BATCH) -> int:
-    """Move pending rows (and relayed rows gone stale) to RQ; the number relayed. Raises RedisError
-    or SQLAlchemyError when either is away, with nothing marked (the next pass tries again)."""
+    """Move pending rows (and relayed rows gone stale or lost with Redis's data) to RQ; the number
+    relayed. Raises RedisError or SQLAlchemyError when either is away, with nothing marked (the
+    next pass tries again)."""
     now = now or clock.now()
+    _note_redis_emptied(now)
     stale = [and_(OutboxJob.job == name, OutboxJob.relayed_at < now - timedelta(seconds=stale_after(job)))
              for name, job in queue.JOBS.items()]
+    if _lost_before is not None:
+        stale.append(OutboxJob.relayed_at < _lost_before)
     # SKIP LOCKED: relays running at once take different rows (PostgreSQL; SQLite has one writer).
     rows = db.session.execute(select(OutboxJob.id, OutboxJob.job, OutboxJob.args, OutboxJob.request_id,
                                      OutboxJob.relayed_at)
                               .where(or_(OutboxJob.relayed_at.is_(None), *stale))
                               .order_by(OutboxJob.id).limit(limit).with_for_update(skip_locked=True)).all()
+    again = set()
     try:
         for row in rows:
             job = queue.JOBS.get(row.job)
             if job is None:  # renamed or removed by a release: nothing can run it
                 log.error("outbox row %s names no job %r: deleted", row.id, row.job)
                 continue
-            if row.relayed_at is not None:
+            args, meta = json.loads(row.args), {"request_id": row.request_id}
+            if row.relayed_at is None:
+                queue.enqueue_coalesced(job, *args, meta=meta)
+            elif (row.job, row.args) not in again:
+                # Its job was lost: enqueued past the coalescing mark, which may outlive the job.
+                again.add((row.job, row.args))
                 log.warning("job %s%s relayed at %s never finished: relaying it again", row.job, row.args,
                             row.relayed_at.isoformat())
-            queue.enqueue_coalesced(job, *json.loads(row.args), meta={"request_id": row.request_id})
+                queue.enqueue(job, *args, meta=meta)
     except BaseException:
         db.session.rollback()
         raise

@@ -115,23 +115,34 @@ def test_a_rolled_back_or_refused_write_leaves_no_row(app, client, school):
     assert rows() == [] and outbox.backlog() == (0, None)
 
 
-def test_a_relayed_job_lost_with_redis_is_relayed_again_once_stale_and_done_once(app, client, school):
+def test_jobs_lost_with_redis_s_data_are_relayed_again_at_once_and_done_once(app, client, school):
     class_id = score(client, school, value=88)
     assert outbox.relay_once() == 2
-    Redis.from_url(app.config["REDIS_URL"]).flushdb()  # Redis restarted empty: the jobs are gone
-    assert outbox.relay_once() == 0  # not yet stale: it may only be waiting
-    stale = outbox.stale_after(rollup_jobs.rollup_class)
-    later = clock.now() + timedelta(seconds=stale + 1)
-    assert outbox.relay_once(now=later) == 1  # rollup_class; evaluate_class (120 s timeout) is not stale yet
+    Redis.from_url(app.config["REDIS_URL"]).flushdb()  # Redis restarted without its data: the jobs are gone
+    assert outbox.relay_once() == 2  # the relay's marker went with them: both relayed again at once
     run_worker(app)
     assert rollup("class", class_id, "S-P-09").max == 88.0
-    assert [r.job for r in rows()] == ["evaluate_class"]
-    assert outbox.relay_once(now=clock.now() + timedelta(hours=3)) == 1
-    run_worker(app)
     assert outbox.backlog() == (0, None)
     assert outbox.relay_once(now=clock.now() + timedelta(hours=6)) == 0  # done once: nothing left to relay
     registry = FinishedJobRegistry("rollups", connection=queue.redis_connection())
     assert len(registry.get_job_ids()) == 1
+    check_clean(app)
+
+
+def test_a_relayed_job_that_never_finished_is_relayed_again_once_stale(app, client, school):
+    class_id = score(client, school, value=77)
+    assert outbox.relay_once() == 2
+    for name in queue.QUEUES:  # lost while Redis kept its data (an operator emptied the queues)
+        Queue(name, connection=queue.redis_connection()).empty()
+    assert outbox.relay_once() == 0  # not yet stale: it may only be waiting
+    stale = outbox.stale_after(rollup_jobs.rollup_class)
+    assert outbox.relay_once(now=clock.now() + timedelta(seconds=stale + 1)) == 1  # rollup_class; evaluate_class waits longer
+    run_worker(app)
+    assert rollup("class", class_id, "S-P-09").max == 77.0  # past the coalescing mark the lost job left behind
+    assert [r.job for r in rows()] == ["evaluate_class"]
+    assert outbox.relay_once(now=clock.now() + timedelta(hours=3)) == 1
+    run_worker(app)
+    assert outbox.backlog() == (0, None)
     check_clean(app)
 
 
