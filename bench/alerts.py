@@ -628,9 +628,10 @@ def main(argv=None) -> dict:
                      ARGON2_MEMORY_KIB=1024, ARGON2_TIME_COST=1)
     logging.getLogger("backend").setLevel(logging.ERROR)
     # The bench is the queue: touched units are collected at each commit and their jobs run at
-    # the steps of the day, coalesced, instead of inline at every commit.
-    if event.contains(Session, "after_commit", jobs_pkg._enqueue_touched):
-        event.remove(Session, "after_commit", jobs_pkg._enqueue_touched)
+    # the steps of the day, coalesced, instead of inline at every commit (jobs/__init__.py turns them
+    # into jobs just before each commit).
+    if event.contains(Session, "before_commit", jobs_pkg._write_outbox):
+        event.remove(Session, "before_commit", jobs_pkg._write_outbox)
     started = time.perf_counter()
     with app.app_context():
         upgrade(revision="heads")  # "heads": also on a branch whose migrations are not chained yet
