@@ -64,10 +64,8 @@ def observe_job(name: str, seconds: float, error: BaseException | None) -> None:
 
 
 def install_job_observer() -> None:
-    # JOB_OBSERVERS comes with the transactional outbox (platform/queue.py); until then, nothing.
-    observers = getattr(queue, "JOB_OBSERVERS", None)
-    if observers is not None and observe_job not in observers:
-        observers.append(observe_job)
+    if observe_job not in queue.JOB_OBSERVERS:
+        queue.JOB_OBSERVERS.append(observe_job)
 
 
 class _ScrapeTime:

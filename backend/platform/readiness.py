@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from backend import errors
 from backend.extensions import db
 from backend.models import Rollup, ScoreEntry
-from backend.platform import clock, queue
+from backend.platform import clock, outbox, queue
 
 log = logging.getLogger(__name__)
 _last_seen: dict[str, datetime] = {}  # REDIS_URL → newest heartbeat seen (kept through a Redis outage)
@@ -73,12 +73,8 @@ def worker_heartbeat_age(redis_up: bool) -> float | None:
     return None if seen is None else round(max(0.0, (rq_now() - seen).total_seconds()), 1)
 
 
-def outbox_backlog() -> tuple[int, float | None] | None:
-    """(unprocessed jobs, age of the oldest in seconds), or None where the outbox does not exist."""
-    try:
-        from backend.platform import outbox
-    except ImportError:
-        return None
+def outbox_backlog() -> tuple[int, float | None]:
+    """(unprocessed jobs, age of the oldest in seconds)."""
     pending, oldest = outbox.backlog()
     return pending, None if oldest is None else round(max(0.0, (clock.now() - _aware(oldest)).total_seconds()), 1)
 
@@ -119,9 +115,8 @@ def report() -> tuple[dict, bool]:
     }
     if database:
         try:
-            found = outbox_backlog()
-            if found is not None:
-                body["outbox"] = {"pending": found[0], "oldest_age_seconds": found[1]}
+            pending, oldest_age = outbox_backlog()
+            body["outbox"] = {"pending": pending, "oldest_age_seconds": oldest_age}
             body["rollups"] = rollups_lag()
         except SQLAlchemyError as exc:
             log.warning("readiness: %s", getattr(exc, "orig", exc))

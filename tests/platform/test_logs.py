@@ -5,9 +5,7 @@ import json
 import logging
 import re
 
-import pytest
-
-from backend.platform import logs, queue
+from backend.platform import logs
 from tests.conftest import make_app
 from tests.helpers import build_college, login, run_worker, writing
 
@@ -69,8 +67,6 @@ def test_log_format_json_puts_one_json_object_a_line_on_stderr(tmp_path, capfd):
 def test_a_write_s_request_id_follows_it_into_its_jobs(app, client, caplog):
     """The id of the request that wrote a batch is on the log lines of the rollup jobs it caused
     (platform/queue.py sets it from the job's meta; the job hook logs each job)."""
-    if not hasattr(queue, "JOB_OBSERVERS"):
-        pytest.skip("the request id reaches jobs through the transactional outbox (H1)")
     from tests.helpers import demo_account
     from tests.reporting.test_rollups import OFFICE, classes_of_one_department
 

@@ -7,7 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from backend.notify import push
@@ -83,8 +82,6 @@ def test_queue_depth_from_redis_and_a_scrape_with_redis_down(app, client):
 
 
 def test_job_durations_and_failures_are_counted_by_the_worker_hook(app):
-    if not hasattr(queue, "JOB_OBSERVERS"):
-        pytest.skip("queue.JOB_OBSERVERS comes with the transactional outbox (H1)")
     assert metrics.observe_job in queue.JOB_OBSERVERS
     from tests.helpers import run_worker
 
