@@ -250,9 +250,9 @@ def tick(now: datetime | None = None) -> list[str]:
 
 def _release(job_id: str) -> None:
     """Give back a slot claimed for a job that could not be enqueued, so the next tick claims it
-    again (best effort: if Redis itself is gone, so is the claim). The key is queue.claim's."""
+    again (best effort: if Redis itself is gone, so is the claim)."""
     try:
-        queue.redis_connection().delete(f"spiral:claim:{job_id}")
+        queue.release(job_id)
     except RedisError:
         pass
 

@@ -156,10 +156,6 @@ def backlog() -> tuple[int, datetime | None]:
     return count, oldest
 
 
-def pending_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(OutboxJob).where(OutboxJob.relayed_at.is_(None)))
-
-
 def run(app: Flask, stop: threading.Event | None = None) -> None:
     """The relay loop: relay, then wait for a wake-up or the poll interval. Through an outage of
     Redis or the database it backs off (doubling, at most BACKOFF_CAP s), logs once, and goes on."""

@@ -211,4 +211,13 @@ def started(func, *args) -> None:
 
 def claim(key: str, seconds: int) -> bool:
     """True for the first caller in `seconds` across every host (a periodic job's slot)."""
-    return bool(redis_connection().set(f"spiral:claim:{key}", 1, nx=True, ex=seconds))
+    return bool(redis_connection().set(_claim_key(key), 1, nx=True, ex=seconds))
+
+
+def release(key: str) -> None:
+    """Give a claimed slot back (its job could not be enqueued): the next claim takes it."""
+    redis_connection().delete(_claim_key(key))
+
+
+def _claim_key(key: str) -> str:
+    return f"spiral:claim:{key}"
