@@ -122,6 +122,8 @@ class Config:
         self.INCIDENT_SHARE = float(env.get("INCIDENT_SHARE", 0.5))
         self.INCIDENT_MIN_STUDENTS = int(env.get("INCIDENT_MIN_STUDENTS", 5))
         self.INCIDENT_DEADLINE_HOURS = int(env.get("INCIDENT_DEADLINE_HOURS", 24))
+        # A student may dispute an attendance mark for this many days after its session (issue 20).
+        self.ATTENDANCE_DISPUTE_DAYS = int(env.get("ATTENDANCE_DISPUTE_DAYS", 14))
         # WeCom (企业微信) application messages and DingTalk (钉钉) work notifications (notify/channels):
         # the app's credentials from here, or set by the school admin in the app (stored encrypted;
         # a value set there wins). A channel sends only when its id, secret and agent id are all known.

@@ -18,5 +18,7 @@ def register_api(app: Flask, api: Api) -> None:
                    cadres, grades, reports, roll, warnings, rules, incidents, effect, notifications, channels, plans,
                    assessment, portfolio, audit, home, my_data):
         api.register_blueprint(module.blp)
+    from backend.api.valuecard import mark_disputes
+    api.register_blueprint(mark_disputes.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

@@ -1,6 +1,7 @@
 """All models, imported once so that metadata (and Alembic) sees every table."""
 from backend.models.assessment import SelfAssessment
 from backend.models.attendance import AttendanceMark, ClassSession, LeaveRequest
+from backend.models.attendance import MarkDispute
 from backend.models.cadres import CadreGrant, CadreReview
 from backend.models.catalogue import CatalogueVersion, ScoringPoint, ScoringRule
 from backend.models.channel import ChannelAccount, ChannelConfig, ChannelDelivery
@@ -52,4 +53,5 @@ __all__ = [
     "CadreGrant", "CadreReview", "CourseGrade",
     "ClassMembership", "TermRollover",
     "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot", "StoredCard",
+    "MarkDispute",
 ]

@@ -2,7 +2,7 @@
 academic points #2–#4 (docs/DESIGN.md decision 3: observations → indicators → points)."""
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base
@@ -67,3 +67,28 @@ class LeaveRequest(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class MarkDispute(Base):
+    """A student's objection to their attendance mark of a session, as `Dispute` is to a ledger
+    entry. Whoever runs the session (its teacher, the class's head teacher) upholds it by
+    correcting the mark through the ordinary correction (valuecard/attendance.py `set_marks`,
+    audited, the card follows) or rejects it with a reason. `corrected_to` is the status the mark
+    was set to on upholding; `was` the status disputed."""
+
+    __tablename__ = "mark_dispute"
+    # One open dispute per mark, enforced by the database (a read-then-insert check races).
+    __table_args__ = (Index("uq_mark_dispute_open", "session_id", "student_id", unique=True,
+                            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_session.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("class_group.id"), index=True)
+    was: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | upheld | rejected
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+    corrected_to: Mapped[str | None] = mapped_column(String(8))

@@ -425,3 +425,59 @@ class PointIn(StrictSchema):
         if data.get("value_type") == "score" and (data.get("min_value") is None or data.get("max_value") is None):
             raise ValidationError("分数型采分点需要最小值和最大值 / A score point needs a minimum and a maximum.",
                                   "max_value")
+
+
+# Attendance marks as their student sees them, and disputes about them (issue 20).
+class MarkDisputeIn(StrictSchema):
+    session_id = fields.Integer(required=True, metadata={"description": "the session of my mark"})
+    reason = reason_field()
+
+
+class MarkResolveIn(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(["uphold", "reject"]))
+    reason = reason_field()
+    status = fields.String(load_default=None, validate=validate.OneOf(MARKS),
+                           metadata={"description": "with uphold: the corrected mark"})
+
+
+class MarkDisputeBriefOut(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "open | upheld | rejected"})
+    was = fields.String()
+    reason = fields.String()
+    created_at = fields.DateTime()
+    resolution = fields.String(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    corrected_to = fields.String(allow_none=True)
+
+
+class MarkDisputeOut(MarkDisputeBriefOut):
+    session_id = fields.Integer()
+    student_id = fields.Integer()
+    student_name = fields.String(allow_none=True)
+    day = fields.Date()
+    starts_at = fields.DateTime()
+    week = fields.Integer()
+    course_name = fields.String(allow_none=True)
+    mark_status = fields.String(allow_none=True, metadata={"description": "the mark as it is now"})
+
+
+class MyMarkOut(Schema):
+    session_id = fields.Integer()
+    day = fields.Date()
+    starts_at = fields.DateTime()
+    week = fields.Integer()
+    course_name = fields.String(allow_none=True)
+    status = fields.String()
+    source = fields.String(metadata={"description": "checkin | teacher | close | leave"})
+    marked_by_name = fields.String()
+    marked_by_self = fields.Boolean()
+    marked_at = fields.DateTime()
+    dispute = fields.Nested(MarkDisputeBriefOut, allow_none=True)
+    disputable = fields.Boolean()
+
+
+class MyMarksOut(Schema):
+    term_id = fields.Integer()
+    dispute_days = fields.Integer(metadata={"description": "ATTENDANCE_DISPUTE_DAYS"})
+    marks = fields.List(fields.Nested(MyMarkOut))
