@@ -14,7 +14,7 @@ LedgerId = BigInteger().with_variant(Integer, "sqlite")
 class StoredCard(Base):
     """`weekly`: point id → [[teaching week, values, sum], ...] of the ledger and the attendance
     marks (grade-fed points are read live: a handful of rows); `previous`: last term's total
-    with and without sensitive points. Never edited by hand: reporting/rollups.py writes it
+    with and without sensitive points; `trends`: the weekly trend of the subtotals and total. Never edited by hand: reporting/rollups.py writes it
     from the ledger in the same transaction as the class's rollups and `rollups check` compares it."""
 
     __tablename__ = "stored_card"
@@ -25,4 +25,7 @@ class StoredCard(Base):
     marks_as_of: Mapped[datetime]
     weekly: Mapped[dict] = mapped_column(JSON)
     previous: Mapped[list] = mapped_column(JSON)
+    # The weekly trend of the subtotals and total (valuecard/card.py `stored_trends`), so a card read
+    # does not recompute it; None on rows stored before migration trend20 until their class's job runs.
+    trends: Mapped[dict | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -276,7 +276,8 @@ def _inputs(term: Term, rules, rosters, class_ids):
             for entry in weeks:  # as stored: the indicator is then the same from the row and from here
                 entry[2] = round(entry[2], 6)
         indicators[student_id] = {p: _series_indicator(weeks) for p, weeks in mine.items()}
-    for student_id, by_point in grades.student_values(term, rules, students).items():
+    graded = grades.student_values(term, rules, students)
+    for student_id, by_point in graded.items():
         for point_id, values in by_point.items() if student_id in own else ():
             indicators[student_id][point_id] = (card.indicator(sum(v for _, v in values), len(values)), len(values))
             for week, value in values:
@@ -286,7 +287,9 @@ def _inputs(term: Term, rules, rosters, class_ids):
         own_entered.setdefault(class_id, {}).update(
             {p: (card.indicator(sum(v for _, v in s), len(s)), len(s)) for p, s in by_point.items()})
     previous = _previous_totals(term, students)
-    cards = {s: stored_cards.payload(mine, previous.get(s, card.NO_PREVIOUS)) for s, mine in own.items()}
+    on_card, weights = card._rules(term, "individual"), card._weights(term)
+    cards = {s: stored_cards.payload(mine, previous.get(s, card.NO_PREVIOUS), card.stored_trends(
+        on_card, weights, stored_cards.totals(mine), card.weekly(graded.get(s, {})))) for s, mine in own.items()}
     return indicators, {k: _trend(v) for k, v in trends.items()}, own_entered, Cards(cards, ledger_id, marks_as_of)
 
 

@@ -159,6 +159,16 @@ class HistoryOut(Schema):
     months = fields.List(fields.Nested(HistoryMonthOut))
 
 
+class TrendsOut(Schema):
+    """The weekly trend of each domain subtotal and the total: per teaching week with values, the
+    figure of that week's values alone (as a point's weekly trend), stored by the rollups."""
+    weeks = fields.List(fields.Integer())
+    academic = fields.List(fields.Float(allow_none=True))
+    personal = fields.List(fields.Float(allow_none=True))
+    career = fields.List(fields.Float(allow_none=True))
+    total = fields.List(fields.Float(allow_none=True))
+
+
 class CardOut(Schema):
     term_id = fields.Integer()
     student_id = fields.Integer()
@@ -173,6 +183,7 @@ class CardOut(Schema):
     sensitive_hidden = fields.Boolean(metadata={"description": "need-to-know points left out of every figure"})
     points = fields.List(fields.Nested(CardPointOut))
     history = fields.Nested(HistoryOut)
+    trends = fields.Nested(TrendsOut)
 
 
 class ReverseOut(Schema):

@@ -269,6 +269,56 @@ def _history(term: Term, rules, weights, totals: Weekly) -> dict:
     return {"weeks": weeks, "months": months}
 
 
+def weekly_trend(rules, weights: dict, totals: Weekly, weeks=None) -> list[list]:
+    """The weekly trend of the subtotals and the total: per teaching week with values, [week,
+    academic, personal, career, total] of that week's values alone, as a point's weekly trend is
+    the mean of the values recorded that week (reporting/rollups.py `_trend`): each point's mean of
+    the week converted and weighted as the card sums them (`scorer`). Unlike `_history`, a week's
+    figure depends on that week's values only, so the rollup job stores it (stored_card.trends)
+    and a read recomputes only a week something newer touched (`_stored_trend`).
+    `weeks`: only those weeks (the rest are left out)."""
+    score, rows = scorer(rules, weights), []
+    every = sorted({w for by_week in totals.values() for w in by_week})
+    for week in every if weeks is None else [w for w in every if w in weeks]:
+        found = {p: (indicator(by_week[week][1], by_week[week][0]), by_week[week][0])
+                 for p, by_week in totals.items() if week in by_week}
+        subtotals, total = score(found)
+        rows.append([week, *(subtotals[d]["score"] for d in DOMAINS), total])
+    return rows
+
+
+def stored_trends(rules, weights: dict, totals: Weekly, grade_totals: Weekly) -> dict:
+    """What the rollup job stores beside a student's weekly values (reporting/rollups.py): the trend
+    as a reader who may and one who may not see sensitive points sees it, and the grade-fed values
+    it was computed with (they are read live, so a read can tell whether they moved since).
+    `rules`: the term's individual rules (`_rules`), all of them."""
+    inputs = {**totals, **grade_totals}
+    return {"all": weekly_trend(rules, weights, inputs), "open": weekly_trend(_visible(rules, False), weights, inputs),
+            "grades": {str(p): [[w, n, t] for w, (n, t) in sorted(weeks.items())] for p, weeks in sorted(grade_totals.items())}}
+
+
+def _stored_trend(rules, weights, stored, totals: Weekly, include_sensitive: bool) -> list[list] | None:
+    """The stored trend with the weeks whose inputs changed since it was stored recomputed (entries
+    above the watermark, marks set since, grades imported since): a week's figure depends on its
+    own values only. None when the row has none stored yet (its class's job has not run since
+    the migration): the caller computes it."""
+    if not stored.trends:
+        return None
+    then = stored_cards.totals(stored.weekly)
+    then.update(stored_cards.totals(stored.trends["grades"]))
+    dirty = {w for p in then.keys() | totals.keys() for w in then.get(p, {}).keys() | totals.get(p, {}).keys()
+             if then.get(p, {}).get(w) != totals.get(p, {}).get(w)}
+    rows = [r for r in stored.trends["all" if include_sensitive else "open"] if r[0] not in dirty]
+    if dirty:
+        rows = sorted(rows + weekly_trend(_visible(rules, include_sensitive), weights, totals, dirty))
+    return rows
+
+
+def trend_out(rows: list[list]) -> dict:
+    return {"weeks": [r[0] for r in rows], **{d: [r[1 + i] for r in rows] for i, d in enumerate(DOMAINS)},
+            "total": [r[4] for r in rows]}
+
+
 def _added(now: float | None, then: float | None) -> float | None:
     return round(now - then, 2) if now is not None and then is not None else None
 
@@ -326,9 +376,12 @@ def student_card(profile: StudentProfile, term: Term, include_sensitive: bool) -
     found = stored_cards.lookup(term.id, profile.user_id, profile.class_id)
     if found.card is None:
         totals, previous = ledger_inputs(term, rules, profile.user_id)
+        trend = None
     else:
         totals, previous = _stored_inputs(term, rules, found), found.card.previous
-    return card_from(term, rules, weights, profile, totals, previous, include_sensitive, (found.median, found.count))
+        trend = _stored_trend(rules, weights, found.card, totals, include_sensitive)
+    return card_from(term, rules, weights, profile, totals, previous, include_sensitive, (found.median, found.count),
+                     trend)
 
 
 def ledger_inputs(term: Term, rules, student_id: int) -> tuple[Weekly, list]:
@@ -381,8 +434,9 @@ def class_median(term: Term, class_id: int) -> tuple[float | None, int | None]:
 
 
 def card_from(term: Term, rules, weights, profile: StudentProfile, totals: Weekly, previous: list,
-              include_sensitive: bool, median: tuple[float | None, int | None]) -> dict:
-    """The card a reader sees from a student's values per week: the stored path and the ledger path."""
+              include_sensitive: bool, median: tuple[float | None, int | None], trend: list | None = None) -> dict:
+    """The card a reader sees from a student's values per week: the stored path and the ledger path.
+    `trend`: the weekly trend as stored (`_stored_trend`); computed here when None."""
     shown = _visible(rules, include_sensitive)
     card = card_of(shown, weights, indicators_of(totals))
     start = term_start(term, shown, weights, totals)
@@ -397,6 +451,7 @@ def card_from(term: Term, rules, weights, profile: StudentProfile, totals: Weekl
         "min_group": MIN_GROUP,
         "points": card.points,
         "history": _history(term, shown, weights, totals),
+        "trends": trend_out(weekly_trend(shown, weights, totals) if trend is None else trend),
     }
 
 

@@ -24,15 +24,17 @@ from backend.extensions import db
 from backend.models import AttendanceMark, ClassSession, Rollup, ScoreEntry, StoredCard
 from backend.platform import bulk, clock
 
-PAYLOAD = ("weekly", "previous")
-Payload = dict  # {"weekly": {"point id": [[week, values, sum], ...]}, "previous": [total, total without sensitive]}
+PAYLOAD = ("weekly", "previous", "trends")
+Payload = dict  # {"weekly": {"point id": [[week, values, sum], ...]}, "previous": [total, total without sensitive],
+#                  "trends": card.stored_trends (the weekly trend of the subtotals and total)}
 
 
-def payload(weekly: dict, previous: list) -> Payload:
+def payload(weekly: dict, previous: list, trends: dict | None = None) -> Payload:
     """A student's row from their values per point as [[week, values, sum], ...] in week order,
     sums rounded as the indicator rounds them (reporting/rollups.py `_inputs`), so that the
-    order PostgreSQL added them in never shows as a change."""
-    return {"weekly": {str(p): weeks for p, weeks in sorted(weekly.items()) if weeks}, "previous": list(previous)}
+    order PostgreSQL added them in never shows as a change; `trends` as card.stored_trends makes them."""
+    return {"weekly": {str(p): weeks for p, weeks in sorted(weekly.items()) if weeks}, "previous": list(previous),
+            "trends": trends}
 
 
 def totals(stored: dict) -> dict:
@@ -122,7 +124,7 @@ def check(term_id: int, cards: dict[int, Payload]) -> list[str]:
     stored = _stored(term_id)
     problems = [f"unexpected card {s}" for s in stored if s not in cards]
     for sid in cards.keys() & stored.keys():
-        for name in ("weekly", "previous"):
+        for name in PAYLOAD:
             if getattr(stored[sid], name) != cards[sid][name]:
                 problems.append(f"card {sid}: {name} stored {getattr(stored[sid], name)!r} != {cards[sid][name]!r}")
     return problems
