@@ -97,12 +97,36 @@ def result(subject: StudentProfile, term: Term) -> dict:
     others = [a.answers for a in _submitted(term, subject_id=subject.user_id) if a.assessor_id != subject.user_id]
     series = {"this_term": mine, "previous_term": _own(subject.user_id, before),
               "class_median": _per_element(classmates, median), "others": _per_element(others, mean)}
+    so_far = own.answers if own is not None else {}
     return {"term_id": term.id, "student_id": subject.user_id,
             "status": own.status if own else "not_started",
-            "answered": len(own.answers) if own else 0, "elements": elements(),
+            "answered": len(so_far), "of": len(elements()), "elements": elements(),
             "series": series, "dimensions": {k: _dimensions(v) for k, v in series.items()},
+            "so_far": {e["code"]: so_far.get(e["code"]) for e in elements()},
+            "comparison": comparison(so_far, series),
             "class_count": len(classmates), "others_count": len(others),
             "suggestions": suggestions(mine, series["previous_term"]) if mine else []}
+
+
+def _over(series: dict | None, codes: list[str]) -> float | None:
+    return round(mean(series[c] for c in codes), 2) if series and codes else None
+
+
+def comparison(so_far: dict, series: dict) -> dict:
+    """The student's answers so far (a draft fills as they go) against last term, the class median
+    and others' view over the elements answered only: an unanswered element is absent, not zero, so
+    a half-filled questionnaire is compared like for like. Per dimension, over its answered elements
+    (None where none is answered)."""
+    answered = [e["code"] for e in elements() if e["code"] in so_far]
+    others = {k: v for k, v in series.items() if k != "this_term"}
+    dims = {}
+    for d in instrument()["dimensions"]:
+        codes = [e["code"] for e in d["elements"] if e["code"] in so_far]
+        dims[d["code"]] = {"answered": len(codes), "of": len(d["elements"]), "this_term": _over(so_far, codes),
+                           **{k: _over(v, codes) for k, v in others.items()}}
+    return {"answered": len(answered), "of": len(elements()), "partial": len(answered) < len(elements()),
+            "over": answered, "this_term": _over(so_far, answered),
+            **{k: _over(v, answered) for k, v in others.items()}, "dimensions": dims}
 
 
 def suggestions(mine: dict, before: dict | None) -> list[dict]:
