@@ -6,7 +6,8 @@ What is in it, per category, and why (one line each where a category is held bac
 - profile, roles, class memberships, plans with goals, progress and self-diagnoses (the private
   note too: it is the owner's), self-assessments, value-card entries about them with who entered
   each and when (discipline, mental-health and finance points included: the student already sees
-  them on their own card), attendance marks, leave requests, disputes they filed, notifications
+  them on their own card), attendance marks (who set each), leave requests, disputes they filed (about
+  entries and about attendance marks), notifications
   sent to them, portfolio items (attachment names and sizes; each is downloaded on its own link),
   push subscriptions (the device label only: the endpoint and keys are credentials), notification
   settings, login sessions (when, how, which browser) and failed logins on their account (when
@@ -44,6 +45,7 @@ from backend.models import (
     Dispute,
     LeaveRequest,
     LoginFailure,
+    MarkDispute,
     Notification,
     NotificationPreference,
     Plan,
@@ -109,6 +111,7 @@ def collect(user: User) -> dict:
         "disputes": [{"entry_id": d.entry_id, "reason": d.reason, "status": d.status, "created_at": _iso(d.created_at),
                       "resolved_at": _iso(d.resolved_at), "resolution": d.resolution}
                      for d in db.session.scalars(select(Dispute).where(Dispute.student_id == user.id).order_by(Dispute.id))],
+        "attendance_disputes": _mark_disputes(user),
         "warnings": _warnings(user, terms, mode),
         "special_groups": _groups(user, mode),
         "notifications": [{"kind": n.kind, "level": n.level, "title": n.title, "body": n.body,
@@ -192,13 +195,27 @@ def _entries(user: User, terms: dict) -> list[dict]:
 
 
 def _attendance(user: User) -> list[dict]:
+    """Every mark with who set it (the student themselves for a check-in), as #/my-attendance shows it."""
     rows = db.session.execute(
-        select(AttendanceMark, ClassSession.day, ClassSession.starts_at, Course.name)
+        select(AttendanceMark, ClassSession.day, ClassSession.starts_at, Course.name, User.display_name)
         .join(ClassSession, ClassSession.id == AttendanceMark.session_id)
         .outerjoin(Course, Course.id == ClassSession.course_id)
+        .join(User, User.id == AttendanceMark.marked_by)
         .where(AttendanceMark.student_id == user.id).order_by(ClassSession.starts_at)).all()
     return [{"day": _iso(day), "starts_at": _iso(starts), "course": course, "status": m.status, "source": m.source,
-             "marked_at": _iso(m.marked_at)} for m, day, starts, course in rows]
+             "marked_by": marker, "marked_at": _iso(m.marked_at)} for m, day, starts, course, marker in rows]
+
+
+def _mark_disputes(user: User) -> list[dict]:
+    """Disputes the student filed about their attendance marks, with the outcome (issue 20)."""
+    rows = db.session.execute(
+        select(MarkDispute, ClassSession.day, Course.name)
+        .join(ClassSession, ClassSession.id == MarkDispute.session_id)
+        .outerjoin(Course, Course.id == ClassSession.course_id)
+        .where(MarkDispute.student_id == user.id).order_by(MarkDispute.id)).all()
+    return [{"day": _iso(day), "course": course, "mark_disputed": d.was, "reason": d.reason, "status": d.status,
+             "created_at": _iso(d.created_at), "resolved_at": _iso(d.resolved_at), "resolution": d.resolution,
+             "corrected_to": d.corrected_to} for d, day, course in rows]
 
 
 WITHHELD = [
@@ -272,7 +289,8 @@ def _preferences(user: User) -> dict | None:
 SECTIONS = [
     ("profile", "个人资料"), ("roles", "角色"), ("memberships", "班级经历"), ("plans", "发展规划、目标与进展"),
     ("self_assessments", "自我评价"), ("ledger_entries", "储值卡记录（谁录入、何时录入）"), ("attendance", "考勤"),
-    ("leave_requests", "请假"), ("disputes", "申诉"), ("warnings", "预警"), ("special_groups", "特殊群体登记"),
+    ("leave_requests", "请假"), ("disputes", "申诉"), ("attendance_disputes", "考勤申诉"), ("warnings", "预警"),
+    ("special_groups", "特殊群体登记"),
     ("notifications", "收到的通知"), ("portfolio", "成长档案"), ("push_subscriptions", "推送设备"),
     ("notification_settings", "通知设置"), ("sessions", "登录记录"), ("failed_logins", "登录失败记录"),
     ("withheld", "未包含的内容及原因"),
@@ -302,7 +320,7 @@ def _attendance_summary(marks: list[dict]) -> dict:
     return {"lines": [f"每月统计如下；非“出勤”的记录逐条列出（共 {len(others)} 条），每一条记录见 JSON。"],
             "table": {"headers": ["月份", "出勤 present", "迟到 late", "缺勤 absent", "请假 leave"],
                       "rows": [[month, *[counts.get(s, 0) for s in statuses]] for month, counts in sorted(months.items())]
-                      + [[f"{m['day']} {m['course'] or ''}", m["status"], m["source"], m["marked_at"], ""] for m in others]}}
+                      + [[f"{m['day']} {m['course'] or ''}", m["status"], m["source"], m["marked_at"], m["marked_by"]] for m in others]}}
 
 
 def document(data: dict) -> dict:

@@ -124,3 +124,22 @@ def test_the_database_holds_one_open_dispute_per_mark(client, school):
     with pytest.raises(Exception, match="(?i)unique"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_students_data_export_holds_their_marks_and_attendance_disputes(client, school):
+    session = closed_session(client, school)
+    dispute = client.post("/api/v1/me/attendance/disputes", json={"session_id": session["id"], "reason": "我在场"},
+                          headers=writing(school["me"])).json
+    client.post(f"/api/v1/mark-disputes/{dispute['id']}/resolve", json={"action": "uphold", "reason": "已核实",
+                                                                        "status": "late"}, headers=writing(school["head"]))
+    data = client.get("/api/v1/me/data", headers=school["me"]).json
+    [mark] = data["attendance"]
+    assert mark["status"] == "late" and mark["marked_by"]
+    assert data["attendance_disputes"] == [{
+        "day": mark["day"], "course": mark["course"], "mark_disputed": "absent", "reason": "我在场", "status": "upheld",
+        "created_at": data["attendance_disputes"][0]["created_at"], "resolved_at": data["attendance_disputes"][0]["resolved_at"],
+        "resolution": "已核实", "corrected_to": "late"}]
+    pdf = client.get("/api/v1/me/data?format=pdf", headers=school["me"])
+    assert pdf.status_code == 200
+    # A classmate's export holds none of it.
+    assert client.get("/api/v1/me/data", headers=school["classmate"]).json["attendance_disputes"] == []
