@@ -175,6 +175,7 @@ const ROUTES = [
   [/^#\/students\/(\d+)$/, async (id, ctx) => (await load("./scoring.js")).studentScreen(Number(id), ctx.me)],
   [/^#\/disputes$/, async () => (await load("./scoring.js")).disputesScreen()],
   [/^#\/my-disputes$/, async () => (await load("./scoring.js")).myDisputesScreen()],
+  [/^#\/my-attendance$/, async () => (await load("./my_attendance.js")).myAttendanceScreen()],
   [/^#\/roll\/(\d+)$/, lazy("./roll.js", "rollScreen")],
   [/^#\/leave$/, async () => (await load("./attendance.js")).leaveScreen()],
   [/^#\/sessions\/(\d+)$/, lazy("./attendance.js", "sessionScreen")],

@@ -3,10 +3,19 @@
 // and others' view, with suggestions and second-classroom modules.
 import { api, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { getLang, t } from "./i18n.js";
+import { addText, getLang, t } from "./i18n.js";
 import { chart } from "./reports.js";
 
 const name = (item) => (getLang() === "en" ? item.en : item.zh);
+
+addText({
+  answeredN: "已答 {n}/{of}", partialCompare: "问卷尚未答完：未答的要素不画（不是 0 分），与上学期、班级和他评只比较已答的 {n} 项。",
+  compareOver: "已答 {n} 项的平均：本学期 {mine}，上学期 {previous}，班级中位数 {median}",
+}, {
+  answeredN: "{n} of {of} answered",
+  partialCompare: "Not finished: unanswered elements are left out (not zero); last term, the class and others are compared over the {n} answered only.",
+  compareOver: "Mean over the {n} answered: this term {mine}, last term {previous}, class median {median}",
+});
 
 export async function assessmentCard(me) {
   const result = await api(`/api/v1/students/${me.id}/self-assessment/result`);
@@ -63,18 +72,28 @@ export async function questionnaire(studentId, me) {
 export async function radarScreen(studentId) {
   const r = await api(`/api/v1/students/${studentId}/self-assessment/result`);
   const back = el("a", { href: "#/", class: "link" }, `← ${t("back")}`);
-  if (!r.series.this_term) return [back, card(t("radar"), empty(t("radarEmpty")))];
+  const c = r.comparison;
+  if (!c.answered) return [back, card(t("radar"), empty(t("radarEmpty")))];
   const codes = r.elements.map((e) => e.code);
+  // Drawn as it fills: the answers so far; an unanswered element has no point (null), not a zero, and
+  // the other series are drawn over the answered elements only, so the shapes compare like for like.
+  const answered = new Set(c.over);
+  const of = (key) => (key === "this_term" ? r.so_far : r.series[key]);
   const series = [["this_term", "#0f766e"], ["previous_term", "#94a3b8"], ["class_median", "#2563eb"], ["others", "#ea580c"]]
-    .filter(([key]) => r.series[key])
-    .map(([key, colour]) => ({ label: t(`series_${key}`), data: codes.map((c) => r.series[key][c]), borderColor: colour,
-      backgroundColor: key === "this_term" ? "rgba(15,118,110,.15)" : "transparent", pointRadius: 2 }));
+    .filter(([key]) => of(key))
+    .map(([key, colour]) => ({ label: t(`series_${key}`), data: codes.map((code) => (answered.has(code) ? of(key)[code] : null)),
+      borderColor: colour, backgroundColor: key === "this_term" ? "rgba(15,118,110,.15)" : "transparent", pointRadius: 2 }));
+  const dash = (v) => v ?? "—";
   const radar = chart("radar", r.elements.map(name), series, "radar",
     { scales: { r: { min: 0, max: 4, ticks: { stepSize: 1 }, pointLabels: { font: { size: 10 } } } },
       plugins: { legend: { display: true } } });
   radar.classList.add("radar");
   return [back,
-    card(t("radar"), radar, el("p", { class: "muted" }, t("radarCounts", { n: r.class_count, m: r.others_count }))),
+    card(t("radar"), el("p", { "data-testid": "radar-answered" }, el("strong", {}, t("answeredN", { n: c.answered, of: c.of }))),
+      c.partial ? el("p", { class: "muted", "data-testid": "radar-partial" }, t("partialCompare", { n: c.answered })) : null,
+      radar, el("p", { class: "muted", "data-testid": "radar-compare" }, t("compareOver",
+        { n: c.answered, mine: dash(c.this_term), previous: dash(c.previous_term), median: dash(c.class_median) })),
+      el("p", { class: "muted" }, t("radarCounts", { n: r.class_count, m: r.others_count }))),
     card(t("suggestions"), el("ul", { class: "list", "data-testid": "suggestions" }, r.suggestions.map((s) =>
       el("li", { class: "stack" }, el("strong", {}, `${name(s)} · ${t("levelN", { n: s.level })}`),
         el("p", {}, getLang() === "en" ? s.advice_en : s.advice_zh),

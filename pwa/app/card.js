@@ -4,19 +4,39 @@
 import { api } from "./api.js";
 import { card, el, empty } from "./dom.js";
 import { addText, local, t } from "./i18n.js";
+import { chart } from "./reports.js";
 
 addText({
   cardCovered: "{scored} / {of} 项有数据", cardAgainstLast: "比上学期末 {total}", cardNoLast: "上学期没有数据",
   cardAgainstWeek: "比第{week}周末 {total}", cardNoStart: "本学期还没有数据", cardMedianN: "全班 {n} 人的中位数",
   cardMedianFew: "有数据的同学不足 {n} 人，不显示", cardSubtotalNone: "还没有数据",
   cardExplain: "小计只按已有数据的采分点计算；数据越多，越能代表这一部分。",
+  cardTrends: "每周趋势", cardTrendsHint: "每个点是该周记录的数值算出的小计或总分（与各采分点的周趋势算法相同），看得出是否在进步。",
+  cardTrendsNone: "还没有按周的数据。",
 }, {
   cardCovered: "{scored} of {of} points have data", cardAgainstLast: "vs. end of last term, {total}",
   cardNoLast: "no data last term", cardAgainstWeek: "vs. end of week {week}, {total}", cardNoStart: "no data this term yet",
   cardMedianN: "median of {n} in the class", cardMedianFew: "fewer than {n} classmates have data: not shown",
   cardSubtotalNone: "no data yet",
   cardExplain: "A subtotal counts only the points that have data; the more points, the more it says about that part.",
+  cardTrends: "Week by week",
+  cardTrendsHint: "Each dot is the subtotal or total of the values recorded that week (as each scoring point's weekly trend): are you improving?",
+  cardTrendsNone: "No weekly figures yet.",
 });
+
+// One small line chart per domain subtotal and the total, week by week (stored by the rollups).
+function trendCharts(trends) {
+  if (!trends?.weeks.length) return el("p", { class: "muted", "data-testid": "card-trends-empty" }, t("cardTrendsNone"));
+  const labels = trends.weeks.map((w) => t("weekN", { n: w }));
+  const colours = { academic: "#0f766e", personal: "#2563eb", career: "#ea580c", total: "#334155" };
+  return el("details", { open: true, "data-testid": "card-trends" }, el("summary", {}, t("cardTrends")),
+    el("p", { class: "muted" }, t("cardTrendsHint")),
+    el("div", { class: "trends" }, [...DOMAINS, "total"].map((d) => el("div", {}, el("h3", {}, t(d)),
+      chart("line", labels, [{ label: t(d), data: trends[d], borderColor: colours[d], backgroundColor: colours[d],
+        pointRadius: 3, spanGaps: true }], `trend-${d}`,
+      { scales: { y: { suggestedMin: 0, suggestedMax: 100, ticks: { maxTicksLimit: 4 } },
+        x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 6 } } } })))));
+}
 
 const DOMAINS = ["academic", "personal", "career"];
 const signed = (n) => (n == null ? null : (n > 0 ? `+${n}` : `${n}`));
@@ -48,6 +68,7 @@ export async function valueCard(me) {
             covered.scored ? t("cardCovered", covered) : t("cardSubtotalNone"))));
     })),
     el("p", { class: "muted" }, t("cardExplain")),
+    trendCharts(data.trends),
     el("details", {}, el("summary", {}, `${t("entries")} (${data.points.length})`),
       el("ul", { class: "list", "data-testid": "card-points" }, data.points.map((p) =>
         el("li", {}, el("span", {}, local(p)),

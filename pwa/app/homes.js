@@ -27,6 +27,8 @@ addText({
   ttWeek: "Timetable", ttToday: "Today's classes", ttAdmin: "Timetable",
 });
 addText({ pwLoginsLink: "账号密码登录" }, { pwLoginsLink: "Password login" });  // campus sign-in (cas.js)
+addText({ myAttendanceLink: "我的考勤", markDisputesWaiting: "待处理考勤申诉" },
+  { myAttendanceLink: "My attendance", markDisputesWaiting: "Attendance disputes" });  // issue 20
 
 const NEWEST = 3;
 const SEVERITY = { red: 0, orange: 1, yellow: 2 };
@@ -70,13 +72,16 @@ async function classesCard(get, { roll = false, plans = true } = {}) {
 // What a scorer does today: points to enter, leave and disputes waiting for them.
 // `incidents`: mass events (a session closed with nobody checked in, a batch past the line) to check.
 async function todoCard(get, { leave = false, disputes = false, sessions = false, incidents = false }) {
+  const marksOpen = disputes ? get("/api/v1/mark-disputes") : null;  // attendance marks disputed (issue 20)
   const [pending, open, checks] = await Promise.all([leave ? get("/api/v1/leave-requests") : null,
     disputes ? get("/api/v1/disputes") : null, incidents ? get("/api/v1/incidents?status=open") : null]);
+  const marks = await marksOpen;
   return tiles(t("todo"),
     tile("#/entry", t("enterPoints"), null, { testid: "entry-link" }),
     checks && tile("#/incidents", t("incidentsWaiting"), checks.length, { testid: "incidents-count", alert: true }),
     pending && tile("#/leave", t("leaveWaiting"), pending.length, { testid: "leave-count", alert: true }),
     open && tile("#/disputes", t("disputesWaiting"), open.length, { testid: "disputes-count", alert: true }),
+    marks?.length ? tile("#/disputes", t("markDisputesWaiting"), marks.length, { testid: "mark-disputes-count", alert: true }) : null,
     sessions && tile("#/sessions", t("classSessions"), null, { testid: "sessions-link" }));
 }
 
@@ -120,6 +125,7 @@ async function studentTodo(get, me) {
       : tile(`#/assessment/${me.id}`, t("fillAssessment"), `${answered}/20`, { testid: "fill-assessment" }),
     tile("#/my-entries", t("myEntries"), null, { testid: "entries-link" }),
     tile("#/my-disputes", t("myDisputes")),
+    tile("#/my-attendance", t("myAttendanceLink"), null, { testid: "my-attendance-link" }),
     tile("#/my-leave", t("leaveApply"), null, { testid: "leave-link" }),
     tile("#/timetable", t("ttWeek"), null, { testid: "timetable-link" }),
     tile("#/my-plans", t("plansLink"), null, { testid: "plans-link" }),

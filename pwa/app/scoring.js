@@ -389,7 +389,8 @@ export async function disputesToResolve() {
 }
 
 export async function disputesScreen() {
-  return [back(), await disputesToResolve()];
+  return [back(), await disputesToResolve(),
+    await (await import("./my_attendance.js")).markDisputesCard()];  // attendance marks (issue 20)
 }
 
 // A student's own disputes: what they said, where it stands, the scorer's answer.
