@@ -9,10 +9,10 @@ import { chart } from "./reports.js";
 const name = (item) => (getLang() === "en" ? item.en : item.zh);
 
 addText({
-  answeredN: "已答 {n}/{of}", partialCompare: "问卷尚未答完：未答的要素不画（不是 0 分），与上学期、班级和他评只比较已答的 {n} 项。",
+  answeredN: "已答 {n}/{of}", suggestLater: "全部 20 项答完并提交后给出改进建议。", partialCompare: "问卷尚未答完：未答的要素不画（不是 0 分），与上学期、班级和他评只比较已答的 {n} 项。",
   compareOver: "已答 {n} 项的平均：本学期 {mine}，上学期 {previous}，班级中位数 {median}",
 }, {
-  answeredN: "{n} of {of} answered",
+  answeredN: "{n} of {of} answered", suggestLater: "Suggestions come once all 20 are answered and submitted.",
   partialCompare: "Not finished: unanswered elements are left out (not zero); last term, the class and others are compared over the {n} answered only.",
   compareOver: "Mean over the {n} answered: this term {mine}, last term {previous}, class median {median}",
 });
@@ -82,7 +82,8 @@ export async function radarScreen(studentId) {
   const series = [["this_term", "#0f766e"], ["previous_term", "#94a3b8"], ["class_median", "#2563eb"], ["others", "#ea580c"]]
     .filter(([key]) => of(key))
     .map(([key, colour]) => ({ label: t(`series_${key}`), data: codes.map((code) => (answered.has(code) ? of(key)[code] : null)),
-      borderColor: colour, backgroundColor: key === "this_term" ? "rgba(15,118,110,.15)" : "transparent", pointRadius: 2 }));
+      borderColor: colour, backgroundColor: key === "this_term" ? "rgba(15,118,110,.15)" : "transparent", pointRadius: 2,
+      fill: key === "this_term" && !c.partial })); // a partial shape filled to the centre would read as zeros
   const dash = (v) => v ?? "—";
   const radar = chart("radar", r.elements.map(name), series, "radar",
     { scales: { r: { min: 0, max: 4, ticks: { stepSize: 1 }, pointLabels: { font: { size: 10 } } } },
@@ -94,7 +95,8 @@ export async function radarScreen(studentId) {
       radar, el("p", { class: "muted", "data-testid": "radar-compare" }, t("compareOver",
         { n: c.answered, mine: dash(c.this_term), previous: dash(c.previous_term), median: dash(c.class_median) })),
       el("p", { class: "muted" }, t("radarCounts", { n: r.class_count, m: r.others_count }))),
-    card(t("suggestions"), el("ul", { class: "list", "data-testid": "suggestions" }, r.suggestions.map((s) =>
+    r.suggestions.length ? null : card(t("suggestions"), el("p", { class: "muted", "data-testid": "suggestions-later" }, t("suggestLater"))),
+    !r.suggestions.length ? null : card(t("suggestions"), el("ul", { class: "list", "data-testid": "suggestions" }, r.suggestions.map((s) =>
       el("li", { class: "stack" }, el("strong", {}, `${name(s)} · ${t("levelN", { n: s.level })}`),
         el("p", {}, getLang() === "en" ? s.advice_en : s.advice_zh),
         el("p", { class: "muted" }, `${t("modules")}：${s.modules.map(name).join("、")}`)))))];

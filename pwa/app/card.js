@@ -32,7 +32,7 @@ function trendCharts(trends) {
   return el("details", { open: true, "data-testid": "card-trends" }, el("summary", {}, t("cardTrends")),
     el("p", { class: "muted" }, t("cardTrendsHint")),
     el("div", { class: "trends" }, [...DOMAINS, "total"].map((d) => el("div", {}, el("h3", {}, t(d)),
-      chart("line", labels, [{ label: t(d), data: trends[d], borderColor: colours[d], backgroundColor: colours[d],
+      trends[d].every((v) => v == null) ? el("p", { class: "muted", "data-testid": `trend-${d}-none` }, t("cardSubtotalNone")) : chart("line", labels, [{ label: t(d), data: trends[d], borderColor: colours[d], backgroundColor: colours[d],
         pointRadius: 3, spanGaps: true }], `trend-${d}`,
       { scales: { y: { suggestedMin: 0, suggestedMax: 100, ticks: { maxTicksLimit: 4 } },
         x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 6 } } } })))));

@@ -39,7 +39,7 @@ const day = (m) => new Date(m.starts_at).toLocaleString(getLang(), { month: "num
   hour: "2-digit", minute: "2-digit" });
 
 function disputeState(d) {
-  return el("span", { class: "stack", "data-testid": "mark-dispute-state" },
+  return el("div", { class: "mark-dispute", "data-testid": "mark-dispute-state" },
     el("span", { class: d.status === "open" ? "tag notice" : "tag" }, t(`markState_${d.status}`)),
     d.corrected_to ? el("span", {}, t("correctedTo", { status: t(`mark_${d.corrected_to}`) })) : null,
     d.resolution ? el("span", { class: "muted" }, t("markAnswer", { text: d.resolution })) : null);
