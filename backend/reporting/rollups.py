@@ -288,8 +288,9 @@ def _inputs(term: Term, rules, rosters, class_ids):
             {p: (card.indicator(sum(v for _, v in s), len(s)), len(s)) for p, s in by_point.items()})
     previous = _previous_totals(term, students)
     on_card, weights = card._rules(term, "individual"), card._weights(term)
+    scorers = card.trend_scorers(on_card, weights)  # one conversion cache for the whole class
     cards = {s: stored_cards.payload(mine, previous.get(s, card.NO_PREVIOUS), card.stored_trends(
-        on_card, weights, stored_cards.totals(mine), card.weekly(graded.get(s, {})))) for s, mine in own.items()}
+        on_card, weights, stored_cards.totals(mine), card.weekly(graded.get(s, {})), scorers)) for s, mine in own.items()}
     return indicators, {k: _trend(v) for k, v in trends.items()}, own_entered, Cards(cards, ledger_id, marks_as_of)
 
 

@@ -269,15 +269,16 @@ def _history(term: Term, rules, weights, totals: Weekly) -> dict:
     return {"weeks": weeks, "months": months}
 
 
-def weekly_trend(rules, weights: dict, totals: Weekly, weeks=None) -> list[list]:
+def weekly_trend(rules, weights: dict, totals: Weekly, weeks=None, score=None) -> list[list]:
     """The weekly trend of the subtotals and the total: per teaching week with values, [week,
     academic, personal, career, total] of that week's values alone, as a point's weekly trend is
     the mean of the values recorded that week (reporting/rollups.py `_trend`): each point's mean of
     the week converted and weighted as the card sums them (`scorer`). Unlike `_history`, a week's
     figure depends on that week's values only, so the rollup job stores it (stored_card.trends)
     and a read recomputes only a week something newer touched (`_stored_trend`).
-    `weeks`: only those weeks (the rest are left out)."""
-    score, rows = scorer(rules, weights), []
+    `weeks`: only those weeks (the rest are left out); `score`: a `scorer` of the rules to reuse (its
+    conversions are cached, so a class's students share them)."""
+    score, rows = score or scorer(rules, weights), []
     every = sorted({w for by_week in totals.values() for w in by_week})
     for week in every if weeks is None else [w for w in every if w in weeks]:
         found = {p: (indicator(by_week[week][1], by_week[week][0]), by_week[week][0])
@@ -287,14 +288,24 @@ def weekly_trend(rules, weights: dict, totals: Weekly, weeks=None) -> list[list]
     return rows
 
 
-def stored_trends(rules, weights: dict, totals: Weekly, grade_totals: Weekly) -> dict:
+def stored_trends(rules, weights: dict, totals: Weekly, grade_totals: Weekly, scorers=None) -> dict:
     """What the rollup job stores beside a student's weekly values (reporting/rollups.py): the trend
     as a reader who may and one who may not see sensitive points sees it, and the grade-fed values
     it was computed with (they are read live, so a read can tell whether they moved since).
-    `rules`: the term's individual rules (`_rules`), all of them."""
-    inputs = {**totals, **grade_totals}
-    return {"all": weekly_trend(rules, weights, inputs), "open": weekly_trend(_visible(rules, False), weights, inputs),
+    `rules`: the term's individual rules (`_rules`), all of them; `scorers`: `trend_scorers` of them, for many students."""
+    inputs, (every, shown) = {**totals, **grade_totals}, scorers or trend_scorers(rules, weights)
+    all_rows = weekly_trend(rules, weights, inputs, score=every)
+    # A week without a value of a sensitive point sums the same without them (a point without a
+    # value adds nothing, not even weight): only the weeks with one are computed again.
+    sensitive = {w for r in rules if r.sensitive for w in inputs.get(r.point_id, ())}
+    open_rows = {r[0]: r for r in weekly_trend(_visible(rules, False), weights, inputs, sensitive, shown)} if sensitive else {}
+    return {"all": all_rows, "open": [open_rows.get(r[0], r) for r in all_rows],
             "grades": {str(p): [[w, n, t] for w, (n, t) in sorted(weeks.items())] for p, weeks in sorted(grade_totals.items())}}
+
+
+def trend_scorers(rules, weights: dict) -> tuple:
+    """The scorers of `stored_trends`: with and without sensitive points."""
+    return scorer(rules, weights), scorer(_visible(rules, False), weights)
 
 
 def _stored_trend(rules, weights, stored, totals: Weekly, include_sensitive: bool) -> list[list] | None:
