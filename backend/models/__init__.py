@@ -1,7 +1,6 @@
 """All models, imported once so that metadata (and Alembic) sees every table."""
 from backend.models.assessment import SelfAssessment
-from backend.models.attendance import AttendanceMark, ClassSession, LeaveRequest
-from backend.models.attendance import MarkDispute
+from backend.models.attendance import AttendanceMark, ClassSession, LeaveRequest, MarkDispute
 from backend.models.cadres import CadreGrant, CadreReview
 from backend.models.catalogue import CatalogueVersion, ScoringPoint, ScoringRule
 from backend.models.channel import ChannelAccount, ChannelConfig, ChannelDelivery
