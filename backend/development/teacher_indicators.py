@@ -12,11 +12,13 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func, or_, select
 
 from backend.auth.roles import Role, Scope
+from backend.development import course_evaluation
 from backend.extensions import db
 from backend.models import (
     AttendanceMark,
     ClassGroup,
     ClassSession,
+    CourseEvaluation,
     CourseGrade,
     CourseOffering,
     Dispute,
@@ -66,7 +68,8 @@ INDICATORS: dict[str, Indicator] = dict([
     _ind("T-FAIL", "teaching", "lower_better", "%", "学生不及格率 / Students' failing ratio",
          "同上成绩中低于 60 分的比例（补考前） / Share of those grades below 60 (before any make-up exam)"),
     _ind("T-SATISFY", "teaching", "higher_better", "%", "学生评教满意度 / Teaching satisfaction",
-         "Spiral 尚无学生评教数据，暂无数值 / Spiral holds no course evaluation (评教) yet: no figure"),
+         "学生匿名评教（1–5 分）中 4、5 分的比例，至少 5 份评价才显示 / Share of 4s and 5s in the students' anonymous "
+         "course evaluations (1–5) of the teacher's offerings; shown from 5 answers on"),
     _ind("T-TIMELY", "ethics", "lower_better", "d", "评分滞后天数 / Days scoring is late",
          "本人录入的分值在其周期结束后平均滞后的天数（按批次） / Mean days the teacher's entries came after the end "
          "of the period they score, per batch"),
@@ -122,6 +125,7 @@ def _figures(teacher_id: int, terms: list[Term], start: date, end: date) -> Figu
         out["T-TIMELY"] = _timeliness(teacher_id, terms)
         out["T-DISPUTE"] = _disputes(teacher_id, term_ids)
         out["T-ACK"] = _acknowledged(teacher_id, term_ids)
+        out["T-SATISFY"] = _satisfaction(teacher_id, term_ids)
     out.update(_portfolio(teacher_id, start, end))
     return out
 
@@ -220,6 +224,14 @@ def _disputes(teacher_id: int, term_ids: list[int]) -> float:
     return float(db.session.scalar(
         select(func.count()).select_from(Dispute).join(ScoreEntry, ScoreEntry.id == Dispute.entry_id)
         .where(_entries(teacher_id, term_ids), Dispute.status == "reversed")))
+
+
+def _satisfaction(teacher_id: int, term_ids: list[int]) -> float | None:
+    n, satisfied = db.session.execute(
+        select(func.count(), _counted(CourseEvaluation.score >= 4))
+        .join(CourseOffering, CourseOffering.id == CourseEvaluation.offering_id)
+        .where(CourseOffering.teacher_id == teacher_id, CourseOffering.term_id.in_(term_ids))).one()
+    return _pct(satisfied, n) if n >= course_evaluation.MIN_ANSWERS else None
 
 
 RESPONDER_ROLES = (Role.HEAD_TEACHER, Role.COUNSELLOR)

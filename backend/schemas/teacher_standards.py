@@ -79,3 +79,14 @@ class TeacherIndicatorsOut(Schema):
     term_id = fields.Integer(allow_none=True)
     stage = fields.String(allow_none=True)
     indicators = fields.List(fields.Nested(TeacherIndicatorOut))
+
+
+class EvaluationIn(StrictSchema):
+    score = fields.Integer(required=True, validate=validate.Range(1, 5))
+
+
+class EvaluationOut(Schema):
+    offering_id = fields.Integer()
+    course = fields.String()
+    teacher = fields.String()
+    done = fields.Boolean()
