@@ -211,7 +211,9 @@ def _timeliness(teacher_id: int, terms: list[Term]) -> float | None:
     batch, the period's end worked out here rather than in two SQL dialects."""
     rows = db.session.execute(
         select(ScoreEntry.term_id, ScoreEntry.period, func.min(ScoreEntry.recorded_at))
-        .where(_entries(teacher_id, [t.id for t in terms]), ScoreEntry.reverses_id.is_(None))
+        # Not `reverses_id IS NULL`: SQLite would walk the unique index on reverses_id (docs/DESIGN.md,
+        # ledger.counts) instead of the teacher's entries.
+        .where(_entries(teacher_id, [t.id for t in terms]), func.coalesce(ScoreEntry.reverses_id, 0) == 0)
         .group_by(ScoreEntry.term_id, ScoreEntry.period, ScoreEntry.batch_id)).all()
     if not rows:
         return None
