@@ -18,6 +18,7 @@ from backend.models import (
     AttendanceMark,
     ClassGroup,
     ClassSession,
+    Course,
     CourseEvaluation,
     CourseGrade,
     CourseOffering,
@@ -191,6 +192,14 @@ def _grades(teacher_id: int, term_ids: list[int]) -> Figures:
     n = sum(r[1] for r in rows)
     return {"T-GPA": round(sum(r[2] for r in rows) / n, 2) if n else None,
             "T-FAIL": _pct(sum(r[3] for r in rows), n)}
+
+
+def by_course(teacher_id: int, terms: list[Term]) -> list[dict]:
+    """T-GPA and T-FAIL per course the teacher taught in these terms (the figures above pool them)."""
+    rows = grade_rows(teacher_id, [t.id for t in terms])
+    names = dict(db.session.execute(select(Course.id, Course.name).where(Course.id.in_([r[0] for r in rows]))).all())
+    return [{"course_id": cid, "course": names.get(cid), "grades": n, "T-GPA": round(points / n, 2), "T-FAIL": _pct(failed, n)}
+            for cid, n, points, failed in sorted(rows, key=lambda r: names.get(r[0]) or "")]
 
 
 def period_end(period: str, term: Term) -> date:

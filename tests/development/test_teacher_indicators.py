@@ -177,6 +177,8 @@ def test_each_indicator_from_the_records_behind_it(client, college):
     by_code = {i["code"]: i for i in body["indicators"]}
     assert by_code["T-ATTEND"]["value"] == 87.5 and by_code["T-ATTEND"]["dimension"] == "teaching"
     assert "S-A-06" in by_code["T-HOMEWORK"]["source"] and body["stage"] is None
+    assert body["courses"] == [{"course_id": body["courses"][0]["course_id"], "course": "T20-A", "grades": 3,
+                                "T-GPA": 2.0, "T-FAIL": 33.3}]
     assert client.get(f"/api/v1/teachers/{teacher.id}/indicators", headers=dept).json["year"] == 2026
     assert_problem(client.get(f"/api/v1/teachers/{teacher.id}/indicators", headers=login(client, college["student"])), 404)
     assert client.get(f"/api/v1/teachers/{teacher.id}/indicators",

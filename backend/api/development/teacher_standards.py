@@ -64,15 +64,16 @@ def teacher_indicators_view(query, teacher_id):
     authorize(current_user, "view", staff)
     if query["term_id"] is not None:
         term = directory.term_or_current(query["term_id"])
-        year, values = int(term.academic_year[:4]), teacher_indicators.compute(teacher_id, term)
+        year, values, terms = int(term.academic_year[:4]), teacher_indicators.compute(teacher_id, term), [term]
     else:
         year = query["year"] or plans.academic_year_now()
-        values = teacher_indicators.for_year(teacher_id, year)
+        values, terms = teacher_indicators.for_year(teacher_id, year), teacher_indicators.year_terms(year)
     stage = teacher_standards.stage_of(teacher_id, year)
     standards = teacher_standards.for_stage(stage, year) if stage else {}
     return {"teacher_id": teacher_id, "year": year, "term_id": query["term_id"], "stage": stage,
             "indicators": [{**vars(i), "value": values[code], "standard": standards.get(code)}
-                           for code, i in teacher_indicators.INDICATORS.items()]}
+                           for code, i in teacher_indicators.INDICATORS.items()],
+            "courses": teacher_indicators.by_course(teacher_id, terms)}
 
 
 def _student():
