@@ -1,7 +1,7 @@
 """A teacher's indicators (development/teacher_indicators.py) on the generated term (bench/generate.py):
 compute() for one teacher — the busiest one (most sessions this term) and a median one — with its time and
 statement count, for_year(), and every teacher of the busiest teacher's department one after another
-(what a department view or the portrait's median job pays). Prints one JSON object.
+(one by one, and in one compute_many: what a department view or the portrait's median job pays). Prints one JSON object.
 
     .venv/bin/python bench/teacher_indicators.py                  # 2,000 students, SQLite
     .venv/bin/python bench/teacher_indicators.py --postgresql     # the same term on PostgreSQL
@@ -81,6 +81,7 @@ def run(args, url: str, world: dict) -> None:
         year_ms, year_statements = timed(lambda: teacher_indicators.for_year(busiest, year), args.runs)
         dept_ms, dept_statements = timed(lambda: [teacher_indicators.compute(t, term_of()) for t in staff],
                                          max(3, args.runs // 5))
+        many_ms, many_statements = timed(lambda: teacher_indicators.compute_many(staff, term_of()), args.runs)
         sample = teacher_indicators.compute(busiest, term_of())
     print(json.dumps({
         "database": "postgresql" if args.postgresql else "sqlite", "students": args.students,
@@ -89,7 +90,8 @@ def run(args, url: str, world: dict) -> None:
                             "compute_ms": busy_ms, "statements": busy_statements,
                             "for_year_ms": year_ms, "for_year_statements": year_statements},
         "median_teacher": {"sessions": median_sessions, "compute_ms": median_ms},
-        "department": {"teachers": len(staff), "all_compute_ms": dept_ms, "statements": dept_statements},
+        "department": {"teachers": len(staff), "one_by_one_ms": dept_ms, "one_by_one_statements": dept_statements,
+                       "compute_many_ms": many_ms, "compute_many_statements": many_statements},
         "busiest_values": sample,
     }, ensure_ascii=False))
 

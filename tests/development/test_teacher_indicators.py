@@ -168,6 +168,10 @@ def test_each_indicator_from_the_records_behind_it(client, college):
     }
     assert counted <= 8, statements  # a handful of aggregates, none per session
 
+    other = _user(college["course_teacher"]["username"]).id  # the department's figures in the same statements
+    assert teacher_indicators.compute_many([teacher.id, other], autumn) == {
+        teacher.id: term, other: teacher_indicators.compute(other, autumn)}
+
     year = teacher_indicators.for_year(teacher.id, 2026)
     assert (year["T-ATTEND"], year["T-TRAIN"], year["T-RESEARCH"], year["T-GPA"]) == (88.9, 56.0, 2.0, 2.0)
 
