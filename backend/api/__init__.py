@@ -6,7 +6,7 @@ from flask_smorest import Api
 def register_api(app: Flask, api: Api) -> None:
     from backend.api.alerts import effect, incidents, rules, warnings
     from backend.api.auth import cas, login, me
-    from backend.api.development import assessment, plans, portfolio
+    from backend.api.development import assessment, plans, portfolio, teacher_standards
     from backend.api.notify import channels, notifications
     from backend.api.org import organisation, roster, timetable, units
     from backend.api.platform import audit, health, home, my_data, pwa
@@ -20,5 +20,6 @@ def register_api(app: Flask, api: Api) -> None:
         api.register_blueprint(module.blp)
     from backend.api.valuecard import mark_disputes
     api.register_blueprint(mark_disputes.blp)
+    api.register_blueprint(teacher_standards.blp)  # issue 20
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

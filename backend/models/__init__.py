@@ -35,6 +35,7 @@ from backend.models.security import (
     LoginFailure,
 )
 from backend.models.stored_card import StoredCard
+from backend.models.teacher import CourseEvaluation, CourseEvaluationGiven, TeacherStandard
 from backend.models.timetable import CourseOffering, OfferingClass, TermDay, TimetableSlot
 from backend.models.warning import (
     SpecialGroupRecord,
@@ -53,4 +54,5 @@ __all__ = [
     "ClassMembership", "TermRollover",
     "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot", "StoredCard",
     "MarkDispute",
+    "TeacherStandard", "CourseEvaluation", "CourseEvaluationGiven",
 ]

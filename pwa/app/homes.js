@@ -93,6 +93,7 @@ function moreCard(me, { reports = false, growth = true, effect = false, extra = 
     growth && [tile("#/my-plans", t("plansLink"), null, { testid: "plans-link" }),
       tile("#/portfolio", t("portfolio"), null, { testid: "portfolio-link" }),
       tile(`#/report/teacher/${me.id}`, t("yearlyReport"))],
+    tile("#/teacher-standards", t("tstdLink"), null, { testid: "teacher-standards-link" }),
     extra);
 }
 
@@ -126,6 +127,7 @@ async function studentTodo(get, me) {
     tile("#/my-entries", t("myEntries"), null, { testid: "entries-link" }),
     tile("#/my-disputes", t("myDisputes")),
     tile("#/my-attendance", t("myAttendanceLink"), null, { testid: "my-attendance-link" }),
+    tile("#/course-evaluation", t("evalLink"), null, { testid: "course-evaluation-link" }),
     tile("#/my-leave", t("leaveApply"), null, { testid: "leave-link" }),
     tile("#/timetable", t("ttWeek"), null, { testid: "timetable-link" }),
     tile("#/my-plans", t("plansLink"), null, { testid: "plans-link" }),
@@ -141,6 +143,7 @@ const deptTeachers = (me) => me.roles.filter((g) => g.role === "dept_admin" && g
   .map((g) => tile(`#/dept-teachers/${g.scope_id}`, t("deptTeachers"), null, { testid: "dept-teachers-link" }));
 
 addText({ orgLink: "组织机构" }, { orgLink: "Organisation" });
+addText({ tstdLink: "教师阶段标准", evalLink: "课程评价" }, { tstdLink: "Teacher stage standards", evalLink: "Rate my courses" });
 const orgTile = () => tile("#/org", t("orgLink"), null, { testid: "org-link" });
 
 const adminTiles = (me) => tiles(t("todo"),
@@ -151,7 +154,8 @@ const adminTiles = (me) => tiles(t("todo"),
   tile("#/effect", t("effectLink"), null, { testid: "effect-link" }),
   tile("#/channels", t("channelsLink"), null, { testid: "channels-link" }),
   tile("#/password-logins", t("pwLoginsLink"), null, { testid: "password-logins-link" }), orgTile(),
-  tile("#/timetable-admin", t("ttAdmin"), null, { testid: "timetable-admin-link" }));
+  tile("#/timetable-admin", t("ttAdmin"), null, { testid: "timetable-admin-link" }),
+  tile("#/teacher-standards", t("tstdLink"), null, { testid: "teacher-standards-link" }));
 
 const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !== "pe_teacher" }),
   tiles(t("catalogue"), tile("#/my-points", t("myPoints"), null, { testid: "my-points-link" }),
