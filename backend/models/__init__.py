@@ -36,6 +36,7 @@ from backend.models.security import (
     LoginFailure,
 )
 from backend.models.stored_card import StoredCard
+from backend.models.teacher import TeacherStandard
 from backend.models.timetable import CourseOffering, OfferingClass, TermDay, TimetableSlot
 from backend.models.warning import (
     SpecialGroupRecord,
@@ -54,4 +55,5 @@ __all__ = [
     "ClassMembership", "TermRollover",
     "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot", "StoredCard",
     "AssessingDiagnosis",
+    "TeacherStandard",
 ]
