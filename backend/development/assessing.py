@@ -14,7 +14,6 @@ from backend.development import plans, teacher_indicators, teacher_standards
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import AssessingDiagnosis, Department, Goal, Plan, SelfDiagnosis, StaffProfile, User
-from backend.models.assessing import CONCLUSIONS
 from backend.notify import notifications
 from backend.platform import clock
 

@@ -1,17 +1,16 @@
 """the department's assessing diagnosis of a teacher's yearly self-diagnosis (issue 20)
 
 Revision ID: assess20
-Revises: pipl19
+Revises: tstd20
 Create Date: 2026-12-02 21:20:00.000000
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'assess20'
-down_revision = 'pipl19'
+down_revision = "tstd20"
 branch_labels = None
 depends_on = None
 
