@@ -24,7 +24,7 @@ addText({
   summaryDiagnoses: "自我诊断已提交 {n}", summaryAssessing: "评估诊断已确认 {agreed} · 草稿 {drafts}",
   summaryShort: "未达阶段标准（人数）", summaryNoneShort: "没有未达标准的指标。", summaryEmpty: "没有可查看的系部。",
   field_standard: "标准值", field_target: "目标值", field_warning: "预警值", field_point_code: "关联指标", field_part: "部分",
-  field_text: "评估诊断意见", field_title: "标题", assessingOpen: "写评估诊断",
+  field_text: "评估诊断意见", field_title: "标题", assessingOpen: "写评估诊断", measureLinked: "关联指标",
 }, {
   assessingTitle: "Assessing diagnosis", assessingHint: "The department assesses the teacher's self-diagnosis against the data; agreed measures with values become goals of the teacher's next-year plan.",
   assessingText: "The assessment", assessingConclusion: "Goal achievement", conclusionNone: "— (no conclusion)",
@@ -42,7 +42,7 @@ addText({
   summaryAssessing: "Assessments agreed {agreed} · Drafts {drafts}", summaryShort: "Short of the stage standard (teachers)",
   summaryNoneShort: "No indicator short of standard.", summaryEmpty: "No department to show.",
   field_standard: "Standard", field_target: "Target", field_warning: "Warning", field_point_code: "Indicator", field_part: "Part",
-  field_text: "The assessment", field_title: "Title", assessingOpen: "Write the assessing diagnosis",
+  field_text: "The assessment", field_title: "Title", assessingOpen: "Write the assessing diagnosis", measureLinked: "Indicator",
 });
 
 const STATUS = { new: "assessingNew", draft: "assessingDraft", agreed: "assessingAgreed", pending: "assessingPending" };
@@ -81,7 +81,7 @@ function measureLine(m) {
   return el("li", { class: "stack", "data-testid": "measure" },
     el("div", { class: "actions" }, el("strong", {}, `${t(`part_${m.part}`)} · ${m.title}`),
       m.goal_id ? el("span", { class: "tag" }, t("measureIsGoal")) : null),
-    m.point_code || values ? el("p", { class: "muted" }, `${m.point_code ? `${t("linked")} ${m.point_code}` : ""}${values}`) : null);
+    m.point_code || values ? el("p", { class: "muted" }, `${m.point_code ? `${t("measureLinked")} ${m.point_code}` : ""}${values}`) : null);
 }
 
 // The agreed assessment as anyone allowed to read it sees it.

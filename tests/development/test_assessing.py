@@ -239,3 +239,20 @@ def test_the_department_summary_counts_without_names(client, college):
     assert_problem(client.get(f"/api/v1/departments/{department}/assessing", headers=me), 404)
     assert_problem(client.get("/api/v1/teacher-summary", headers=login(client, college["student"])), 403)
     assert_problem(client.get("/api/v1/teacher-summary", headers=me), 403)
+
+
+def test_one_assessing_diagnosis_per_self_diagnosis_is_held_by_the_database(client, college):
+    """The service finds the one there is; should two writes race past it, the database refuses the second."""
+    from sqlalchemy.exc import IntegrityError
+
+    from backend.models import AssessingDiagnosis
+    me, dept = login(client, college["head_teacher"]), login(client, college["dept_admin"])
+    annual = _diagnosed_year(client, me, training_hours=10)
+    _submit_diagnosis(client, me, annual)
+    first = client.put(f"/api/v1/plans/{annual['id']}/assessing", headers=dept, json={"text": "一"}).json
+    row = db.session.get(AssessingDiagnosis, first["id"])
+    db.session.add(AssessingDiagnosis(self_diagnosis_id=row.self_diagnosis_id, plan_id=row.plan_id, teacher_id=row.teacher_id,
+                                      year=row.year, assessor_id=row.assessor_id, text="二", measures=[], status="draft"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
