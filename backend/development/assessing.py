@@ -152,11 +152,16 @@ def carried(a: AssessingDiagnosis, added: int | None = None) -> dict | None:
             if locked else None}
 
 
+def stages_of(teacher_ids: list[int], year: int) -> dict[int, str | None]:
+    """Each teacher's stage in `year`: from the latest three-year plan that covers it (one query)."""
+    found = db.session.execute(select(Plan.owner_id, Plan.stage).where(
+        Plan.owner_id.in_(teacher_ids), Plan.kind == "teacher_cycle", Plan.start_year <= year,
+        Plan.start_year >= year - 2).order_by(Plan.start_year)).all()
+    return dict(found)  # later rows win: the latest cycle
+
+
 def stage_of(teacher_id: int, year: int) -> str | None:
-    """The teacher's stage in `year`: from the three-year plan that covers it."""
-    return db.session.scalar(select(Plan.stage).where(
-        Plan.owner_id == teacher_id, Plan.kind == "teacher_cycle", Plan.start_year <= year,
-        Plan.start_year >= year - 2).order_by(Plan.start_year.desc()).limit(1))
+    return stages_of([teacher_id], year).get(teacher_id)
 
 
 def _short(value: float | None, direction: str, standard: float) -> bool:
@@ -222,10 +227,11 @@ def teacher_rows(dept_id: int, year: int) -> list[dict]:
         SelfDiagnosis.plan_id.in_([p.id for p in years.values()])))}
     assessed = dict(db.session.execute(select(AssessingDiagnosis.plan_id, AssessingDiagnosis.status).where(
         AssessingDiagnosis.plan_id.in_([p.id for p in years.values()]))).all())
+    stages = stages_of(ids, year)
     rows = []
     for s, u in staff:
         p = years.get(u.id)
-        rows.append({"teacher_id": u.id, "name": u.display_name, "title": s.title, "stage": stage_of(u.id, year),
+        rows.append({"teacher_id": u.id, "name": u.display_name, "title": s.title, "stage": stages.get(u.id),
                      "plan_id": p and p.id, "year_plan": p and p.status,
                      "diagnosis": p and sds.get(p.id) and sds[p.id].status,
                      "assessing": p and assessed.get(p.id)})
