@@ -42,9 +42,18 @@ def of_plan(plan: Plan) -> AssessingDiagnosis:
                                             status="draft", text="", conclusion=None, measures=[])
 
 
-def _measures(body: list[dict]) -> list[dict]:
+def _floors(plan: Plan) -> dict:
+    """The stage standards next year's goals are held to (as the teacher's own linked goals are,
+    plans.set_goal): the stage of the three-year plan covering next year, else this one's."""
+    year = plan.start_year + 1
+    stage = teacher_standards.stage_of(plan.owner_id, year) or teacher_standards.stage_of(plan.owner_id, plan.start_year)
+    return teacher_standards.for_stage(stage, year) if stage else {}
+
+
+def _measures(plan: Plan, body: list[dict]) -> list[dict]:
     """Each measure checked; a 422 names every bad field (`measures[1].standard`)."""
     errors, out = {}, []
+    floors = _floors(plan) if any(m.get("point_code") for m in body) else {}
     for i, m in enumerate(body):
         at = f"measures[{i}]"
         if m["part"] not in plans.PARTS["teacher_year"]:
@@ -62,6 +71,13 @@ def _measures(body: list[dict]) -> list[dict]:
         if len(given) == 3 and not s * m["target"] >= s * m["standard"] >= s * m["warning"]:
             errors[f"{at}.standard"] = ["标准值应介于目标值与预警值之间 / The standard value must lie between the "
                                         "target and the warning value."]
+        floor = floors.get(code) if indicator and len(given) == 3 and f"{at}.standard" not in errors else None
+        for key in ("standard", "warning") if floor else ():
+            if s * m[key] < s * getattr(floor, key):
+                worse = ("低于", "below") if s > 0 else ("高于", "above")
+                errors[f"{at}.{key}"] = [f"不得{worse[0]}阶段{'标准' if key == 'standard' else '预警'}值 "
+                                         f"{getattr(floor, key):g} / Must not be {worse[1]} the stage's {key} "
+                                         f"value {getattr(floor, key):g}."]
         out.append({"part": m["part"], "title": m["title"], "point_code": code, "direction": direction,
                     "unit": indicator.unit if indicator else m.get("unit"),
                     **{k: m.get(k) for k in VALUES}, "goal_id": None})
@@ -77,7 +93,7 @@ def save(assessor: User, plan: Plan, body: dict) -> AssessingDiagnosis:
     if a.status == "agreed":
         raise Problem(409, "评估诊断已确认，只读 / The assessing diagnosis is agreed and read-only")
     if "measures" in body:
-        a.measures = _measures(body["measures"])
+        a.measures = _measures(plan, body["measures"])
     if "text" in body:
         a.text = body["text"]
     if "conclusion" in body:
@@ -160,8 +176,6 @@ def stages_of(teacher_ids: list[int], year: int) -> dict[int, str | None]:
     return dict(found)  # later rows win: the latest cycle
 
 
-def stage_of(teacher_id: int, year: int) -> str | None:
-    return stages_of([teacher_id], year).get(teacher_id)
 
 
 def _short(value: float | None, direction: str, standard: float) -> bool:
@@ -188,7 +202,7 @@ def review(plan: Plan) -> dict:
     """What the department admin reads: the teacher, the frozen self-diagnosis, the indicators."""
     sd = _self_diagnosis(plan)
     owner = db.session.get(User, plan.owner_id)
-    stage = stage_of(owner.id, plan.start_year) or plan.stage
+    stage = teacher_standards.stage_of(owner.id, plan.start_year) or plan.stage
     return {"teacher": {"id": owner.id, "name": owner.display_name}, "year": plan.start_year, "stage": stage,
             "self_diagnosis": {"summary": sd.summary, "submitted_at": sd.submitted_at, "items": sd.items},
             "indicators": indicators(owner.id, plan.start_year, stage)}

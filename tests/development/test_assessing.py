@@ -101,6 +101,11 @@ def test_department_admin_assesses_a_teachers_year_and_measures_become_next_year
         {"part": "A", "title": "不及格率", "point_code": "T-FAIL", "target": 20, "standard": 12, "warning": 6}]}), 422)
     assert set(lower["errors"]) == {"measures[0].standard"}  # T-FAIL is lower-better: 6 ≤ 12 ≤ 20 is backwards
     assert_problem(client.put(url, headers=dept, json={"conclusion": "excellent"}), 422)
+    # Held to the stage standard, as the teacher's own linked goals are (competent: attendance 92 / 85).
+    floor = assert_problem(client.put(url, headers=dept, json={"measures": [
+        {"part": "A", "title": "出勤", "point_code": "T-ATTEND", "target": 95, "standard": 90, "warning": 80}]}), 422)
+    assert set(floor["errors"]) == {"measures[0].standard", "measures[0].warning"}
+    assert "不得低于阶段标准值 92" in floor["errors"]["measures[0].standard"][0]
 
     draft = client.put(url, headers=dept, json={"text": "教学任务完成较好，培训学时不足，需加强企业实践。",
                                                 "conclusion": "standard", "measures": MEASURES}).json
