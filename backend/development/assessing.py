@@ -13,7 +13,16 @@ from sqlalchemy import func, select
 from backend.development import plans, teacher_indicators, teacher_standards
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import AssessingDiagnosis, Department, Goal, Plan, SelfDiagnosis, StaffProfile, User
+from backend.models import (
+    AssessingDiagnosis,
+    Department,
+    Goal,
+    Plan,
+    SelfDiagnosis,
+    StaffProfile,
+    TeacherShortfall,
+    User,
+)
 from backend.notify import notifications
 from backend.platform import clock
 
@@ -277,13 +286,30 @@ def summary(dept: Department, year: int) -> dict:
     assessing = dict(db.session.execute(select(AssessingDiagnosis.status, func.count()).where(
         AssessingDiagnosis.plan_id.in_(year_ids)).group_by(AssessingDiagnosis.status)).all()) if year_ids else {}
     stages = {stage: 0 for stage in plans.STAGES} | {"none": 0}
-    short = {code: 0 for code in teacher_indicators.INDICATORS}
-    standards: dict[str, dict] = {}
     for tid in ids:
-        stage = cycles[tid].stage if tid in cycles else None
-        stages[stage or "none"] += 1
+        stages[cycles[tid].stage if tid in cycles else "none"] += 1
+    stored = db.session.scalar(select(TeacherShortfall).where(TeacherShortfall.department_id == dept.id,
+                                                              TeacherShortfall.year == year))
+    # The stored counts (the job keeps them fresh); the first read of a year not yet stored computes them.
+    short = {code: 0 for code in teacher_indicators.INDICATORS} | (stored.counts if stored else shortfall(dept.id, year))
+    return {"department_id": dept.id, "department": dept.name, "year": year, "teachers": len(ids),
+            "stages": stages, "cycle_plans": counted(list(cycles.values())), "year_plans": counted(years),
+            "diagnoses_submitted": diagnoses, "assessing_agreed": assessing.get("agreed", 0),
+            "assessing_drafts": assessing.get("draft", 0),
+            "short_of_standard": [{"code": code, "label": teacher_indicators.INDICATORS[code].label, "teachers": n}
+                                  for code, n in short.items() if code in teacher_indicators.INDICATORS],
+            "short_computed_at": stored and stored.computed_at}
+
+
+def shortfall(dept_id: int, year: int) -> dict[str, int]:
+    """Per indicator, how many of the department's teachers are short of their stage's standard
+    value this year (no stage, no standard; no data is never short)."""
+    teachers = [u.id for _, u in _teachers(dept_id)]
+    short = dict.fromkeys(teacher_indicators.INDICATORS, 0)
+    standards: dict[str, dict] = {}
+    for tid, stage in stages_of(teachers, year).items():
         if not stage:
-            continue  # no stage, no standard to fall short of
+            continue
         if stage not in standards:
             standards[stage] = teacher_standards.for_stage(stage, year)
         values = teacher_indicators.for_year(tid, year)
@@ -291,9 +317,21 @@ def summary(dept: Department, year: int) -> dict:
             ind = teacher_indicators.INDICATORS.get(code)
             if ind is not None and _short(values.get(code), ind.direction, std.standard):
                 short[code] += 1
-    return {"department_id": dept.id, "department": dept.name, "year": year, "teachers": len(ids),
-            "stages": stages, "cycle_plans": counted(list(cycles.values())), "year_plans": counted(years),
-            "diagnoses_submitted": diagnoses, "assessing_agreed": assessing.get("agreed", 0),
-            "assessing_drafts": assessing.get("draft", 0),
-            "short_of_standard": [{"code": code, "label": teacher_indicators.INDICATORS[code].label, "teachers": n}
-                                  for code, n in short.items()]}
+    return short
+
+
+def refresh_shortfall(dept_id: int, year: int) -> dict[str, int]:
+    """The job's work: compute and store the department's counts (one row per department and year)."""
+    counts = shortfall(dept_id, year)
+    row = db.session.scalar(select(TeacherShortfall).where(TeacherShortfall.department_id == dept_id,
+                                                           TeacherShortfall.year == year))
+    if row is None:
+        row = TeacherShortfall(department_id=dept_id, year=year)
+        db.session.add(row)
+    row.counts, row.computed_at = counts, clock.now()
+    db.session.flush()
+    return counts
+
+
+def departments() -> list[int]:
+    return db.session.scalars(select(Department.id).order_by(Department.id)).all()

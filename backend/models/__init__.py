@@ -1,5 +1,5 @@
 """All models, imported once so that metadata (and Alembic) sees every table."""
-from backend.models.assessing import AssessingDiagnosis
+from backend.models.assessing import AssessingDiagnosis, TeacherShortfall
 from backend.models.assessment import SelfAssessment
 from backend.models.attendance import AttendanceMark, ClassSession, LeaveRequest
 from backend.models.cadres import CadreGrant, CadreReview
@@ -54,6 +54,6 @@ __all__ = [
     "CadreGrant", "CadreReview", "CourseGrade",
     "ClassMembership", "TermRollover",
     "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot", "StoredCard",
-    "AssessingDiagnosis",
+    "AssessingDiagnosis", "TeacherShortfall",
     "TeacherStandard",
 ]

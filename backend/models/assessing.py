@@ -7,7 +7,7 @@ database); its agreed measures become goals of the teacher's next-year plan.
 """
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base
@@ -42,3 +42,17 @@ class AssessingDiagnosis(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     agreed_at: Mapped[datetime | None]
+
+
+class TeacherShortfall(Base):
+    """Per department and academic year: how many of its teachers are short of their stage's
+    standard value, per indicator. Written by a job (jobs/assessing.py), read by the department
+    summary, so a summary read never computes every teacher's indicators (decision 5's rollups)."""
+
+    __tablename__ = "teacher_shortfall"
+    __table_args__ = (UniqueConstraint("department_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    year: Mapped[int]
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)  # {indicator code: teachers short}
+    computed_at: Mapped[datetime] = mapped_column(default=clock.now)

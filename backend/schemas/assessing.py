@@ -108,6 +108,8 @@ class DepartmentSummaryOut(Schema):
     assessing_agreed = fields.Integer()
     assessing_drafts = fields.Integer()
     short_of_standard = fields.List(fields.Nested(ShortOut))
+    short_computed_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when the stored counts were computed (a job, every six hours); null: computed for this read"})
 
 
 class YearQuery(StrictSchema):

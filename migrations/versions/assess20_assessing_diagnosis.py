@@ -1,4 +1,4 @@
-"""the department's assessing diagnosis of a teacher's yearly self-diagnosis (issue 20)
+"""the department's assessing diagnosis of a teacher's yearly self-diagnosis; stored shortfall counts (issue 20)
 
 Revision ID: assess20
 Revises: tstd20
@@ -44,9 +44,20 @@ def upgrade():
                     sa.UniqueConstraint('self_diagnosis_id', name=op.f('uq_assessing_diagnosis_self_diagnosis_id')))
     with op.batch_alter_table('assessing_diagnosis', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assessing_diagnosis_teacher_id'), ['teacher_id'], unique=False)
+    op.create_table('teacher_shortfall',
+                    sa.Column('id', sa.Integer(), nullable=False),
+                    sa.Column('department_id', sa.Integer(), nullable=False),
+                    sa.Column('year', sa.Integer(), nullable=False),
+                    sa.Column('counts', sa.JSON(), nullable=False),
+                    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+                    sa.ForeignKeyConstraint(['department_id'], ['department.id'],
+                                            name=op.f('fk_teacher_shortfall_department_id_department')),
+                    sa.PrimaryKeyConstraint('id', name=op.f('pk_teacher_shortfall')),
+                    sa.UniqueConstraint('department_id', 'year', name=op.f('uq_teacher_shortfall_department_id_year')))
 
 
 def downgrade():
+    op.drop_table('teacher_shortfall')
     with op.batch_alter_table('assessing_diagnosis', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assessing_diagnosis_teacher_id'))
     op.drop_table('assessing_diagnosis')

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from backend.auth.roles import Role, Scope
 from backend.development import plans, teacher_indicators
 from backend.extensions import db
+from backend.jobs import assessing as assessing_jobs
 from backend.models import AuditEvent, Goal, Notification, RoleGrant, StaffProfile, User
 from tests.helpers import assert_problem, build_college, demo_account, login, writing
 
@@ -197,6 +198,10 @@ def test_a_submitted_next_plan_gets_no_goals_and_the_answer_says_so(client, coll
     assert db.session.scalar(select(func.count()).select_from(Goal).where(Goal.title == MEASURES[0]["title"])) == 0
 
 
+def _short(client, headers) -> dict:
+    return {s["code"]: s["teachers"] for s in client.get("/api/v1/teacher-summary", headers=headers).json[0]["short_of_standard"]}
+
+
 def test_the_department_summary_counts_without_names(client, college):
     me, dept = login(client, college["head_teacher"]), login(client, college["dept_admin"])
     head = _user(college["head_teacher"])
@@ -227,6 +232,19 @@ def test_the_department_summary_counts_without_names(client, college):
     assert set(short) == set(teacher_indicators.INDICATORS)
     assert short["T-TRAIN"] == 1 and short["T-PRACTICE"] == 2  # nobody did industry practice
     assert short["T-SATISFY"] == 0  # no data is never "short"
+    assert row["short_computed_at"] is None  # nothing stored yet: computed for this read
+
+    # The job stores the counts; reads take the stored ones (not every teacher's indicators again)
+    # until the job runs again.
+    assessing_jobs.teacher_shortfall(department, plans.academic_year_now())
+    stored = client.get("/api/v1/teacher-summary", headers=dept).json[0]
+    assert stored["short_computed_at"] and stored["short_of_standard"] == row["short_of_standard"]
+    client.post("/api/v1/me/portfolio", headers=writing(me), json={
+        "kind": "training", "title": "企业培训", "occurred_on": f"{plans.academic_year_now()}-11-02", "hours": 40})
+    assert _short(client, dept)["T-TRAIN"] == 1
+    assessing_jobs.teacher_shortfall(department, plans.academic_year_now())
+    assert _short(client, dept)["T-TRAIN"] == 0
+    row = client.get("/api/v1/teacher-summary", headers=dept).json[0]
 
     # The school admin sees every department's counts, with no teacher's name; the names stay with
     # the department admin's list.
