@@ -6,7 +6,7 @@ from flask_smorest import Api
 def register_api(app: Flask, api: Api) -> None:
     from backend.api.alerts import effect, incidents, rules, warnings
     from backend.api.auth import cas, login, me
-    from backend.api.development import assessment, plans, portfolio, teacher_standards
+    from backend.api.development import assessing, assessment, plans, portfolio, teacher_standards
     from backend.api.notify import channels, notifications
     from backend.api.org import organisation, roster, timetable, units
     from backend.api.platform import audit, health, home, my_data, pwa
@@ -21,5 +21,6 @@ def register_api(app: Flask, api: Api) -> None:
     from backend.api.valuecard import mark_disputes
     api.register_blueprint(mark_disputes.blp)
     api.register_blueprint(teacher_standards.blp)  # issue 20
+    api.register_blueprint(assessing.blp)  # issue 20: the department's assessing diagnosis
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

@@ -1,4 +1,5 @@
 """All models, imported once so that metadata (and Alembic) sees every table."""
+from backend.models.assessing import AssessingDiagnosis, TeacherShortfall
 from backend.models.assessment import SelfAssessment
 from backend.models.attendance import AttendanceMark, ClassSession, LeaveRequest, MarkDispute
 from backend.models.cadres import CadreGrant, CadreReview
@@ -55,4 +56,5 @@ __all__ = [
     "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot", "StoredCard",
     "MarkDispute",
     "TeacherStandard", "CourseEvaluation", "CourseEvaluationGiven",
+    "AssessingDiagnosis", "TeacherShortfall",
 ]

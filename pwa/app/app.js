@@ -162,6 +162,9 @@ const ROUTES = [
   [/^#\/portfolio$/, async () => (await load("./growth.js")).portfolioScreen(route)],
   [/^#\/class-plans\/(\d+)$/, lazy("./growth.js", "classPlans")],
   [/^#\/dept-teachers\/(\d+)$/, lazy("./growth.js", "departmentTeachers")],
+  [/^#\/assessing\/(\d+)$/, async (id) => (await load("./assessing.js")).assessingScreen(id, route)],  // issue 20
+  [/^#\/dept-assessing\/(\d+)$/, lazy("./assessing.js", "departmentScreen")],
+  [/^#\/teacher-summary$/, async () => [await (await load("./assessing.js")).summaryScreen()].flat()],
   [/^#\/reports$/, screen("./screens.js", "reportsScreen")],
   [/^#\/effect$/, async () => (await load("./effect.js")).effectScreen()],
   [/^#\/classes$/, screen("./screens.js", "classesScreen")],

@@ -142,6 +142,13 @@ async function myClass(get) {
 const deptTeachers = (me) => me.roles.filter((g) => g.role === "dept_admin" && g.scope_type === "department")
   .map((g) => tile(`#/dept-teachers/${g.scope_id}`, t("deptTeachers"), null, { testid: "dept-teachers-link" }));
 
+// issue 20: the department's assessing diagnoses of its teachers (names), the teacher summary (counts)
+addText({ deptAssessingLink: "教师评估诊断", teacherSummaryLink: "教师发展汇总" },
+  { deptAssessingLink: "Assess teachers' years", teacherSummaryLink: "Teacher summary" });
+const deptAssessing = (me) => me.roles.filter((g) => g.role === "dept_admin" && g.scope_type === "department")
+  .map((g) => tile(`#/dept-assessing/${g.scope_id}`, t("deptAssessingLink"), null, { testid: "dept-assessing-link" }));
+const teacherSummary = () => tiles(t("teacherSummaryLink"), tile("#/teacher-summary", t("teacherSummaryLink"), null, { testid: "teacher-summary-link" }));
+
 addText({ orgLink: "组织机构" }, { orgLink: "Organisation" });
 addText({ tstdLink: "教师阶段标准", evalLink: "课程评价" }, { tstdLink: "Teacher stage standards", evalLink: "Rate my courses" });
 const orgTile = () => tile("#/org", t("orgLink"), null, { testid: "org-link" });
@@ -176,8 +183,8 @@ const HOMES = {
   teaching_office: (get) => [...scorerTiles(get, "teaching_office"), cadres.gradesTile()],
   pe_teacher: (get, me) => [...scorerTiles(get, "pe_teacher"), moreCard(me)],
   dept_admin: (get, me) => [staffWarnings(get, t("alerts")), classesCard(get, { roll: true }),
-    moreCard(me, { reports: true, growth: false, effect: true, extra: [...deptTeachers(me), orgTile()] })],
-  school_admin: (get, me) => [adminTiles(me), cadres.gradesTile()],
+    moreCard(me, { reports: true, growth: false, effect: true, extra: [...deptTeachers(me), ...deptAssessing(me), orgTile()] })],
+  school_admin: (get, me) => [adminTiles(me), cadres.gradesTile(), teacherSummary()],
 };
 
 // The home's cards as placeholders now, each replaced by its card when its data is in.

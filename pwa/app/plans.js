@@ -201,6 +201,9 @@ export async function diagnosisScreen(id, me, rerender) {
     el("button", { type: "button", class: "secondary", onclick: act(() => api(`/api/v1/plans/${id}/diagnosis`, { method: "PUT", body: body(form) })) }, t("saveDraft")),
     el("button", { type: "submit", "data-testid": "submit-diagnosis" }, t("submitDiagnosis"))) : null);
   const reviewer = !owner && d.status === "submitted";
+  // issue 20: the department's assessing diagnosis of a teacher's year (pwa/app/assessing.js)
+  const assessed = plan.kind === "teacher_year" && d.status === "submitted"
+    && await (await import("./assessing.js")).onDiagnosis(id, owner, me);
   const comment = reviewer ? el("form", { class: "stack", onsubmit: act((f) => api(`/api/v1/plans/${id}/diagnosis/comment`, {
     method: "POST", body: { comment: f.comment.value } })) },
   el("label", { for: "comment" }, t("reviewComment")), el("textarea", { id: "comment", name: "comment", required: true, rows: 2 }),
@@ -211,5 +214,6 @@ export async function diagnosisScreen(id, me, rerender) {
       form, d.comment ? el("p", { class: "advice" }, `${t("reviewComment")}：${d.comment}`) : null, comment,
       d.next_plan_id ? el("p", {}, el("a", { href: `#/plans/${d.next_plan_id}`, class: "link", "data-testid": "next-plan" }, t("nextPlan"))) : null,
       message),
+    assessed || null,
   ];
 }

@@ -711,6 +711,19 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("GET", f"{V1}/offerings/<int:offering_id>/attendance"): [
         Row(STAFF, {"offering_id": "@own_offering"})],
 }
+# Issue 20: the department's assessing diagnosis of a teacher's year: the teacher's own department admin
+# writes it (the world's teacher plan has no submitted self-diagnosis: past the check, then 409); the
+# teacher reads their own (pending until agreed); the names list is the department admin's; the counts
+# are the department and school admins'.
+EXPECT.update({
+    ("GET", f"{V1}/plans/<int:plan_id>/assessing"): [Row(TEACHER, {"plan_id": "@teacher_plan"}, ok={200, 409})],
+    ("PUT", f"{V1}/plans/<int:plan_id>/assessing"): [Row(ONLY["dept_admin"], {"plan_id": "@teacher_plan"},
+                                                         body={"text": "评估"}, ok={409})],
+    ("POST", f"{V1}/plans/<int:plan_id>/assessing/agree"): [Row(ONLY["dept_admin"], {"plan_id": "@teacher_plan"},
+                                                                body={"text": "评估"}, ok={409})],
+    ("GET", f"{V1}/departments/<int:dept_id>/assessing"): [Row(ONLY["dept_admin"], {"dept_id": "@own_dept"})],
+    ("GET", f"{V1}/teacher-summary"): [Row(frozenset({"dept_admin", "school_admin"}))],
+})
 PER_CALLER = {"fresh_notification", "fresh_subscription"}  # the caller's own
 METHOD_ORDER = {"GET": 0, "PUT": 1, "PATCH": 2, "POST": 3, "DELETE": 4}  # reads before the writes that change them
 
