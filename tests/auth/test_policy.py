@@ -724,6 +724,22 @@ EXPECT.update({
     ("GET", f"{V1}/departments/<int:dept_id>/assessing"): [Row(ONLY["dept_admin"], {"dept_id": "@own_dept"})],
     ("GET", f"{V1}/teacher-summary"): [Row(frozenset({"dept_admin", "school_admin"}))],
 })
+# Issue 20: a student's own marks and their disputes; teacher stage standards, indicators, course evaluation.
+EXPECT.update({
+    ("GET", f"{V1}/me/attendance"): [Row(ONLY["student"])],
+    ("POST", f"{V1}/me/attendance/disputes"): [Row(ONLY["student"], body={"session_id": "@own_session", "reason": "我在场"})],
+    ("GET", f"{V1}/me/attendance/disputes"): [Row(EVERYONE)],  # the caller's own: staff have none
+    ("GET", f"{V1}/mark-disputes"): [Row(EVERYONE)],  # disputes about marks of the caller's sessions: students have none
+    ("POST", f"{V1}/mark-disputes/<int:dispute_id>/resolve"): [  # no such dispute: nobody gets past the lookup
+        Row(NONE, {"dispute_id": 10**6}, body={"action": "reject", "reason": "核实无误"}, refused={404})],
+    ("GET", f"{V1}/teacher-standards"): [Row(STAFF)],
+    ("PUT", f"{V1}/teacher-standards"): [Row(ONLY["school_admin"], body={
+        "stage": "novice", "indicator_code": "T-TRAIN", "target": 80, "standard": 60, "warning": 40})],
+    ("GET", f"{V1}/teachers/<int:teacher_id>/indicators"): [Row(TEACHER, {"teacher_id": "@teacher"})],
+    ("GET", f"{V1}/me/course-evaluations"): [Row(ONLY["student"])],
+    ("POST", f"{V1}/offerings/<int:offering_id>/evaluation"): [
+        Row(ONLY["student"], {"offering_id": "@own_offering"}, body={"score": 5})],
+})
 PER_CALLER = {"fresh_notification", "fresh_subscription"}  # the caller's own
 METHOD_ORDER = {"GET": 0, "PUT": 1, "PATCH": 2, "POST": 3, "DELETE": 4}  # reads before the writes that change them
 

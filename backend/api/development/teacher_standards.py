@@ -76,9 +76,9 @@ def teacher_indicators_view(query, teacher_id):
             "courses": teacher_indicators.by_course(teacher_id, terms)}
 
 
-def _student():
+def _student(status: int = 403):
     if not is_student(current_user):
-        raise Problem(403, "仅限学生 / Students only")
+        raise Problem(status, "仅限学生 / Students only")
     return current_user
 
 
@@ -95,6 +95,7 @@ def my_evaluations():
 @blp.response(201, EvaluationOut)
 @login_required
 def evaluate(body, offering_id):
-    """Evaluate a course offering of the caller's class this term, 1–5, once (409 after). Anonymous:
+    """Evaluate a course offering of the caller's class this term, 1–5, once (409 after); 404 for any
+    other offering, and to staff, who have no class's offering to evaluate. Anonymous:
     the score is stored without the student."""
-    return course_evaluation.evaluate(_student(), offering_id, body["score"])
+    return course_evaluation.evaluate(_student(404), offering_id, body["score"])
