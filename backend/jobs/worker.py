@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from backend.extensions import db
 from backend.jobs import alerts, housekeeping
+from backend.jobs import portrait as portrait_jobs
 from backend.jobs import rollups as rollup_jobs
 from backend.platform import clock, queue
 
@@ -228,6 +229,7 @@ SCHEDULE = (
     Periodic("push-due", 60, alerts.deliver_push),  # quiet hours ending; retries if Redis lost them
     Periodic("channels-due", 60, alerts.deliver_channels),  # the same for WeCom and DingTalk messages
     Periodic("housekeeping", 6 * 3600, housekeeping.prune),  # a quarter day's expired rows per run
+    Periodic("portrait-medians", 6 * 3600, portrait_jobs.portrait_medians_all),  # the teacher portrait's medians
 )
 
 
