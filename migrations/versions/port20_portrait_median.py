@@ -1,7 +1,7 @@
 """the teacher portrait's stored department median (issue 20, development/teacher_portrait.py)
 
 Revision ID: port20
-Revises: pipl19
+Revises: tstd20
 Create Date: 2026-12-02 21:20:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'port20'
-down_revision = 'pipl19'
+down_revision = 'tstd20'
 branch_labels = None
 depends_on = None
 
