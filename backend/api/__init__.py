@@ -7,6 +7,7 @@ def register_api(app: Flask, api: Api) -> None:
     from backend.api.alerts import effect, incidents, rules, warnings
     from backend.api.auth import cas, login, me
     from backend.api.development import assessment, plans, portfolio
+    from backend.api.development import portrait as portrait_api
     from backend.api.notify import channels, notifications
     from backend.api.org import organisation, roster, timetable, units
     from backend.api.platform import audit, health, home, my_data, pwa
@@ -17,6 +18,8 @@ def register_api(app: Flask, api: Api) -> None:
     for module in (login, me, cas, units, organisation, timetable, catalogue, roster, entries, attendance, meetings,
                    cadres, grades, reports, roll, warnings, rules, incidents, effect, notifications, channels, plans,
                    assessment, portfolio, audit, home, my_data):
+        api.register_blueprint(module.blp)
+    for module in (portrait_api,):  # issue 20: the teacher portrait
         api.register_blueprint(module.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)
