@@ -28,5 +28,5 @@ class PortraitMedian(Base):
     year: Mapped[int]  # the academic year starting in it (2026 for 2026-2027)
     teachers: Mapped[int]  # the department's teachers at this stage that year
     # {dimension: median} over the teachers with data in that dimension (at least five), or None
-    medians: Mapped[dict | None] = mapped_column(JSON)
+    medians: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # None is SQL NULL (the check)
     computed_at: Mapped[datetime] = mapped_column(default=clock.now)
