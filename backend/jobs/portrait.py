@@ -16,7 +16,7 @@ def portrait_medians(department_id: int, year: int) -> dict:
     return stored
 
 
-@job("reports", timeout=60, retry_after=(10, 60, 300))
+@job("default", timeout=60, retry_after=(10, 60, 300))  # it only enqueues: the work is on `reports`
 def portrait_medians_all(year: int | None = None) -> int:
     """The periodic pass: every department's medians for the academic year (default: the current one)."""
     year = teacher_standards.current_year() if year is None else year
