@@ -51,6 +51,7 @@ export async function departmentTeachers(deptId) {
   return [back(), card(t("deptTeachers"), rows.length ? el("ul", { class: "list", "data-testid": "dept-teachers" }, rows.map((r) =>
     el("li", { class: "stack" },
       el("a", { href: `#/report/teacher/${r.teacher_id}` }, `${r.name}${r.title ? ` · ${r.title}` : ""}`),
+      el("a", { href: `#/portrait/${r.teacher_id}`, class: "link", "data-testid": `portrait-${r.teacher_id}` }, t("portraitLink")),
       el("span", { class: "muted" }, `${r.stage ? t(`stage_${r.stage}`) : "—"} · ${t("kind_teacher_cycle")} ${status(r.cycle_plan)} · `
         + `${t("kind_teacher_year")} ${status(r.year_plan)} · ${t("diagnosisTitle")} ${status(r.diagnosis)} · ${t("portfolio")} ${r.evidence}`))))
     : empty(t("noTeachers")))];
