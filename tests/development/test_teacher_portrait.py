@@ -12,7 +12,7 @@ from sqlalchemy import select
 from backend.development import plans, teacher_portrait
 from backend.extensions import db
 from backend.jobs import portrait as portrait_jobs
-from backend.models import AuditEvent, PortraitMedian, PortfolioItem, RoleGrant, StaffProfile, User
+from backend.models import AuditEvent, PortfolioItem, PortraitMedian, RoleGrant, StaffProfile, User
 from tests.helpers import assert_problem, build_college, login, run_worker
 
 
