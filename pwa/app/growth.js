@@ -121,6 +121,10 @@ export async function teacherReport(teacherId) {
     el("p", {}, `${r.stage ? t(`stage_${r.stage}`) : "—"} · ${r.cycle || "—"}`),
     r.cycle_goals.length ? el("ul", {}, r.cycle_goals.map((g) => el("li", {}, `${t(`part_${g.part}`)}：${g.title}`))) : null,
     el("h3", {}, t("goalAchievement")), goalTable(r.goals),
+    el("h3", {}, t("portraitLink")),  // issue 20: the portrait's dimensions, as in the PDF (the radar is one tap away)
+    table([t("part"), ...["this_year", "standard", "last_year", "department_median"].map((k) => t(`series_${k}`))],
+      r.portrait.dimensions.map((d) => [t(`part_${d.code}`), d.this_year, d.standard, d.last_year, d.department_median])),
+    el("p", { class: "no-print" }, el("a", { href: `#/portrait/${teacherId}`, class: "link", "data-testid": "report-portrait" }, t("portraitLink"))),
     el("h3", {}, t("portfolio")),
     table([t("kind"), t("goalTitle"), t("date"), t("hours")], r.evidence.map((e) => [t(`evidence_${e.kind}`), e.title, e.occurred_on, e.hours])),
     el("h3", {}, t("diagnosisTitle")), diagnosisBlock(r.diagnosis))];

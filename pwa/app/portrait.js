@@ -9,7 +9,6 @@ import { chart } from "./reports.js";
 
 addText({
   portrait: "教师画像", portraitScale: "达成度 0–100：预警值为 0，目标值为 100；没有数据的维度不画点。",
-  series_this_year: "本学年", series_standard: "阶段标准", series_last_year: "上学年", series_department_median: "院系中位数",
   medianComputed: "院系同阶段中位数计算于 {when}（至少 {n} 位教师）。", noStage: "未填写发展阶段",
   indicatorsOf: "指标", actualValue: "实际", standardValue: "标准", warningValue: "预警", targetValue: "目标",
   lastYearValue: "上学年", sourceLabel: "来源", attainmentLabel: "达成度", noData: "暂无数据", noStandard: "无阶段标准",
@@ -17,7 +16,6 @@ addText({
   axis_ethics: "师德师风", axis_teaching: "教学能力", axis_research: "科研与服务", axis_management: "学生管理", axis_career: "职业发展",
 }, {
   portrait: "Teacher portrait", portraitScale: "Attainment 0–100: the warning value is 0, the target 100; a dimension without data has no point.",
-  series_this_year: "This year", series_standard: "Stage standard", series_last_year: "Last year", series_department_median: "Department median",
   medianComputed: "Department median for the stage computed {when} (at least {n} teachers).", noStage: "No stage given",
   indicatorsOf: "Indicators", actualValue: "Actual", standardValue: "Standard", warningValue: "Warning", targetValue: "Target",
   lastYearValue: "Last year", sourceLabel: "Source", attainmentLabel: "Attainment", noData: "No data", noStandard: "No stage standard",
@@ -64,14 +62,15 @@ function indicatorRow(i) {
     el("small", { class: "muted" }, labelled(t("sourceLabel"), half(i.source))));
 }
 
-export async function portraitScreen(match) {
+export async function portraitScreen(match, ctx) {
   const p = await api(match ? `/api/v1/teachers/${match}/portrait` : "/api/v1/me/portrait");
   const dims = p.dimensions.map((d) => el("section", { class: "card", "data-testid": `dimension-${d.code}` },
     el("h2", {}, `${t(`part_${d.code}`)} · ${d.this_year ?? "—"}`),
     el("p", { class: "muted" }, `${t("series_standard")} ${d.standard ?? "—"} · ${t("series_last_year")} ${d.last_year ?? "—"}`
       + (p.median.shown ? ` · ${t("series_department_median")} ${d.department_median ?? "—"}` : "")),
     el("ul", { class: "list" }, p.indicators.filter((i) => i.dimension === d.code).map(indicatorRow))));
-  const backTo = match && p.department_id ? `#/dept-teachers/${p.department_id}` : "#/";
+  // The department admin came from the teacher list; the teacher from their home or report.
+  const backTo = match && Number(match) !== ctx?.me?.id && p.department_id ? `#/dept-teachers/${p.department_id}` : "#/";
   return [el("a", { href: backTo, class: "link" }, `← ${t("back")}`),
     card(`${t("portrait")} · ${p.name}`,
       el("p", { class: "muted" }, `${t("portraitYear", { y: p.year, z: p.year + 1 })} · ${p.stage ? t(`stage_${p.stage}`) : t("noStage")}`),

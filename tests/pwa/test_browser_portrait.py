@@ -66,6 +66,13 @@ def test_a_teacher_opens_their_portrait_and_the_department_admin_reaches_it(live
     page.screenshot(path=str(ARTIFACTS / "portrait-390x844-full.png"), full_page=True)
     assert errors == []
 
+    # The yearly report page carries the portrait's dimensions (the PDF and XLSX are tested in tests/development).
+    page.goto(base + "/#/")
+    page.get_by_role("link", name="年度自我诊断报告").click()
+    expect(page.get_by_test_id("teacher-report")).to_contain_text("院系中位数")
+    expect(page.get_by_test_id("report-portrait")).to_be_visible()
+    assert errors == []
+
     # 360 px, in English: nothing wider than the screen.
     narrow = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, locale="en-GB")
     en = narrow.new_page()
