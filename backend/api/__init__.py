@@ -6,7 +6,7 @@ from flask_smorest import Api
 def register_api(app: Flask, api: Api) -> None:
     from backend.api.alerts import effect, incidents, rules, warnings
     from backend.api.auth import cas, login, me
-    from backend.api.development import assessment, plans, portfolio
+    from backend.api.development import assessment, plans, portfolio, teacher_standards
     from backend.api.development import portrait as portrait_api
     from backend.api.notify import channels, notifications
     from backend.api.org import organisation, roster, timetable, units
@@ -19,7 +19,7 @@ def register_api(app: Flask, api: Api) -> None:
                    cadres, grades, reports, roll, warnings, rules, incidents, effect, notifications, channels, plans,
                    assessment, portfolio, audit, home, my_data):
         api.register_blueprint(module.blp)
-    for module in (portrait_api,):  # issue 20: the teacher portrait
-        api.register_blueprint(module.blp)
+    api.register_blueprint(teacher_standards.blp)  # issue 20
+    api.register_blueprint(portrait_api.blp)  # issue 20: the teacher portrait
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

@@ -12,11 +12,13 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func, or_, select
 
 from backend.auth.roles import Role, Scope
+from backend.development import course_evaluation
 from backend.extensions import db
 from backend.models import (
     AttendanceMark,
     ClassGroup,
     ClassSession,
+    CourseEvaluation,
     CourseGrade,
     CourseOffering,
     Dispute,
@@ -66,7 +68,8 @@ INDICATORS: dict[str, Indicator] = dict([
     _ind("T-FAIL", "teaching", "lower_better", "%", "学生不及格率 / Students' failing ratio",
          "同上成绩中低于 60 分的比例（补考前） / Share of those grades below 60 (before any make-up exam)"),
     _ind("T-SATISFY", "teaching", "higher_better", "%", "学生评教满意度 / Teaching satisfaction",
-         "Spiral 尚无学生评教数据，暂无数值 / Spiral holds no course evaluation (评教) yet: no figure"),
+         "学生匿名评教（1–5 分）中 4、5 分的比例，至少 5 份评价才显示 / Share of 4s and 5s in the students' anonymous "
+         "course evaluations (1–5) of the teacher's offerings; shown from 5 answers on"),
     _ind("T-TIMELY", "ethics", "lower_better", "d", "评分滞后天数 / Days scoring is late",
          "本人录入的分值在其周期结束后平均滞后的天数（按批次） / Mean days the teacher's entries came after the end "
          "of the period they score, per batch"),
@@ -89,7 +92,7 @@ Figures = dict[str, float | None]
 
 def compute(teacher_id: int, term: Term) -> Figures:
     """Every indicator for one term; None where there is no data this term."""
-    return _figures(teacher_id, [term.id], term.starts_on, term.ends_on)
+    return _figures(teacher_id, [term], term.starts_on, term.ends_on)
 
 
 def year_terms(year: int) -> list[Term]:
@@ -109,18 +112,20 @@ def for_year(teacher_id: int, year: int) -> Figures:
     """Every indicator for the academic year starting in `year`, its terms taken together."""
     terms = year_terms(year)
     start, end = year_window(year, terms)
-    return _figures(teacher_id, [t.id for t in terms], start, end)
+    return _figures(teacher_id, terms, start, end)
 
 
-def _figures(teacher_id: int, term_ids: list[int], start: date, end: date) -> Figures:
+def _figures(teacher_id: int, terms: list[Term], start: date, end: date) -> Figures:
     out: Figures = dict.fromkeys(INDICATORS)
-    if term_ids:
+    term_ids = [t.id for t in terms]
+    if terms:
         out.update(_attendance(teacher_id, term_ids))
         out.update(_recorded(teacher_id, term_ids))
         out.update(_grades(teacher_id, term_ids))
-        out["T-TIMELY"] = _timeliness(teacher_id, term_ids)
+        out["T-TIMELY"] = _timeliness(teacher_id, terms)
         out["T-DISPUTE"] = _disputes(teacher_id, term_ids)
         out["T-ACK"] = _acknowledged(teacher_id, term_ids)
+        out["T-SATISFY"] = _satisfaction(teacher_id, term_ids)
     out.update(_portfolio(teacher_id, start, end))
     return out
 
@@ -201,17 +206,19 @@ def period_end(period: str, term: Term) -> date:
     return term.ends_on
 
 
-def _timeliness(teacher_id: int, term_ids: list[int]) -> float | None:
+def _timeliness(teacher_id: int, terms: list[Term]) -> float | None:
     """Mean days late per batch (a batch is one act of scoring, whatever its size): one row per
     batch, the period's end worked out here rather than in two SQL dialects."""
     rows = db.session.execute(
         select(ScoreEntry.term_id, ScoreEntry.period, func.min(ScoreEntry.recorded_at))
-        .where(_entries(teacher_id, term_ids), ScoreEntry.reverses_id.is_(None))
+        # Not `reverses_id IS NULL`: SQLite would walk the unique index on reverses_id (docs/DESIGN.md,
+        # ledger.counts) instead of the teacher's entries.
+        .where(_entries(teacher_id, [t.id for t in terms]), func.coalesce(ScoreEntry.reverses_id, 0) == 0)
         .group_by(ScoreEntry.term_id, ScoreEntry.period, ScoreEntry.batch_id)).all()
     if not rows:
         return None
-    terms = {t.id: t for t in db.session.scalars(select(Term).where(Term.id.in_(term_ids)))}
-    late = [max(0, (clock.school_date(at) - period_end(period, terms[tid])).days) for tid, period, at in rows]
+    by_id = {t.id: t for t in terms}
+    late = [max(0, (clock.school_date(at) - period_end(period, by_id[tid])).days) for tid, period, at in rows]
     return round(sum(late) / len(late), 1)
 
 
@@ -219,6 +226,14 @@ def _disputes(teacher_id: int, term_ids: list[int]) -> float:
     return float(db.session.scalar(
         select(func.count()).select_from(Dispute).join(ScoreEntry, ScoreEntry.id == Dispute.entry_id)
         .where(_entries(teacher_id, term_ids), Dispute.status == "reversed")))
+
+
+def _satisfaction(teacher_id: int, term_ids: list[int]) -> float | None:
+    n, satisfied = db.session.execute(
+        select(func.count(), _counted(CourseEvaluation.score >= 4))
+        .join(CourseOffering, CourseOffering.id == CourseEvaluation.offering_id)
+        .where(CourseOffering.teacher_id == teacher_id, CourseOffering.term_id.in_(term_ids))).one()
+    return _pct(satisfied, n) if n >= course_evaluation.MIN_ANSWERS else None
 
 
 RESPONDER_ROLES = (Role.HEAD_TEACHER, Role.COUNSELLOR)

@@ -202,6 +202,8 @@ const ROUTES = [
   [/^#\/timetable-admin$/, async () => (await load("./timetable.js")).adminScreen(route)],
   [/^#\/holidays$/, async () => (await load("./timetable.js")).holidaysScreen()],
   [/^#\/course-attendance\/(\d+)$/, async (id) => (await load("./timetable.js")).courseAttendance(id)],
+  [/^#\/teacher-standards$/, async () => (await load("./teacher_standards.js")).standardsScreen()],
+  [/^#\/course-evaluation$/, async () => (await load("./course_evaluation.js")).evaluationScreen()],
 ];
 
 // Each navigation takes a turn; a slow screen the user has already left draws nothing.

@@ -89,6 +89,7 @@ function moreCard(me, { reports = false, growth = true, effect = false, extra = 
       tile("#/portfolio", t("portfolio"), null, { testid: "portfolio-link" }),
       tile("#/portrait", t("portraitLink"), null, { testid: "portrait-link" }),
       tile(`#/report/teacher/${me.id}`, t("yearlyReport"))],
+    tile("#/teacher-standards", t("tstdLink"), null, { testid: "teacher-standards-link" }),
     extra);
 }
 
@@ -121,6 +122,7 @@ async function studentTodo(get, me) {
       : tile(`#/assessment/${me.id}`, t("fillAssessment"), `${answered}/20`, { testid: "fill-assessment" }),
     tile("#/my-entries", t("myEntries"), null, { testid: "entries-link" }),
     tile("#/my-disputes", t("myDisputes")),
+    tile("#/course-evaluation", t("evalLink"), null, { testid: "course-evaluation-link" }),
     tile("#/my-leave", t("leaveApply"), null, { testid: "leave-link" }),
     tile("#/timetable", t("ttWeek"), null, { testid: "timetable-link" }),
     tile("#/my-plans", t("plansLink"), null, { testid: "plans-link" }),
@@ -136,6 +138,7 @@ const deptTeachers = (me) => me.roles.filter((g) => g.role === "dept_admin" && g
   .map((g) => tile(`#/dept-teachers/${g.scope_id}`, t("deptTeachers"), null, { testid: "dept-teachers-link" }));
 
 addText({ orgLink: "组织机构" }, { orgLink: "Organisation" });
+addText({ tstdLink: "教师阶段标准", evalLink: "课程评价" }, { tstdLink: "Teacher stage standards", evalLink: "Rate my courses" });
 const orgTile = () => tile("#/org", t("orgLink"), null, { testid: "org-link" });
 
 const adminTiles = (me) => tiles(t("todo"),
@@ -146,7 +149,8 @@ const adminTiles = (me) => tiles(t("todo"),
   tile("#/effect", t("effectLink"), null, { testid: "effect-link" }),
   tile("#/channels", t("channelsLink"), null, { testid: "channels-link" }),
   tile("#/password-logins", t("pwLoginsLink"), null, { testid: "password-logins-link" }), orgTile(),
-  tile("#/timetable-admin", t("ttAdmin"), null, { testid: "timetable-admin-link" }));
+  tile("#/timetable-admin", t("ttAdmin"), null, { testid: "timetable-admin-link" }),
+  tile("#/teacher-standards", t("tstdLink"), null, { testid: "teacher-standards-link" }));
 
 const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !== "pe_teacher" }),
   tiles(t("catalogue"), tile("#/my-points", t("myPoints"), null, { testid: "my-points-link" }),
