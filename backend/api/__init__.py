@@ -6,21 +6,18 @@ from flask_smorest import Api
 def register_api(app: Flask, api: Api) -> None:
     from backend.api.alerts import effect, incidents, rules, warnings
     from backend.api.auth import cas, login, me
-    from backend.api.development import assessing, assessment, plans, portfolio, teacher_standards
+    from backend.api.development import assessing, assessment, plans, portfolio, portrait, teacher_standards
     from backend.api.notify import channels, notifications
     from backend.api.org import organisation, roster, timetable, units
     from backend.api.platform import audit, health, home, my_data, pwa
     from backend.api.reporting import reports, roll
-    from backend.api.valuecard import attendance, cadres, catalogue, entries, grades, meetings
+    from backend.api.valuecard import attendance, cadres, catalogue, entries, grades, mark_disputes, meetings
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     for module in (login, me, cas, units, organisation, timetable, catalogue, roster, entries, attendance, meetings,
                    cadres, grades, reports, roll, warnings, rules, incidents, effect, notifications, channels, plans,
-                   assessment, portfolio, audit, home, my_data):
+                   assessment, portfolio, audit, home, my_data,
+                   mark_disputes, teacher_standards, assessing, portrait):
         api.register_blueprint(module.blp)
-    from backend.api.valuecard import mark_disputes
-    api.register_blueprint(mark_disputes.blp)
-    api.register_blueprint(teacher_standards.blp)  # issue 20
-    api.register_blueprint(assessing.blp)  # issue 20: the department's assessing diagnosis
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

@@ -4,13 +4,13 @@ from datetime import date
 
 from sqlalchemy import select
 
-from backend.development import assessment, diagnosis, plans, portfolio
+from backend.development import assessment, diagnosis, plans, portfolio, teacher_portrait
 from backend.extensions import db
 from backend.models import Plan, StudentProfile, Term, User
 from backend.valuecard import card
 
 STANDING_ZH = {"target": "达到目标", "standard": "达到标准", "below_standard": "未达标准", "past_warning": "越过预警",
-               "no_data": "暂无数据"}
+               "no_data": "暂无数据", "no_standard": "无阶段标准"}
 DOMAIN_ZH = {"academic": "学业发展", "personal": "个人发展", "career": "职业发展"}
 PART_ZH = {"A": "A 学业", "B": "B 综合素质", "C": "C 职业", "ethics": "师德师风", "teaching": "教学能力",
            "research": "科研与社会服务", "management": "学生管理与服务", "career": "职业发展"}
@@ -59,7 +59,8 @@ def teacher_year(teacher: User, year: int) -> dict:
             "goals": goals, "diagnosis": diagnosed,
             "evidence": [{"kind": i.kind, "title": i.title, "occurred_on": i.occurred_on.isoformat(), "hours": i.hours,
                           "attachments": len(i.attachments)} for i in evidence],
-            "evidence_summary": portfolio.summary(evidence)}
+            "evidence_summary": portfolio.summary(evidence),
+            "portrait": teacher_portrait.portrait(teacher, year)}
 
 
 def _goal_table(goals: list[dict]) -> dict:
@@ -112,5 +113,37 @@ def teacher_document(report: dict) -> dict:
          "table": {"headers": ["类别", "名称", "日期", "学时", "附件数"], "sheet": "成长档案",
                    "rows": [[EVIDENCE_ZH[e["kind"]], e["title"], e["occurred_on"], e["hours"], e["attachments"]]
                             for e in report["evidence"]]}},
-        {"heading": "四、自我诊断", "lines": _diagnosis_lines(report["diagnosis"])}]}
+        {"heading": "四、自我诊断", "lines": _diagnosis_lines(report["diagnosis"])},
+        *_portrait_sections(report["portrait"])]}
+
+
+def _zh(text: str) -> str:
+    return text.split(" / ")[0]
+
+
+PORTRAIT_SERIES = {"this_year": "本学年", "standard": "阶段标准", "last_year": "上学年（按本学年标准）",
+                   "department_median": "院系同阶段中位数"}
+
+
+def _portrait_sections(p: dict) -> list[dict]:
+    """The teacher portrait (development/teacher_portrait.py): the radar and its dimension table,
+    then every indicator with its values, standard and source."""
+    dims, median = p["dimensions"], p["median"]
+    when = f"（计算于 {median['computed_at'][:16].replace('T', ' ')} UTC）" if median.get("computed_at") else ""
+    lines = [f"发展阶段：{STAGE_ZH.get(p['stage'], '未填写')}；达成度 0–100：预警值为 0，目标值为 100，"
+             "无数据的维度不计（表中为“—”，图中画在圆心）。",
+             f"院系同阶段中位数{when}：" + ("见图表。" if median["shown"] else _zh(median["why_absent"]) + "。")]
+    series = [{"name": name, "values": [d[key] for d in dims] if any(d[key] is not None for d in dims) else None}
+              for key, name in PORTRAIT_SERIES.items()]
+    dimension_table = {"headers": ["维度", *PORTRAIT_SERIES.values()], "sheet": "教师画像",
+                       "rows": [[PART_ZH[d["code"]], *(d[key] for key in PORTRAIT_SERIES)] for d in dims]}
+    indicator_table = {"headers": ["维度", "指标", "单位", "实际值", "上学年", "目标值", "标准值", "预警值", "达成度", "达成", "来源"],
+                       "sheet": "画像指标",
+                       "rows": [[PART_ZH[i["dimension"]], _zh(i["label"]), i["unit"], i["actual"], i["last_year"],
+                                 i["target"], i["standard"], i["warning"], i["attainment"], STANDING_ZH[i["standing"]],
+                                 _zh(i["source"])] for i in p["indicators"]]}
+    return [{"heading": "五、教师画像", "lines": lines, "table": dimension_table,
+             "radar": {"labels": [PART_ZH[d["code"]] for d in dims], "max": 100, "step": 25, "series": series}},
+            {"heading": "六、画像指标", "lines": ["每项指标的数据来源见“来源”列；数值由 Spiral 的数据算出，从不手填。"],
+             "table": indicator_table}]
 

@@ -37,6 +37,7 @@ from backend.models.security import (
 )
 from backend.models.stored_card import StoredCard
 from backend.models.teacher import CourseEvaluation, CourseEvaluationGiven, TeacherStandard
+from backend.models.teacher_portrait import PortraitMedian
 from backend.models.timetable import CourseOffering, OfferingClass, TermDay, TimetableSlot
 from backend.models.warning import (
     SpecialGroupRecord,
@@ -57,4 +58,5 @@ __all__ = [
     "MarkDispute",
     "TeacherStandard", "CourseEvaluation", "CourseEvaluationGiven",
     "AssessingDiagnosis", "TeacherShortfall",
+    "PortraitMedian",
 ]

@@ -3,7 +3,8 @@
     {"title": str, "sheet": "诊断分析",   # the XLSX sheet holding the text
      "sections": [{"heading": str, "lines": [str],
                    "table": {"headers": [...], "rows": [[...]], "sheet": "name"} | None,
-                   "radar": {"labels": [...], "max": 4, "series": [{"name": str, "values": [...]}]} | None}]}
+                   "radar": {"labels": [...], "max": 4, "step": 1 (rings; optional),
+                             "series": [{"name": str, "values": [...]}]} | None}]}
 
 The XLSX puts the text on one sheet and every table and radar on a sheet of its own (a radar
 as its values plus a native Excel radar chart); the PDF draws the radar itself.
@@ -87,7 +88,8 @@ def _radar(pdf: FPDF, radar: dict, radius: float = 45) -> None:
         return cx + r * math.cos(angle), cy + r * math.sin(angle)
     pdf.set_draw_color(210, 210, 210)
     pdf.set_line_width(0.2)
-    for level in range(1, int(top) + 1):
+    step = radar.get("step", 1)  # a 0–100 scale draws its rings every 25, not every 1
+    for level in range(step, int(top) + 1, step):
         pdf.polygon([at(i, level) for i in range(n)], style="D")
     pdf.set_font("cjk", size=6)
     pdf.set_text_color(80, 80, 80)

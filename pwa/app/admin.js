@@ -92,6 +92,7 @@ const ACTIONS = ["catalogue", "warning_rule", "roster", "slips", "account", "aud
 ACTIONS.push("auth");
 addText({ act_auth: "登录方式", obj_cas_account: "统一身份认证账号" }, { act_auth: "Sign-in", obj_cas_account: "Campus account" });
 addText({ obj_teacher_assessing: "教师评估诊断" }, { obj_teacher_assessing: "teacher's assessing diagnosis" });  // issue 20
+addText({ obj_teacher_portrait: "教师画像" }, { obj_teacher_portrait: "teacher portrait" });  // issue 20: a department admin's read
 const FIELD_LABELS = { standard_value: "standardValue", warning_value: "warningValue", weight: "weight",
   min_value: "minValue", max_value: "maxValue", rationale: "rationale", ack_hours: "ackHours", conversion: "field_conversion",
   rule: "field_rule", levels: "field_levels" };

@@ -160,6 +160,7 @@ const ROUTES = [
   [/^#\/report\/student\/(\d+)$/, lazy("./growth.js", "studentReport")],
   [/^#\/report\/teacher\/(\d+)$/, lazy("./growth.js", "teacherReport")],
   [/^#\/portfolio$/, async () => (await load("./growth.js")).portfolioScreen(route)],
+  [/^#\/portrait(?:\/(\d+))?$/, lazy("./portrait.js", "portraitScreen")],  // issue 20: the teacher portrait
   [/^#\/class-plans\/(\d+)$/, lazy("./growth.js", "classPlans")],
   [/^#\/dept-teachers\/(\d+)$/, lazy("./growth.js", "departmentTeachers")],
   [/^#\/assessing\/(\d+)$/, async (id) => (await load("./assessing.js")).assessingScreen(id, route)],  // issue 20

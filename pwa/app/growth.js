@@ -51,6 +51,7 @@ export async function departmentTeachers(deptId) {
   return [back(), card(t("deptTeachers"), rows.length ? el("ul", { class: "list", "data-testid": "dept-teachers" }, rows.map((r) =>
     el("li", { class: "stack" },
       el("a", { href: `#/report/teacher/${r.teacher_id}` }, `${r.name}${r.title ? ` · ${r.title}` : ""}`),
+      el("a", { href: `#/portrait/${r.teacher_id}`, class: "link", "data-testid": `portrait-${r.teacher_id}` }, t("portraitLink")),
       el("span", { class: "muted" }, `${r.stage ? t(`stage_${r.stage}`) : "—"} · ${t("kind_teacher_cycle")} ${status(r.cycle_plan)} · `
         + `${t("kind_teacher_year")} ${status(r.year_plan)} · ${t("diagnosisTitle")} ${status(r.diagnosis)} · ${t("portfolio")} ${r.evidence}`))))
     : empty(t("noTeachers")))];
@@ -120,6 +121,10 @@ export async function teacherReport(teacherId) {
     el("p", {}, `${r.stage ? t(`stage_${r.stage}`) : "—"} · ${r.cycle || "—"}`),
     r.cycle_goals.length ? el("ul", {}, r.cycle_goals.map((g) => el("li", {}, `${t(`part_${g.part}`)}：${g.title}`))) : null,
     el("h3", {}, t("goalAchievement")), goalTable(r.goals),
+    el("h3", {}, t("portraitLink")),  // issue 20: the portrait's dimensions, as in the PDF (the radar is one tap away)
+    table([t("part"), ...["this_year", "standard", "last_year", "department_median"].map((k) => t(`series_${k}`))],
+      r.portrait.dimensions.map((d) => [t(`part_${d.code}`), d.this_year, d.standard, d.last_year, d.department_median])),
+    el("p", { class: "no-print" }, el("a", { href: `#/portrait/${teacherId}`, class: "link", "data-testid": "report-portrait" }, t("portraitLink"))),
     el("h3", {}, t("portfolio")),
     table([t("kind"), t("goalTitle"), t("date"), t("hours")], r.evidence.map((e) => [t(`evidence_${e.kind}`), e.title, e.occurred_on, e.hours])),
     el("h3", {}, t("diagnosisTitle")), diagnosisBlock(r.diagnosis))];

@@ -92,6 +92,7 @@ function moreCard(me, { reports = false, growth = true, effect = false, extra = 
     effect && tile("#/effect", t("effectLink"), null, { testid: "effect-link" }),
     growth && [tile("#/my-plans", t("plansLink"), null, { testid: "plans-link" }),
       tile("#/portfolio", t("portfolio"), null, { testid: "portfolio-link" }),
+      tile("#/portrait", t("portraitLink"), null, { testid: "portrait-link" }),
       tile(`#/report/teacher/${me.id}`, t("yearlyReport"))],
     tile("#/teacher-standards", t("tstdLink"), null, { testid: "teacher-standards-link" }),
     extra);

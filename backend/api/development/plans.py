@@ -9,6 +9,7 @@ from backend.development import development_report, diagnosis, plans
 from backend.extensions import db
 from backend.models import ClassGroup, Department, Goal, Plan, StaffProfile, StudentProfile, User
 from backend.org import directory
+from backend.platform import audit
 from backend.reporting import document
 from backend.schemas.development import (
     ClassPlanOut,
@@ -247,5 +248,8 @@ def student_report(query, student_id):
 def teacher_report(query, teacher_id):
     """The teacher's yearly self-diagnosis report: stage, annual plan achievement, portfolio, diagnosis."""
     authorize(current_user, "view", db.session.get(StaffProfile, teacher_id))
-    report = development_report.teacher_year(db.session.get(User, teacher_id), query["year"] or plans.academic_year_now())
+    year = query["year"] or plans.academic_year_now()
+    if current_user.id != teacher_id:  # the report holds the teacher portrait (issue 20): audited as its read is
+        audit.sensitive_read(current_user.id, "teacher_portrait", str(teacher_id), {"year": year, "via": "yearly_report"})
+    report = development_report.teacher_year(db.session.get(User, teacher_id), year)
     return _download(report, development_report.teacher_document(report), query["format"])
