@@ -35,6 +35,7 @@ from backend.models.security import (
     LoginFailure,
 )
 from backend.models.stored_card import StoredCard
+from backend.models.teacher_warning import TeacherIndicatorWatch, TeacherWarning, TeacherWarningEvent
 from backend.models.timetable import CourseOffering, OfferingClass, TermDay, TimetableSlot
 from backend.models.warning import (
     SpecialGroupRecord,
@@ -52,4 +53,5 @@ __all__ = [
     "CadreGrant", "CadreReview", "CourseGrade",
     "ClassMembership", "TermRollover",
     "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot", "StoredCard",
+    "TeacherIndicatorWatch", "TeacherWarning", "TeacherWarningEvent",
 ]
