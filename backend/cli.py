@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from backend import demo
 from backend.alerts import warning_rules, warnings
+from backend.development import teacher_standards
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import Term
@@ -24,6 +25,7 @@ def register_cli(app: Flask) -> None:
     def seed_command():
         """Load the scoring-point catalogue and the warning rules from seed/ (idempotent)."""
         result = {**catalogue.seed(), "warning_rules": warning_rules.seed()}
+        result["teacher_standards"] = teacher_standards.seed()
         db.session.commit()
         click.echo(json.dumps(result))
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, text
 from backend.alerts import warning_rules
 from backend.auth import passwords
 from backend.auth.roles import Role, Scope
+from backend.development import teacher_standards
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import (
@@ -205,6 +206,7 @@ def build(students: int, seed: int, today: date) -> list[dict]:
     _advance_sequences(rows)
     catalogue.seed()
     warning_rules.seed()
+    teacher_standards.seed()
     for term in db.session.scalars(select(Term)):
         school_calendar.seed_term(term)
     usernames = {r["id"]: r["username"] for r in rows[User]}
