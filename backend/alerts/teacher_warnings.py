@@ -70,10 +70,29 @@ def _past(value: float | None, warning: float | None, direction: str) -> bool:
     return value is not None and warning is not None and _sign(direction) * value < _sign(direction) * warning
 
 
-def level(value: float, standard, direction: str) -> str:
-    """Yellow within one standard-to-warning gap past the warning value, orange beyond."""
+def level(value: float, line: float, standard, direction: str) -> str:
+    """Yellow within one standard-to-warning gap past the line, orange beyond."""
     gap = abs(standard.standard - standard.warning) or abs(standard.warning) * 0.1 or 1.0
-    return "orange" if _sign(direction) * (standard.warning - value) > gap else "yellow"
+    return "orange" if _sign(direction) * (line - value) > gap else "yellow"
+
+
+# Hours and counts that build up over the year against a yearly standard: in October nobody has
+# 48 training hours yet. Their line is the warning value times the share of the year gone by, so
+# the warning means "behind the pace", not "the year is young" (every teacher would be past in week 5).
+CUMULATIVE = ("T-TRAIN", "T-PRACTICE", "T-RESEARCH")
+
+
+def year_share(year: int, now: datetime) -> float:
+    start, end = teacher_indicators.year_window(year, teacher_indicators.year_terms(year))
+    days = (clock.school_date(now) - start).days + 1
+    return min(1.0, max(0.0, days / ((end - start).days + 1)))
+
+
+def line(code: str, std, share: float) -> float | None:
+    """The warning line a figure is held to today."""
+    if std.warning is None or code not in CUMULATIVE:
+        return std.warning
+    return round(std.warning * share, 1)
 
 
 # --- the pass -----------------------------------------------------------------------------------
@@ -140,10 +159,13 @@ def watch(year: int, values: dict[int, dict], now: datetime) -> dict:
     checks = {(tid, code): std for tid, stage in staged.items() if tid in departments
               for code, std in standards[stage].items() if code in teacher_indicators.INDICATORS}
     _ensure_watches(year, sorted(checks))
+    share = year_share(year, now)
+    lines = {key: line(key[1], std, share) for key, std in checks.items()}
     past, back = [], []
     for (tid, code), std in checks.items():
         value = values[tid].get(code)
-        (past if _past(value, std.warning, teacher_indicators.INDICATORS[code].direction) else back).append((tid, code))
+        (past if _past(value, lines[(tid, code)], teacher_indicators.INDICATORS[code].direction) else back) \
+            .append((tid, code))
     # Conditional updates: the first run to see a crossing sets the moment, a racing one keeps it.
     for keys, values_ in ((past, {"past_since": now}), (back, {"past_since": None})):
         for tid, code in keys:
@@ -166,13 +188,13 @@ def watch(year: int, values: dict[int, dict], now: datetime) -> dict:
         row, w = since[(tid, code)], latest.get((tid, code))
         holding = row.past_since is not None and row.past_since + wait <= now
         if holding:
-            found = _evidence(tid, code, staged[tid], year, std, row, now)
+            found = _evidence(tid, code, staged[tid], year, std, lines[(tid, code)], row, now)
             if w is None or _relapse(w):
                 _raise(tid, departments[tid], code, staged[tid], year, std, found, row.past_since, now, previous=w)
                 counts["teacher_raised"] += 1
             elif w.status in OPEN:
                 w.cleared_at = None
-                new_level = level(found["value"], std, found["direction"])
+                new_level = level(found["value"], found["line"], std, found["direction"])
                 if LEVELS.index(new_level) > LEVELS.index(w.level):
                     _event(w, "level", None, f"{w.level}→{new_level}", now)
                     w.level = new_level
@@ -194,11 +216,14 @@ def _relapse(w: TeacherWarning) -> bool:
     return w.status == "withdrawn" or (w.status == "resolved" and w.cleared_at is not None)
 
 
-def _evidence(tid: int, code: str, stage: str, year: int, std, row: TeacherIndicatorWatch, now: datetime) -> dict:
-    """What lies behind the finding, kept with the warning and brought up to date on each pass."""
+def _evidence(tid: int, code: str, stage: str, year: int, std, line_: float, row: TeacherIndicatorWatch,
+              now: datetime) -> dict:
+    """What lies behind the finding, kept with the warning and brought up to date on each pass:
+    the figure, the line it is held to today (the warning value, pro-rated for CUMULATIVE), the
+    stage standard, where the figure comes from and since when it has been past."""
     ind = teacher_indicators.INDICATORS[code]
     return {"indicator": code, "label": ind.label, "dimension": ind.dimension, "direction": ind.direction,
-            "unit": ind.unit, "source": ind.source, "value": row.value, "warning_value": std.warning,
+            "unit": ind.unit, "source": ind.source, "value": row.value, "line": line_, "warning_value": std.warning,
             "standard_value": std.standard, "target_value": std.target, "standard_title": std.title,
             "standard_source": std.source, "stage": stage, "year": year,
             "past_since": row.past_since.isoformat(), "days_past": (now - row.past_since).days,
@@ -215,7 +240,7 @@ def _raise(tid, dept_id, code, stage, year, std, found, past_since, now, previou
     """A new warning or the next episode; two racing passes meet the unique key (teacher,
     indicator, year, episode): one commits, the other's job fails and its retry finds it."""
     w = TeacherWarning(teacher_id=tid, department_id=dept_id, indicator_code=code, year=year, stage=stage,
-                       level=level(found["value"], std, found["direction"]), status="raised", evidence=found,
+                       level=level(found["value"], found["line"], std, found["direction"]), status="raised", evidence=found,
                        past_since=past_since, raised_at=now, episode=previous.episode + 1 if previous else 1,
                        previous_id=previous and previous.id)
     db.session.add(w)

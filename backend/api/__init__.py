@@ -5,6 +5,7 @@ from flask_smorest import Api
 
 def register_api(app: Flask, api: Api) -> None:
     from backend.api.alerts import effect, incidents, rules, warnings
+    from backend.api.alerts import teacher_warnings as teacher_warnings_api
     from backend.api.auth import cas, login, me
     from backend.api.development import assessment, plans, portfolio
     from backend.api.notify import channels, notifications
@@ -18,5 +19,6 @@ def register_api(app: Flask, api: Api) -> None:
                    cadres, grades, reports, roll, warnings, rules, incidents, effect, notifications, channels, plans,
                    assessment, portfolio, audit, home, my_data):
         api.register_blueprint(module.blp)
+    api.register_blueprint(teacher_warnings_api.blp)  # issue 20
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

@@ -1,7 +1,7 @@
 """teachers in the monitor → warn step (issue 20): since when an indicator is past, teacher warnings
 
 Revision ID: twarn20
-Revises: pipl19
+Revises: tstd20
 Create Date: 2026-12-02 21:30:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'twarn20'
-down_revision = 'pipl19'
+down_revision = 'tstd20'
 branch_labels = None
 depends_on = None
 
