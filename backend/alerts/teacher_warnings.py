@@ -101,7 +101,7 @@ def evaluate(year: int, now: datetime | None = None) -> dict:
     """Nudge, then watch and warn, for every teacher with a plan touching the academic year.
     Idempotent: a second run over the same figures changes nothing."""
     now = now or clock.now()
-    owners = db.session.scalars(select(Plan.owner_id.distinct()).where(
+    owners = db.session.scalars(select(Plan.owner_id).distinct().where(
         Plan.kind.in_(("teacher_cycle", "teacher_year")), Plan.start_year <= year, Plan.start_year >= year - 2)).all()
     values = {tid: teacher_indicators.for_year(tid, year) for tid in owners}
     counts = {"teacher_nudges": nudge(year, values, now)}  # the teacher hears first
