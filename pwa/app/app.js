@@ -201,6 +201,8 @@ const ROUTES = [
   [/^#\/timetable-admin$/, async () => (await load("./timetable.js")).adminScreen(route)],
   [/^#\/holidays$/, async () => (await load("./timetable.js")).holidaysScreen()],
   [/^#\/course-attendance\/(\d+)$/, async (id) => (await load("./timetable.js")).courseAttendance(id)],
+  [/^#\/teacher-warnings\/(\d+)$/, async (id) => (await load("./teacher_warnings.js")).teacherWarningScreen(id, route)],
+  [/^#\/teacher-warnings(?:\?status=(\w+))?$/, async (status) => (await load("./teacher_warnings.js")).teacherWarningList(status)],
 ];
 
 // Each navigation takes a turn; a slow screen the user has already left draws nothing.
