@@ -166,19 +166,23 @@ def watch(year: int, values: dict[int, dict], now: datetime) -> dict:
         value = values[tid].get(code)
         (past if _past(value, lines[(tid, code)], teacher_indicators.INDICATORS[code].direction) else back) \
             .append((tid, code))
-    # Conditional updates: the first run to see a crossing sets the moment, a racing one keeps it.
-    for keys, values_ in ((past, {"past_since": now}), (back, {"past_since": None})):
-        for tid, code in keys:
-            cond = TeacherIndicatorWatch.past_since.is_(None) if values_["past_since"] else \
-                TeacherIndicatorWatch.past_since.is_not(None)
-            db.session.execute(update(TeacherIndicatorWatch).where(
-                TeacherIndicatorWatch.teacher_id == tid, TeacherIndicatorWatch.indicator_code == code,
-                TeacherIndicatorWatch.year == year, cond).values(**values_)
-                .execution_options(synchronize_session=False))
-    since = {(w.teacher_id, w.indicator_code): w for w in db.session.scalars(select(TeacherIndicatorWatch).where(
+    ids = {(t, c): i for i, t, c in db.session.execute(select(
+        TeacherIndicatorWatch.id, TeacherIndicatorWatch.teacher_id, TeacherIndicatorWatch.indicator_code).where(
         TeacherIndicatorWatch.year == year, TeacherIndicatorWatch.teacher_id.in_(list(staged))))}
+    # Two conditional updates: the first run to see a crossing sets the moment, a racing one keeps it
+    # (the second waits for the first's row locks, then finds past_since set and leaves it).
+    W = TeacherIndicatorWatch
+    db.session.execute(update(W).where(W.id.in_([ids[k] for k in past]), W.past_since.is_(None))
+                       .values(past_since=now).execution_options(synchronize_session=False))
+    db.session.execute(update(W).where(W.id.in_([ids[k] for k in back]), W.past_since.is_not(None))
+                       .values(past_since=None).execution_options(synchronize_session=False))
+    # populate_existing: the session's copies of these rows predate the two UPDATEs.
+    since = {(w.teacher_id, w.indicator_code): w for w in db.session.scalars(
+        select(W).where(W.id.in_(list(ids.values()))).execution_options(populate_existing=True))}
     for key in checks:
-        since[key].value, since[key].checked_at = values[key[0]].get(key[1]), now
+        value = values[key[0]].get(key[1])
+        if since[key].value != value or since[key].checked_at is None:  # written when it moves, not every pass
+            since[key].value, since[key].checked_at = value, now
     latest: dict = {}
     for w in db.session.scalars(select(TeacherWarning).where(
             TeacherWarning.year == year, TeacherWarning.teacher_id.in_(list(staged))).order_by(TeacherWarning.episode)):
