@@ -7,7 +7,7 @@ def register_api(app: Flask, api: Api) -> None:
     from backend.api.alerts import effect, incidents, rules, warnings
     from backend.api.alerts import teacher_warnings as teacher_warnings_api
     from backend.api.auth import cas, login, me
-    from backend.api.development import assessment, plans, portfolio
+    from backend.api.development import assessment, plans, portfolio, teacher_standards
     from backend.api.notify import channels, notifications
     from backend.api.org import organisation, roster, timetable, units
     from backend.api.platform import audit, health, home, my_data, pwa
@@ -19,6 +19,7 @@ def register_api(app: Flask, api: Api) -> None:
                    cadres, grades, reports, roll, warnings, rules, incidents, effect, notifications, channels, plans,
                    assessment, portfolio, audit, home, my_data):
         api.register_blueprint(module.blp)
+    api.register_blueprint(teacher_standards.blp)  # issue 20
     api.register_blueprint(teacher_warnings_api.blp)  # issue 20
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

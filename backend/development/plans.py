@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, select
 
 from backend.auth.roles import Role
-from backend.development import assessment
+from backend.development import assessment, teacher_indicators, teacher_standards
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import (
@@ -107,23 +107,28 @@ def _check_values(values: dict, direction: str, errors: dict, rule=None) -> None
                               "the warning value."]
     if rule is None:
         return
-    worse = "低于" if s > 0 else "高于"
-    if s * standard < s * rule.standard_value:
-        errors["standard"] = [f"不得{worse}学院标准值 {rule.standard_value:g} / Must not be "
-                              f"{'below' if s > 0 else 'above'} the college's standard value {rule.standard_value:g}."]
-    if rule.warning_value is not None and s * warning < s * rule.warning_value:
-        errors["warning"] = [f"不得{worse}学院预警值 {rule.warning_value:g} / Must not be "
-                             f"{'below' if s > 0 else 'above'} the college's warning value {rule.warning_value:g}."]
+    _not_worse(values, direction, errors, rule.standard_value, rule.warning_value, ("学院", "the college's"))
     for key in ("target", "standard", "warning"):
         problem = ledger.check_value(rule, values[key])  # what a value of this point can be at all
         if problem:
             errors[key] = [problem]
 
 
+def _not_worse(values: dict, direction: str, errors: dict, standard: float, warning: float | None,
+               whose: tuple[str, str]) -> None:
+    """A goal's standard and warning values never worse than the ones set for everyone (the college's
+    for a student, the stage's for a teacher: seed 003)."""
+    s = _sign(direction)
+    worse = "低于" if s > 0 else "高于"
+    if s * values["standard"] < s * standard:
+        errors["standard"] = [f"不得{worse}{whose[0]}标准值 {standard:g} / Must not be "
+                              f"{'below' if s > 0 else 'above'} {whose[1]} standard value {standard:g}."]
+    if warning is not None and s * values["warning"] < s * warning:
+        errors["warning"] = [f"不得{worse}{whose[0]}预警值 {warning:g} / Must not be "
+                             f"{'below' if s > 0 else 'above'} {whose[1]} warning value {warning:g}."]
+
+
 def _linked_rule(plan: Plan, code: str, errors: dict):
-    if plan.kind not in STUDENT_KINDS:
-        errors["point_code"] = ["教师目标不关联学生采分点 / Teacher goals do not link student scoring points."]
-        return None
     rule = next((r for r in catalogue.rules(term_of(plan)) if r.point.code == code), None)
     # Need-to-know points stay out of plans, which reviewers and the department summary read.
     if rule is None or rule.point.level != "individual" or rule.value_type == "document" or rule.sensitive:
@@ -131,6 +136,34 @@ def _linked_rule(plan: Plan, code: str, errors: dict):
                                 "goal can follow."]
         return None
     return rule
+
+
+STAGE_ZH = {"novice": "新手", "competent": "胜任", "mature": "成熟", "expert": "专家"}
+
+
+def _linked_indicator(code: str, errors: dict):
+    """A teacher goal links a teacher indicator (issue 20): its actual value comes from Spiral's data."""
+    found = teacher_indicators.INDICATORS.get(code)
+    if found is None:
+        errors["point_code"] = [f"{code} 不是教师指标（可选 {', '.join(teacher_indicators.INDICATORS)}） / {code} is "
+                                "not a teacher indicator."]
+    return found
+
+
+def teacher_year(plan: Plan) -> int:
+    """The academic year a teacher plan's linked goals are measured in: the annual plan's own year;
+    for the three-year plan this year, held inside the plan's three."""
+    if plan.kind == "teacher_year":
+        return plan.start_year
+    return min(max(academic_year_now(), plan.start_year), plan.start_year + 2)
+
+
+def _stage_standard(plan: Plan, code: str):
+    """The stage standard a teacher goal may not fall below: the plan's stage (the annual plan: the
+    stage of the three-year plan covering its year), in the year the goal is measured in."""
+    year = teacher_year(plan)
+    stage = plan.stage or teacher_standards.stage_of(plan.owner_id, year)
+    return teacher_standards.for_stage(stage, year).get(code) if stage else None
 
 
 def set_goal(plan: Plan, body: dict, goal: Goal | None = None) -> Goal:
@@ -143,12 +176,22 @@ def set_goal(plan: Plan, body: dict, goal: Goal | None = None) -> Goal:
     errors: dict = {}
     if merged.get("part") not in PARTS[plan.kind]:
         errors["part"] = [f"应为 {', '.join(PARTS[plan.kind])} 之一 / One of {', '.join(PARTS[plan.kind])}."]
-    rule = _linked_rule(plan, merged["point_code"], errors) if merged.get("point_code") else None
+    teacher_goal = plan.kind not in STUDENT_KINDS
+    linked = merged.get("point_code")
+    rule = _linked_rule(plan, linked, errors) if linked and not teacher_goal else None
+    indicator = _linked_indicator(linked, errors) if linked and teacher_goal else None
     if rule is not None:
         merged["direction"] = rule.direction
         merged["unit"] = "%" if rule.value_type == "rate" else merged.get("unit")
+    if indicator is not None:
+        merged["direction"], merged["unit"] = indicator.direction, indicator.unit
     if not errors:
         _check_values(merged, merged.get("direction") or "higher_better", errors, rule)
+    if indicator is not None and not errors:
+        floor = _stage_standard(plan, indicator.code)
+        if floor is not None:
+            _not_worse(merged, indicator.direction, errors, floor.standard, floor.warning,
+                       (f"{STAGE_ZH[floor.stage]}阶段", f"the {floor.stage} stage's"))
     if errors:
         raise Problem(422, INVALID, errors=errors)
     if goal is None:
@@ -188,13 +231,18 @@ def standing(goal, actual: float | None) -> str:
 
 
 def actuals(plan: Plan, owner_card: card.Card | None = None) -> dict[int, float | None]:
-    """Each goal's actual value: the owner's indicator for a linked goal, the last logged value otherwise."""
-    if owner_card is None and any(g.point_code for g in plan.goals):
+    """Each goal's actual value: the owner's indicator for a linked goal (a student's from the card, a
+    teacher's from teacher_indicators for the plan's academic year), the last logged value otherwise."""
+    linked = any(g.point_code for g in plan.goals)
+    teacher = None
+    if linked and plan.kind not in STUDENT_KINDS:
+        teacher = teacher_indicators.for_year(plan.owner_id, teacher_year(plan))
+    elif owner_card is None and linked:
         owner_card = card.cards_for([plan.owner_id], term_of(plan))[plan.owner_id]
     out = {}
     for g in plan.goals:
         if g.point_code:
-            out[g.id] = owner_card.indicator(g.point_code)
+            out[g.id] = teacher.get(g.point_code) if teacher is not None else owner_card.indicator(g.point_code)
         else:
             logged = [entry.value for entry in g.logs if entry.value is not None]
             out[g.id] = logged[-1] if logged else None

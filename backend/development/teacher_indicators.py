@@ -89,7 +89,7 @@ Figures = dict[str, float | None]
 
 def compute(teacher_id: int, term: Term) -> Figures:
     """Every indicator for one term; None where there is no data this term."""
-    return _figures(teacher_id, [term.id], term.starts_on, term.ends_on)
+    return _figures(teacher_id, [term], term.starts_on, term.ends_on)
 
 
 def year_terms(year: int) -> list[Term]:
@@ -109,16 +109,17 @@ def for_year(teacher_id: int, year: int) -> Figures:
     """Every indicator for the academic year starting in `year`, its terms taken together."""
     terms = year_terms(year)
     start, end = year_window(year, terms)
-    return _figures(teacher_id, [t.id for t in terms], start, end)
+    return _figures(teacher_id, terms, start, end)
 
 
-def _figures(teacher_id: int, term_ids: list[int], start: date, end: date) -> Figures:
+def _figures(teacher_id: int, terms: list[Term], start: date, end: date) -> Figures:
     out: Figures = dict.fromkeys(INDICATORS)
-    if term_ids:
+    term_ids = [t.id for t in terms]
+    if terms:
         out.update(_attendance(teacher_id, term_ids))
         out.update(_recorded(teacher_id, term_ids))
         out.update(_grades(teacher_id, term_ids))
-        out["T-TIMELY"] = _timeliness(teacher_id, term_ids)
+        out["T-TIMELY"] = _timeliness(teacher_id, terms)
         out["T-DISPUTE"] = _disputes(teacher_id, term_ids)
         out["T-ACK"] = _acknowledged(teacher_id, term_ids)
     out.update(_portfolio(teacher_id, start, end))
@@ -201,17 +202,17 @@ def period_end(period: str, term: Term) -> date:
     return term.ends_on
 
 
-def _timeliness(teacher_id: int, term_ids: list[int]) -> float | None:
+def _timeliness(teacher_id: int, terms: list[Term]) -> float | None:
     """Mean days late per batch (a batch is one act of scoring, whatever its size): one row per
     batch, the period's end worked out here rather than in two SQL dialects."""
     rows = db.session.execute(
         select(ScoreEntry.term_id, ScoreEntry.period, func.min(ScoreEntry.recorded_at))
-        .where(_entries(teacher_id, term_ids), ScoreEntry.reverses_id.is_(None))
+        .where(_entries(teacher_id, [t.id for t in terms]), ScoreEntry.reverses_id.is_(None))
         .group_by(ScoreEntry.term_id, ScoreEntry.period, ScoreEntry.batch_id)).all()
     if not rows:
         return None
-    terms = {t.id: t for t in db.session.scalars(select(Term).where(Term.id.in_(term_ids)))}
-    late = [max(0, (clock.school_date(at) - period_end(period, terms[tid])).days) for tid, period, at in rows]
+    by_id = {t.id: t for t in terms}
+    late = [max(0, (clock.school_date(at) - period_end(period, by_id[tid])).days) for tid, period, at in rows]
     return round(sum(late) / len(late), 1)
 
 

@@ -15,7 +15,7 @@ from backend.config import ROOT
 from backend.development.teacher_indicators import INDICATORS
 from backend.errors import Problem
 from backend.extensions import db
-from backend.models import TeacherStandard, Term
+from backend.models import Plan, TeacherStandard, Term
 from backend.platform import audit, clock
 
 SEED_FILE = ROOT / "seed" / "teacher_standards.yaml"
@@ -138,3 +138,11 @@ def put(year: int, body: dict, actor_id: int) -> TeacherStandard:
                  {"before": before, "after": changes})
     db.session.commit()
     return row
+
+
+def stage_of(teacher_id: int, year: int) -> str | None:
+    """The stage of the teacher's three-year plan that covers the academic year `year` (the latest
+    such plan), None without one."""
+    return db.session.scalar(select(Plan.stage).where(
+        Plan.owner_id == teacher_id, Plan.kind == "teacher_cycle", Plan.start_year <= year,
+        Plan.start_year >= year - 2).order_by(Plan.start_year.desc(), Plan.id.desc()).limit(1))

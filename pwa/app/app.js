@@ -201,6 +201,7 @@ const ROUTES = [
   [/^#\/timetable-admin$/, async () => (await load("./timetable.js")).adminScreen(route)],
   [/^#\/holidays$/, async () => (await load("./timetable.js")).holidaysScreen()],
   [/^#\/course-attendance\/(\d+)$/, async (id) => (await load("./timetable.js")).courseAttendance(id)],
+  [/^#\/teacher-standards$/, async () => (await load("./teacher_standards.js")).standardsScreen()],
   [/^#\/teacher-warnings\/(\d+)$/, async (id) => (await load("./teacher_warnings.js")).teacherWarningScreen(id, route)],
   [/^#\/teacher-warnings(?:\?status=(\w+))?$/, async (status) => (await load("./teacher_warnings.js")).teacherWarningList(status)],
 ];

@@ -88,6 +88,7 @@ function moreCard(me, { reports = false, growth = true, effect = false, extra = 
     growth && [tile("#/my-plans", t("plansLink"), null, { testid: "plans-link" }),
       tile("#/portfolio", t("portfolio"), null, { testid: "portfolio-link" }),
       tile(`#/report/teacher/${me.id}`, t("yearlyReport"))],
+    tile("#/teacher-standards", t("tstdLink"), null, { testid: "teacher-standards-link" }),
     extra);
 }
 
@@ -135,6 +136,7 @@ const deptTeachers = (me) => me.roles.filter((g) => g.role === "dept_admin" && g
   .map((g) => tile(`#/dept-teachers/${g.scope_id}`, t("deptTeachers"), null, { testid: "dept-teachers-link" }));
 
 addText({ orgLink: "组织机构" }, { orgLink: "Organisation" });
+addText({ tstdLink: "教师阶段标准" }, { tstdLink: "Teacher stage standards" });
 const orgTile = () => tile("#/org", t("orgLink"), null, { testid: "org-link" });
 
 const adminTiles = (me) => tiles(t("todo"),
@@ -145,7 +147,8 @@ const adminTiles = (me) => tiles(t("todo"),
   tile("#/effect", t("effectLink"), null, { testid: "effect-link" }),
   tile("#/channels", t("channelsLink"), null, { testid: "channels-link" }),
   tile("#/password-logins", t("pwLoginsLink"), null, { testid: "password-logins-link" }), orgTile(),
-  tile("#/timetable-admin", t("ttAdmin"), null, { testid: "timetable-admin-link" }));
+  tile("#/timetable-admin", t("ttAdmin"), null, { testid: "timetable-admin-link" }),
+  tile("#/teacher-standards", t("tstdLink"), null, { testid: "teacher-standards-link" }));
 
 const scorerTiles = (get, role, extra = []) => [todoCard(get, { disputes: role !== "pe_teacher" }),
   tiles(t("catalogue"), tile("#/my-points", t("myPoints"), null, { testid: "my-points-link" }),

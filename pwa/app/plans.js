@@ -2,7 +2,27 @@
 // actual value), adding goals, progress logs, submit and review; the period-end self-diagnosis.
 import { api, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { local, t } from "./i18n.js";
+import { addText, getLang, local, t } from "./i18n.js";
+
+addText({ linkIndicator: "关联教师指标（实际值取自系统数据）", nowValue: "当前", freeTeacherGoal: "自定义目标（自己记录进度）" },
+  { linkIndicator: "Link a teacher indicator (actual value from Spiral's data)", nowValue: "now",
+    freeTeacherGoal: "Free goal (you log progress)" });
+const half = (text) => { const [zh, en] = String(text ?? "").split(" / "); return getLang() === "en" && en ? en : zh; };
+
+// A teacher's goal links one of their indicators (issue 20): the picker shows each with its value
+// now; the stage standard, when there is one, fills in as the floor.
+function indicatorPicker(indicators, form) {
+  const unit = (i) => (i.unit ? (i.unit === "%" ? "%" : ` ${i.unit}`) : "");
+  return [el("label", { for: "goal-point" }, t("linkIndicator")), el("select", { id: "goal-point", name: "point",
+    "data-testid": "indicator-picker", onchange: (e) => {
+      const found = indicators.find((i) => i.code === e.target.value);
+      if (!found) return;
+      form().title.value = half(found.label);
+      if (found.standard) for (const k of ["target", "standard", "warning"]) form()[k].value = found.standard[k];
+    } }, el("option", { value: "" }, t("freeTeacherGoal")),
+  indicators.map((i) => el("option", { value: i.code },
+    `${half(i.label)} · ${t("nowValue")} ${i.value == null ? "—" : `${i.value}${unit(i)}`}`)))];
+}
 
 const STANDING_CLASS = { target: "tag", standard: "tag", below_standard: "tag notice", past_warning: "tag danger", no_data: "tag" };
 const EDITABLE = ["draft", "returned"];
@@ -83,6 +103,7 @@ function goalItem(goal, plan, owner, act) {
 async function goalForm(plan, act) {
   const student = plan.kind.startsWith("student");
   const catalogue = student ? await api(`/api/v1/catalogue${plan.term_id ? `?term_id=${plan.term_id}` : ""}`) : { rules: [] };
+  const mine = student ? null : await api(`/api/v1/teachers/${plan.owner.id}/indicators${plan.kind === "teacher_year" ? `?year=${plan.start_year}` : ""}`);
   const points = catalogue.rules.filter((r) => r.level === "individual" && r.value_type !== "document" && !r.sensitive);
   const field = (name, label, attrs = {}) => [el("label", { for: `goal-${name}` }, label),
     el("input", { id: `goal-${name}`, name, required: true, ...attrs })];
@@ -102,7 +123,7 @@ async function goalForm(plan, act) {
     form.target.value = rule.direction === "higher_better" ? Math.min(rule.max_value, rule.standard_value) : rule.standard_value;
     form.warning.value = rule.warning_value ?? rule.standard_value;
   } }, el("option", { value: "" }, t("freeGoal")), points.map((r) => el("option", { value: r.code }, `${r.code} ${local(r)}`)))]
-    : el("input", { type: "hidden", name: "point", value: "" }),
+    : indicatorPicker(mine.indicators, () => form),
   field("title", t("goalTitle")),
   field("target", t("target"), { type: "number", step: "any" }),
   field("standard", t("standard"), { type: "number", step: "any" }),

@@ -25,6 +25,7 @@ class Resource:
     CHANNELS = "channels"  # WeCom / DingTalk settings and users' ids
     GRADES = "grades"  # course grades imported from the academic-affairs system
     SIGN_IN = "sign_in"  # who keeps a password login while campus sign-in (CAS) is on
+    TEACHER_STANDARDS = "teacher_standards"  # a teacher's stage standards (issue 20)
 
 
 def roles_over_class(user: User, cls: ClassGroup) -> set[str]:

@@ -81,4 +81,7 @@ RULES = {
     (Attachment, "edit"): _attachment(_own),
     # The growth portfolio is a teacher's.
     (Resource.PORTFOLIO, "add"): lambda u, _: not is_student(u),
+    # Stage standards (issue 20): teachers and department admins read them, only a school admin edits.
+    (Resource.TEACHER_STANDARDS, "view"): lambda u, _: not is_student(u),
+    (Resource.TEACHER_STANDARDS, "edit"): lambda u, _: any(g.role == Role.SCHOOL_ADMIN for g in u.grants),
 }
