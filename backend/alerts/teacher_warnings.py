@@ -5,7 +5,8 @@ Two steps, in this order, from the periodic warning pass (jobs/alerts.py):
 1. Nudge. A teacher goal linked to a teacher indicator (Goal.point_code, in a submitted or approved
    teacher_year / teacher_cycle plan of the year) whose actual value is past the goal's own warning
    value nudges the teacher, once per crossing (Goal.nudged_at, cleared when back) — as
-   plans.monitor does for students. The teacher hears first.
+   plans.monitor does for students. The teacher hears first. Hours and counts that build up over
+   the year (CUMULATIVE) are held to the warning value times the share of the year gone by.
 2. Department warning. A teacher indicator past the warning value of the standard for the teacher's
    stage (teacher_standards.for_stage, the stage from their teacher_cycle plan) without a break for
    TEACHER_WARNING_AFTER_DAYS raises a TeacherWarning to the department admin(s), with the evidence
@@ -29,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backend.auth.policy import authorize, can
 from backend.auth.roles import Role, Scope
-from backend.development import plans, teacher_indicators, teacher_standards
+from backend.development import teacher_indicators, teacher_standards
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models import (
@@ -115,24 +116,27 @@ def nudge(year: int, values: dict[int, dict], now: datetime) -> int:
         Plan.owner_id.in_(list(values)), Goal.point_code.in_(list(teacher_indicators.INDICATORS)),
         Plan.status.in_(LIVE), ((Plan.kind == "teacher_year") & (Plan.start_year == year)) |
         ((Plan.kind == "teacher_cycle") & (Plan.start_year <= year) & (Plan.start_year >= year - 2)))).all()
-    sent = 0
+    sent, share = 0, year_share(year, now)
     for goal, plan in rows:
         actual = values[plan.owner_id].get(goal.point_code)
-        past = plans.standing(goal, actual) == "past_warning"
+        held_to = line(goal.point_code, goal, share)  # hours and counts: the pace of the year, as below
+        past = _past(actual, held_to, goal.direction)
         if past and goal.nudged_at is None:
             goal.nudged_at = now
             sent += 1
             notifications.send([plan.owner_id], kind="nudge", level=None, now=now, url=f"/#/plans/{plan.id}",
                                title=f"目标「{goal.title}」越过了预警值 / Goal “{goal.title}” past its warning value",
-                               body=f"当前 {actual:g}，预警值 {goal.warning:g}，目标 {goal.target:g} / "
-                                    f"Now {actual:g}, warning {goal.warning:g}, target {goal.target:g}")
+                               body=f"当前 {actual:g}，预警线 {held_to:g}（年度预警值 {goal.warning:g}），目标 "
+                                    f"{goal.target:g} / Now {actual:g}, warning line {held_to:g} (yearly warning "
+                                    f"{goal.warning:g}), target {goal.target:g}")
         elif not past and goal.nudged_at is not None:
             goal.nudged_at = None
     return sent
 
 
 def stages(year: int, teacher_ids) -> dict[int, str]:
-    """Each teacher's stage: from their teacher_cycle plan covering the year (the latest one)."""
+    """Each teacher's stage: from their teacher_cycle plan covering the year (the latest one), as
+    teacher_standards.stage_of says for one teacher; no such plan, no stage, no department warning."""
     found = db.session.execute(select(Plan.owner_id, Plan.stage).where(
         Plan.owner_id.in_(list(teacher_ids)), Plan.kind == "teacher_cycle", Plan.stage.is_not(None),
         Plan.start_year <= year, Plan.start_year >= year - 2).order_by(Plan.start_year)).all()

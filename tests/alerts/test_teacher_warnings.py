@@ -7,6 +7,7 @@ moved by adding and deleting portfolio items through the API.
 """
 import json
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -114,18 +115,21 @@ def inbox(who: User, kind: str) -> list[Notification]:
 
 def test_a_linked_goal_nudges_the_teacher_once_per_crossing(app, client, people):
     teacher = people["teacher"]
-    plan = make_plan(teacher, "teacher_year", start_year=YEAR)  # free goals in A and B, submitted
-    goal = Goal(plan=plan, part="B", title="培训学时 / Training hours", point_code="T-TRAIN", direction="higher_better",
-                unit="h", target=30, standard=20, warning=15)
-    db.session.add(goal)
+    plan = make_plan(teacher, "teacher_year", submit=False, start_year=YEAR)  # free goals in A and B
+    # Linked through the plans service as the goal form does (held to the novice standard: 72 h, warning 48 h).
+    goal = plans.set_goal(plan, {"part": "B", "title": "培训学时 / Training hours", "point_code": "T-TRAIN",
+                                 "target": 90, "standard": 72, "warning": 50})
+    plans.submit(plan)
     db.session.commit()
 
-    assert run()["teacher_nudges"] == 1  # 0 hours this year: past the teacher's own warning value of 15
+    # 0 hours this year: past the teacher's own warning value of 50 h taken at the pace of the year.
+    assert run()["teacher_nudges"] == 1
     nudges = inbox(teacher, "nudge")
     assert len(nudges) == 1 and nudges[0].url == f"/#/plans/{plan.id}" and "培训学时" in nudges[0].title
+    assert "年度预警值 50" in nudges[0].body
     assert run()["teacher_nudges"] == 0 and len(inbox(teacher, "nudge")) == 1  # once per crossing
 
-    item = training(client, teacher, 16)  # back above 15
+    item = training(client, teacher, 51)  # back above 50
     run()
     assert db.session.get(Goal, goal.id).nudged_at is None and len(inbox(teacher, "nudge")) == 1
     forget(client, teacher, item)  # past again: a new crossing
@@ -270,3 +274,15 @@ def test_the_periodic_warning_job_runs_it_on_a_real_worker(app, client, people):
 
 def test_the_default_wait_is_four_weeks(app):
     assert app.config["TEACHER_WARNING_AFTER_DAYS"] == 28
+
+
+def test_hours_are_held_to_the_pace_of_the_year(app, client, people):
+    """15 training hours by late November are under the yearly warning value of 48 but ahead of
+    the pace (48 × the share of the year gone by): no warning, not even after N days."""
+    training(client, people["teacher"], 15)
+    run()
+    advance(app, DAYS)
+    run()
+    assert train_warnings(people["teacher"]) == []
+    standard = SimpleNamespace(warning=48)
+    assert teacher_warnings.line("T-TRAIN", standard, 0.25) == 12 and teacher_warnings.line("T-ATTEND", standard, 0.25) == 48
