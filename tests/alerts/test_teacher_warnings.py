@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from backend.alerts import teacher_warnings
 from backend.auth.roles import Role, Scope
@@ -286,3 +287,20 @@ def test_hours_are_held_to_the_pace_of_the_year(app, client, people):
     assert train_warnings(people["teacher"]) == []
     standard = SimpleNamespace(warning=48)
     assert teacher_warnings.line("T-TRAIN", standard, 0.25) == 12 and teacher_warnings.line("T-ATTEND", standard, 0.25) == 48
+
+
+def test_the_database_keeps_one_episode_and_one_watch_per_key(app, client, people):
+    """Two racing passes cannot open the same episode twice, nor keep two "since when" rows."""
+    run()
+    advance(app, DAYS)
+    run()
+    [w] = train_warnings(people["teacher"])
+    copy = {c.name: getattr(w, c.name) for c in TeacherWarning.__table__.columns if c.name != "id"}
+    db.session.add(TeacherWarning(**copy))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.add(TeacherIndicatorWatch(teacher_id=w.teacher_id, indicator_code="T-TRAIN", year=YEAR))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
