@@ -58,7 +58,9 @@ def main() -> None:
                 db.session.commit()
                 print(f"{label}: {len(staff)} teachers, {time.perf_counter() - start:.2f} s, {count['n']} statements, "
                       f"{out}", flush=True)
-            print("teacher warnings:", db.session.scalar(select(func.count()).select_from(TeacherWarning)))
+            print("teacher warnings:", db.session.scalar(select(func.count()).select_from(TeacherWarning)), dict(
+                db.session.execute(select(TeacherWarning.indicator_code, func.count())
+                                   .group_by(TeacherWarning.indicator_code)).all()))
 
 
 if __name__ == "__main__":
