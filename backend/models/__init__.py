@@ -35,7 +35,7 @@ from backend.models.security import (
     LoginFailure,
 )
 from backend.models.stored_card import StoredCard
-from backend.models.teacher import TeacherStandard
+from backend.models.teacher import CourseEvaluation, CourseEvaluationGiven, TeacherStandard
 from backend.models.teacher_warning import TeacherIndicatorWatch, TeacherWarning, TeacherWarningEvent
 from backend.models.timetable import CourseOffering, OfferingClass, TermDay, TimetableSlot
 from backend.models.warning import (
@@ -54,6 +54,6 @@ __all__ = [
     "CadreGrant", "CadreReview", "CourseGrade",
     "ClassMembership", "TermRollover",
     "CourseOffering", "OfferingClass", "TermDay", "TimetableSlot", "StoredCard",
-    "TeacherStandard",
+    "TeacherStandard", "CourseEvaluation", "CourseEvaluationGiven",
     "TeacherIndicatorWatch", "TeacherWarning", "TeacherWarningEvent",
 ]

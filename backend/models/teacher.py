@@ -39,3 +39,23 @@ class TeacherStandard(Base):
 # the warnings they acknowledged; neither had an index that starts with the person who wrote them.
 Index("ix_score_entry_recorded_by_term", ScoreEntry.recorded_by, ScoreEntry.term_id)
 Index("ix_student_warning_acknowledged_by", StudentWarning.acknowledged_by)
+
+
+class CourseEvaluation(Base):
+    """A student's anonymous evaluation of a course offering (学生评教, seed 000): the score only.
+    Who gave it is not stored here: `CourseEvaluationGiven` records that a student has evaluated
+    the offering (once each), with nothing that links the two rows (no student, no time)."""
+
+    __tablename__ = "course_evaluation"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("course_offering.id", ondelete="CASCADE"), index=True)
+    score: Mapped[int]  # 1 very dissatisfied … 5 very satisfied
+
+
+class CourseEvaluationGiven(Base):
+    """That a student has evaluated an offering: the primary key keeps it to once."""
+
+    __tablename__ = "course_evaluation_given"
+    offering_id: Mapped[int] = mapped_column(ForeignKey("course_offering.id", ondelete="CASCADE"), primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True, index=True)

@@ -73,9 +73,29 @@ class TeacherIndicatorOut(IndicatorOut):
     standard = fields.Nested(StandardValuesOut, allow_none=True)
 
 
+class CourseFiguresOut(Schema):
+    course_id = fields.Integer()
+    course = fields.String(allow_none=True)
+    grades = fields.Integer()
+    gpa = fields.Float(data_key="T-GPA", attribute="T-GPA")
+    fail = fields.Float(data_key="T-FAIL", attribute="T-FAIL", allow_none=True)
+
+
 class TeacherIndicatorsOut(Schema):
     teacher_id = fields.Integer()
     year = fields.Integer()
     term_id = fields.Integer(allow_none=True)
     stage = fields.String(allow_none=True)
     indicators = fields.List(fields.Nested(TeacherIndicatorOut))
+    courses = fields.List(fields.Nested(CourseFiguresOut), metadata={"description": "T-GPA and T-FAIL per course"})
+
+
+class EvaluationIn(StrictSchema):
+    score = fields.Integer(required=True, validate=validate.Range(1, 5))
+
+
+class EvaluationOut(Schema):
+    offering_id = fields.Integer()
+    course = fields.String()
+    teacher = fields.String()
+    done = fields.Boolean()

@@ -1,4 +1,4 @@
-"""teacher stage standards per academic year; indexes for the teacher indicators (issue 20)
+"""teacher stage standards per academic year; anonymous course evaluations; indexes for the teacher indicators (issue 20)
 
 Revision ID: tstd20
 Revises: pipl19
@@ -37,6 +37,27 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_teacher_standard')),
         sa.UniqueConstraint('year', 'stage', 'indicator_code', name=op.f('uq_teacher_standard_year_stage_indicator_code')),
     )
+    op.create_table(
+        'course_evaluation',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('offering_id', sa.Integer(), nullable=False),
+        sa.Column('score', sa.Integer(), nullable=False),
+        sa.CheckConstraint('score BETWEEN 1 AND 5', name=op.f('ck_course_evaluation_score')),
+        sa.ForeignKeyConstraint(['offering_id'], ['course_offering.id'], name=op.f('fk_course_evaluation_offering_id_course_offering'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_course_evaluation')),
+    )
+    op.create_index(op.f('ix_course_evaluation_offering_id'), 'course_evaluation', ['offering_id'], unique=False)
+    op.create_table(
+        'course_evaluation_given',
+        sa.Column('offering_id', sa.Integer(), nullable=False),
+        sa.Column('student_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['offering_id'], ['course_offering.id'],
+                                name=op.f('fk_course_evaluation_given_offering_id_course_offering'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['student_id'], ['user.id'], name=op.f('fk_course_evaluation_given_student_id_user')),
+        sa.PrimaryKeyConstraint('offering_id', 'student_id', name=op.f('pk_course_evaluation_given')),
+    )
+    op.create_index(op.f('ix_course_evaluation_given_student_id'), 'course_evaluation_given', ['student_id'], unique=False)
     op.create_index('ix_score_entry_recorded_by_term', 'score_entry', ['recorded_by', 'term_id'], unique=False)
     op.create_index('ix_student_warning_acknowledged_by', 'student_warning', ['acknowledged_by'], unique=False)
 
@@ -44,4 +65,6 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_student_warning_acknowledged_by', table_name='student_warning')
     op.drop_index('ix_score_entry_recorded_by_term', table_name='score_entry')
+    op.drop_table('course_evaluation_given')
+    op.drop_table('course_evaluation')
     op.drop_table('teacher_standard')

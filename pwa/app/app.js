@@ -202,6 +202,7 @@ const ROUTES = [
   [/^#\/holidays$/, async () => (await load("./timetable.js")).holidaysScreen()],
   [/^#\/course-attendance\/(\d+)$/, async (id) => (await load("./timetable.js")).courseAttendance(id)],
   [/^#\/teacher-standards$/, async () => (await load("./teacher_standards.js")).standardsScreen()],
+  [/^#\/course-evaluation$/, async () => (await load("./course_evaluation.js")).evaluationScreen()],
   [/^#\/teacher-warnings\/(\d+)$/, async (id) => (await load("./teacher_warnings.js")).teacherWarningScreen(id, route)],
   [/^#\/teacher-warnings(?:\?status=(\w+))?$/, async (status) => (await load("./teacher_warnings.js")).teacherWarningList(status)],
 ];

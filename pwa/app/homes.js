@@ -121,6 +121,7 @@ async function studentTodo(get, me) {
       : tile(`#/assessment/${me.id}`, t("fillAssessment"), `${answered}/20`, { testid: "fill-assessment" }),
     tile("#/my-entries", t("myEntries"), null, { testid: "entries-link" }),
     tile("#/my-disputes", t("myDisputes")),
+    tile("#/course-evaluation", t("evalLink"), null, { testid: "course-evaluation-link" }),
     tile("#/my-leave", t("leaveApply"), null, { testid: "leave-link" }),
     tile("#/timetable", t("ttWeek"), null, { testid: "timetable-link" }),
     tile("#/my-plans", t("plansLink"), null, { testid: "plans-link" }),
@@ -136,7 +137,7 @@ const deptTeachers = (me) => me.roles.filter((g) => g.role === "dept_admin" && g
   .map((g) => tile(`#/dept-teachers/${g.scope_id}`, t("deptTeachers"), null, { testid: "dept-teachers-link" }));
 
 addText({ orgLink: "组织机构" }, { orgLink: "Organisation" });
-addText({ tstdLink: "教师阶段标准" }, { tstdLink: "Teacher stage standards" });
+addText({ tstdLink: "教师阶段标准", evalLink: "课程评价" }, { tstdLink: "Teacher stage standards", evalLink: "Rate my courses" });
 const orgTile = () => tile("#/org", t("orgLink"), null, { testid: "org-link" });
 
 const adminTiles = (me) => tiles(t("todo"),

@@ -15,6 +15,7 @@ from backend.models import (
     ClassGroup,
     ClassSession,
     Course,
+    CourseEvaluation,
     CourseGrade,
     CourseOffering,
     Dispute,
@@ -167,6 +168,10 @@ def test_each_indicator_from_the_records_behind_it(client, college):
     }
     assert counted <= 8, statements  # a handful of aggregates, none per session
 
+    other = _user(college["course_teacher"]["username"]).id  # the department's figures in the same statements
+    assert teacher_indicators.compute_many([teacher.id, other], autumn) == {
+        teacher.id: term, other: teacher_indicators.compute(other, autumn)}
+
     year = teacher_indicators.for_year(teacher.id, 2026)
     assert (year["T-ATTEND"], year["T-TRAIN"], year["T-RESEARCH"], year["T-GPA"]) == (88.9, 56.0, 2.0, 2.0)
 
@@ -176,6 +181,8 @@ def test_each_indicator_from_the_records_behind_it(client, college):
     by_code = {i["code"]: i for i in body["indicators"]}
     assert by_code["T-ATTEND"]["value"] == 87.5 and by_code["T-ATTEND"]["dimension"] == "teaching"
     assert "S-A-06" in by_code["T-HOMEWORK"]["source"] and body["stage"] is None
+    assert body["courses"] == [{"course_id": body["courses"][0]["course_id"], "course": "T20-A", "grades": 3,
+                                "T-GPA": 2.0, "T-FAIL": 33.3}]
     assert client.get(f"/api/v1/teachers/{teacher.id}/indicators", headers=dept).json["year"] == 2026
     assert_problem(client.get(f"/api/v1/teachers/{teacher.id}/indicators", headers=login(client, college["student"])), 404)
     assert client.get(f"/api/v1/teachers/{teacher.id}/indicators",
@@ -214,3 +221,29 @@ def test_a_teacher_goal_links_an_indicator_and_keeps_to_the_stage_standard(clien
         "part": "B", "title": "培训", "point_code": "T-TRAIN", "target": 90, "standard": 72, "warning": 48}).json
     assert (hours["goals"][0]["unit"], hours["goals"][0]["actual"]) == ("h", 24.0)
     assert assert_problem(client.post(f"/api/v1/goals/{goal['id']}/logs", headers=writing(me), json={"value": 99}), 422)
+
+
+def test_students_evaluate_a_course_anonymously_once_and_satisfaction_shows_from_five(client, college):
+    teacher, autumn = _records(college)
+    offering = db.session.scalar(select(CourseOffering.id).where(CourseOffering.teacher_id == teacher.id))
+    cls = db.session.scalar(select(OfferingClass.class_id).where(OfferingClass.offering_id == offering))
+    students = db.session.scalars(select(User).join(StudentProfile).where(StudentProfile.class_id == cls)
+                                  .order_by(User.id).limit(6)).all()
+    logins = [login(client, demo_account(s.username)) for s in students]
+    listed = client.get("/api/v1/me/course-evaluations", headers=logins[0]).json
+    assert {"offering_id": offering, "course": "T20-A", "teacher": "指标老师", "done": False} in listed
+    url = f"/api/v1/offerings/{offering}/evaluation"
+    for headers, score in zip(logins[:4], (5, 4, 4, 2), strict=True):
+        assert client.post(url, headers=headers, json={"score": score}).status_code == 201
+    assert teacher_indicators.compute(teacher.id, autumn)["T-SATISFY"] is None  # four answers would expose too much
+    client.post(url, headers=logins[4], json={"score": 5})
+    assert teacher_indicators.compute(teacher.id, autumn)["T-SATISFY"] == 80.0  # 4 of 5 gave 4 or 5
+    assert_problem(client.post(url, headers=logins[0], json={"score": 1}), 409)
+    assert "score" in assert_problem(client.post(url, headers=logins[5], json={"score": 6}), 422)["errors"]
+    assert next(e for e in client.get("/api/v1/me/course-evaluations", headers=logins[0]).json
+                if e["offering_id"] == offering)["done"] is True
+    outsider = db.session.scalar(select(User).join(StudentProfile).where(StudentProfile.class_id != cls).limit(1))
+    assert_problem(client.post(url, headers=login(client, demo_account(outsider.username)), json={"score": 3}), 404)
+    assert_problem(client.post(url, headers=login(client, demo_account(teacher.username)), json={"score": 5}), 403)
+    # Anonymous: the score's row names no student and no time; who evaluated is kept apart.
+    assert {c.name for c in CourseEvaluation.__table__.columns} == {"id", "offering_id", "score"}

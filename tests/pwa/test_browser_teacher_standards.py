@@ -41,6 +41,8 @@ def test_a_school_admin_edits_a_standard_and_sees_the_field_named(site, browser)
     row.get_by_test_id("save").click()
     expect(row.get_by_test_id("error-standard")).to_contain_text("标准值应高于预警值 80")
     expect(row.get_by_test_id("error-warning")).to_be_visible()
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "teacher-standards-422-390.png"), full_page=False)
     row.get_by_test_id("standard").fill("91")
     row.get_by_test_id("save").click()
     expect(row.get_by_test_id("row-message")).to_have_text("已保存")
@@ -90,3 +92,18 @@ def test_a_teacher_reads_the_standards_at_360px_and_links_a_goal_to_an_indicator
     goal = page.get_by_test_id("goal").first
     expect(goal).to_contain_text("T-ATTEND")
     page.screenshot(path=str(ARTIFACTS / "teacher-goal-indicator-390.png"), full_page=False)
+
+
+def test_a_student_rates_a_course_anonymously_once(site, browser):
+    base, accounts = site
+    page = _context(browser, 360).new_page()
+    log_in(page, base, accounts["student"])
+    page.get_by_test_id("course-evaluation-link").click()
+    course = page.locator("li[data-testid^=eval-]").first
+    course.get_by_test_id("score-4").click()
+    expect(course.get_by_test_id("eval-done")).to_have_text("已评价")
+    expect(course.get_by_test_id("score-4")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(ARTIFACTS / "course-evaluation-student-360.png"), full_page=False)
+    page.reload()
+    expect(page.locator("li[data-testid^=eval-]").first.get_by_test_id("eval-done")).to_be_visible()

@@ -2,12 +2,15 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from backend.auth.current import login_required
-from backend.auth.policy import Resource, authorize, can
-from backend.development import plans, teacher_indicators, teacher_standards
+from backend.auth.policy import Resource, authorize, can, is_student
+from backend.development import course_evaluation, plans, teacher_indicators, teacher_standards
+from backend.errors import Problem
 from backend.extensions import db
 from backend.models import StaffProfile
 from backend.org import directory
 from backend.schemas.teacher_standards import (
+    EvaluationIn,
+    EvaluationOut,
     IndicatorQuery,
     StandardIn,
     StandardOut,
@@ -61,12 +64,37 @@ def teacher_indicators_view(query, teacher_id):
     authorize(current_user, "view", staff)
     if query["term_id"] is not None:
         term = directory.term_or_current(query["term_id"])
-        year, values = int(term.academic_year[:4]), teacher_indicators.compute(teacher_id, term)
+        year, values, terms = int(term.academic_year[:4]), teacher_indicators.compute(teacher_id, term), [term]
     else:
         year = query["year"] or plans.academic_year_now()
-        values = teacher_indicators.for_year(teacher_id, year)
+        values, terms = teacher_indicators.for_year(teacher_id, year), teacher_indicators.year_terms(year)
     stage = teacher_standards.stage_of(teacher_id, year)
     standards = teacher_standards.for_stage(stage, year) if stage else {}
     return {"teacher_id": teacher_id, "year": year, "term_id": query["term_id"], "stage": stage,
             "indicators": [{**vars(i), "value": values[code], "standard": standards.get(code)}
-                           for code, i in teacher_indicators.INDICATORS.items()]}
+                           for code, i in teacher_indicators.INDICATORS.items()],
+            "courses": teacher_indicators.by_course(teacher_id, terms)}
+
+
+def _student():
+    if not is_student(current_user):
+        raise Problem(403, "仅限学生 / Students only")
+    return current_user
+
+
+@blp.get("/me/course-evaluations")
+@blp.response(200, EvaluationOut(many=True))
+@login_required
+def my_evaluations():
+    """The caller's course offerings this term and whether they have evaluated each (students)."""
+    return course_evaluation.mine(_student())
+
+
+@blp.post("/offerings/<int:offering_id>/evaluation")
+@blp.arguments(EvaluationIn)
+@blp.response(201, EvaluationOut)
+@login_required
+def evaluate(body, offering_id):
+    """Evaluate a course offering of the caller's class this term, 1–5, once (409 after). Anonymous:
+    the score is stored without the student."""
+    return course_evaluation.evaluate(_student(), offering_id, body["score"])
