@@ -107,6 +107,11 @@ class Config:
         self.PUSH_BACKOFF = (10, 60, 300, 1800)  # seconds before each retry of 429, 5xx, timeouts
         self.PUSH_CONCURRENCY = int(env.get("PUSH_CONCURRENCY", 64))
         self.PUSH_DAILY_BUDGET = int(env.get("PUSH_DAILY_BUDGET", 6))  # non-red pushes a day; the rest wait for the digest
+        # Issue 20, teacher warnings (alerts/teacher_warnings.py): a teacher indicator past its stage
+        # standard's warning value for this many days in a row tells the department admin. Four weeks:
+        # a term's figures move week by week, and one bad fortnight (an exam block, a sick leave) is
+        # the teacher's own nudge to act on, not yet the department's business.
+        self.TEACHER_WARNING_AFTER_DAYS = int(env.get("TEACHER_WARNING_AFTER_DAYS", 28))
         # Test and lab setting only, empty in production: origins (scheme://host:port, exact, comma
         # separated) of a local push service that may be plain http on a loopback or private address.
         # Every other endpoint must be https on a public address (notify/push.py).

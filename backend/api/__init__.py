@@ -4,7 +4,7 @@ from flask_smorest import Api
 
 
 def register_api(app: Flask, api: Api) -> None:
-    from backend.api.alerts import effect, incidents, rules, warnings
+    from backend.api.alerts import effect, incidents, rules, teacher_warnings, warnings
     from backend.api.auth import cas, login, me
     from backend.api.development import assessing, assessment, plans, portfolio, portrait, teacher_standards
     from backend.api.notify import channels, notifications
@@ -17,7 +17,7 @@ def register_api(app: Flask, api: Api) -> None:
     for module in (login, me, cas, units, organisation, timetable, catalogue, roster, entries, attendance, meetings,
                    cadres, grades, reports, roll, warnings, rules, incidents, effect, notifications, channels, plans,
                    assessment, portfolio, audit, home, my_data,
-                   mark_disputes, teacher_standards, assessing, portrait):
+                   mark_disputes, teacher_standards, assessing, portrait, teacher_warnings):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)

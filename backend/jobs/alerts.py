@@ -3,7 +3,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from backend.alerts import incidents, warnings
+from backend.alerts import incidents, teacher_warnings, warnings
 from backend.extensions import db
 from backend.models import ClassGroup, Incident, Term
 from backend.notify import channels, notifications, push
@@ -28,6 +28,9 @@ def evaluate_term(term_id: int) -> dict:
         for key, n in warnings.evaluate_class(term, cls).items():
             totals[key] += n
         db.session.commit()  # class by class: a crash halfway keeps what was done
+    # Issue 20: teachers' goals nudged first, then department warnings, for the term's academic year.
+    totals.update(teacher_warnings.evaluate(int(term.academic_year[:4])))
+    db.session.commit()
     return totals
 
 

@@ -38,6 +38,7 @@ from backend.models.security import (
 from backend.models.stored_card import StoredCard
 from backend.models.teacher import CourseEvaluation, CourseEvaluationGiven, TeacherStandard
 from backend.models.teacher_portrait import PortraitMedian
+from backend.models.teacher_warning import TeacherIndicatorWatch, TeacherWarning, TeacherWarningEvent
 from backend.models.timetable import CourseOffering, OfferingClass, TermDay, TimetableSlot
 from backend.models.warning import (
     SpecialGroupRecord,
@@ -59,4 +60,5 @@ __all__ = [
     "TeacherStandard", "CourseEvaluation", "CourseEvaluationGiven",
     "AssessingDiagnosis", "TeacherShortfall",
     "PortraitMedian",
+    "TeacherIndicatorWatch", "TeacherWarning", "TeacherWarningEvent",
 ]

@@ -222,3 +222,6 @@ export async function settingsCard() {
       el("p", { class: "muted" }, t("redAlways")),
       el("button", { type: "submit", class: "wide" }, t("save"))), message);
 }
+
+// Issue 20: the teacher-warning screens (teacher_warnings.js) draw levels and timelines the same way.
+export { levelTag, timeline };

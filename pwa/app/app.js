@@ -208,6 +208,8 @@ const ROUTES = [
   [/^#\/course-attendance\/(\d+)$/, async (id) => (await load("./timetable.js")).courseAttendance(id)],
   [/^#\/teacher-standards$/, async () => (await load("./teacher_standards.js")).standardsScreen()],
   [/^#\/course-evaluation$/, async () => (await load("./course_evaluation.js")).evaluationScreen()],
+  [/^#\/teacher-warnings\/(\d+)$/, async (id) => (await load("./teacher_warnings.js")).teacherWarningScreen(id, route)],
+  [/^#\/teacher-warnings(?:\?status=(\w+))?$/, async (status) => (await load("./teacher_warnings.js")).teacherWarningList(status)],
 ];
 
 // Each navigation takes a turn; a slow screen the user has already left draws nothing.

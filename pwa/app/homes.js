@@ -188,6 +188,12 @@ const HOMES = {
   school_admin: (get, me) => [adminTiles(me), cadres.gradesTile(), teacherSummary()],
 };
 
+// Issue 20: the department admin's teacher warnings, a link only (reading the list is audited).
+addText({ teacherWarnings: "教师预警" }, { teacherWarnings: "Teacher warnings" });
+const deptAdminHome = HOMES.dept_admin;
+HOMES.dept_admin = (get, me) => [...deptAdminHome(get, me),
+  tiles(t("teacherWarnings"), tile("#/teacher-warnings", t("teacherWarnings"), null, { testid: "teacher-warnings-link" }))];
+
 // The home's cards as placeholders now, each replaced by its card when its data is in.
 export function home(role, me) {
   const seen = new Map();

@@ -15,6 +15,7 @@ audit row: a refused read is not a read.
 """
 from backend.auth.policy import alerts, development, org, reporting, valuecard
 from backend.auth.policy import assessing as assessing_rules
+from backend.auth.policy import teacher_warnings as teacher_warning_rules
 from backend.auth.policy import timetable as timetable_rules
 from backend.auth.policy.core import (
     RULES,
@@ -35,6 +36,7 @@ for _module in (org, development, valuecard, alerts, reporting):
     RULES.update(_module.RULES)
 RULES.update(timetable_rules.RULES)  # issue 16: courses and the timetable
 RULES.update(assessing_rules.RULES)  # issue 20: the department's assessing diagnosis
+RULES.update(teacher_warning_rules.RULES)  # issue 20: teacher warnings, the department admins only
 
 __all__ = ["RULES", "SENSITIVE_READERS", "STAFF_ROLES", "Resource", "alerts", "authorize", "can", "development",
            "has_role", "is_student", "org", "reporting", "roles_over_class", "roles_over_department",
