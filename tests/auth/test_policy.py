@@ -740,6 +740,21 @@ EXPECT.update({
     ("POST", f"{V1}/offerings/<int:offering_id>/evaluation"): [
         Row(ONLY["student"], {"offering_id": "@own_offering"}, body={"score": 5})],
 })
+# Issue 20: the teacher portrait (the teacher and their department admin); teacher warnings, the teacher's
+# department admins only (tests/alerts/test_teacher_warnings.py raises real ones and tries every caller on them;
+# here no such warning exists, so nobody gets past the lookup).
+NO_TEACHER_WARNING = {"warning_id": 10**6}
+EXPECT.update({
+    ("GET", f"{V1}/me/portrait"): [Row(STAFF)],
+    ("GET", f"{V1}/teachers/<int:teacher_id>/portrait"): [Row(TEACHER, {"teacher_id": "@teacher"})],
+    ("GET", f"{V1}/teacher-warnings"): [Row(EVERYONE)],  # the caller's departments': empty but for their admins
+    ("GET", f"{V1}/teacher-warnings/<int:warning_id>"): [Row(NONE, NO_TEACHER_WARNING, refused={404})],
+    ("POST", f"{V1}/teacher-warnings/<int:warning_id>/acknowledge"): [Row(NONE, NO_TEACHER_WARNING, refused={404})],
+    ("POST", f"{V1}/teacher-warnings/<int:warning_id>/interventions"): [
+        Row(NONE, NO_TEACHER_WARNING, body={"text": "约谈"}, refused={404})],
+    ("POST", f"{V1}/teacher-warnings/<int:warning_id>/resolve"): [
+        Row(NONE, NO_TEACHER_WARNING, body={"text": "已改进"}, refused={404})],
+})
 PER_CALLER = {"fresh_notification", "fresh_subscription"}  # the caller's own
 METHOD_ORDER = {"GET": 0, "PUT": 1, "PATCH": 2, "POST": 3, "DELETE": 4}  # reads before the writes that change them
 
