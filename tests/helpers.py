@@ -1,6 +1,7 @@
 """Factories and helpers shared by the tests."""
 import io
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import date
@@ -30,6 +31,17 @@ def build_college(students: int = 200, seed: int = 7) -> dict[str, dict]:
     accounts = demo.build(students, seed, clock.school_today())
     db.session.commit()
     return {a["role"]: a for a in accounts}
+
+
+def wait_for(condition, seconds: float, what: str):
+    """What condition() returns once it is truthy; an AssertionError naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: not within {seconds} s")
 
 
 def login(client, account: dict) -> dict:

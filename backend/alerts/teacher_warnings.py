@@ -13,6 +13,9 @@ Two steps, in this order, from the periodic warning pass (jobs/alerts.py):
    (value, since when, the standard, where the figure comes from) and the student warnings' life:
    acknowledge, notes and actions, resolve; withdrawn when the figure is back before anyone took it
    up (it was corrected, or it was a passing dip); a relapse after a close opens the next episode.
+   Portfolio figures (training, practice, research) count only for a teacher who keeps a portfolio
+   in Spiral that year: with no item at all, 0 hours means "not recorded here", and a department
+   told about every such teacher would learn to ignore the rest.
 
 "Since when" is a row per (teacher, indicator, year) (TeacherIndicatorWatch), set by a conditional
 UPDATE, so the N days are true across runs and two racing runs keep the first moment. Alerts go
@@ -134,15 +137,6 @@ def nudge(year: int, values: dict[int, dict], now: datetime) -> int:
     return sent
 
 
-def stages(year: int, teacher_ids) -> dict[int, str]:
-    """Each teacher's stage: from their teacher_cycle plan covering the year (the latest one), as
-    teacher_standards.stage_of says for one teacher; no such plan, no stage, no department warning."""
-    found = db.session.execute(select(Plan.owner_id, Plan.stage).where(
-        Plan.owner_id.in_(list(teacher_ids)), Plan.kind == "teacher_cycle", Plan.stage.is_not(None),
-        Plan.start_year <= year, Plan.start_year >= year - 2).order_by(Plan.start_year)).all()
-    return dict(found)
-
-
 def _ensure_watches(year: int, keys: list[tuple[int, str]]) -> None:
     if not keys:
         return
@@ -156,12 +150,14 @@ def watch(year: int, values: dict[int, dict], now: datetime) -> dict:
     """Bring each (teacher, indicator) "past since" up to date, then raise, update, clear or
     withdraw the department warnings."""
     counts = {"teacher_raised": 0, "teacher_withdrawn": 0}
-    staged = stages(year, values)
+    staged = teacher_standards.stages_of(values, year)  # no three-year plan, no stage, no department warning
     departments = dict(db.session.execute(select(StaffProfile.user_id, StaffProfile.department_id).where(
         StaffProfile.user_id.in_(list(staged)), StaffProfile.department_id.is_not(None))).all())
     standards = {stage: teacher_standards.for_stage(stage, year) for stage in set(staged.values())}
+    keeping = teacher_indicators.keeping_portfolio(staged, year)
     checks = {(tid, code): std for tid, stage in staged.items() if tid in departments
-              for code, std in standards[stage].items() if code in teacher_indicators.INDICATORS}
+              for code, std in standards[stage].items() if code in teacher_indicators.INDICATORS
+              and (tid in keeping or code not in teacher_indicators.PORTFOLIO)}
     _ensure_watches(year, sorted(checks))
     share = year_share(year, now)
     lines = {key: line(key[1], std, share) for key, std in checks.items()}

@@ -177,14 +177,6 @@ def carried(a: AssessingDiagnosis, added: int | None = None) -> dict | None:
             if locked else None}
 
 
-def stages_of(teacher_ids: list[int], year: int) -> dict[int, str | None]:
-    """Each teacher's stage in `year`: from the latest three-year plan that covers it (one query)."""
-    found = db.session.execute(select(Plan.owner_id, Plan.stage).where(
-        Plan.owner_id.in_(teacher_ids), Plan.kind == "teacher_cycle", Plan.start_year <= year,
-        Plan.start_year >= year - 2).order_by(Plan.start_year)).all()
-    return dict(found)  # later rows win: the latest cycle
-
-
 
 
 def _short(value: float | None, direction: str, standard: float) -> bool:
@@ -250,7 +242,7 @@ def teacher_rows(dept_id: int, year: int) -> list[dict]:
         SelfDiagnosis.plan_id.in_([p.id for p in years.values()])))}
     assessed = dict(db.session.execute(select(AssessingDiagnosis.plan_id, AssessingDiagnosis.status).where(
         AssessingDiagnosis.plan_id.in_([p.id for p in years.values()]))).all())
-    stages = stages_of(ids, year)
+    stages = teacher_standards.stages_of(ids, year)
     rows = []
     for s, u in staff:
         p = years.get(u.id)
@@ -301,18 +293,20 @@ def summary(dept: Department, year: int) -> dict:
             "short_computed_at": stored and stored.computed_at}
 
 
-def shortfall(dept_id: int, year: int) -> dict[str, int]:
+def shortfall(dept_id: int, year: int, figures: dict[int, dict] | None = None) -> dict[str, int]:
     """Per indicator, how many of the department's teachers are short of their stage's standard
-    value this year (no stage, no standard; no data is never short)."""
+    value this year (no stage, no standard; no data is never short). `figures`: the teachers'
+    indicators for the year, when the caller has them (jobs/teachers.py)."""
     teachers = [u.id for _, u in _teachers(dept_id)]
+    figures = teacher_indicators.for_year_many(teachers, year) if figures is None else figures
     short = dict.fromkeys(teacher_indicators.INDICATORS, 0)
     standards: dict[str, dict] = {}
-    for tid, stage in stages_of(teachers, year).items():
+    for tid, stage in teacher_standards.stages_of(teachers, year).items():
         if not stage:
             continue
         if stage not in standards:
             standards[stage] = teacher_standards.for_stage(stage, year)
-        values = teacher_indicators.for_year(tid, year)
+        values = figures[tid]
         for code, std in standards[stage].items():
             ind = teacher_indicators.INDICATORS.get(code)
             if ind is not None and _short(values.get(code), ind.direction, std.standard):
@@ -320,9 +314,9 @@ def shortfall(dept_id: int, year: int) -> dict[str, int]:
     return short
 
 
-def refresh_shortfall(dept_id: int, year: int) -> dict[str, int]:
+def refresh_shortfall(dept_id: int, year: int, figures: dict[int, dict] | None = None) -> dict[str, int]:
     """The job's work: compute and store the department's counts (one row per department and year)."""
-    counts = shortfall(dept_id, year)
+    counts = shortfall(dept_id, year, figures)
     row = db.session.scalar(select(TeacherShortfall).where(TeacherShortfall.department_id == dept_id,
                                                            TeacherShortfall.year == year))
     if row is None:
@@ -331,7 +325,3 @@ def refresh_shortfall(dept_id: int, year: int) -> dict[str, int]:
     row.counts, row.computed_at = counts, clock.now()
     db.session.flush()
     return counts
-
-
-def departments() -> list[int]:
-    return db.session.scalars(select(Department.id).order_by(Department.id)).all()

@@ -291,6 +291,14 @@ def _acknowledged(ids: list[int], term_ids: list[int]) -> dict[int, Figures]:
 PORTFOLIO = {"T-TRAIN": ("training",), "T-PRACTICE": ("industry_practice",), "T-RESEARCH": ("paper", "project")}
 
 
+def keeping_portfolio(ids, year: int) -> set[int]:
+    """The teachers with at least one portfolio item dated in the academic year: for the others a
+    0 from the portfolio means "not kept here", which is no ground to tell their department."""
+    start, end = year_window(year, year_terms(year))
+    return set(db.session.scalars(select(PortfolioItem.owner_id).distinct().where(
+        PortfolioItem.owner_id.in_(list(ids)), PortfolioItem.occurred_on.between(start, end))))
+
+
 def _portfolio(ids: list[int], start: date, end: date) -> dict[int, Figures]:
     """Hours and counts of the portfolio's items dated in the window; none recorded is 0, not
     "no data": a teacher who did no training has 0 hours."""

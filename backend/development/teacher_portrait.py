@@ -17,7 +17,7 @@ Attainment, the one scale the radar draws (0–100):
     the two outlines compare the teacher with themselves, not two years' rules.
   - the department median: per dimension, the median of the attainments of the department's
     teachers at the same stage that year, stored by the median job (`refresh_department`,
-    backend/jobs/portrait.py) in `portrait_median` — a portrait read never computes other
+    backend/jobs/teachers.py) in `portrait_median` — a portrait read never computes other
     teachers' indicators. Only where at least MIN_TEACHERS teachers share the stage, and per
     dimension only where at least MIN_TEACHERS of them have data in it; otherwise absent and
     the answer says why. Never a ranking, never another teacher's figure.
@@ -31,7 +31,7 @@ from sqlalchemy import delete, select
 
 from backend.development import plans, teacher_indicators, teacher_standards
 from backend.extensions import db
-from backend.models import Department, Plan, PortraitMedian, StaffProfile, User
+from backend.models import PortraitMedian, StaffProfile, User
 from backend.platform import clock
 
 DIMENSIONS = plans.PARTS["teacher_cycle"]
@@ -83,15 +83,6 @@ def standard_line(standards: dict) -> dict[str, float]:
                          if code in teacher_indicators.INDICATORS})
 
 
-def stages(teacher_ids, year: int) -> dict[int, str]:
-    """Each teacher's stage in the academic year: their three-year plan covering it (the latest
-    such plan if two overlap)."""
-    rows = db.session.execute(select(Plan.owner_id, Plan.stage).where(
-        Plan.owner_id.in_(list(teacher_ids)), Plan.kind == "teacher_cycle", Plan.stage.is_not(None),
-        Plan.start_year <= year, Plan.start_year >= year - 2).order_by(Plan.start_year)).all()
-    return dict(rows)  # later start years overwrite earlier ones
-
-
 def _median_of(department_id: int | None, stage: str | None, year: int) -> tuple[dict | None, str | None, dict]:
     """The stored median for the teacher's group: (medians, why absent, when computed)."""
     if stage is None:
@@ -109,7 +100,7 @@ def _median_of(department_id: int | None, stage: str | None, year: int) -> tuple
 def portrait(teacher: User, year: int) -> dict:
     """The teacher's portrait for the academic year starting in `year` (module docstring)."""
     staff = db.session.get(StaffProfile, teacher.id)
-    stage = stages([teacher.id], year).get(teacher.id)
+    stage = teacher_standards.stage_of(teacher.id, year)
     standards = teacher_standards.for_stage(stage, year) if stage else {}
     now, before = teacher_indicators.for_year(teacher.id, year), teacher_indicators.for_year(teacher.id, year - 1)
     medians, absent, computed = _median_of(staff and staff.department_id, stage, year)
@@ -135,12 +126,14 @@ def portrait(teacher: User, year: int) -> dict:
             "scale": "0 = 预警值 / warning value, 100 = 目标值 / target"}
 
 
-def refresh_department(department_id: int, year: int) -> dict[str, int]:
+def refresh_department(department_id: int, year: int, figures: dict[int, dict] | None = None) -> dict[str, int]:
     """The median job's work: each stage's row for the department and year, written anew; a stage
-    nobody holds any more loses its row. Returns {stage: teachers}."""
+    nobody holds any more loses its row. `figures`: the teachers' indicators for the year, when the
+    caller has them (jobs/teachers.py). Returns {stage: teachers}."""
     ids = db.session.scalars(select(StaffProfile.user_id).where(StaffProfile.department_id == department_id)).all()
+    figures = teacher_indicators.for_year_many(ids, year) if figures is None else figures
     by_stage: dict[str, list[int]] = {}
-    for teacher_id, stage in stages(ids, year).items():
+    for teacher_id, stage in teacher_standards.stages_of(ids, year).items():
         by_stage.setdefault(stage, []).append(teacher_id)
     rows = {r.stage: r for r in db.session.scalars(select(PortraitMedian).where(
         PortraitMedian.department_id == department_id, PortraitMedian.year == year))}
@@ -148,7 +141,7 @@ def refresh_department(department_id: int, year: int) -> dict[str, int]:
         medians = None
         if len(teachers) >= MIN_TEACHERS:
             standards = teacher_standards.for_stage(stage, year)
-            per = [attainment(teacher_indicators.for_year(t, year), standards) for t in teachers]
+            per = [attainment(figures[t], standards) for t in teachers]
             medians = {d: round(median(found), 1) for d in DIMENSIONS
                        if len(found := [p[d] for p in per if d in p]) >= MIN_TEACHERS}
         row = rows.pop(stage, None) or PortraitMedian(department_id=department_id, stage=stage, year=year)
@@ -158,7 +151,3 @@ def refresh_department(department_id: int, year: int) -> dict[str, int]:
         db.session.execute(delete(PortraitMedian).where(PortraitMedian.id.in_([r.id for r in rows.values()])))
     db.session.flush()
     return {stage: len(t) for stage, t in by_stage.items()}
-
-
-def departments() -> list[int]:
-    return db.session.scalars(select(Department.id).order_by(Department.id)).all()

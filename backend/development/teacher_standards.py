@@ -140,9 +140,15 @@ def put(year: int, body: dict, actor_id: int) -> TeacherStandard:
     return row
 
 
+def stages_of(teacher_ids, year: int) -> dict[int, str]:
+    """Each teacher's stage in the academic year `year`: the stage of their three-year plan
+    (teacher_cycle) covering it, the latest such plan if two overlap; no plan, no entry (one query)."""
+    rows = db.session.execute(select(Plan.owner_id, Plan.stage).where(
+        Plan.owner_id.in_(list(teacher_ids)), Plan.kind == "teacher_cycle", Plan.stage.is_not(None),
+        Plan.start_year <= year, Plan.start_year >= year - 2).order_by(Plan.start_year, Plan.id)).all()
+    return dict(rows)  # later plans overwrite earlier ones
+
+
 def stage_of(teacher_id: int, year: int) -> str | None:
-    """The stage of the teacher's three-year plan that covers the academic year `year` (the latest
-    such plan), None without one."""
-    return db.session.scalar(select(Plan.stage).where(
-        Plan.owner_id == teacher_id, Plan.kind == "teacher_cycle", Plan.start_year <= year,
-        Plan.start_year >= year - 2).order_by(Plan.start_year.desc(), Plan.id.desc()).limit(1))
+    """One teacher's stage in `year` (stages_of), None without a three-year plan covering it."""
+    return stages_of([teacher_id], year).get(teacher_id)

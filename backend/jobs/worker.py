@@ -21,9 +21,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from backend.extensions import db
 from backend.jobs import alerts, housekeeping
-from backend.jobs import assessing as assessing_jobs
-from backend.jobs import portrait as portrait_jobs
 from backend.jobs import rollups as rollup_jobs
+from backend.jobs import teachers as teacher_jobs
 from backend.platform import clock, queue
 
 log = logging.getLogger(__name__)
@@ -230,8 +229,7 @@ SCHEDULE = (
     Periodic("push-due", 60, alerts.deliver_push),  # quiet hours ending; retries if Redis lost them
     Periodic("channels-due", 60, alerts.deliver_channels),  # the same for WeCom and DingTalk messages
     Periodic("housekeeping", 6 * 3600, housekeeping.prune),  # a quarter day's expired rows per run
-    Periodic("teacher-shortfall", 6 * 3600, assessing_jobs.teacher_shortfall_all),  # the teacher summary's counts
-    Periodic("portrait-medians", 6 * 3600, portrait_jobs.portrait_medians_all),  # the teacher portrait's medians
+    Periodic("department-teachers", 6 * 3600, teacher_jobs.department_teachers_all),  # medians, shortfall
 )
 
 

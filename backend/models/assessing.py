@@ -46,7 +46,7 @@ class AssessingDiagnosis(Base):
 
 class TeacherShortfall(Base):
     """Per department and academic year: how many of its teachers are short of their stage's
-    standard value, per indicator. Written by a job (jobs/assessing.py), read by the department
+    standard value, per indicator. Written by a job (jobs/teachers.py), read by the department
     summary, so a summary read never computes every teacher's indicators (decision 5's rollups)."""
 
     __tablename__ = "teacher_shortfall"

@@ -26,6 +26,10 @@ What is in it, per category, and why (one line each where a category is held bac
   summary   need-to-know warnings and special groups listed (category, level, dates, status), with
             the warnings' timeline kinds and dates; texts, evidence and reasons still withheld.
   full      everything, case-note texts included.
+- for a teacher: the department's agreed assessing diagnoses of their years, and the teacher
+  warnings the department holds about their figures (the notes' texts only in full mode, as case
+  notes); for a student: the course evaluations they gave, without the score (it is anonymous:
+  nothing links it to them).
 - not about them: assessments they made of classmates, entries a teacher recorded for others.
 """
 from flask import current_app
@@ -35,12 +39,15 @@ from backend import database
 from backend.alerts import interventions
 from backend.extensions import db
 from backend.models import (
+    AssessingDiagnosis,
     AttendanceMark,
     AuthSession,
     ClassGroup,
     ClassMembership,
     ClassSession,
     Course,
+    CourseEvaluationGiven,
+    CourseOffering,
     Department,
     Dispute,
     LeaveRequest,
@@ -58,6 +65,7 @@ from backend.models import (
     SpecialGroupRecord,
     StaffProfile,
     StudentWarning,
+    TeacherWarning,
     Term,
     User,
 )
@@ -118,7 +126,10 @@ def collect(user: User) -> dict:
                            "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
                           for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id)
                                                       .order_by(Notification.id))],
+        "course_evaluations": _evaluations(user, terms),
         "portfolio": _portfolio(user),
+        "assessing_diagnoses": _assessing(user),
+        "teacher_warnings": _teacher_warnings(user, mode),
         "push_subscriptions": [{"device": s.device, "enabled": s.enabled, "created_at": _iso(s.created_at),
                                 "last_sent_at": _iso(s.last_sent_at)}
                                for s in db.session.scalars(select(PushSubscription)
@@ -225,7 +236,8 @@ WITHHELD = [
             " / As in the app, they go only to the staff who act; telling the student may defeat the help or harm them"},
     {"category": "special_groups", "what": "特殊群体登记（经济困难、心理、就业困难） / special-group registrations",
      "why": "登记由辅导员依职责作出，含第三方信息 / Made by counsellors in their duty; they hold third parties' information"},
-    {"category": "case_notes", "what": "辅导员的个案记录与帮扶记录的文字 / the text of counsellors' case notes and help given",
+    {"category": "case_notes", "what": "辅导员的个案记录与帮扶记录、系部对教师预警的处理记录的文字 / the text of "
+     "counsellors' case notes and help given, and of the department's notes on a teacher's warnings",
      "why": "记录教师的专业判断和家长、同学等第三方的信息（《个人信息保护法》第44条，他人的权利）"
             " / They hold staff's professional judgment and parents' and classmates' information (PIPL art. 44, "
             "other people's rights)"},
@@ -270,6 +282,37 @@ def _groups(user: User, mode: str) -> list[dict]:
              "close_note": r.close_note if mode == "full" else None} for r in rows]
 
 
+def _evaluations(user: User, terms: dict) -> list[dict]:
+    """The offerings the student evaluated; the score is not linked to them anywhere (the
+    evaluation is anonymous by design), so it cannot be in their copy either."""
+    rows = db.session.execute(select(Course.name, CourseOffering.term_id).join(
+        CourseOffering, CourseOffering.course_id == Course.id).join(
+        CourseEvaluationGiven, CourseEvaluationGiven.offering_id == CourseOffering.id).where(
+        CourseEvaluationGiven.student_id == user.id).order_by(CourseOffering.term_id, Course.name)).all()
+    return [{"course": name, "term": terms.get(term_id), "score": None} for name, term_id in rows]
+
+
+def _assessing(user: User) -> list[dict]:
+    """The department's agreed assessing diagnoses of the teacher's years (a draft is the
+    assessor's working note until it is agreed with the teacher)."""
+    rows = db.session.scalars(select(AssessingDiagnosis).where(
+        AssessingDiagnosis.teacher_id == user.id, AssessingDiagnosis.status == "agreed").order_by(AssessingDiagnosis.year))
+    return [{"year": a.year, "assessor": _names([a.assessor_id]).get(a.assessor_id), "text": a.text,
+             "conclusion": a.conclusion, "measures": a.measures, "agreed_at": _iso(a.agreed_at)} for a in rows]
+
+
+def _teacher_warnings(user: User, mode: str) -> list[dict]:
+    """Warnings the department holds about the teacher's own figures: the figures and the timeline's
+    kinds and dates; the notes' texts only in full mode (they are the department admin's)."""
+    rows = db.session.scalars(select(TeacherWarning).where(TeacherWarning.teacher_id == user.id)
+                              .order_by(TeacherWarning.id))
+    return [{"year": w.year, "indicator": w.indicator_code, "stage": w.stage, "level": w.level, "status": w.status,
+             "episode": w.episode, "raised_at": _iso(w.raised_at), "resolved_at": _iso(w.resolved_at),
+             "withdrawn_at": _iso(w.withdrawn_at), "evidence": w.evidence,
+             "events": [{"at": _iso(e.at), "kind": e.kind, "text": e.text if mode == "full" else None}
+                        for e in w.events]} for w in rows]
+
+
 def _portfolio(user: User) -> list[dict]:
     return [{"kind": i.kind, "title": i.title, "occurred_on": _iso(i.occurred_on), "hours": i.hours, "detail": i.detail,
              "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
@@ -291,7 +334,8 @@ SECTIONS = [
     ("self_assessments", "自我评价"), ("ledger_entries", "储值卡记录（谁录入、何时录入）"), ("attendance", "考勤"),
     ("leave_requests", "请假"), ("disputes", "申诉"), ("attendance_disputes", "考勤申诉"), ("warnings", "预警"),
     ("special_groups", "特殊群体登记"),
-    ("notifications", "收到的通知"), ("portfolio", "成长档案"), ("push_subscriptions", "推送设备"),
+    ("notifications", "收到的通知"), ("course_evaluations", "评教（仅记录已评，分数匿名）"), ("portfolio", "成长档案"),
+    ("assessing_diagnoses", "系部评估诊断"), ("teacher_warnings", "系部对本人的教师预警"), ("push_subscriptions", "推送设备"),
     ("notification_settings", "通知设置"), ("sessions", "登录记录"), ("failed_logins", "登录失败记录"),
     ("withheld", "未包含的内容及原因"),
 ]

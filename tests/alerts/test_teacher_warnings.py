@@ -22,6 +22,7 @@ from backend.models import (
     AuditEvent,
     Goal,
     Notification,
+    PortfolioItem,
     PushDelivery,
     PushSubscription,
     RoleGrant,
@@ -61,8 +62,12 @@ def people(college):
         RoleGrant.role == Role.DEPT_ADMIN, RoleGrant.scope_type == Scope.DEPARTMENT, RoleGrant.scope_id != dept)
         .order_by(RoleGrant.user_id).limit(1)))
     plans.create(teacher, {"kind": "teacher_cycle", "stage": "novice", "start_year": YEAR})
+    # They keep their portfolio in Spiral (an honour this year), so its 0 training hours are a figure.
+    honour = PortfolioItem(owner_id=teacher.id, kind="honour", title="优秀班主任 / Best head teacher",
+                           occurred_on=clock.school_today() - timedelta(days=30))
+    db.session.add(honour)
     db.session.commit()
-    return {"teacher": teacher, "admin": admin, "colleague": colleague, "other_admin": other_admin,
+    return {"teacher": teacher, "honour": honour.id, "admin": admin, "colleague": colleague, "other_admin": other_admin,
             "student": user(college["student"]["username"]), "dept": dept}
 
 
@@ -235,6 +240,14 @@ def test_withdrawn_when_back_and_a_relapse_is_a_new_episode(app, client, people)
     run()
     assert [(w.episode, w.status) for w in train_warnings(teacher)] == [(1, "withdrawn"), (2, "resolved"), (3, "notified")]
 
+    # The teacher's copy of their data holds the warnings about their figures and the timeline,
+    # not the department admin's note texts (withheld by default, as case notes are).
+    copy = client.get("/api/v1/me/data", headers=as_(client, teacher)).json
+    train = [w for w in copy["teacher_warnings"] if w["indicator"] == "T-TRAIN"]
+    assert [w["status"] for w in train] == ["withdrawn", "resolved", "notified"]
+    assert "action" in [e["kind"] for e in train[1]["events"]] and "暑期培训" not in json.dumps(copy, ensure_ascii=False)
+    assert "case_notes" in {w["category"] for w in copy["withheld"]}
+
 
 def test_only_the_teachers_department_admins_see_it_and_every_read_is_audited(app, client, people):
     teacher = people["teacher"]
@@ -287,6 +300,34 @@ def test_hours_are_held_to_the_pace_of_the_year(app, client, people):
     assert train_warnings(people["teacher"]) == []
     standard = SimpleNamespace(warning=48)
     assert teacher_warnings.line("T-TRAIN", standard, 0.25) == 12 and teacher_warnings.line("T-ATTEND", standard, 0.25) == 48
+
+
+def test_no_portfolio_kept_no_department_warning_on_its_hours(app, client, people):
+    """A teacher with no portfolio item this year has 0 hours because nothing is recorded in Spiral,
+    not because they did no training: their department is not told (it would be told about every
+    such teacher). Their own linked goal still nudges them, and once they keep a portfolio, the
+    hours count."""
+    teacher, admin = people["teacher"], people["admin"]
+    forget(client, teacher, people["honour"])
+    plan = make_plan(teacher, "teacher_year", submit=False, start_year=YEAR)
+    plans.set_goal(plan, {"part": "B", "title": "培训学时 / Training hours", "point_code": "T-TRAIN",
+                          "target": 90, "standard": 72, "warning": 50})
+    plans.submit(plan)
+    db.session.commit()
+    assert run()["teacher_nudges"] == 1
+    advance(app, DAYS)
+    run()
+    db.session.expire_all()
+    portfolio_codes = ("T-TRAIN", "T-PRACTICE", "T-RESEARCH")
+    assert db.session.scalar(select(func.count()).select_from(TeacherWarning).where(
+        TeacherWarning.teacher_id == teacher.id, TeacherWarning.indicator_code.in_(portfolio_codes))) == 0
+    assert not [n for n in inbox(admin, "warning") if teacher.display_name in n.title]
+
+    training(client, teacher, 2)  # now they keep one: 2 h is behind the pace, and N days later the department hears
+    run()
+    advance(app, DAYS)
+    run()
+    assert [w.status for w in train_warnings(teacher)] == ["notified"]
 
 
 def test_the_database_keeps_one_episode_and_one_watch_per_key(app, client, people):

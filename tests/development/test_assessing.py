@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from backend.auth.roles import Role, Scope
 from backend.development import plans, teacher_indicators
 from backend.extensions import db
-from backend.jobs import assessing as assessing_jobs
+from backend.jobs import teachers as teacher_jobs
 from backend.models import AuditEvent, Goal, Notification, RoleGrant, StaffProfile, User
 from tests.helpers import assert_problem, build_college, demo_account, login, writing
 
@@ -143,6 +143,9 @@ def test_department_admin_assesses_a_teachers_year_and_measures_become_next_year
     assert len(told) == 1 and admin.display_name not in told[0].title + told[0].body
     mine = client.get(url, headers=me).json
     assert mine["status"] == "agreed" and mine["text"].startswith("教学任务完成较好") and mine["review"] is None
+    # It is the teacher's data too: in their copy, with who assessed.
+    [copy] = client.get("/api/v1/me/data", headers=me).json["assessing_diagnoses"]
+    assert copy["text"] == mine["text"] and copy["assessor"] == admin.display_name and copy["agreed_at"]
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.object_type == "teacher_assessing", AuditEvent.actor_id == teacher.id)) == 0
 
@@ -236,13 +239,13 @@ def test_the_department_summary_counts_without_names(client, college):
 
     # The job stores the counts; reads take the stored ones (not every teacher's indicators again)
     # until the job runs again.
-    assessing_jobs.teacher_shortfall(department, plans.academic_year_now())
+    teacher_jobs.department_teachers(department, plans.academic_year_now())
     stored = client.get("/api/v1/teacher-summary", headers=dept).json[0]
     assert stored["short_computed_at"] and stored["short_of_standard"] == row["short_of_standard"]
     client.post("/api/v1/me/portfolio", headers=writing(me), json={
         "kind": "training", "title": "企业培训", "occurred_on": f"{plans.academic_year_now()}-11-02", "hours": 40})
     assert _short(client, dept)["T-TRAIN"] == 1
-    assessing_jobs.teacher_shortfall(department, plans.academic_year_now())
+    teacher_jobs.department_teachers(department, plans.academic_year_now())
     assert _short(client, dept)["T-TRAIN"] == 0
     row = client.get("/api/v1/teacher-summary", headers=dept).json[0]
 

@@ -247,3 +247,6 @@ def test_students_evaluate_a_course_anonymously_once_and_satisfaction_shows_from
     assert_problem(client.post(url, headers=login(client, demo_account(teacher.username)), json={"score": 5}), 404)  # staff have no offering to evaluate
     # Anonymous: the score's row names no student and no time; who evaluated is kept apart.
     assert {c.name for c in CourseEvaluation.__table__.columns} == {"id", "offering_id", "score"}
+    # The student's copy of their data says they evaluated the course, never with which score.
+    given = client.get("/api/v1/me/data", headers=logins[0]).json["course_evaluations"]
+    assert [(e["course"], e["score"]) for e in given] == [("T20-A", None)]

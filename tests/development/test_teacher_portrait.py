@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from backend.development import plans, teacher_portrait
 from backend.extensions import db
-from backend.jobs import portrait as portrait_jobs
+from backend.jobs import teachers as teacher_jobs
 from backend.models import AuditEvent, PortfolioItem, PortraitMedian, RoleGrant, StaffProfile, User
 from tests.helpers import assert_problem, build_college, login, run_worker
 
@@ -78,7 +78,7 @@ def test_attainment_last_year_median_and_who_reads_it(client, college, app):
     for n, hours in enumerate((0, 56, 72, 80)):
         _teacher(f"T900{n + 2}", dept, "competent", train=hours)
     _teacher("T9010", dept, "expert", train=80)  # another stage: not in the competent median
-    assert portrait_jobs.portrait_medians_all(year) >= 1
+    assert teacher_jobs.department_teachers_all(year) >= 1
     run_worker(app)
     row = db.session.scalar(select(PortraitMedian).where(PortraitMedian.department_id == dept,
                                                          PortraitMedian.stage == "competent", PortraitMedian.year == year))
@@ -97,7 +97,7 @@ def test_attainment_last_year_median_and_who_reads_it(client, college, app):
     cycle = plans.find(other.id, "teacher_cycle", f"{year}-{year + 2}")
     cycle.stage = "mature"
     db.session.commit()
-    portrait_jobs.portrait_medians(dept, year)
+    teacher_jobs.department_teachers(dept, year)
     db.session.expire_all()
     assert db.session.get(PortraitMedian, row.id).medians is None
     body = client.get("/api/v1/me/portrait", headers=mine).json

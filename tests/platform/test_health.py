@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from backend.platform import clock
 from tests.conftest import make_app, migrate
-from tests.helpers import TODAY, build_college, demo_account, login, run_worker, served
+from tests.helpers import TODAY, build_college, demo_account, login, run_worker, served, wait_for
 from tests.reporting.test_rollups import OFFICE, classes_of_one_department, post
 from tests.servers import PostgresServer, RedisServer, free_port
 
@@ -36,16 +36,6 @@ def start_worker(app, redis_url: str) -> subprocess.Popen:
            "JOBS_WORKER_TTL": "16"}
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {seconds} s")
 
 
 def test_liveness_checks_nothing_and_readiness_names_the_dead_database(tmp_path):

@@ -16,7 +16,8 @@ from tests.privacy.conftest import ACADEMIC_NOTE, ENDPOINT, GROUP_REASON, MENTAL
 CATEGORIES = {"generated_at", "subject", "profile", "roles", "memberships", "plans", "self_assessments",
               "ledger_entries", "attendance", "leave_requests", "disputes", "warnings", "special_groups",
               "notifications", "portfolio", "push_subscriptions", "notification_settings", "sessions",
-              "failed_logins", "withheld", "attendance_disputes"}
+              "failed_logins", "withheld", "attendance_disputes", "course_evaluations", "assessing_diagnoses",
+              "teacher_warnings"}
 
 
 def exports(student_id: int) -> list[dict]:

@@ -28,7 +28,7 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import create_engine, text
 
 from tests.conftest import CHROMIUM, PHONE
-from tests.helpers import TODAY
+from tests.helpers import TODAY, wait_for
 from tests.pwa.test_browser import ARTIFACTS, log_in
 from tests.servers import free_port
 
@@ -190,8 +190,10 @@ def test_nginx_compresses_caches_only_versioned_files_and_tags_each_request(prod
     assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000")  # COOKIE_SECURE=1
     request_id = answer.headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", request_id)
-    logged = [json.loads(line) for line in (production["run"] / "log/nginx-access.log").read_text().splitlines()]
-    assert any(e["request_id"] == request_id and e["uri"] == "/api/v1/catalogue" for e in logged)
+    access_log = production["run"] / "log/nginx-access.log"
+    # nginx writes the line once the request ends, which can be just after the client has the answer.
+    wait_for(lambda: any(e["request_id"] == request_id and e["uri"] == "/api/v1/catalogue"
+                         for e in map(json.loads, access_log.read_text().splitlines())), 5, "the request's log line")
 
     # HTTP/2 over TLS, and plain HTTP only redirects.
     version_used = subprocess.run(["curl", "-s", "--cacert", cert, "-o", "/dev/null", "-w", "%{http_version}",
