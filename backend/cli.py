@@ -1,4 +1,5 @@
-"""flask commands: seed, demo, worker, scheduler, relay, housekeeping, rollups, warnings, push, backup, restore."""
+"""flask commands: seed, demo, worker, scheduler, relay, housekeeping, rollups, warnings, teachers, push, backup,
+restore."""
 import json
 import time
 from pathlib import Path
@@ -142,6 +143,22 @@ def register_cli(app: Flask) -> None:
     def escalate_command():
         click.echo(json.dumps({"escalated": warnings.escalate_overdue()}))
         db.session.commit()
+
+    @app.cli.group("teachers")
+    def teachers_group():
+        """The departments' stored teacher figures."""
+
+    @teachers_group.command("refresh")
+    @click.option("--year", type=int, help="The academic year's first calendar year. Default: the current one.")
+    def teachers_refresh_command(year):
+        """Store every department's portrait medians and shortfall counts now (the scheduler does
+        this every six hours), e.g. right after the stage standards or the three-year plans changed."""
+        from backend.development import plans
+        from backend.jobs import teachers as teacher_jobs
+
+        year = plans.academic_year_now() if year is None else year
+        click.echo(json.dumps({"year": year, "departments": {
+            d: teacher_jobs.department_teachers(d, year) for d in teacher_jobs.departments()}}, ensure_ascii=False))
 
     @app.cli.group("push")
     def push_group():

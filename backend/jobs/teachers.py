@@ -24,14 +24,19 @@ def department_teachers(department_id: int, year: int) -> dict:
     return done
 
 
+def departments() -> list[int]:
+    found = db.session.scalars(select(Department.id).order_by(Department.id)).all()
+    # End this read: without Redis each department's job runs inline in a session of its own, and
+    # SQLite's one writer would be this transaction (docs/DESIGN.md, known traps).
+    db.session.commit()
+    return found
+
+
 @job("default", timeout=60, retry_after=(10, 60, 300))  # it only enqueues: the work is on `reports`
 def department_teachers_all(year: int | None = None) -> int:
     """The periodic pass: every department's figures for the academic year (default: the current one)."""
     year = plans.academic_year_now() if year is None else year
-    departments = db.session.scalars(select(Department.id).order_by(Department.id)).all()
-    # End this read first: without Redis each job runs inline in a session of its own, and SQLite's
-    # one writer would be this transaction.
-    db.session.commit()
-    for department_id in departments:
+    found = departments()
+    for department_id in found:
         queue.enqueue_coalesced(department_teachers, department_id, year)
-    return len(departments)
+    return len(found)
