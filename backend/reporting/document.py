@@ -104,7 +104,18 @@ def _radar(pdf: FPDF, radar: dict, radius: float = 45) -> None:
         if not series["values"]:
             continue
         pdf.set_draw_color(*colour)
-        pdf.polygon([at(i, v or 0) for i, v in enumerate(series["values"])], style="D")
+        pdf.set_fill_color(*colour)
+        values = series["values"]
+        if None not in values:
+            pdf.polygon([at(i, v) for i, v in enumerate(values)], style="D")
+        else:  # a dimension without data is left open, not drawn at the centre as if it were 0
+            for i, v in enumerate(values):
+                if v is not None:
+                    x, y = at(i, v)
+                    pdf.circle(x, y, 0.8, style="F")
+                    nxt = values[(i + 1) % n]
+                    if nxt is not None:
+                        pdf.line(x, y, *at((i + 1) % n, nxt))
         pdf.set_text_color(*colour)
         pdf.set_font("cjk", size=8)
         legend = f"— {_cell(series['name'])}"
