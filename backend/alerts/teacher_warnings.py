@@ -31,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from backend.alerts import lifecycle
 from backend.auth.policy import authorize, can
 from backend.auth.roles import Role, Scope
 from backend.development import teacher_indicators, teacher_standards
@@ -340,27 +341,18 @@ def _act(viewer: User, w: TeacherWarning) -> None:
 
 def acknowledge(viewer: User, w: TeacherWarning) -> TeacherWarning:
     _act(viewer, w)
-    if w.acknowledged_at is None:
-        w.acknowledged_at, w.acknowledged_by, w.status = clock.now(), viewer.id, "acknowledged"
-        _event(w, "acknowledged", viewer.id)
-    return w
+    return lifecycle.acknowledge(viewer, w, _event)
 
 
 def intervene(viewer: User, w: TeacherWarning, kind: str, text: str, follow_up_on: date | None) -> TeacherWarning:
     """A note or an action agreed with the teacher, with an optional follow-up date. Acting acknowledges."""
-    acknowledge(viewer, w)
-    w.status = "in_progress"
-    if follow_up_on:
-        w.follow_up_on = follow_up_on
-    _event(w, kind, viewer.id, text, follow_up_on=follow_up_on)
-    return w
+    _act(viewer, w)
+    return lifecycle.intervene(viewer, w, kind, text, follow_up_on, _event)
 
 
 def resolve(viewer: User, w: TeacherWarning, text: str) -> TeacherWarning:
-    acknowledge(viewer, w)
-    w.status, w.resolved_at, w.resolved_by = "resolved", clock.now(), viewer.id
-    _event(w, "resolved", viewer.id, text)
-    return w
+    _act(viewer, w)
+    return lifecycle.resolve(viewer, w, text, _event)
 
 
 def with_names(found: list[TeacherWarning]) -> list[TeacherWarning]:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from backend.alerts import evidence, incidents, warning_rules
+from backend.alerts import evidence, incidents, lifecycle, warning_rules
 from backend.alerts.warning_rules import LEVELS, Finding, Subject
 from backend.auth.policy import alerts as policy
 from backend.auth.policy import authorize, can, roles_over_class
@@ -267,28 +267,18 @@ def _act(viewer: User, w: StudentWarning) -> None:
 
 def acknowledge(viewer: User, w: StudentWarning) -> StudentWarning:
     _act(viewer, w)
-    if w.acknowledged_at is None:
-        w.acknowledged_at, w.acknowledged_by = clock.now(), viewer.id
-        w.status = "acknowledged"
-        _event(w, "acknowledged", viewer.id)
-    return w
+    return lifecycle.acknowledge(viewer, w, _event)
 
 
 def intervene(viewer: User, w: StudentWarning, kind: str, text: str, follow_up_on: date | None) -> StudentWarning:
     """A case note or an action taken, with an optional follow-up date. Acting acknowledges."""
-    acknowledge(viewer, w)
-    w.status = "in_progress"
-    if follow_up_on:
-        w.follow_up_on = follow_up_on
-    _event(w, kind, viewer.id, text, follow_up_on=follow_up_on)
-    return w
+    _act(viewer, w)
+    return lifecycle.intervene(viewer, w, kind, text, follow_up_on, _event)
 
 
 def resolve(viewer: User, w: StudentWarning, text: str) -> StudentWarning:
-    acknowledge(viewer, w)
-    w.status, w.resolved_at, w.resolved_by = "resolved", clock.now(), viewer.id
-    _event(w, "resolved", viewer.id, text)
-    return w
+    _act(viewer, w)
+    return lifecycle.resolve(viewer, w, text, _event)
 
 
 def with_names(found: list[StudentWarning]) -> list[StudentWarning]:
