@@ -646,8 +646,7 @@ EXPECT: dict[tuple[str, str], list[Row]] = {
     ("POST", f"{V1}/goals/<int:goal_id>/logs"): [Row(ONLY["student"], {"goal_id": "@draft_goal"},
                                                      body={"note": "有进展"})],
     ("GET", f"{V1}/classes/<int:class_id>/plans"): [Row(SUMMARY, {"class_id": "@own_class"})],
-    ("GET", f"{V1}/departments/<int:dept_id>/teachers"): [Row(frozenset({"dept_admin", "school_admin"}),
-                                                              {"dept_id": "@own_dept"})],
+    ("GET", f"{V1}/departments/<int:dept_id>/teachers"): [Row(ONLY["dept_admin"], {"dept_id": "@own_dept"})],
     ("GET", f"{V1}/self-assessment"): [Row(EVERYONE)],
     ("GET", f"{V1}/students/<int:student_id>/self-assessment"): [
         Row(frozenset({"student", "head_teacher"}), {"student_id": "@own_student"}),

@@ -82,6 +82,9 @@ def test_teacher_plans_portfolio_yearly_diagnosis_and_the_department_view(client
     assert (row["stage"], row["cycle_plan"], row["year_plan"], row["diagnosis"], row["evidence"]) == \
         ("competent", "approved", "submitted", "submitted", 1)
     assert "在职硕士" not in str(listed) and "private_note" not in row
+    # Names and stages are the department admin's: the school admin reads the teacher summary's counts.
+    school = login(client, college["school_admin"])
+    assert_problem(client.get(f"/api/v1/departments/{department}/teachers", headers=school), 403)
 
     report = client.get(f"/api/v1/teachers/{teacher.id}/yearly-report", headers=dept).json
     assert report["stage"] == "competent" and report["evidence_summary"]["training_hours"] == 40

@@ -68,7 +68,8 @@ RULES = {
     (StudentProfile, "assess"): _assess,
     (StaffProfile, "view"): _READ,
     (ClassGroup, "view_plan_summary"): lambda u, c: bool(roles_over_class(u, c) & SUMMARY_READERS),
-    (Department, "view_teacher_plans"): lambda u, d: bool(roles_over_department(u, d) & SUMMARY_READERS),
+    # Teachers by name: their own department's admins only; the school sees counts (the teacher summary).
+    (Department, "view_teacher_plans"): lambda u, d: Role.DEPT_ADMIN in roles_over_department(u, d),
     (Plan, "view"): _READ,
     (Plan, "edit"): _own,
     (Plan, "review"): _REVIEW,
