@@ -13,9 +13,9 @@ Two steps, in this order, from the periodic warning pass (jobs/alerts.py):
    (value, since when, the standard, where the figure comes from) and the student warnings' life:
    acknowledge, notes and actions, resolve; withdrawn when the figure is back before anyone took it
    up (it was corrected, or it was a passing dip); a relapse after a close opens the next episode.
-   Portfolio figures (training, practice, research) count only for a teacher who keeps a portfolio
-   in Spiral that year: with no item at all, 0 hours means "not recorded here", and a department
-   told about every such teacher would learn to ignore the rest.
+   No data is never past: a teacher with no portfolio item in the year has no training figure (not
+   0 hours, teacher_indicators._portfolio), or their department would be told about every teacher
+   who does not keep their portfolio in Spiral, and learn to ignore the rest.
 
 "Since when" is a row per (teacher, indicator, year) (TeacherIndicatorWatch), set by a conditional
 UPDATE, so the N days are true across runs and two racing runs keep the first moment. Alerts go
@@ -155,10 +155,8 @@ def watch(year: int, values: dict[int, dict], now: datetime) -> dict:
     departments = dict(db.session.execute(select(StaffProfile.user_id, StaffProfile.department_id).where(
         StaffProfile.user_id.in_(list(staged)), StaffProfile.department_id.is_not(None))).all())
     standards = {stage: teacher_standards.for_stage(stage, year) for stage in set(staged.values())}
-    keeping = teacher_indicators.keeping_portfolio(staged, year)
     checks = {(tid, code): std for tid, stage in staged.items() if tid in departments
-              for code, std in standards[stage].items() if code in teacher_indicators.INDICATORS
-              and (tid in keeping or code not in teacher_indicators.PORTFOLIO)}
+              for code, std in standards[stage].items() if code in teacher_indicators.INDICATORS}
     _ensure_watches(year, sorted(checks))
     share = year_share(year, now)
     lines = {key: line(key[1], std, share) for key, std in checks.items()}

@@ -291,17 +291,11 @@ def _acknowledged(ids: list[int], term_ids: list[int]) -> dict[int, Figures]:
 PORTFOLIO = {"T-TRAIN": ("training",), "T-PRACTICE": ("industry_practice",), "T-RESEARCH": ("paper", "project")}
 
 
-def keeping_portfolio(ids, year: int) -> set[int]:
-    """The teachers with at least one portfolio item dated in the academic year: for the others a
-    0 from the portfolio means "not kept here", which is no ground to tell their department."""
-    start, end = year_window(year, year_terms(year))
-    return set(db.session.scalars(select(PortfolioItem.owner_id).distinct().where(
-        PortfolioItem.owner_id.in_(list(ids)), PortfolioItem.occurred_on.between(start, end))))
-
-
 def _portfolio(ids: list[int], start: date, end: date) -> dict[int, Figures]:
-    """Hours and counts of the portfolio's items dated in the window; none recorded is 0, not
-    "no data": a teacher who did no training has 0 hours."""
+    """Hours and counts of the portfolio's items dated in the window. For a teacher who keeps a
+    portfolio (any item in the window) none of a kind is 0: they did no training. With no item at
+    all, Spiral holds no record of theirs: no data, not 0 — shown as such, never short of a
+    standard, never a warning to their department, never a 0 in the department's median."""
     rows: dict[int, dict] = {t: {} for t in ids}
     for t, kind, n, hours in db.session.execute(
             select(PortfolioItem.owner_id, PortfolioItem.kind, func.count(), func.coalesce(func.sum(PortfolioItem.hours), 0))
@@ -311,4 +305,4 @@ def _portfolio(ids: list[int], start: date, end: date) -> dict[int, Figures]:
     return {t: {"T-TRAIN": float(kinds.get("training", (0, 0))[1]),
                 "T-PRACTICE": float(kinds.get("industry_practice", (0, 0))[1]),
                 "T-RESEARCH": float(sum(kinds.get(k, (0, 0))[0] for k in PORTFOLIO["T-RESEARCH"]))}
-            for t, kinds in rows.items()}
+            for t, kinds in rows.items() if kinds}

@@ -302,19 +302,18 @@ def test_hours_are_held_to_the_pace_of_the_year(app, client, people):
     assert teacher_warnings.line("T-TRAIN", standard, 0.25) == 12 and teacher_warnings.line("T-ATTEND", standard, 0.25) == 48
 
 
-def test_no_portfolio_kept_no_department_warning_on_its_hours(app, client, people):
-    """A teacher with no portfolio item this year has 0 hours because nothing is recorded in Spiral,
-    not because they did no training: their department is not told (it would be told about every
-    such teacher). Their own linked goal still nudges them, and once they keep a portfolio, the
-    hours count."""
+def test_no_portfolio_kept_is_no_data_not_zero_hours(app, client, people):
+    """A teacher with no portfolio item this year has no training figure: nothing is recorded in
+    Spiral, which is not the same as no training. Nobody is told (the department would be told about
+    every such teacher); their own goal shows no data. Once they keep a portfolio, the hours count."""
     teacher, admin = people["teacher"], people["admin"]
     forget(client, teacher, people["honour"])
     plan = make_plan(teacher, "teacher_year", submit=False, start_year=YEAR)
-    plans.set_goal(plan, {"part": "B", "title": "培训学时 / Training hours", "point_code": "T-TRAIN",
-                          "target": 90, "standard": 72, "warning": 50})
+    goal = plans.set_goal(plan, {"part": "B", "title": "培训学时 / Training hours", "point_code": "T-TRAIN",
+                                 "target": 90, "standard": 72, "warning": 50})
     plans.submit(plan)
     db.session.commit()
-    assert run()["teacher_nudges"] == 1
+    assert run()["teacher_nudges"] == 0
     advance(app, DAYS)
     run()
     db.session.expire_all()
@@ -322,9 +321,12 @@ def test_no_portfolio_kept_no_department_warning_on_its_hours(app, client, peopl
     assert db.session.scalar(select(func.count()).select_from(TeacherWarning).where(
         TeacherWarning.teacher_id == teacher.id, TeacherWarning.indicator_code.in_(portfolio_codes))) == 0
     assert not [n for n in inbox(admin, "warning") if teacher.display_name in n.title]
+    shown = next(g for g in client.get(f"/api/v1/plans/{plan.id}", headers=as_(client, teacher)).json["goals"]
+                 if g["id"] == goal.id)
+    assert shown["actual"] is None
 
-    training(client, teacher, 2)  # now they keep one: 2 h is behind the pace, and N days later the department hears
-    run()
+    training(client, teacher, 2)  # now they keep one: 2 h is behind the pace; the teacher first, N days later the department
+    assert run()["teacher_nudges"] == 1
     advance(app, DAYS)
     run()
     assert [w.status for w in train_warnings(teacher)] == ["notified"]

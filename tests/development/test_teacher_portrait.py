@@ -36,7 +36,9 @@ def _teacher(username: str, department_id: int, stage: str, train: float, practi
     db.session.add(user)
     db.session.flush()
     db.session.add(StaffProfile(user_id=user.id, department_id=department_id, title="讲师"))
-    items = [("training", train, date(year, 10, 20)), ("industry_practice", practice, date(year, 11, 2)),
+    # An honour this year: they keep their portfolio in Spiral, so a kind with no item is 0, not "no data".
+    items = [("honour", None, date(year, 9, 10)), ("training", train, date(year, 10, 20)),
+             ("industry_practice", practice, date(year, 11, 2)),
              ("training", last_train, date(year, 3, 10))]  # last academic year's spring term
     items += [("paper", None, date(year, 12, 1))] * papers
     db.session.add_all(PortfolioItem(owner_id=user.id, kind=kind, title=f"{kind} {i}", occurred_on=on, hours=hours)

@@ -10,7 +10,7 @@ from backend import demo
 from backend.alerts import teacher_warnings
 from backend.development import plans
 from backend.extensions import db
-from backend.models import StaffProfile, TeacherWarning, User
+from backend.models import PortfolioItem, StaffProfile, TeacherWarning, User
 from backend.org import directory
 from backend.platform import clock
 from tests.conftest import PHONE
@@ -21,13 +21,16 @@ LONG = "欧阳·买买提艾力·司马长风 Oyang Maimaiti-Aili Sima Changfeng
 
 
 def prepare_warning(found: dict):
-    """The course teacher, a novice with a three-year plan and no training this year, past the
+    """The course teacher, a novice with a three-year plan, a portfolio and no training this year, past the
     training line for four weeks: one warning to their department admin."""
     def prepare(accounts):
         teacher = db.session.scalar(select(User).where(User.username == accounts["course_teacher"]["username"]))
         teacher.display_name = LONG
         year = int(directory.current_term(clock.school_today()).academic_year[:4])
         plans.create(teacher, {"kind": "teacher_cycle", "stage": "novice", "start_year": year})
+        # They keep a portfolio in Spiral (a certificate), so no training item is 0 hours.
+        db.session.add(PortfolioItem(owner_id=teacher.id, kind="certificate", title="教师资格证",
+                                     occurred_on=clock.school_today() - timedelta(days=40)))
         db.session.commit()
         teacher_warnings.evaluate(year, clock.now() - timedelta(days=29))
         teacher_warnings.evaluate(year)
