@@ -1,6 +1,7 @@
 """The teacher monitor → warn pass (alerts/teacher_warnings.py) on the generated term (bench/generate.py,
 SQLite): every teacher with a department gets a novice three-year plan and a submitted annual plan
-with a goal linked to T-TRAIN; then four passes: the first (nudges), the same again (idempotent),
+with a goal linked to T-TRAIN, and every other one a portfolio (a certificate: no training yet; the
+others keep none, so they have no training figure at all); then four passes: the first (nudges), the same again (idempotent),
 TEACHER_WARNING_AFTER_DAYS later (department warnings raised), and again. Prints seconds and
 statements per pass."""
 import argparse
@@ -18,7 +19,7 @@ from backend import create_app  # noqa: E402
 from backend.alerts import teacher_warnings  # noqa: E402
 from backend.development import plans  # noqa: E402
 from backend.extensions import db  # noqa: E402
-from backend.models import StaffProfile, TeacherWarning, User  # noqa: E402
+from backend.models import PortfolioItem, StaffProfile, TeacherWarning, User  # noqa: E402
 from backend.org import directory  # noqa: E402
 from bench import generate  # noqa: E402
 
@@ -36,7 +37,10 @@ def main() -> None:
             year = int(directory.current_term(generate.BENCH_TODAY).academic_year[:4])
             staff = db.session.scalars(select(User).join(StaffProfile, StaffProfile.user_id == User.id)
                                        .where(StaffProfile.department_id.is_not(None))).all()
-            for u in staff:
+            for n, u in enumerate(staff):
+                if n % 2 == 0:  # half of them keep a portfolio in Spiral (a certificate this year, no training yet)
+                    db.session.add(PortfolioItem(owner_id=u.id, kind="certificate", title="证书",
+                                                 occurred_on=generate.BENCH_TODAY - timedelta(days=30)))
                 if plans.find(u.id, "teacher_cycle", f"{year}-{year + 2}") is None:
                     plans.create(u, {"kind": "teacher_cycle", "stage": "novice", "start_year": year})
                 plan = plans.find(u.id, "teacher_year", str(year)) or plans.create(

@@ -6,7 +6,8 @@ Two steps, in this order, from the periodic warning pass (jobs/alerts.py):
    teacher_year / teacher_cycle plan of the year) whose actual value is past the goal's own warning
    value nudges the teacher, once per crossing (Goal.nudged_at, cleared when back) — as
    plans.monitor does for students. The teacher hears first. Hours and counts that build up over
-   the year (CUMULATIVE) are held to the warning value times the share of the year gone by.
+   the year (CUMULATIVE) are held to the warning value times the share of the year gone by; what
+   comes in blocks (IN_BLOCKS: industry practice, papers) is not held to a line during the year.
 2. Department warning. A teacher indicator past the warning value of the standard for the teacher's
    stage (teacher_standards.for_stage, the stage from their teacher_cycle plan) without a break for
    TEACHER_WARNING_AFTER_DAYS raises a TeacherWarning to the department admin(s), with the evidence
@@ -85,6 +86,11 @@ def level(value: float, line: float, standard, direction: str) -> str:
 # 48 training hours yet. Their line is the warning value times the share of the year gone by, so
 # the warning means "behind the pace", not "the year is young" (every teacher would be past in week 5).
 CUMULATIVE = ("T-TRAIN", "T-PRACTICE", "T-RESEARCH")
+# Of those, what comes in blocks has no pace: industry practice is mostly a month in a vacation, a
+# paper lands when it is published. A 0 in December says nothing about the year (on the generated
+# term, half the teachers' departments would have been told). They have no line during the year:
+# the year's figure is judged in the self-diagnosis and the department's assessing diagnosis.
+IN_BLOCKS = ("T-PRACTICE", "T-RESEARCH")
 
 
 def year_share(year: int, now: datetime) -> float:
@@ -94,7 +100,9 @@ def year_share(year: int, now: datetime) -> float:
 
 
 def line(code: str, std, share: float) -> float | None:
-    """The warning line a figure is held to today."""
+    """The warning line a figure is held to today; None: not held to one during the year."""
+    if code in IN_BLOCKS:
+        return None
     if std.warning is None or code not in CUMULATIVE:
         return std.warning
     return round(std.warning * share, 1)
@@ -156,7 +164,8 @@ def watch(year: int, values: dict[int, dict], now: datetime) -> dict:
         StaffProfile.user_id.in_(list(staged)), StaffProfile.department_id.is_not(None))).all())
     standards = {stage: teacher_standards.for_stage(stage, year) for stage in set(staged.values())}
     checks = {(tid, code): std for tid, stage in staged.items() if tid in departments
-              for code, std in standards[stage].items() if code in teacher_indicators.INDICATORS}
+              for code, std in standards[stage].items() if code in teacher_indicators.INDICATORS
+              and code not in IN_BLOCKS}
     _ensure_watches(year, sorted(checks))
     share = year_share(year, now)
     lines = {key: line(key[1], std, share) for key, std in checks.items()}
