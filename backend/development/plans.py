@@ -185,6 +185,10 @@ def set_goal(plan: Plan, body: dict, goal: Goal | None = None) -> Goal:
         merged["unit"] = "%" if rule.value_type == "rate" else merged.get("unit")
     if indicator is not None:
         merged["direction"], merged["unit"] = indicator.direction, indicator.unit
+    if linked and any(g.point_code == linked and g is not goal for g in plan.goals):
+        errors["point_code"] = [f"本计划已有关联 {linked} 的目标 / A goal of this plan already follows {linked}."]
+    if indicator is not None and not errors:  # a percentage is 0–100, hours and counts are not negative
+        errors.update(teacher_standards.check(indicator.code, merged))
     if not errors:
         _check_values(merged, merged.get("direction") or "higher_better", errors, rule)
     if indicator is not None and not errors:
@@ -394,5 +398,6 @@ def department_teachers(dept_id: int, year: int) -> list[dict]:
         PortfolioItem.owner_id.in_(ids)).group_by(PortfolioItem.owner_id)).all())
     return [{"teacher_id": u.id, "name": u.display_name, "title": s.title,
              "stage": cycles.get(u.id) and cycles[u.id].stage, "cycle_plan": cycles.get(u.id) and cycles[u.id].status,
-             "year_plan": years.get(u.id) and years[u.id].status, "diagnosis": diagnosed.get(u.id),
+             "cycle_plan_id": cycles.get(u.id) and cycles[u.id].id, "year_plan": years.get(u.id) and years[u.id].status,
+             "year_plan_id": years.get(u.id) and years[u.id].id, "diagnosis": diagnosed.get(u.id),
              "evidence": evidence.get(u.id, 0)} for s, u in staff]

@@ -104,7 +104,7 @@ def check(code: str, values: dict) -> dict[str, list[str]]:
         errors["target"] = errors["standard"] = [msg]
     if s * values["standard"] < s * values["warning"]:
         msg = (f"标准值应{better}预警值 {values['warning']:g} / The standard must be {worse} than the warning value "
-               f"{values['warning']:g} ({indicator.direction}).")
+               f"{values['warning']:g} ({'higher' if s > 0 else 'lower'} is better for this indicator).")
         errors["standard"] = errors["warning"] = [msg]
     return errors
 

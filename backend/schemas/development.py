@@ -235,7 +235,9 @@ class TeacherPlanOut(Schema):
     title = fields.String(allow_none=True)
     stage = fields.String(allow_none=True)
     cycle_plan = fields.String(allow_none=True)
+    cycle_plan_id = fields.Integer(allow_none=True)  # to open and review it
     year_plan = fields.String(allow_none=True)
+    year_plan_id = fields.Integer(allow_none=True)
     diagnosis = fields.String(allow_none=True)
     evidence = fields.Integer()
 

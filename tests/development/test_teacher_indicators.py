@@ -210,6 +210,15 @@ def test_a_teacher_goal_links_an_indicator_and_keeps_to_the_stage_standard(clien
         "direction": "lower_better"}).json
     goal = plan["goals"][0]
     assert (goal["direction"], goal["unit"], goal["actual"], goal["standing"]) == ("higher_better", "%", 88.9, "below_standard")
+    # A percentage cannot pass 100, and one indicator is followed by one goal of a plan.
+    over = assert_problem(client.post(goals, headers=writing(me), json={
+        "part": "teaching", "title": "出勤", "point_code": "T-PUNCTUAL", "target": 150, "standard": 95, "warning": 90}), 422)
+    assert list(over["errors"]) == ["target"] and "100" in over["errors"]["target"][0]
+    twice = assert_problem(client.post(goals, headers=writing(me), json={
+        "part": "teaching", "title": "出勤再一次", "point_code": "T-ATTEND", "target": 98, "standard": 92, "warning": 85}), 422)
+    assert list(twice["errors"]) == ["point_code"] and "T-ATTEND" in twice["errors"]["point_code"][0]
+    edited = client.patch(f"/api/v1/goals/{goal['id']}", headers=writing(me), json={"target": 99})
+    assert edited.status_code == 200, edited.json  # changing the linked goal itself is not a second link
     annual = client.post("/api/v1/me/plans", headers=writing(me), json={"kind": "teacher_year"}).json
     trained = assert_problem(client.post(f"/api/v1/plans/{annual['id']}/goals", headers=writing(me), json={
         "part": "B", "title": "培训", "point_code": "T-TRAIN", "target": 30, "standard": 20, "warning": 10}), 422)

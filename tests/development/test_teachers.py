@@ -81,6 +81,7 @@ def test_teacher_plans_portfolio_yearly_diagnosis_and_the_department_view(client
     row = next(r for r in listed if r["teacher_id"] == teacher.id)
     assert (row["stage"], row["cycle_plan"], row["year_plan"], row["diagnosis"], row["evidence"]) == \
         ("competent", "approved", "submitted", "submitted", 1)
+    assert (row["cycle_plan_id"], row["year_plan_id"]) == (cycle["id"], annual["id"])  # the admin opens them to review
     assert "在职硕士" not in str(listed) and "private_note" not in row
     # Names and stages are the department admin's: the school admin reads the teacher summary's counts.
     school = login(client, college["school_admin"])
