@@ -43,9 +43,14 @@ def test_a_school_admin_edits_a_standard_and_sees_the_field_named(site, browser)
     expect(row.get_by_test_id("error-warning")).to_be_visible()
     row.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "teacher-standards-422-390.png"), full_page=False)
+    row.get_by_test_id("standard").fill("")  # an emptied field is refused here, named, never sent as 0
+    row.get_by_test_id("save").click()
+    expect(row.get_by_test_id("error-standard")).to_have_text("请填写标准值。")
+    expect(row.get_by_test_id("standard")).to_be_focused()
     row.get_by_test_id("standard").fill("91")
     row.get_by_test_id("save").click()
     expect(row.get_by_test_id("row-message")).to_have_text("已保存")
+    expect(row.get_by_test_id("row-message")).not_to_have_class("error")  # a success is not shown in red
     expect(row.get_by_test_id("error-standard")).to_be_hidden()
 
     page.select_option("[data-testid=stage]", "expert")
@@ -75,6 +80,7 @@ def test_a_teacher_reads_the_standards_at_360px_and_links_a_goal_to_an_indicator
         row = page.get_by_test_id("std-T-ATTEND")
         expect(row.get_by_test_id("standard")).to_have_count(0)  # read only
         expect(row).to_contain_text("标准值 91 %" if locale == "zh-CN" else "Standard 91 %")  # as the admin set it
+        expect(page.get_by_text("修改只影响所选学年" if locale == "zh-CN" else "changes only the chosen")).to_have_count(0)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing scrolls sideways
         page.screenshot(path=str(ARTIFACTS / f"teacher-standards-teacher-360-{locale}.png"), full_page=False)
         context.close()
