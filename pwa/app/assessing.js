@@ -7,6 +7,7 @@
 import { api, oneLanguage, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
 import { addText, t } from "./i18n.js";
+import { partName } from "./plans.js";
 
 addText({
   assessingTitle: "评估诊断", assessingHint: "系部对照教师的自我诊断和数据指标作出评估诊断，商定的措施（填了目标值等的）在确认后成为教师下一年度计划的目标。",
@@ -79,7 +80,7 @@ function selfDiagnosisCard(review) {
 function measureLine(m) {
   const values = m.target == null ? "" : ` · ${t("target")} ${m.target} · ${t("standard")} ${m.standard} · ${t("warning")} ${m.warning}`;
   return el("li", { class: "stack", "data-testid": "measure" },
-    el("div", { class: "actions" }, el("strong", {}, `${t(`part_${m.part}`)} · ${m.title}`),
+    el("div", { class: "actions" }, el("strong", {}, `${partName("teacher_year", m.part)} · ${m.title}`),
       m.goal_id ? el("span", { class: "tag" }, t("measureIsGoal")) : null),
     m.point_code || values ? el("p", { class: "muted" }, `${m.point_code ? `${t("measureLinked")} ${m.point_code}` : ""}${values}`) : null);
 }
@@ -99,7 +100,7 @@ function measureFields(m, n, indicators, remove) {
   const value = (k) => el("input", { id: id(k), name: k, type: "number", step: "any", inputmode: "decimal", value: m[k] ?? "" });
   return el("fieldset", { class: "stack", "data-testid": "measure-row" },
     el("label", { for: id("part") }, t("part")),
-    el("select", { id: id("part"), name: "part" }, ["A", "B"].map((p) => el("option", { value: p, selected: m.part === p }, t(`part_${p}`)))),
+    el("select", { id: id("part"), name: "part" }, ["A", "B"].map((p) => el("option", { value: p, selected: m.part === p }, partName("teacher_year", p)))),
     el("label", { for: id("title") }, t("measureTitle")), el("input", { id: id("title"), name: "title", required: true, value: m.title ?? "" }),
     el("label", { for: id("point") }, t("measureIndicator")),
     el("select", { id: id("point"), name: "point" }, el("option", { value: "" }, t("measureNoIndicator")),

@@ -89,7 +89,14 @@ def test_a_teacher_reads_the_standards_at_360px_and_links_a_goal_to_an_indicator
     log_in(page, base, accounts["head_teacher"])
     page.get_by_test_id("plans-link").click()
     page.get_by_test_id("new-teacher_cycle").click()
+    page.get_by_test_id("create-teacher_cycle").click()  # no stage chosen: refused, named
+    expect(page.get_by_test_id("new-stage-error")).to_have_text("请选择发展阶段")
+    page.select_option("[data-testid=new-stage]", "novice")
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/me/plans") and r.method == "POST") as sent:
+        page.get_by_test_id("create-teacher_cycle").click()
+    assert sent.value.post_data_json == {"kind": "teacher_cycle", "stage": "novice"}
     expect(page.get_by_test_id("plan-status")).to_have_text("草稿")
+    expect(page.get_by_text("新手型")).to_be_visible()
     page.select_option("#goal-part", "teaching")
     expect(page.locator("#goal-point option[value=T-ATTEND]")).to_contain_text("当前")
     page.select_option("#goal-point", "T-ATTEND")
