@@ -58,6 +58,7 @@ def test_a_student_disputes_a_mark_the_teacher_upholds_it_and_the_student_sees_i
     page.get_by_test_id("mark-dispute-form").locator("button[type=submit]").click()
     state = page.get_by_test_id(f"mark-{session_id}").get_by_test_id("mark-dispute-state")
     expect(state).to_contain_text("申诉处理中")
+    assert "null" not in page.locator("main").inner_text()  # a mark without a dispute shows nothing for it
     fits(page, 390)
     page.screenshot(path=str(ARTIFACTS / "my-attendance-disputed-390.png"), full_page=True)
 
@@ -72,11 +73,15 @@ def test_a_student_disputes_a_mark_the_teacher_upholds_it_and_the_student_sees_i
     expect(item).to_contain_text("原考勤：缺勤")
     dispute_id = item.get_attribute("data-testid").removeprefix("mark-dispute-")
     desk.get_by_test_id(f"mark-to-{dispute_id}").select_option("present")
-    item.locator("input").fill("核实在场，补记出勤")
+    desk.get_by_test_id(f"uphold-{dispute_id}").click()  # no answer written: refused, the field named
+    expect(desk.get_by_test_id(f"mark-reason-error-{dispute_id}")).to_contain_text("处理说明")
+    desk.get_by_label("处理说明（学生可见）").fill("核实在场，补记出勤")
     fits(desk, 390)
     desk.screenshot(path=str(ARTIFACTS / "mark-disputes-teacher-390.png"), full_page=True)
     desk.get_by_test_id(f"uphold-{dispute_id}").click()
     expect(item.get_by_role("status")).to_have_text("已更正考勤")
+    expect(item).to_contain_text("申诉成立")  # decided at once: the state shown, the buttons gone
+    expect(desk.get_by_test_id(f"uphold-{dispute_id}")).to_have_count(0)
     teacher.close()
 
     page.reload()
