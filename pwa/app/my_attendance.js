@@ -17,7 +17,7 @@ addText({
   tooOld: "已超过申诉期限", noMarks: "本学期还没有考勤记录。", markDisputes: "考勤申诉", markDisputesEmpty: "没有待处理的考勤申诉。",
   correctTo: "更正为", uphold: "申诉成立并更正", rejectMark: "不予采纳", markWas: "原考勤：{status}",
   markUpheld: "已更正考勤", markRejected: "已驳回", label_mark_dispute: "考勤申诉", label_mark_resolve: "处理考勤申诉",
-  markReason: "处理说明（学生可见）", markReasonNeeded: "请填写处理说明（至少 2 个字）。", markStudentReason: "学生的理由",
+  markReason: "处理说明（学生可见）", markReasonNeeded: "请填写处理说明（至少 2 个字）。", markStudentReason: "学生的理由", markMyReason: "我的理由",
 }, {
   myAttendance: "My attendance",
   myAttendanceHint: "Every session's mark this term. If one is wrong, dispute it within {days} days of the session; the course teacher or head teacher decides.",
@@ -32,7 +32,7 @@ addText({
   rejectMark: "Reject", markWas: "Mark was: {status}", markUpheld: "Mark corrected", markRejected: "Rejected",
   label_mark_dispute: "Attendance dispute", label_mark_resolve: "Attendance dispute decision",
   markReason: "Your answer (the student sees it)", markReasonNeeded: "Write your answer (at least 2 characters).",
-  markStudentReason: "Student's reason",
+  markStudentReason: "Student's reason", markMyReason: "My reason",
 });
 
 const STATUSES = ["present", "late", "absent", "leave"];
@@ -100,6 +100,16 @@ export async function myAttendanceScreen() {
   };
   await refresh();
   return [back(), box];
+}
+
+// The student's attendance-mark disputes, listed on #/my-disputes beside the entry disputes.
+export function myMarkDisputesCard(disputes) {
+  return card(t("markDisputes"), el("ul", { class: "list", "data-testid": "my-mark-disputes" }, [...disputes].reverse().map((d) =>
+    el("li", { class: "stack", "data-testid": `my-mark-dispute-${d.id}` },
+      el("a", { href: "#/my-attendance" }, `${d.course_name || t("noCourse")} · ${day(d)}`),
+      el("span", {}, t("markWas", { status: t(`mark_${d.was || d.mark_status}`) })),
+      disputeState(d),
+      el("span", { class: "muted" }, labelled(t("markMyReason"), d.reason))))));
 }
 
 // The teacher's side, shown on #/disputes under the entry disputes. A decided dispute's row shows

@@ -93,6 +93,12 @@ def test_a_student_disputes_a_mark_the_teacher_upholds_it_and_the_student_sees_i
     fits(page, 390)
     page.screenshot(path=str(ARTIFACTS / "my-attendance-upheld-390.png"), full_page=True)
 
+    # The mark dispute is among "my disputes" too: never "no disputes" while there is one.
+    page.goto(base + "/#/my-disputes")
+    expect(page.get_by_test_id("my-mark-disputes")).to_contain_text("申诉成立")
+    expect(page.get_by_text("还没有申诉")).to_have_count(0)
+    fits(page, 390)
+
     # The card's weekly trends: a small line chart per domain and the total.
     page.goto(base + "/#/my-card")
     expect(page.get_by_test_id("card-trends")).to_be_visible()
