@@ -111,6 +111,7 @@ def test_a_student_disputes_a_mark_the_teacher_upholds_it_and_the_student_sees_i
 
     # The radar of the 5 answered: "已答 5/20", compared over the answered only.
     page.goto(base + "/#/")
+    expect(page.get_by_test_id("see-radar")).to_be_visible()  # part-answered: the radar is linked from home too
     page.get_by_test_id("fill-assessment").click()
     page.goto(page.url.replace("#/assessment/", "#/radar/"))
     expect(page.get_by_test_id("radar-answered")).to_have_text("已答 5/20")

@@ -91,6 +91,11 @@ def test_questionnaire_is_resumable_and_ends_in_a_radar_with_suggestions(live, p
     page.reload()  # stop and come back: the answers were saved as they were given
     expect(page.get_by_test_id("answered")).to_have_text("已答 5/20")
     expect(elements.nth(4).locator("input[type=radio]").nth(2)).to_be_checked()
+    expect(page.get_by_test_id("radar-so-far")).to_be_visible()  # the radar of the answers so far is reachable
+    page.get_by_test_id("submit-assessment").click()  # 15 left: named by number and title, the first scrolled to
+    expect(page.get_by_role("alert").filter(has_text="还有 15 题未作答")).to_contain_text("6. ")
+    expect(elements.nth(5).locator("input[type=radio]").first).to_be_focused()
+    assert "answers." not in page.locator("main").inner_text()
     for i in range(5, 20):
         with page.expect_response(lambda r: "self-assessment" in r.url and r.request.method == "PUT"):
             elements.nth(i).locator("input[type=radio]").nth(0 if i in (7, 12) else 3).check()
