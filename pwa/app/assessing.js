@@ -6,7 +6,7 @@
 // (#/teacher-summary, counts only, per department).
 import { api, oneLanguage, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { addText, t } from "./i18n.js";
+import { addText, labelled, t } from "./i18n.js";
 import { partName } from "./plans.js";
 
 addText({
@@ -72,9 +72,9 @@ function selfDiagnosisCard(review) {
       el("div", { class: "actions" }, el("strong", {}, item.title), el("span", { class: "tag" }, t(`standing_${item.standing}`))),
       el("p", { class: "muted" }, `${t("actual")} ${withUnit(item.actual, item.unit)} · ${t("target")} ${item.target} · `
         + `${t("standard")} ${item.standard} · ${t("warning")} ${item.warning}`),
-      item.cause ? el("p", {}, `${t("cause")}：${item.cause}`) : null,
-      item.measure ? el("p", {}, `${t("measure")}：${item.measure}`) : null))),
-    el("p", {}, `${t("diagnosisSummary")}：${sd.summary || "—"}`));
+      item.cause ? el("p", {}, labelled(t("cause"), item.cause)) : null,
+      item.measure ? el("p", {}, labelled(t("measure"), item.measure)) : null))),
+    el("p", {}, labelled(t("diagnosisSummary"), sd.summary || "—")));
 }
 
 function measureLine(m) {
@@ -88,7 +88,7 @@ function measureLine(m) {
 // The agreed assessment as anyone allowed to read it sees it.
 function agreedBody(a) {
   return [el("p", { "data-testid": "assessing-text" }, a.text),
-    a.conclusion ? el("p", {}, `${t("assessingConclusion")}：`, el("span", { class: "tag" }, t(`conclusion_${a.conclusion}`))) : null,
+    a.conclusion ? el("p", {}, labelled(t("assessingConclusion"), ""), el("span", { class: "tag" }, t(`conclusion_${a.conclusion}`))) : null,
     a.measures.length ? [el("h3", {}, t("measures")), el("ul", { class: "list" }, a.measures.map(measureLine))] : null,
     a.carried?.message ? el("p", { class: "advice", "data-testid": "carried-note" }, oneLanguage(a.carried.message)) : null,
     a.next_plan_id ? el("p", {}, el("a", { href: `#/plans/${a.next_plan_id}`, class: "link", "data-testid": "next-year-plan" }, t("nextYearPlan"))) : null];
@@ -178,10 +178,11 @@ async function ownAssessing(planId) {
 function summaryCard(s) {
   const stages = Object.entries(s.stages).filter(([, n]) => n).map(([stage, n]) => `${t(`stage_${stage}`)} ${n}`).join(" · ");
   const short = s.short_of_standard.filter((x) => x.teachers);
-  return card(`${s.department} · ${s.year}`,
-    el("p", { "data-testid": "summary-teachers" }, `${t("summaryTeachers", { n: s.teachers })} · ${t("summaryStages")}：${stages || "—"}`),
-    el("p", {}, `${t("summaryCycle")}：${t("summaryCounts", s.cycle_plans)}`),
-    el("p", {}, `${t("summaryYear")}：${t("summaryCounts", s.year_plans)}`),
+  // The academic year as other screens write it (2026-2027); "：" only in Chinese.
+  return card(`${s.department} · ${s.year}-${s.year + 1}`,
+    el("p", { "data-testid": "summary-teachers" }, `${t("summaryTeachers", { n: s.teachers })} · ${labelled(t("summaryStages"), stages || "—")}`),
+    el("p", {}, labelled(t("summaryCycle"), t("summaryCounts", s.cycle_plans))),
+    el("p", {}, labelled(t("summaryYear"), t("summaryCounts", s.year_plans))),
     el("p", { "data-testid": "summary-assessing" }, `${t("summaryDiagnoses", { n: s.diagnoses_submitted })} · `
       + `${t("summaryAssessing", { agreed: s.assessing_agreed, drafts: s.assessing_drafts })}`),
     el("h3", {}, t("summaryShort")),
