@@ -113,10 +113,21 @@ def test_a_student_rates_a_course_anonymously_once(site, browser):
     log_in(page, base, accounts["student"])
     page.get_by_test_id("course-evaluation-link").click()
     course = page.locator("li[data-testid^=eval-]").first
-    course.get_by_test_id("score-4").click()
+    course.get_by_test_id("score-4").click()  # chosen, not sent: a rating cannot be taken back
+    expect(course.get_by_test_id("eval-done")).to_have_count(0)
+    course.get_by_test_id("eval-submit").click()
     expect(course.get_by_test_id("eval-done")).to_have_text("已评价")
     expect(course.get_by_test_id("score-4")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(ARTIFACTS / "course-evaluation-student-360.png"), full_page=False)
     page.reload()
     expect(page.locator("li[data-testid^=eval-]").first.get_by_test_id("eval-done")).to_be_visible()
+
+
+def test_staff_on_the_course_evaluation_are_told_why_with_a_way_back(site, browser):
+    base, accounts = site
+    page = _context(browser, 360).new_page()
+    log_in(page, base, accounts["head_teacher"])
+    page.goto(base + "/#/course-evaluation")
+    expect(page.get_by_test_id("eval-refused")).to_be_visible()
+    expect(page.get_by_test_id("back")).to_be_visible()
