@@ -119,17 +119,20 @@ export async function radarScreen(studentId) {
   // small type and a little padding so the left and right labels are not clipped.
   const names = r.elements.map(name);
   const en = getLang() === "en";
-  const radar = chart("radar", names.map((n) => axisLabel(n, en ? 11 : 5)), series, "radar",
+  // In English the names are too long for twenty axes: the axes carry the questions' numbers and a key
+  // below names them; Chinese names fit, wrapped.
+  const radar = chart("radar", names.map((n, i) => (en ? String(i + 1) : axisLabel(n, 6))), series, "radar",
     { layout: { padding: { left: 4, right: 4 } },
       scales: { r: { min: 0, max: 4, ticks: { stepSize: 1, font: { size: 9 } },
-        pointLabels: { font: { size: en ? 9 : 10 }, padding: 2 } } },
+        pointLabels: { font: { size: en ? 11 : 10 }, padding: 2 } } },
       plugins: { legend: { display: true, labels: { boxWidth: 12, font: { size: 11 } } },
         tooltip: { callbacks: { title: (items) => names[items[0].dataIndex] } } } });
   radar.classList.add("radar");
   return [back,
     card(t("radar"), el("p", { "data-testid": "radar-answered" }, el("strong", {}, t("answeredN", { n: c.answered, of: c.of }))),
       c.partial ? el("p", { class: "muted", "data-testid": "radar-partial" }, t("partialCompare", { n: c.answered })) : null,
-      radar, el("p", { class: "muted", "data-testid": "radar-compare" }, t("compareOver",
+      radar, en ? el("ol", { class: "muted radar-key", "data-testid": "radar-key" }, names.map((n) => el("li", {}, n))) : null,
+      el("p", { class: "muted", "data-testid": "radar-compare" }, t("compareOver",
         { n: c.answered, mine: dash(c.this_term), previous: dash(c.previous_term), median: dash(c.class_median) })),
       el("p", { class: "muted" }, t("radarCounts", { n: r.class_count, m: r.others_count }))),
     r.suggestions.length ? null : card(t("suggestions"), el("p", { class: "muted", "data-testid": "suggestions-later" }, t("suggestLater"))),

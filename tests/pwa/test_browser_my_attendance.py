@@ -119,6 +119,17 @@ def test_a_student_disputes_a_mark_the_teacher_upholds_it_and_the_student_sees_i
     page.wait_for_timeout(300)
     fits(page, 390)
     page.screenshot(path=str(ARTIFACTS / "radar-partial-390.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 800})  # English at 360 px: the axis labels are wrapped
+    page.evaluate("localStorage.setItem('spiral.lang', 'en')")
+    page.reload()
+    expect(page.get_by_test_id("radar-answered")).to_have_text("5 of 20 answered")
+    page.wait_for_function("() => globalThis.Chart?.getChart(document.querySelector('[data-testid=radar]'))")
+    longest = page.evaluate("""() => Math.max(...Chart.getChart(document.querySelector('[data-testid=radar]'))
+        .data.labels.flat().map((line) => line.length))""")
+    assert longest <= 2  # the axes carry the questions' numbers
+    expect(page.get_by_test_id("radar-key").locator("li").first).to_have_text("Learning goals")
+    fits(page, 360)
+    page.screenshot(path=str(ARTIFACTS / "radar-partial-360-en.png"), full_page=True)
     student.close()
 
 
