@@ -6,7 +6,8 @@
 // (#/teacher-summary, counts only, per department).
 import { api, oneLanguage, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { addText, t } from "./i18n.js";
+import { addText, labelled, t } from "./i18n.js";
+import { partName } from "./plans.js";
 
 addText({
   assessingTitle: "评估诊断", assessingHint: "系部对照教师的自我诊断和数据指标作出评估诊断，商定的措施（填了目标值等的）在确认后成为教师下一年度计划的目标。",
@@ -71,15 +72,15 @@ function selfDiagnosisCard(review) {
       el("div", { class: "actions" }, el("strong", {}, item.title), el("span", { class: "tag" }, t(`standing_${item.standing}`))),
       el("p", { class: "muted" }, `${t("actual")} ${withUnit(item.actual, item.unit)} · ${t("target")} ${item.target} · `
         + `${t("standard")} ${item.standard} · ${t("warning")} ${item.warning}`),
-      item.cause ? el("p", {}, `${t("cause")}：${item.cause}`) : null,
-      item.measure ? el("p", {}, `${t("measure")}：${item.measure}`) : null))),
-    el("p", {}, `${t("diagnosisSummary")}：${sd.summary || "—"}`));
+      item.cause ? el("p", {}, labelled(t("cause"), item.cause)) : null,
+      item.measure ? el("p", {}, labelled(t("measure"), item.measure)) : null))),
+    el("p", {}, labelled(t("diagnosisSummary"), sd.summary || "—")));
 }
 
 function measureLine(m) {
   const values = m.target == null ? "" : ` · ${t("target")} ${m.target} · ${t("standard")} ${m.standard} · ${t("warning")} ${m.warning}`;
   return el("li", { class: "stack", "data-testid": "measure" },
-    el("div", { class: "actions" }, el("strong", {}, `${t(`part_${m.part}`)} · ${m.title}`),
+    el("div", { class: "actions" }, el("strong", {}, `${partName("teacher_year", m.part)} · ${m.title}`),
       m.goal_id ? el("span", { class: "tag" }, t("measureIsGoal")) : null),
     m.point_code || values ? el("p", { class: "muted" }, `${m.point_code ? `${t("measureLinked")} ${m.point_code}` : ""}${values}`) : null);
 }
@@ -87,7 +88,7 @@ function measureLine(m) {
 // The agreed assessment as anyone allowed to read it sees it.
 function agreedBody(a) {
   return [el("p", { "data-testid": "assessing-text" }, a.text),
-    a.conclusion ? el("p", {}, `${t("assessingConclusion")}：`, el("span", { class: "tag" }, t(`conclusion_${a.conclusion}`))) : null,
+    a.conclusion ? el("p", {}, labelled(t("assessingConclusion"), ""), el("span", { class: "tag" }, t(`conclusion_${a.conclusion}`))) : null,
     a.measures.length ? [el("h3", {}, t("measures")), el("ul", { class: "list" }, a.measures.map(measureLine))] : null,
     a.carried?.message ? el("p", { class: "advice", "data-testid": "carried-note" }, oneLanguage(a.carried.message)) : null,
     a.next_plan_id ? el("p", {}, el("a", { href: `#/plans/${a.next_plan_id}`, class: "link", "data-testid": "next-year-plan" }, t("nextYearPlan"))) : null];
@@ -99,7 +100,7 @@ function measureFields(m, n, indicators, remove) {
   const value = (k) => el("input", { id: id(k), name: k, type: "number", step: "any", inputmode: "decimal", value: m[k] ?? "" });
   return el("fieldset", { class: "stack", "data-testid": "measure-row" },
     el("label", { for: id("part") }, t("part")),
-    el("select", { id: id("part"), name: "part" }, ["A", "B"].map((p) => el("option", { value: p, selected: m.part === p }, t(`part_${p}`)))),
+    el("select", { id: id("part"), name: "part" }, ["A", "B"].map((p) => el("option", { value: p, selected: m.part === p }, partName("teacher_year", p)))),
     el("label", { for: id("title") }, t("measureTitle")), el("input", { id: id("title"), name: "title", required: true, value: m.title ?? "" }),
     el("label", { for: id("point") }, t("measureIndicator")),
     el("select", { id: id("point"), name: "point" }, el("option", { value: "" }, t("measureNoIndicator")),
@@ -177,10 +178,11 @@ async function ownAssessing(planId) {
 function summaryCard(s) {
   const stages = Object.entries(s.stages).filter(([, n]) => n).map(([stage, n]) => `${t(`stage_${stage}`)} ${n}`).join(" · ");
   const short = s.short_of_standard.filter((x) => x.teachers);
-  return card(`${s.department} · ${s.year}`,
-    el("p", { "data-testid": "summary-teachers" }, `${t("summaryTeachers", { n: s.teachers })} · ${t("summaryStages")}：${stages || "—"}`),
-    el("p", {}, `${t("summaryCycle")}：${t("summaryCounts", s.cycle_plans)}`),
-    el("p", {}, `${t("summaryYear")}：${t("summaryCounts", s.year_plans)}`),
+  // The academic year as other screens write it (2026-2027); "：" only in Chinese.
+  return card(`${s.department} · ${s.year}-${s.year + 1}`,
+    el("p", { "data-testid": "summary-teachers" }, `${t("summaryTeachers", { n: s.teachers })} · ${labelled(t("summaryStages"), stages || "—")}`),
+    el("p", {}, labelled(t("summaryCycle"), t("summaryCounts", s.cycle_plans))),
+    el("p", {}, labelled(t("summaryYear"), t("summaryCounts", s.year_plans))),
     el("p", { "data-testid": "summary-assessing" }, `${t("summaryDiagnoses", { n: s.diagnoses_submitted })} · `
       + `${t("summaryAssessing", { agreed: s.assessing_agreed, drafts: s.assessing_drafts })}`),
     el("h3", {}, t("summaryShort")),

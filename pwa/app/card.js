@@ -11,7 +11,9 @@ addText({
   cardAgainstWeek: "比第{week}周末 {total}", cardNoStart: "本学期还没有数据", cardMedianN: "全班 {n} 人的中位数",
   cardMedianFew: "有数据的同学不足 {n} 人，不显示", cardSubtotalNone: "还没有数据",
   cardExplain: "小计只按已有数据的采分点计算；数据越多，越能代表这一部分。",
-  cardTrends: "每周趋势", cardTrendsHint: "每个点是该周记录的数值算出的小计或总分（与各采分点的周趋势算法相同），看得出是否在进步。",
+  cardTrends: "每周得分（仅计当周记录）",
+  cardTrendsHint: "每个点只按该周记录的数值算出小计或总分，不是累计到该周的总分，所以可能高于或低于上面的本学期总分。",
+  cardTrendOf: "{name} · 每周得分（仅计当周记录）",
   cardTrendsNone: "还没有按周的数据。",
 }, {
   cardCovered: "{scored} of {of} points have data", cardAgainstLast: "vs. end of last term, {total}",
@@ -19,8 +21,9 @@ addText({
   cardMedianN: "median of {n} in the class", cardMedianFew: "fewer than {n} classmates have data: not shown",
   cardSubtotalNone: "no data yet",
   cardExplain: "A subtotal counts only the points that have data; the more points, the more it says about that part.",
-  cardTrends: "Week by week",
-  cardTrendsHint: "Each dot is the subtotal or total of the values recorded that week (as each scoring point's weekly trend): are you improving?",
+  cardTrends: "Score of each week (that week's records only)",
+  cardTrendsHint: "Each dot counts only the values recorded that week, not the term so far, so it can be above or below the term total shown above.",
+  cardTrendOf: "{name} · each week's score (that week's records only)",
   cardTrendsNone: "No weekly figures yet.",
 });
 
@@ -31,7 +34,7 @@ function trendCharts(trends) {
   const colours = { academic: "#0f766e", personal: "#2563eb", career: "#ea580c", total: "#334155" };
   return el("details", { open: true, "data-testid": "card-trends" }, el("summary", {}, t("cardTrends")),
     el("p", { class: "muted" }, t("cardTrendsHint")),
-    el("div", { class: "trends" }, [...DOMAINS, "total"].map((d) => el("div", {}, el("h3", {}, t(d)),
+    el("div", { class: "trends" }, [...DOMAINS, "total"].map((d) => el("div", {}, el("h3", {}, t("cardTrendOf", { name: t(d) })),
       trends[d].every((v) => v == null) ? el("p", { class: "muted", "data-testid": `trend-${d}-none` }, t("cardSubtotalNone")) : chart("line", labels, [{ label: t(d), data: trends[d], borderColor: colours[d], backgroundColor: colours[d],
         pointRadius: 3, spanGaps: true }], `trend-${d}`,
       { scales: { y: { suggestedMin: 0, suggestedMax: 100, ticks: { maxTicksLimit: 4 } },

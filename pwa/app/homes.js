@@ -121,10 +121,12 @@ async function studentWarnings(get) {
 
 async function studentTodo(get, me) {
   const { assessment_status: status, assessment_answered: answered } = await summary(get);
+  // A part-answered questionnaire already has a radar of the answered items: both are reachable.
   return tiles(t("todo"),
     status === "submitted"
       ? tile(`#/radar/${me.id}`, t("seeRadar"), "✓", { testid: "see-radar" })
-      : tile(`#/assessment/${me.id}`, t("fillAssessment"), `${answered}/20`, { testid: "fill-assessment" }),
+      : [tile(`#/assessment/${me.id}`, t("fillAssessment"), `${answered}/20`, { testid: "fill-assessment" }),
+        answered > 0 ? tile(`#/radar/${me.id}`, t("seeRadar"), null, { testid: "see-radar" }) : null],
     tile("#/my-entries", t("myEntries"), null, { testid: "entries-link" }),
     tile("#/my-disputes", t("myDisputes")),
     tile("#/my-attendance", t("myAttendanceLink"), null, { testid: "my-attendance-link" }),
@@ -184,7 +186,8 @@ const HOMES = {
   teaching_office: (get) => [...scorerTiles(get, "teaching_office"), cadres.gradesTile()],
   pe_teacher: (get, me) => [...scorerTiles(get, "pe_teacher"), moreCard(me)],
   dept_admin: (get, me) => [staffWarnings(get, t("alerts")), classesCard(get, { roll: true }),
-    moreCard(me, { reports: true, growth: false, effect: true, extra: [...deptTeachers(me), ...deptAssessing(me), orgTile()] })],
+    moreCard(me, { reports: true, growth: false, effect: true, extra: [...deptTeachers(me), ...deptAssessing(me),
+      tile("#/teacher-summary", t("teacherSummaryLink"), null, { testid: "teacher-summary-link" }), orgTile()] })],
   school_admin: (get, me) => [adminTiles(me), cadres.gradesTile(), teacherSummary()],
 };
 

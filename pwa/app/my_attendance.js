@@ -4,7 +4,7 @@
 // mark or rejected with a reason (on #/disputes).
 import { api } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { addText, getLang, t } from "./i18n.js";
+import { addText, getLang, labelled, t } from "./i18n.js";
 import { report, send } from "./outbox.js";
 
 addText({
@@ -17,6 +17,7 @@ addText({
   tooOld: "已超过申诉期限", noMarks: "本学期还没有考勤记录。", markDisputes: "考勤申诉", markDisputesEmpty: "没有待处理的考勤申诉。",
   correctTo: "更正为", uphold: "申诉成立并更正", rejectMark: "不予采纳", markWas: "原考勤：{status}",
   markUpheld: "已更正考勤", markRejected: "已驳回", label_mark_dispute: "考勤申诉", label_mark_resolve: "处理考勤申诉",
+  markReason: "处理说明（学生可见）", markReasonNeeded: "请填写处理说明（至少 2 个字）。", markStudentReason: "学生的理由", markMyReason: "我的理由",
 }, {
   myAttendance: "My attendance",
   myAttendanceHint: "Every session's mark this term. If one is wrong, dispute it within {days} days of the session; the course teacher or head teacher decides.",
@@ -30,13 +31,16 @@ addText({
   markDisputesEmpty: "No attendance disputes to resolve.", correctTo: "Correct to", uphold: "Uphold and correct",
   rejectMark: "Reject", markWas: "Mark was: {status}", markUpheld: "Mark corrected", markRejected: "Rejected",
   label_mark_dispute: "Attendance dispute", label_mark_resolve: "Attendance dispute decision",
+  markReason: "Your answer (the student sees it)", markReasonNeeded: "Write your answer (at least 2 characters).",
+  markStudentReason: "Student's reason", markMyReason: "My reason",
 });
 
 const STATUSES = ["present", "late", "absent", "leave"];
 const TAG = { present: "tag", late: "tag notice", absent: "tag warn", leave: "tag" };
 const back = () => el("a", { href: "#/", class: "link" }, `← ${t("back")}`);
+// The school's clock (as in i18n.js), whatever zone the phone is set to.
 const day = (m) => new Date(m.starts_at).toLocaleString(getLang(), { month: "numeric", day: "numeric", weekday: "short",
-  hour: "2-digit", minute: "2-digit" });
+  hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "Asia/Shanghai" });
 
 function disputeState(d) {
   return el("div", { class: "mark-dispute", "data-testid": "mark-dispute-state" },
@@ -62,12 +66,13 @@ function markItem(m, refresh) {
   const button = m.disputable
     ? el("button", { type: "button", class: "secondary", "data-testid": `dispute-mark-${m.session_id}`, onclick: open }, t("disputeMark"))
     : null;
-  item.append(
+  // Through el(): a missing part is left out (native append would write "null").
+  item.append(...el("div", {},
     el("span", { class: "mark-row" }, el("span", {}, el("strong", {}, m.course_name || t("noCourse")), ` · ${day(m)}`),
       el("span", { class: TAG[m.status], "data-testid": `mark-status-${m.session_id}` }, t(`mark_${m.status}`))),
     el("span", { class: "muted" }, m.marked_by_self ? t("markedBySelf") : t("markedBy", { name: m.marked_by_name })),
     m.dispute ? disputeState(m.dispute) : null,
-    button ?? (m.dispute?.status === "open" ? null : el("span", { class: "muted" }, t("tooOld"))), status);
+    button ?? (m.dispute?.status === "open" ? null : el("span", { class: "muted" }, t("tooOld"))), status).childNodes);
   return item;
 }
 
@@ -97,26 +102,53 @@ export async function myAttendanceScreen() {
   return [back(), box];
 }
 
-// The teacher's side, shown on #/disputes under the entry disputes.
+// The student's attendance-mark disputes, listed on #/my-disputes beside the entry disputes.
+export function myMarkDisputesCard(disputes) {
+  return card(t("markDisputes"), el("ul", { class: "list", "data-testid": "my-mark-disputes" }, [...disputes].reverse().map((d) =>
+    el("li", { class: "stack", "data-testid": `my-mark-dispute-${d.id}` },
+      el("a", { href: "#/my-attendance" }, `${d.course_name || t("noCourse")} · ${day(d)}`),
+      el("span", {}, t("markWas", { status: t(`mark_${d.was || d.mark_status}`) })),
+      disputeState(d),
+      el("span", { class: "muted" }, labelled(t("markMyReason"), d.reason))))));
+}
+
+// The teacher's side, shown on #/disputes under the entry disputes. A decided dispute's row shows
+// the decision at once, its buttons gone.
 export async function markDisputesCard() {
   const disputes = await api("/api/v1/mark-disputes");
   if (!disputes.length) return card(t("markDisputes"), empty(t("markDisputesEmpty")));
   return card(t("markDisputes"), el("ul", { class: "list", "data-testid": "mark-disputes" }, disputes.map((d) => {
-    const reason = el("input", { id: `mark-reason-${d.id}`, placeholder: t("reason"), "aria-label": t("reason") });
-    const to = el("select", { id: `mark-to-${d.id}`, "aria-label": t("correctTo"), "data-testid": `mark-to-${d.id}` },
+    const reasonError = el("p", { class: "error", role: "alert", hidden: true, id: `mark-reason-error-${d.id}`,
+      "data-testid": `mark-reason-error-${d.id}` });
+    const reason = el("input", { id: `mark-reason-${d.id}`, required: true, minlength: 2, maxlength: 500,
+      "aria-describedby": reasonError.id, "data-testid": `mark-reason-${d.id}` });
+    const to = el("select", { id: `mark-to-${d.id}`, "data-testid": `mark-to-${d.id}` },
       STATUSES.filter((s) => s !== d.mark_status).map((s) => el("option", { value: s }, t(`mark_${s}`))));
     const status = el("span", { class: "muted", role: "status" });
-    const act = (action) => () => report(status, () => send(`/api/v1/mark-disputes/${d.id}/resolve`, {
-      body: { action, reason: reason.value, ...(action === "uphold" ? { status: to.value } : {}) },
-      label: ["label_mark_resolve", {}] }), (answer) => t(answer.status === "upheld" ? "markUpheld" : "markRejected"));
+    const decide = el("div", { class: "stack" }, el("label", { for: reason.id }, t("markReason")), reason, reasonError,
+      el("label", { for: to.id }, t("correctTo")), to,
+      el("div", { class: "actions" },
+        el("button", { type: "button", "data-testid": `uphold-${d.id}`, onclick: () => act("uphold") }, t("uphold")),
+        el("button", { type: "button", class: "secondary", "data-testid": `reject-mark-${d.id}`, onclick: () => act("reject") }, t("rejectMark"))));
+    const act = (action) => {
+      reasonError.hidden = true;
+      if (reason.value.trim().length < 2) {
+        Object.assign(reasonError, { textContent: t("markReasonNeeded"), hidden: false });
+        reason.focus();
+        return;
+      }
+      return report(status, () => send(`/api/v1/mark-disputes/${d.id}/resolve`, {
+        body: { action, reason: reason.value.trim(), ...(action === "uphold" ? { status: to.value } : {}) },
+        label: ["label_mark_resolve", {}] }), (answer) => {
+        const upheld = answer?.status === "upheld" || (answer?.status == null && action === "uphold");
+        decide.replaceWith(disputeState({ status: upheld ? "upheld" : "rejected",
+          corrected_to: upheld ? (answer?.corrected_to ?? to.value) : null, resolution: reason.value.trim() }));
+        return t(upheld ? "markUpheld" : "markRejected");
+      });
+    };
     return el("li", { class: "stack", "data-testid": `mark-dispute-${d.id}` },
       el("strong", {}, `${d.student_name} · ${d.course_name || t("noCourse")} · ${day(d)}`),
       el("span", {}, t("markWas", { status: t(`mark_${d.mark_status}`) })),
-      el("span", {}, d.reason), reason,
-      el("label", { for: to.id }, t("correctTo")), to,
-      el("div", { class: "actions" },
-        el("button", { type: "button", "data-testid": `uphold-${d.id}`, onclick: act("uphold") }, t("uphold")),
-        el("button", { type: "button", class: "secondary", "data-testid": `reject-mark-${d.id}`, onclick: act("reject") }, t("rejectMark"))),
-      status);
+      el("span", {}, labelled(t("markStudentReason"), d.reason)), decide, status);
   })));
 }

@@ -4,9 +4,45 @@ import { api, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
 import { addText, getLang, local, t } from "./i18n.js";
 
-addText({ linkIndicator: "关联教师指标（实际值取自系统数据）", nowValue: "当前", freeTeacherGoal: "自定义目标（自己记录进度）" },
-  { linkIndicator: "Link a teacher indicator (actual value from Spiral's data)", nowValue: "now",
-    freeTeacherGoal: "Free goal (you log progress)" });
+addText({ linkIndicator: "关联教师指标（实际值取自系统数据）", nowValue: "当前", freeTeacherGoal: "自定义目标（自己记录进度）",
+  part_year_A: "A 教学、科研与服务任务", part_year_B: "B 培训、学习与成长", planStage: "发展阶段",
+  pickStage: "请选择发展阶段", pickStageHint: "三年规划按所选阶段的标准衡量，创建后不能在此更改。", createPlan: "创建",
+  fieldNeeded: "请填写{field}。" },
+{ linkIndicator: "Link a teacher indicator (actual value from Spiral's data)", nowValue: "now",
+  freeTeacherGoal: "Free goal (you log progress)",
+  part_year_A: "A Teaching, research and service tasks", part_year_B: "B Training, study and growth", planStage: "Stage",
+  pickStage: "Choose your stage", pickStageHint: "The three-year plan is held to the chosen stage's standards.", createPlan: "Create",
+  fieldNeeded: "Enter the {field}." });
+
+// A part's name in the plan's words: a teacher's yearly plan has its own A and B.
+export function partName(kind, part) {
+  return kind === "teacher_year" && ["A", "B"].includes(part) ? t(`part_year_${part}`) : t(`part_${part}`);
+}
+
+// A 422's field errors beside the inputs they name (`slots`: field → [input, message node]), labelled
+// by the visible label; the first invalid input is scrolled to and focused. Returns the rest as text.
+export function showFieldErrors(error, slots, labels = {}) {
+  const problem = error.problem || { title: String(error.message || error) };
+  const rest = [];
+  let first = null;
+  for (const [field, texts] of Object.entries(problem.errors || {})) {
+    const flat = (m) => (typeof m === "string" ? [half(m)] : Object.values(m ?? {}).flatMap(flat));
+    const text = flat([texts]).join(" ");
+    const key = slots[field] ? field : field.split(/[.[]/)[0];
+    if (slots[key]) {
+      const [input, node] = slots[key];
+      node.textContent = text;
+      node.hidden = false;
+      input.setAttribute("aria-invalid", "true");
+      first ??= input;
+    } else rest.push(`${labels[key] || key}: ${text}`);
+  }
+  if (first) {
+    first.scrollIntoView({ block: "center" });
+    first.focus({ preventScroll: true });
+  }
+  return [first ? null : half(problem.title), ...rest].filter(Boolean).join("\n");
+}
 const half = (text) => { const [zh, en] = String(text ?? "").split(" / "); return getLang() === "en" && en ? en : zh; };
 
 // A teacher's goal links one of their indicators (issue 20): the picker shows each with its value
@@ -24,6 +60,7 @@ function indicatorPicker(indicators, form) {
     `${half(i.label)} · ${t("nowValue")} ${i.value == null ? "—" : `${i.value}${unit(i)}`}`)))];
 }
 
+const STAGES = ["novice", "competent", "mature", "expert"];
 const STANDING_CLASS = { target: "tag", standard: "tag", below_standard: "tag notice", past_warning: "tag danger", no_data: "tag" };
 const EDITABLE = ["draft", "returned"];
 
@@ -62,13 +99,40 @@ export async function plansCard(me, kinds) {
     } catch (error) { message.textContent = problemText(error); }
   };
   const have = new Set(plans.map((p) => p.kind));
+  // A teacher's three-year plan is held to a stage's standards: the stage is chosen, never defaulted.
+  const stageError = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "new-stage-error" });
+  const stage = el("select", { id: "new-stage", name: "stage", required: true, "data-testid": "new-stage",
+    "aria-describedby": "new-stage-hint" },
+  el("option", { value: "" }, t("pickStage")), STAGES.map((s) => el("option", { value: s }, t(`stage_${s}`))));
+  const cycleForm = el("form", { class: "stack", novalidate: true, hidden: true, "data-testid": "new-teacher_cycle-form",
+    onsubmit: async (event) => {
+      event.preventDefault();
+      stageError.hidden = true;
+      message.textContent = "";
+      if (!stage.value) {
+        Object.assign(stageError, { textContent: t("pickStage"), hidden: false });
+        stage.focus();
+        return;
+      }
+      try {
+        const plan = await api("/api/v1/me/plans", { method: "POST", body: { kind: "teacher_cycle", stage: stage.value } });
+        location.hash = `#/plans/${plan.id}`;
+      } catch (error) {
+        const rest = showFieldErrors(error, { stage: [stage, stageError] }, { stage: t("planStage") });
+        message.textContent = rest;
+      }
+    } },
+  el("label", { for: "new-stage" }, `${t("kind_teacher_cycle")} · ${t("planStage")}`), stage, stageError,
+  el("p", { class: "muted", id: "new-stage-hint" }, t("pickStageHint")),
+  el("button", { type: "submit", "data-testid": "create-teacher_cycle" }, t("createPlan")));
+  const open = () => { cycleForm.hidden = false; stage.focus(); };
   return card(t("myPlans"),
     plans.length ? el("ul", { class: "list", "data-testid": "my-plans" }, plans.map((p) =>
       el("li", {}, el("a", { href: `#/plans/${p.id}` }, planName(p)), statusTag(p.status)))) : empty(t("planEmpty")),
     el("div", { class: "actions" }, kinds.map((kind) => el("button", {
-      type: "button", class: "secondary", "data-testid": `new-${kind}`, onclick: start(kind),
+      type: "button", class: "secondary", "data-testid": `new-${kind}`, onclick: kind === "teacher_cycle" ? open : start(kind),
       disabled: kind.endsWith("cycle") && have.has(kind),
-    }, `+ ${t(`kind_${kind}`)}`))), message);
+    }, `+ ${t(`kind_${kind}`)}`))), kinds.includes("teacher_cycle") && !have.has("teacher_cycle") ? cycleForm : null, message);
 }
 
 function goalLine(goal) {
@@ -99,39 +163,70 @@ function goalItem(goal, plan, owner, act) {
 }
 
 // A goal form: pick a catalogue point (its college standard and warning values fill in as the
-// floor) or write a free goal with a milestone.
-async function goalForm(plan, act) {
+// floor) or write a free goal with a milestone. A refusal shows beside the field it names, not in
+// the plan card far above; the first such field is scrolled to.
+async function goalForm(plan, rerender) {
   const student = plan.kind.startsWith("student");
   const catalogue = student ? await api(`/api/v1/catalogue${plan.term_id ? `?term_id=${plan.term_id}` : ""}`) : { rules: [] };
   const mine = student ? null : await api(`/api/v1/teachers/${plan.owner.id}/indicators${plan.kind === "teacher_year" ? `?year=${plan.start_year}` : ""}`);
   const points = catalogue.rules.filter((r) => r.level === "individual" && r.value_type !== "document" && !r.sensitive);
-  const field = (name, label, attrs = {}) => [el("label", { for: `goal-${name}` }, label),
-    el("input", { id: `goal-${name}`, name, required: true, ...attrs })];
-  const form = el("form", { class: "stack", "data-testid": "goal-form", onsubmit: act((f) => api(`/api/v1/plans/${plan.id}/goals`, {
-    method: "POST", body: {
-      part: f.part.value, title: f.title.value, target: Number(f.target.value), standard: Number(f.standard.value),
-      warning: Number(f.warning.value), ...(f.point.value ? { point_code: f.point.value } : {}),
-      ...(f.milestone.value ? { milestones: [{ title: f.milestone.value, due_on: f.due.value || null }] } : {}),
-    } })) },
-  el("label", { for: "goal-part" }, t("part")),
-  el("select", { id: "goal-part", name: "part" }, plan.parts.map((p) => el("option", { value: p }, t(`part_${p}`)))),
-  student ? [el("label", { for: "goal-point" }, t("linkPoint")), el("select", { id: "goal-point", name: "point", onchange: (e) => {
-    const rule = points.find((r) => r.code === e.target.value);
-    if (!rule) return;
-    form.title.value = local(rule);
-    form.standard.value = rule.standard_value;
-    form.target.value = rule.direction === "higher_better" ? Math.min(rule.max_value, rule.standard_value) : rule.standard_value;
-    form.warning.value = rule.warning_value ?? rule.standard_value;
-  } }, el("option", { value: "" }, t("freeGoal")), points.map((r) => el("option", { value: r.code }, `${r.code} ${local(r)}`)))]
-    : indicatorPicker(mine.indicators, () => form),
-  field("title", t("goalTitle")),
-  field("target", t("target"), { type: "number", step: "any" }),
-  field("standard", t("standard"), { type: "number", step: "any" }),
-  field("warning", t("warning"), { type: "number", step: "any" }),
-  el("p", { class: "muted" }, t("goalHint")),
-  el("label", { for: "goal-milestone" }, t("milestone")), el("input", { id: "goal-milestone", name: "milestone" }),
-  el("input", { name: "due", type: "date", "aria-label": t("dueOn") }),
-  el("button", { type: "submit", class: "wide" }, t("addGoal")));
+  const slots = {};
+  const labels = {};
+  const slot = (name, input, label) => {
+    const node = el("p", { class: "error", role: "alert", hidden: true, id: `goal-error-${name}`, "data-testid": `goal-error-${name}` });
+    slots[name] = [input, node];
+    labels[name] = label;
+    return node;
+  };
+  const field = (name, label, attrs = {}) => {
+    const input = el("input", { id: `goal-${name}`, name, required: true, "aria-describedby": `goal-error-${name}`, ...attrs });
+    return [el("label", { for: `goal-${name}` }, label), input, slot(name, input, label)];
+  };
+  const message = el("p", { class: "error", role: "alert", "data-testid": "goal-message" });
+  const submit = async (event) => {
+    event.preventDefault();
+    const f = event.target;
+    message.textContent = "";
+    for (const [input, node] of Object.values(slots)) { node.hidden = true; node.textContent = ""; input.removeAttribute("aria-invalid"); }
+    const blank = ["title", "target", "standard", "warning"].filter((k) => f[k].value.trim() === "");
+    if (blank.length) {
+      const errors = Object.fromEntries(blank.map((k) => [k, t("fieldNeeded", { field: labels[k] })]));
+      showFieldErrors({ problem: { errors } }, slots, labels);
+      return;
+    }
+    try {
+      await api(`/api/v1/plans/${plan.id}/goals`, { method: "POST", body: {
+        part: f.part.value, title: f.title.value, target: Number(f.target.value), standard: Number(f.standard.value),
+        warning: Number(f.warning.value), ...(f.point.value ? { point_code: f.point.value } : {}),
+        ...(f.milestone.value ? { milestones: [{ title: f.milestone.value, due_on: f.due.value || null }] } : {}),
+      } });
+      await rerender();
+    } catch (error) { message.textContent = showFieldErrors(error, slots, labels); }
+  };
+  const part = el("select", { id: "goal-part", name: "part" }, plan.parts.map((p) => el("option", { value: p }, partName(plan.kind, p))));
+  const form = el("form", { class: "stack", novalidate: true, "data-testid": "goal-form", onsubmit: submit },
+    el("label", { for: "goal-part" }, t("part")), part, slot("part", part, t("part")),
+    student ? [el("label", { for: "goal-point" }, t("linkPoint")), el("select", { id: "goal-point", name: "point", onchange: (e) => {
+      const rule = points.find((r) => r.code === e.target.value);
+      if (!rule) return;
+      form.title.value = local(rule);
+      form.standard.value = rule.standard_value;
+      form.target.value = rule.direction === "higher_better" ? Math.min(rule.max_value, rule.standard_value) : rule.standard_value;
+      form.warning.value = rule.warning_value ?? rule.standard_value;
+    } }, el("option", { value: "" }, t("freeGoal")), points.map((r) => el("option", { value: r.code }, `${r.code} ${local(r)}`)))]
+      : indicatorPicker(mine.indicators, () => form),
+    field("title", t("goalTitle")),
+    field("target", t("target"), { type: "number", step: "any" }),
+    field("standard", t("standard"), { type: "number", step: "any" }),
+    field("warning", t("warning"), { type: "number", step: "any" }),
+    el("p", { class: "muted" }, t("goalHint")),
+    el("label", { for: "goal-milestone" }, t("milestone")), el("input", { id: "goal-milestone", name: "milestone" }),
+    el("input", { name: "due", type: "date", "aria-label": t("dueOn") }),
+    el("button", { type: "submit", class: "wide" }, t("addGoal")), message);
+  const point = form.querySelector("#goal-point");
+  point.after(slot("point_code", point, student ? t("linkPoint") : t("linkIndicator")));
+  const milestone = form.querySelector("#goal-milestone");
+  milestone.after(slot("milestones", milestone, t("milestone")));
   return form;
 }
 
@@ -144,7 +239,7 @@ export async function planScreen(id, me, rerender) {
   const reviewer = !owner && plan.status === "submitted" && me.roles.some((g) => ["head_teacher", "dept_admin"].includes(g.role));
   const parts = plan.parts.map((part) => {
     const goals = plan.goals.filter((g) => g.part === part);
-    return [el("h3", {}, t(`part_${part}`)), goals.length
+    return [el("h3", {}, partName(plan.kind, part)), goals.length
       ? el("ul", { class: "list" }, goals.map((g) => goalItem(g, plan, owner, act))) : empty(t("noGoals"))];
   });
   const notes = owner ? el("form", { class: "stack", onsubmit: act((f) => api(`/api/v1/plans/${id}`, { method: "PATCH",
@@ -161,7 +256,9 @@ export async function planScreen(id, me, rerender) {
         method: "POST", body: { decision: "approve", comment: review.comment.value || null } })) }, t("approve")),
       el("button", { type: "button", class: "secondary", onclick: act(() => api(`/api/v1/plans/${id}/review`, {
         method: "POST", body: { decision: "return", comment: review.comment.value } })) }, t("returnPlan")))) : null;
-  const diagnosable = ["student_term", "teacher_year"].includes(plan.kind) && plan.status !== "draft";
+  // Only the owner writes the self-diagnosis; a reviewer may read it once it is submitted.
+  const diagnosable = ["student_term", "teacher_year"].includes(plan.kind) && plan.status !== "draft"
+    && (owner || plan.diagnosis?.status === "submitted");
   return [
     el("a", { href: "#/", class: "link" }, `← ${t("back")}`),
     card(`${planName(plan)} · ${plan.owner.name}`,
@@ -174,7 +271,7 @@ export async function planScreen(id, me, rerender) {
       diagnosable ? el("p", {}, el("a", { href: `#/diagnosis/${id}`, class: "link", "data-testid": "diagnosis-link" },
         plan.diagnosis?.status === "submitted" ? t("seeDiagnosis") : t("writeDiagnosis"))) : null,
       message),
-    editable ? card(t("addGoal"), await goalForm(plan, act)) : null,
+    editable ? card(t("addGoal"), await goalForm(plan, rerender)) : null,
   ];
 }
 

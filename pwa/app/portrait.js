@@ -12,14 +12,14 @@ addText({
   medianComputed: "院系同阶段中位数计算于 {when}（至少 {n} 位教师）。", noStage: "未填写发展阶段",
   indicatorsOf: "指标", actualValue: "实际", standardValue: "标准", warningValue: "预警", targetValue: "目标",
   lastYearValue: "上学年", sourceLabel: "来源", attainmentLabel: "达成度", noData: "暂无数据", noStandard: "无阶段标准",
-  portraitLink: "教师画像", portraitYear: "{y}–{z} 学年",
+  portraitLink: "教师画像", portraitYear: "{y}–{z} 学年", makeCyclePlan: "创建三年发展规划（选择发展阶段）→",
   axis_ethics: "师德师风", axis_teaching: "教学能力", axis_research: "科研与服务", axis_management: "学生管理", axis_career: "职业发展",
 }, {
   portrait: "Teacher portrait", portraitScale: "Attainment 0–100: the warning value is 0, the target 100; a dimension without data has no point.",
   medianComputed: "Department median for the stage computed {when} (at least {n} teachers).", noStage: "No stage given",
   indicatorsOf: "Indicators", actualValue: "Actual", standardValue: "Standard", warningValue: "Warning", targetValue: "Target",
   lastYearValue: "Last year", sourceLabel: "Source", attainmentLabel: "Attainment", noData: "No data", noStandard: "No stage standard",
-  portraitLink: "Teacher portrait", portraitYear: "Academic year {y}–{z}",
+  portraitLink: "Teacher portrait", portraitYear: "Academic year {y}–{z}", makeCyclePlan: "Create the three-year plan (choose the stage) →",
   axis_ethics: "Ethics", axis_teaching: "Teaching", axis_research: "Research", axis_management: "Students", axis_career: "Career",
 });
 
@@ -70,10 +70,14 @@ export async function portraitScreen(match, ctx) {
       + (p.median.shown ? ` · ${t("series_department_median")} ${d.department_median ?? "—"}` : "")),
     el("ul", { class: "list" }, p.indicators.filter((i) => i.dimension === d.code).map(indicatorRow))));
   // The department admin came from the teacher list; the teacher from their home or report.
-  const backTo = match && Number(match) !== ctx?.me?.id && p.department_id ? `#/dept-teachers/${p.department_id}` : "#/";
+  const own = !match || Number(match) === ctx?.me?.id;
+  const backTo = !own && p.department_id ? `#/dept-teachers/${p.department_id}` : "#/";
+  // No stage means no three-year plan yet: the teacher is shown where to make one.
+  const makePlan = own && !p.stage
+    ? el("p", {}, el("a", { href: "#/my-plans", class: "link", "data-testid": "make-cycle-plan" }, t("makeCyclePlan"))) : null;
   return [el("a", { href: backTo, class: "link" }, `← ${t("back")}`),
     card(`${t("portrait")} · ${p.name}`,
       el("p", { class: "muted" }, `${t("portraitYear", { y: p.year, z: p.year + 1 })} · ${p.stage ? t(`stage_${p.stage}`) : t("noStage")}`),
-      radar(p), el("p", { class: "muted" }, t("portraitScale")), medianLine(p.median)),
+      makePlan, radar(p), el("p", { class: "muted" }, t("portraitScale")), medianLine(p.median)),
     ...dims];
 }

@@ -17,6 +17,26 @@ addText({
 
 const percent = (part, whole) => (part == null || !whole ? "—" : `${Math.round((100 * part) / whole)}%`);
 
+// A radar axis label that fits a phone: words wrapped into lines of about `width` characters
+// (a Chinese name by characters), at most `lines` lines, the rest cut with "…".
+export function axisLabel(text, width = 12, lines = 2) {
+  if (/[\u3400-\u9fff]/.test(text)) {  // Chinese: split by characters into even lines
+    const chars = [...text];
+    const rows = Math.min(lines, Math.ceil(chars.length / width));
+    const size = Math.ceil(chars.length / rows);
+    const out = Array.from({ length: rows }, (_, i) => chars.slice(i * size, (i + 1) * size).join(""));
+    return chars.length > rows * size ? [...out.slice(0, -1), `${out.at(-1).slice(0, -1)}…`] : out;
+  }
+  const out = [];
+  for (const word of String(text).split(/\s+/)) {
+    const last = out.at(-1);
+    if (last != null && `${last} ${word}`.length <= width) out[out.length - 1] = `${last} ${word}`;
+    else out.push(word);
+  }
+  if (out.length > lines) out.splice(lines - 1, out.length, `${out[lines - 1].slice(0, width - 1)}…`);
+  return out.map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line));
+}
+
 export function chart(type, labels, datasets, testid, options = {}) {
   const canvas = el("canvas", { "data-testid": testid, role: "img", "aria-label": testid });
   const box = el("div", { class: "chart" }, canvas);

@@ -4,6 +4,7 @@
 import { api, oneLanguage, problemText } from "./api.js";
 import { card, el, empty } from "./dom.js";
 import { addText, getLang, local, t } from "./i18n.js";
+import { myMarkDisputesCard } from "./my_attendance.js";
 import { report, send } from "./outbox.js";
 
 addText({
@@ -394,14 +395,18 @@ export async function disputesScreen() {
 }
 
 // A student's own disputes: what they said, where it stands, the scorer's answer.
+// Entry disputes and attendance-mark disputes: "no disputes" only when there are neither.
 export async function myDisputesScreen() {
-  const disputes = await api("/api/v1/me/disputes");
+  const [disputes, marks] = await Promise.all([api("/api/v1/me/disputes"),
+    api("/api/v1/me/attendance/disputes").catch(() => [])]);
+  const markCard = marks.length ? myMarkDisputesCard(marks) : null;
+  if (!disputes.length && markCard) return [back(), markCard];
   return [back(), card(t("myDisputes"), disputes.length ? el("ul", { class: "list", "data-testid": "my-disputes" },
     [...disputes].reverse().map((d) => el("li", { class: "stack" },
       el("span", {}, el("strong", {}, local(d)), ` · ${local(d, "period")} · ${d.value ?? ""}`),
       el("span", { class: d.status === "open" ? "tag notice" : "tag" }, t(`disputeState_${d.status}`)),
       el("span", { class: "muted" }, t("myDisputeReason", { reason: d.reason })),
-      d.resolution ? el("span", {}, t("answer", { text: d.resolution })) : null))) : empty(t("myDisputesEmpty")))];
+      d.resolution ? el("span", {}, t("answer", { text: d.resolution })) : null))) : empty(t("myDisputesEmpty"))), markCard];
 }
 
 // The student's side: every entry about them, each disputable once.

@@ -11,11 +11,13 @@ addText({
   tstdYear: "学年", tstdStage: "阶段", tstdFrom: "沿用 {year} 学年的标准", tstdSeed: "种子默认值（尚未设定）",
   tstdOwn: "本学年的标准", tstdSource: "依据", tstdTarget: "目标值", tstdStandard: "标准值", tstdWarning: "预警值",
   tstdSave: "保存", tstdSaved: "已保存", tstd_higher_better: "越高越好", tstd_lower_better: "越低越好",
+  tstdReadHint: "按发展阶段列出每项指标的目标值、标准值和预警值。", tstdEmpty: "请填写{field}。",
 }, {
   tstdTitle: "Teacher stage standards", tstdHint: "Per stage, each indicator's target, standard and warning values; an edit changes only the chosen academic year (later years inherit it).",
   tstdYear: "Academic year", tstdStage: "Stage", tstdFrom: "Inherited from {year}", tstdSeed: "Seed defaults (not yet set)",
   tstdOwn: "This year's standards", tstdSource: "Source", tstdTarget: "Target", tstdStandard: "Standard", tstdWarning: "Warning",
   tstdSave: "Save", tstdSaved: "Saved", tstd_higher_better: "higher is better", tstd_lower_better: "lower is better",
+  tstdReadHint: "Per stage, each indicator's target, standard and warning values.", tstdEmpty: "Enter the {field} value.",
 });
 
 const VALUES = [["target", "tstdTarget"], ["standard", "tstdStandard"], ["warning", "tstdWarning"]];
@@ -44,7 +46,8 @@ function row(item, indicator, year, canEdit) {
   const inputs = VALUES.map(([k, label]) => {
     errors[k] = el("p", { class: "error", role: "alert", hidden: true, "data-testid": `error-${k}` });
     return el("div", {}, el("label", { for: id(k) }, t(label)),
-      el("input", { id: id(k), name: k, type: "number", inputmode: "decimal", step: "any", value: item[k], "data-testid": k }),
+      el("input", { id: id(k), name: k, type: "number", inputmode: "decimal", step: "any", value: item[k], required: true,
+        "data-testid": k }),
       errors[k]);
   });
   const message = el("p", { class: "error", role: "alert", "data-testid": "row-message" });
@@ -53,10 +56,23 @@ function row(item, indicator, year, canEdit) {
     const form = event.target;
     Object.values(errors).forEach((e) => { e.textContent = ""; e.hidden = true; });
     message.textContent = "";
+    message.className = "error";
+    message.setAttribute("role", "alert");
+    // An emptied field is refused here, named beside it (Number("") would send 0).
+    const blank = VALUES.filter(([k]) => form[k].value.trim() === "");
+    if (blank.length) {
+      for (const [k, label] of blank) {
+        Object.assign(errors[k], { textContent: t("tstdEmpty", { field: getLang() === "en" ? t(label).toLowerCase() : t(label) }), hidden: false });
+      }
+      form[blank[0][0]].focus();
+      return;
+    }
     const body = { stage: item.stage, indicator_code: item.indicator_code,
       ...Object.fromEntries(VALUES.map(([k]) => [k, Number(form[k].value)])) };
     try {
       Object.assign(item, await api(`/api/v1/teacher-standards?year=${year}`, { method: "PUT", body }));
+      message.className = "muted";
+      message.setAttribute("role", "status");
       message.textContent = t("tstdSaved");
     } catch (error) {
       const problem = error.problem || { title: String(error.message || error) };
@@ -70,7 +86,7 @@ function row(item, indicator, year, canEdit) {
     }
   };
   return el("li", { class: "stack", "data-testid": `std-${item.indicator_code}` }, ...head,
-    el("form", { class: "stack", onsubmit: save }, el("div", { class: "values3" }, inputs),
+    el("form", { class: "stack", novalidate: true, onsubmit: save }, el("div", { class: "values3" }, inputs),
       el("button", { type: "submit", class: "secondary", "data-testid": "save" }, t("tstdSave")), message));
 }
 
@@ -102,7 +118,8 @@ export async function standardsScreen() {
   yearSelect.addEventListener("change", () => draw());
   stageSelect.addEventListener("change", () => draw());
   await draw(first);
-  return [back(), card(t("tstdTitle"), el("p", { class: "muted" }, t("tstdHint")),
+  // The editing hint is for the editor; a reader (teacher, department admin) only reads.
+  return [back(), card(t("tstdTitle"), el("p", { class: "muted" }, t(first.can_edit ? "tstdHint" : "tstdReadHint")),
     el("label", { for: "tstd-year" }, t("tstdYear")), yearSelect,
     el("label", { for: "tstd-stage" }, t("tstdStage")), stageSelect, note), el("section", { class: "card" }, list)];
 }

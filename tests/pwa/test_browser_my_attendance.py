@@ -58,6 +58,7 @@ def test_a_student_disputes_a_mark_the_teacher_upholds_it_and_the_student_sees_i
     page.get_by_test_id("mark-dispute-form").locator("button[type=submit]").click()
     state = page.get_by_test_id(f"mark-{session_id}").get_by_test_id("mark-dispute-state")
     expect(state).to_contain_text("申诉处理中")
+    assert "null" not in page.locator("main").inner_text()  # a mark without a dispute shows nothing for it
     fits(page, 390)
     page.screenshot(path=str(ARTIFACTS / "my-attendance-disputed-390.png"), full_page=True)
 
@@ -72,11 +73,15 @@ def test_a_student_disputes_a_mark_the_teacher_upholds_it_and_the_student_sees_i
     expect(item).to_contain_text("原考勤：缺勤")
     dispute_id = item.get_attribute("data-testid").removeprefix("mark-dispute-")
     desk.get_by_test_id(f"mark-to-{dispute_id}").select_option("present")
-    item.locator("input").fill("核实在场，补记出勤")
+    desk.get_by_test_id(f"uphold-{dispute_id}").click()  # no answer written: refused, the field named
+    expect(desk.get_by_test_id(f"mark-reason-error-{dispute_id}")).to_contain_text("处理说明")
+    desk.get_by_label("处理说明（学生可见）").fill("核实在场，补记出勤")
     fits(desk, 390)
     desk.screenshot(path=str(ARTIFACTS / "mark-disputes-teacher-390.png"), full_page=True)
     desk.get_by_test_id(f"uphold-{dispute_id}").click()
     expect(item.get_by_role("status")).to_have_text("已更正考勤")
+    expect(item).to_contain_text("申诉成立")  # decided at once: the state shown, the buttons gone
+    expect(desk.get_by_test_id(f"uphold-{dispute_id}")).to_have_count(0)
     teacher.close()
 
     page.reload()
@@ -87,6 +92,12 @@ def test_a_student_disputes_a_mark_the_teacher_upholds_it_and_the_student_sees_i
     expect(corrected).to_contain_text("核实在场，补记出勤")
     fits(page, 390)
     page.screenshot(path=str(ARTIFACTS / "my-attendance-upheld-390.png"), full_page=True)
+
+    # The mark dispute is among "my disputes" too: never "no disputes" while there is one.
+    page.goto(base + "/#/my-disputes")
+    expect(page.get_by_test_id("my-mark-disputes")).to_contain_text("申诉成立")
+    expect(page.get_by_text("还没有申诉")).to_have_count(0)
+    fits(page, 390)
 
     # The card's weekly trends: a small line chart per domain and the total.
     page.goto(base + "/#/my-card")
@@ -100,6 +111,7 @@ def test_a_student_disputes_a_mark_the_teacher_upholds_it_and_the_student_sees_i
 
     # The radar of the 5 answered: "已答 5/20", compared over the answered only.
     page.goto(base + "/#/")
+    expect(page.get_by_test_id("see-radar")).to_be_visible()  # part-answered: the radar is linked from home too
     page.get_by_test_id("fill-assessment").click()
     page.goto(page.url.replace("#/assessment/", "#/radar/"))
     expect(page.get_by_test_id("radar-answered")).to_have_text("已答 5/20")
@@ -107,6 +119,17 @@ def test_a_student_disputes_a_mark_the_teacher_upholds_it_and_the_student_sees_i
     page.wait_for_timeout(300)
     fits(page, 390)
     page.screenshot(path=str(ARTIFACTS / "radar-partial-390.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 800})  # English at 360 px: the axis labels are wrapped
+    page.evaluate("localStorage.setItem('spiral.lang', 'en')")
+    page.reload()
+    expect(page.get_by_test_id("radar-answered")).to_have_text("5 of 20 answered")
+    page.wait_for_function("() => globalThis.Chart?.getChart(document.querySelector('[data-testid=radar]'))")
+    longest = page.evaluate("""() => Math.max(...Chart.getChart(document.querySelector('[data-testid=radar]'))
+        .data.labels.flat().map((line) => line.length))""")
+    assert longest <= 2  # the axes carry the questions' numbers
+    expect(page.get_by_test_id("radar-key").locator("li").first).to_have_text("Learning goals")
+    fits(page, 360)
+    page.screenshot(path=str(ARTIFACTS / "radar-partial-360-en.png"), full_page=True)
     student.close()
 
 

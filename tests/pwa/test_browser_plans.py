@@ -40,7 +40,13 @@ def test_student_makes_a_plan_with_a_linked_goal_and_the_head_teacher_approves_i
     page.fill("#goal-standard", "85")
     page.fill("#goal-warning", "75")
     page.get_by_role("button", name="添加目标").click()
-    expect(page.get_by_role("alert").first).to_contain_text("不得低于学院标准值 90")
+    # the refusal shows beside the field it names, which is focused (not in the plan card far above)
+    expect(page.get_by_test_id("goal-error-standard")).to_contain_text("不得低于学院标准值 90")
+    expect(page.locator("#goal-standard")).to_be_focused()
+    page.fill("#goal-title", "")
+    page.get_by_role("button", name="添加目标").click()
+    expect(page.get_by_test_id("goal-error-title")).to_have_text("请填写名称。")
+    page.fill("#goal-title", "作业完成率")
     page.fill("#goal-standard", "92")
     page.get_by_role("button", name="添加目标").click()
     goal = page.get_by_test_id("goal").first
@@ -85,6 +91,11 @@ def test_questionnaire_is_resumable_and_ends_in_a_radar_with_suggestions(live, p
     page.reload()  # stop and come back: the answers were saved as they were given
     expect(page.get_by_test_id("answered")).to_have_text("已答 5/20")
     expect(elements.nth(4).locator("input[type=radio]").nth(2)).to_be_checked()
+    expect(page.get_by_test_id("radar-so-far")).to_be_visible()  # the radar of the answers so far is reachable
+    page.get_by_test_id("submit-assessment").click()  # 15 left: named by number and title, the first scrolled to
+    expect(page.get_by_role("alert").filter(has_text="还有 15 题未作答")).to_contain_text("6. ")
+    expect(elements.nth(5).locator("input[type=radio]").first).to_be_focused()
+    assert "answers." not in page.locator("main").inner_text()
     for i in range(5, 20):
         with page.expect_response(lambda r: "self-assessment" in r.url and r.request.method == "PUT"):
             elements.nth(i).locator("input[type=radio]").nth(0 if i in (7, 12) else 3).check()

@@ -43,9 +43,14 @@ def test_a_school_admin_edits_a_standard_and_sees_the_field_named(site, browser)
     expect(row.get_by_test_id("error-warning")).to_be_visible()
     row.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "teacher-standards-422-390.png"), full_page=False)
+    row.get_by_test_id("standard").fill("")  # an emptied field is refused here, named, never sent as 0
+    row.get_by_test_id("save").click()
+    expect(row.get_by_test_id("error-standard")).to_have_text("请填写标准值。")
+    expect(row.get_by_test_id("standard")).to_be_focused()
     row.get_by_test_id("standard").fill("91")
     row.get_by_test_id("save").click()
     expect(row.get_by_test_id("row-message")).to_have_text("已保存")
+    expect(row.get_by_test_id("row-message")).not_to_have_class("error")  # a success is not shown in red
     expect(row.get_by_test_id("error-standard")).to_be_hidden()
 
     page.select_option("[data-testid=stage]", "expert")
@@ -75,6 +80,7 @@ def test_a_teacher_reads_the_standards_at_360px_and_links_a_goal_to_an_indicator
         row = page.get_by_test_id("std-T-ATTEND")
         expect(row.get_by_test_id("standard")).to_have_count(0)  # read only
         expect(row).to_contain_text("标准值 91 %" if locale == "zh-CN" else "Standard 91 %")  # as the admin set it
+        expect(page.get_by_text("修改只影响所选学年" if locale == "zh-CN" else "changes only the chosen")).to_have_count(0)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing scrolls sideways
         page.screenshot(path=str(ARTIFACTS / f"teacher-standards-teacher-360-{locale}.png"), full_page=False)
         context.close()
@@ -83,7 +89,14 @@ def test_a_teacher_reads_the_standards_at_360px_and_links_a_goal_to_an_indicator
     log_in(page, base, accounts["head_teacher"])
     page.get_by_test_id("plans-link").click()
     page.get_by_test_id("new-teacher_cycle").click()
+    page.get_by_test_id("create-teacher_cycle").click()  # no stage chosen: refused, named
+    expect(page.get_by_test_id("new-stage-error")).to_have_text("请选择发展阶段")
+    page.select_option("[data-testid=new-stage]", "novice")
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/me/plans") and r.method == "POST") as sent:
+        page.get_by_test_id("create-teacher_cycle").click()
+    assert sent.value.post_data_json == {"kind": "teacher_cycle", "stage": "novice"}
     expect(page.get_by_test_id("plan-status")).to_have_text("草稿")
+    expect(page.get_by_text("新手型")).to_be_visible()
     page.select_option("#goal-part", "teaching")
     expect(page.locator("#goal-point option[value=T-ATTEND]")).to_contain_text("当前")
     page.select_option("#goal-point", "T-ATTEND")
@@ -100,10 +113,21 @@ def test_a_student_rates_a_course_anonymously_once(site, browser):
     log_in(page, base, accounts["student"])
     page.get_by_test_id("course-evaluation-link").click()
     course = page.locator("li[data-testid^=eval-]").first
-    course.get_by_test_id("score-4").click()
+    course.get_by_test_id("score-4").click()  # chosen, not sent: a rating cannot be taken back
+    expect(course.get_by_test_id("eval-done")).to_have_count(0)
+    course.get_by_test_id("eval-submit").click()
     expect(course.get_by_test_id("eval-done")).to_have_text("已评价")
     expect(course.get_by_test_id("score-4")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(ARTIFACTS / "course-evaluation-student-360.png"), full_page=False)
     page.reload()
     expect(page.locator("li[data-testid^=eval-]").first.get_by_test_id("eval-done")).to_be_visible()
+
+
+def test_staff_on_the_course_evaluation_are_told_why_with_a_way_back(site, browser):
+    base, accounts = site
+    page = _context(browser, 360).new_page()
+    log_in(page, base, accounts["head_teacher"])
+    page.goto(base + "/#/course-evaluation")
+    expect(page.get_by_test_id("eval-refused")).to_be_visible()
+    expect(page.get_by_test_id("back")).to_be_visible()
