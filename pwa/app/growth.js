@@ -46,24 +46,23 @@ export async function portfolioScreen(rerender) {
 
 const status = (s) => (s ? t(`planStatus_${s}`) : "—");
 
-// A teacher's annual plan opens from the list (its id comes with the assessing rows), so a plan
-// waiting for review (待审阅) is one tap away; the three-year plan's status is text only.
+// Each plan opens from the list, so one waiting for review (待审阅) is one tap away.
+function planLink(r, kind) {
+  const id = r[`${kind}_plan_id`], state = r[`${kind}_plan`];
+  const text = `${t(`kind_teacher_${kind}`)} ${status(state)}`;
+  if (!id) return el("span", { class: "muted" }, text);
+  return el("a", { href: `#/plans/${id}`, class: state === "submitted" ? "link tag notice" : "link",
+    "data-testid": `${kind}-plan-${r.teacher_id}` }, text);
+}
+
 export async function departmentTeachers(deptId) {
-  const [rows, assessing] = await Promise.all([api(`/api/v1/departments/${deptId}/teachers`),
-    api(`/api/v1/departments/${deptId}/assessing`).catch(() => [])]);
-  const yearPlan = Object.fromEntries(assessing.filter((a) => a.plan_id).map((a) => [a.teacher_id, a.plan_id]));
-  const yearStatus = (r) => {
-    const text = `${t("kind_teacher_year")} ${status(r.year_plan)}`;
-    if (!yearPlan[r.teacher_id]) return el("span", { class: "muted" }, text);
-    return el("a", { href: `#/plans/${yearPlan[r.teacher_id]}`, class: r.year_plan === "submitted" ? "link tag notice" : "link",
-      "data-testid": `year-plan-${r.teacher_id}` }, text);
-  };
+  const rows = await api(`/api/v1/departments/${deptId}/teachers`);
   return [back(), card(t("deptTeachers"), rows.length ? el("ul", { class: "list", "data-testid": "dept-teachers" }, rows.map((r) =>
     el("li", { class: "stack" },
       el("a", { href: `#/report/teacher/${r.teacher_id}` }, `${r.name}${r.title ? ` · ${r.title}` : ""}`),
       el("a", { href: `#/portrait/${r.teacher_id}`, class: "link", "data-testid": `portrait-${r.teacher_id}` }, t("portraitLink")),
-      yearStatus(r),
-      el("span", { class: "muted" }, `${r.stage ? t(`stage_${r.stage}`) : "—"} · ${t("kind_teacher_cycle")} ${status(r.cycle_plan)} · `
+      el("div", { class: "actions" }, planLink(r, "cycle"), planLink(r, "year")),
+      el("span", { class: "muted" }, `${r.stage ? t(`stage_${r.stage}`) : "—"} · `
         + `${t("diagnosisTitle")} ${status(r.diagnosis)} · ${t("portfolio")} ${r.evidence}`))))
     : empty(t("noTeachers")))];
 }

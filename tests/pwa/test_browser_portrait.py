@@ -1,5 +1,6 @@
 """The teacher portrait in real headless Chromium, on a phone: the teacher opens it from the home,
 sees the radar and the indicator rows; the department admin reaches it from the teacher list."""
+import re
 from datetime import date
 
 import pytest
@@ -93,7 +94,10 @@ def test_a_teacher_opens_their_portrait_and_the_department_admin_reaches_it(live
     log_in(admin, base, accounts["dept_admin"])
     admin.get_by_test_id("dept-teachers-link").click()
     admin.locator("[data-testid^=portrait-]").filter(has_text="教师画像").first.wait_for()
-    admin.get_by_role("listitem").filter(has_text=LONG_NAME).get_by_role("link", name="教师画像").click()
+    row = admin.get_by_role("listitem").filter(has_text=LONG_NAME)
+    # Their three-year plan opens from the list (to review it), as the portrait does.
+    expect(row.get_by_role("link", name=re.compile("教师三年发展规划"))).to_have_attribute("href", re.compile(r"#/plans/\d+"))
+    row.get_by_role("link", name="教师画像").click()
     expect(admin.get_by_test_id("portrait-radar")).to_be_visible()
     expect(admin.get_by_text(f"教师画像 · {LONG_NAME}")).to_be_visible()
     admin_context.close()
