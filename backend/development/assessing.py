@@ -177,8 +177,6 @@ def carried(a: AssessingDiagnosis, added: int | None = None) -> dict | None:
             if locked else None}
 
 
-
-
 def _short(value: float | None, direction: str, standard: float) -> bool:
     if value is None:
         return False
@@ -302,8 +300,6 @@ def shortfall(dept_id: int, year: int, figures: dict[int, dict] | None = None) -
     short = dict.fromkeys(teacher_indicators.INDICATORS, 0)
     standards: dict[str, dict] = {}
     for tid, stage in teacher_standards.stages_of(teachers, year).items():
-        if not stage:
-            continue
         if stage not in standards:
             standards[stage] = teacher_standards.for_stage(stage, year)
         values = figures[tid]
