@@ -228,6 +228,31 @@ export function problemText(error) {
   return [oneLanguage(problem.title), detail, ...fields].filter(Boolean).join("\n");
 }
 
+// A 422's field errors beside the inputs they name (`slots`: field → [input, message node]), labelled
+// by the visible label; the first invalid input is scrolled to and focused. Returns the rest as text.
+export function showFieldErrors(error, slots, labels = {}) {
+  const problem = error.problem || { title: String(error.message || error) };
+  const rest = [];
+  let first = null;
+  for (const [field, texts] of Object.entries(problem.errors || {})) {
+    const flat = (m) => (typeof m === "string" ? [oneLanguage(m)] : Object.values(m ?? {}).flatMap(flat));
+    const text = flat([texts]).join(" ");
+    const key = slots[field] ? field : field.split(/[.[]/)[0];
+    if (slots[key]) {
+      const [input, node] = slots[key];
+      node.textContent = text;
+      node.hidden = false;
+      input.setAttribute("aria-invalid", "true");
+      first ??= input;
+    } else rest.push(`${labels[key] || key}: ${text}`);
+  }
+  if (first) {
+    first.scrollIntoView({ block: "center" });
+    first.focus({ preventScroll: true });
+  }
+  return [first ? null : oneLanguage(problem.title), ...rest].filter(Boolean).join("\n");
+}
+
 // A file from the API saved through a temporary link (the token stays in this module).
 export async function download(path, name) {
   const response = await authFetch(path);

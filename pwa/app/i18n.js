@@ -227,7 +227,7 @@ export function setLang(next) {
 }
 
 // Times are the school's: a phone set to another zone still reads the bell schedule's clock.
-const SCHOOL_ZONE = "Asia/Shanghai";
+export const SCHOOL_ZONE = "Asia/Shanghai";
 const schoolDay = (d) => d.toLocaleDateString("en-CA", { timeZone: SCHOOL_ZONE });
 
 // Today at the school, YYYY-MM-DD (a UTC date is yesterday until 08:00 in China).

@@ -4,7 +4,7 @@
 // mark or rejected with a reason (on #/disputes).
 import { api } from "./api.js";
 import { card, el, empty } from "./dom.js";
-import { addText, getLang, labelled, t } from "./i18n.js";
+import { addText, getLang, labelled, SCHOOL_ZONE, t } from "./i18n.js";
 import { report, send } from "./outbox.js";
 
 addText({
@@ -38,9 +38,9 @@ addText({
 const STATUSES = ["present", "late", "absent", "leave"];
 const TAG = { present: "tag", late: "tag notice", absent: "tag warn", leave: "tag" };
 const back = () => el("a", { href: "#/", class: "link" }, `← ${t("back")}`);
-// The school's clock (as in i18n.js), whatever zone the phone is set to.
+// The school's clock, whatever zone the phone is set to.
 const day = (m) => new Date(m.starts_at).toLocaleString(getLang(), { month: "numeric", day: "numeric", weekday: "short",
-  hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "Asia/Shanghai" });
+  hour: "2-digit", minute: "2-digit", hour12: false, timeZone: SCHOOL_ZONE });
 
 function disputeState(d) {
   return el("div", { class: "mark-dispute", "data-testid": "mark-dispute-state" },
@@ -66,13 +66,13 @@ function markItem(m, refresh) {
   const button = m.disputable
     ? el("button", { type: "button", class: "secondary", "data-testid": `dispute-mark-${m.session_id}`, onclick: open }, t("disputeMark"))
     : null;
-  // Through el(): a missing part is left out (native append would write "null").
-  item.append(...el("div", {},
+  // A missing part is left out: native append would write "null".
+  item.append(...[
     el("span", { class: "mark-row" }, el("span", {}, el("strong", {}, m.course_name || t("noCourse")), ` · ${day(m)}`),
       el("span", { class: TAG[m.status], "data-testid": `mark-status-${m.session_id}` }, t(`mark_${m.status}`))),
     el("span", { class: "muted" }, m.marked_by_self ? t("markedBySelf") : t("markedBy", { name: m.marked_by_name })),
     m.dispute ? disputeState(m.dispute) : null,
-    button ?? (m.dispute?.status === "open" ? null : el("span", { class: "muted" }, t("tooOld"))), status).childNodes);
+    button ?? (m.dispute?.status === "open" ? null : el("span", { class: "muted" }, t("tooOld"))), status].filter(Boolean));
   return item;
 }
 

@@ -1,6 +1,6 @@
 // Development plans: the owner's list, a plan with its goals (target, standard, warning and the
 // actual value), adding goals, progress logs, submit and review; the period-end self-diagnosis.
-import { api, problemText } from "./api.js";
+import { api, problemText, showFieldErrors } from "./api.js";
 import { card, el, empty } from "./dom.js";
 import { addText, getLang, local, t } from "./i18n.js";
 
@@ -19,30 +19,6 @@ export function partName(kind, part) {
   return kind === "teacher_year" && ["A", "B"].includes(part) ? t(`part_year_${part}`) : t(`part_${part}`);
 }
 
-// A 422's field errors beside the inputs they name (`slots`: field → [input, message node]), labelled
-// by the visible label; the first invalid input is scrolled to and focused. Returns the rest as text.
-export function showFieldErrors(error, slots, labels = {}) {
-  const problem = error.problem || { title: String(error.message || error) };
-  const rest = [];
-  let first = null;
-  for (const [field, texts] of Object.entries(problem.errors || {})) {
-    const flat = (m) => (typeof m === "string" ? [half(m)] : Object.values(m ?? {}).flatMap(flat));
-    const text = flat([texts]).join(" ");
-    const key = slots[field] ? field : field.split(/[.[]/)[0];
-    if (slots[key]) {
-      const [input, node] = slots[key];
-      node.textContent = text;
-      node.hidden = false;
-      input.setAttribute("aria-invalid", "true");
-      first ??= input;
-    } else rest.push(`${labels[key] || key}: ${text}`);
-  }
-  if (first) {
-    first.scrollIntoView({ block: "center" });
-    first.focus({ preventScroll: true });
-  }
-  return [first ? null : half(problem.title), ...rest].filter(Boolean).join("\n");
-}
 const half = (text) => { const [zh, en] = String(text ?? "").split(" / "); return getLang() === "en" && en ? en : zh; };
 
 // A teacher's goal links one of their indicators (issue 20): the picker shows each with its value

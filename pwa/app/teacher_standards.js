@@ -2,7 +2,7 @@
 // standard and warning values. School admins edit (a 422 shows beside the field it names);
 // teachers and department admins read. A row's save touches only that row: the list is drawn again
 // only when the year or the stage changes, and then `data-ready` names what it shows.
-import { api } from "./api.js";
+import { api, showFieldErrors } from "./api.js";
 import { card, el } from "./dom.js";
 import { addText, getLang, t } from "./i18n.js";
 
@@ -55,6 +55,7 @@ function row(item, indicator, year, canEdit) {
     event.preventDefault();
     const form = event.target;
     Object.values(errors).forEach((e) => { e.textContent = ""; e.hidden = true; });
+    VALUES.forEach(([k]) => form[k].removeAttribute("aria-invalid"));
     message.textContent = "";
     message.className = "error";
     message.setAttribute("role", "alert");
@@ -75,14 +76,7 @@ function row(item, indicator, year, canEdit) {
       message.setAttribute("role", "status");
       message.textContent = t("tstdSaved");
     } catch (error) {
-      const problem = error.problem || { title: String(error.message || error) };
-      const rest = [];
-      for (const [field, texts] of Object.entries(problem.errors || {})) {
-        const text = [texts].flat().map(half).join(" ");
-        if (errors[field]) Object.assign(errors[field], { textContent: text, hidden: false });
-        else rest.push(`${field}: ${text}`);
-      }
-      message.textContent = [half(problem.title), ...rest].join("\n");
+      message.textContent = showFieldErrors(error, Object.fromEntries(VALUES.map(([k]) => [k, [form[k], errors[k]]])));
     }
   };
   return el("li", { class: "stack", "data-testid": `std-${item.indicator_code}` }, ...head,
